@@ -1,0 +1,557 @@
+"""Named entities with canonical names: a lexicon, rules, and the statistical model for what they leave.
+
+Order of work, each later source filling only the gaps of the earlier ones:
+1. the lexicon (data/lexicon/*.tsv), matched in one Aho-Corasick pass, kept where it agrees with the word
+   boundaries;
+2. rules (data/entities/rules.yaml): product codes after a brand (华为昇腾910B), sub-units after an
+   organisation (清华大学计算机系), titles before names (总统特朗普), organisation suffixes (联影医疗),
+   free-standing model codes (H200, GLM-4.5-Air);
+3. the model (extract.ner_model.predict_spans), run only on clauses holding a name-like word that nothing
+   above explains: the model is about twenty times slower than jieba, so it must see a small part of the text.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import ahocorasick
+
+from extract.errors import DataFileError
+from extract.lexicon import load_lexicon
+from extract.resources import load_yaml
+
+log = logging.getLogger(__name__)
+
+_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
+_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_LABEL_ORDER = ("PERSON", "ORG", "GPE", "LOC", "PRODUCT")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named-entity mention: half-open offsets into the Simplified text, label, canonical name, source."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    canonical: str
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRules:
+    """The compiled rule data of data/entities/rules.yaml."""
+
+    org_suffixes: tuple[str, ...]
+    org_suffix_set: frozenset[str]
+    org_suffixes_after_place: frozenset[str]
+    org_legal_forms: tuple[str, ...]
+    name_tags: frozenset[str]
+    org_prefix_stop: frozenset[str]
+    subunit_suffixes: tuple[str, ...]
+    subunit_max_chars: int
+    person_titles: frozenset[str]
+    surnames: frozenset[str]
+    surnames_compound: frozenset[str]
+    name_end_stop_chars: frozenset[str]
+    transliteration_chars: frozenset[str]
+    transliteration_min_chars: int
+    transliteration_max_chars: int
+    product_code: re.Pattern[str]
+    product_code_after_brand: re.Pattern[str]
+    product_series: re.Pattern[str]
+    product_code_after_series: re.Pattern[str]
+    product_code_stop: re.Pattern[str]
+    product_code_follow_stop: frozenset[str]
+    not_entity: re.Pattern[str]
+    generic_nouns: frozenset[str]
+    model_max_chars: int
+    model_span_stop_chars: frozenset[str]
+    gpe_endings: tuple[str, ...]
+    model_labels: dict[str, str]
+    cue_tags: frozenset[str]
+    clause_breaks: re.Pattern[str]
+
+
+@cache
+def entity_rules() -> EntityRules:
+    """Return the entity rules of data/entities/rules.yaml, compiled (loaded once)."""
+    raw = load_yaml("entities", "rules.yaml")
+    try:
+        return EntityRules(
+            org_suffixes=tuple(sorted(raw["org_suffixes"], key=len, reverse=True)),
+            org_suffix_set=frozenset(raw["org_suffixes"]),
+            org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
+            org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
+            name_tags=frozenset(raw["name_tags"]),
+            org_prefix_stop=frozenset(raw["org_prefix_stop"]),
+            subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
+            subunit_max_chars=int(raw["subunit_max_chars"]),
+            person_titles=frozenset(raw["person_titles"]),
+            surnames=frozenset(raw["surnames"]),
+            surnames_compound=frozenset(raw["surnames_compound"]),
+            name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
+            transliteration_chars=frozenset(raw["transliteration_chars"]),
+            transliteration_min_chars=int(raw["transliteration_min_chars"]),
+            transliteration_max_chars=int(raw["transliteration_max_chars"]),
+            product_code=re.compile(raw["product_code"]),
+            product_code_after_brand=re.compile(raw["product_code_after_brand"]),
+            product_series=re.compile("^" + raw["product_series_chars"]),
+            product_code_after_series=re.compile(raw["product_code_after_series"] + "$"),
+            product_code_stop=re.compile(raw["product_code_stop"]),
+            product_code_follow_stop=frozenset(raw["product_code_follow_stop"]),
+            not_entity=re.compile(raw["not_entity_pattern"]),
+            generic_nouns=frozenset(raw["generic_nouns"]),
+            model_max_chars=int(raw["model_max_chars"]),
+            model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
+            gpe_endings=tuple(raw["gpe_endings"]),
+            model_labels=dict(raw["model_labels"]),
+            cue_tags=frozenset(raw["cue_tags"]),
+            clause_breaks=re.compile(raw["clause_breaks"]),
+        )
+    except (KeyError, TypeError, ValueError, re.error) as exc:
+        raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
+
+
+@cache
+def _automaton() -> ahocorasick.Automaton:
+    # One automaton over every Simplified surface form of the lexicon: a single pass finds all mentions.
+    automaton = ahocorasick.Automaton()
+    for surface, (canonical, label) in load_lexicon().by_surface.items():
+        if len(surface) >= 2:
+            automaton.add_word(surface, (len(surface), canonical, label))
+    automaton.make_automaton()
+    return automaton
+
+
+@cache
+def _jieba_tags() -> dict[str, str]:
+    # jieba's stock dictionary with its tags: which words are ordinary words, which are names, which are unknown.
+    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
+        return {parts[0]: parts[2] for parts in (line.split() for line in fh) if len(parts) == 3}
+
+
+@cache
+def _tokenizer():
+    # Used only when the caller gives no tokens: a private jieba Tokenizer that knows the lexicon.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for surface in load_lexicon().by_surface:
+        if len(surface) >= 2 and not surface.isspace():
+            tokenizer.add_word(surface, freq=50_000)
+    return tokenizer
+
+
+def word_tokens(text: str) -> list[tuple[str, int, int]]:
+    """Return jieba (word, start, end) tokens of `text`, with the lexicon's names as single words."""
+    return list(_tokenizer().tokenize(text, HMM=True))
+
+
+class _Boundaries:
+    """Token edges of a text, for checking that a span neither starts nor ends inside a word."""
+
+    __slots__ = ("starts", "ends", "tokens", "token_starts")
+
+    def __init__(self, tokens: list[tuple[str, int, int]]):
+        self.tokens = tokens
+        self.token_starts = [t[1] for t in tokens]
+        self.starts = set(self.token_starts)
+        self.ends = {t[2] for t in tokens}
+
+    def aligned(self, start: int, end: int) -> bool:
+        return start in self.starts and end in self.ends
+
+    def index_at(self, start: int) -> int | None:
+        """Return the index of the token starting at `start`, or None."""
+        i = bisect_left(self.token_starts, start)
+        return i if i < len(self.token_starts) and self.token_starts[i] == start else None
+
+    def index_ending(self, end: int) -> int | None:
+        """Return the index of the token ending at `end`, or None."""
+        i = bisect_left(self.token_starts, end) - 1
+        return i if 0 <= i < len(self.tokens) and self.tokens[i][2] == end else None
+
+
+def _latin_edges_ok(text: str, start: int, end: int) -> bool:
+    # A Latin alias (AMD, Intel) must not be a piece of a longer Latin word or code (AMDX, Intel4).
+    if _LATIN_EDGE.match(text[start]) and start > 0 and _LATIN_EDGE.match(text[start - 1]):
+        return False
+    if _LATIN_EDGE.match(text[end - 1]) and end < len(text) and _LATIN_EDGE.match(text[end]):
+        return False
+    return True
+
+
+def lexicon_entities(text: str, bounds: _Boundaries) -> list[Entity]:
+    """Return the lexicon's mentions in `text`: leftmost-longest, non-overlapping, on word boundaries."""
+    found = []
+    for end_index, (length, canonical, label) in _automaton().iter_long(text):
+        end = end_index + 1
+        start = end - length
+        if not _latin_edges_ok(text, start, end):
+            continue
+        # A Han name inside a longer word is another word (中国人, 上海滩): keep only aligned matches.
+        if _HAN_CHAR.match(text[start]) and start not in bounds.starts:
+            continue
+        if _HAN_CHAR.match(text[end - 1]) and end not in bounds.ends:
+            continue
+        found.append(Entity(start, end, text[start:end], label, canonical, "lexicon"))
+    return found
+
+
+def _code_after(text: str, pos: int, rules: EntityRules) -> int | None:
+    """Return the end of a product code starting at `pos` (昇腾|910B), or None where there is none."""
+    match = rules.product_code_after_brand.match(text, pos)
+    if not match:
+        return None
+    end = match.end()
+    if end < len(text) and text[end] in rules.product_code_follow_stop:
+        return None
+    if rules.not_entity.match(text[pos:end].strip()):
+        return None
+    return end
+
+
+def _extend_products(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return lexicon mentions with product codes attached: a series gets its code, a brand its product."""
+    out: list[Entity] = []
+    for ent in found:
+        if ent.label == "PRODUCT":
+            end = _code_after(text, ent.end, rules)
+            if end is not None:
+                ent = Entity(ent.start, end, text[ent.start:end], "PRODUCT",
+                             ent.canonical + text[ent.end:end].strip(), "rule:product_code")
+            out.append(ent)
+            continue
+        out.append(ent)
+        if ent.label != "ORG":
+            continue
+        # 英伟达H200: the code right after the brand is its product.
+        end = _code_after(text, ent.end, rules)
+        if end is not None and text[ent.end] != " ":
+            out.append(Entity(ent.end, end, text[ent.end:end], "PRODUCT", text[ent.end:end], "rule:product_code"))
+            continue
+        # 寒武纪思元590: a short Han series name, then the code.
+        series = rules.product_series.match(text[ent.end:ent.end + 3])
+        if series:
+            for length in range(len(series.group()), 1, -1):
+                if not _is_series_name(text[ent.end:ent.end + length], rules):
+                    continue
+                end = _code_after(text, ent.end + length, rules)
+                if (end is not None and text[ent.end + length] != " "
+                        and rules.product_code_after_series.match(text[ent.end + length:end])):
+                    out.append(Entity(ent.end, end, text[ent.end:end], "PRODUCT", text[ent.end:end],
+                                      "rule:product_code"))
+                    break
+    return out
+
+
+def _is_series_name(word: str, rules: EntityRules) -> bool:
+    # A series name is a coined word (思元): not a place, a verb or any other dictionary word. A lexicon
+    # product (昇腾) is no series here: its own mention takes the code.
+    if load_lexicon().lookup(word):
+        return False
+    tag = _jieba_tags().get(word)
+    return tag is None or tag == "nz"
+
+
+def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return mentions with organisation sub-units attached (清华大学 + 计算机系 -> 清华大学计算机系)."""
+    out = []
+    for ent in found:
+        if ent.label == "ORG":
+            i = bounds.index_at(ent.end)
+            tags = _jieba_tags()
+            j = i
+            while j is not None and j < len(bounds.tokens):
+                word, _s, e = bounds.tokens[j]
+                if e - ent.end > rules.subunit_max_chars or not _HAN.match(word):
+                    break
+                if any(word.endswith(s) for s in rules.subunit_suffixes):
+                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_subunit")
+                    break
+                # 华为技术有限公司: the company's legal name keeps the lexicon's canonical name.
+                if word in rules.org_legal_forms:
+                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", ent.canonical, "rule:org_suffix")
+                    break
+                # 东方财富证券, 腾讯科技: a suffix right after the name makes another organisation of the group.
+                if j == i and word in rules.org_suffix_set and text[ent.start:e] not in rules.generic_nouns:
+                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_suffix")
+                    break
+                # Only ordinary nouns (计算机, 电子工程) may stand between the organisation and its unit.
+                if tags.get(word, "")[:1] != "n" or word in rules.generic_nouns:
+                    break
+                j += 1
+        out.append(ent)
+    return out
+
+
+def _is_name_like(word: str, rules: EntityRules) -> bool:
+    if word in rules.org_prefix_stop:
+        return False
+    tag = _jieba_tags().get(word)
+    if len(word) < 2:
+        return False
+    if tag is None:
+        return bool(_HAN.match(word)) or bool(re.match(r"^[A-Za-z][A-Za-z0-9]*$", word))
+    return tag in rules.name_tags
+
+
+def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]], found: list[Entity],
+                        rules: EntityRules) -> list[Entity]:
+    """Return organisations found by suffix: name-like words, then 公司/集团/科技/医疗/大学/... (联影医疗).
+
+    A lexicon place the name contains is removed from `found` and `taken`.
+    """
+    lex = load_lexicon()
+    places = {(ent.start, ent.end) for ent in found if ent.label == "GPE" and ent.method == "lexicon"}
+    out = []
+    tokens = bounds.tokens
+    for k, (word, s, e) in enumerate(tokens):
+        suffix = next((x for x in rules.org_suffixes if word == x or (word.endswith(x) and len(word) <= len(x) + 1)),
+                      None)
+        if suffix is None or k == 0:
+            continue
+        start = s
+        has_name = False
+        has_place = False
+        j = k - 1
+        while j >= 0 and s - tokens[j][1] <= 8:
+            prev = tokens[j][0]
+            hit = lex.lookup(prev)
+            if hit and hit[1] == "GPE":
+                has_place = True
+            elif _is_name_like(prev, rules):
+                has_name = True
+            else:
+                # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体).
+                run = j
+                while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
+                        and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
+                    run -= 1
+                if j - run >= 2 and start == s and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop:
+                    has_name = True
+                    start = tokens[run + 1][1]
+                break
+            start = tokens[j][1]
+            j -= 1
+        if start == s or not (has_name or (has_place and suffix in rules.org_suffixes_after_place)):
+            continue
+        # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
+        inner = [span for span in taken if span[0] < e and start < span[1]]
+        if any(not (start <= a and b <= e) or (a, b) not in places for a, b in inner):
+            continue
+        surface = text[start:e]
+        if surface in rules.generic_nouns:
+            continue
+        canonical = surface
+        for legal in rules.org_legal_forms:
+            head = lex.lookup(surface[: -len(legal)]) if surface.endswith(legal) else None
+            if head and head[1] == "ORG":
+                canonical = head[0]
+                break
+        for span in inner:
+            taken.remove(span)
+            found[:] = [ent for ent in found if (ent.start, ent.end) != span]
+        out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
+        taken.append((start, e))
+    return out
+
+
+def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
+    """Return the end of a person's name starting at `pos`, or None where no name starts there."""
+    if pos >= len(text):
+        return None
+    candidates = []
+    if text[pos:pos + 2] in rules.surnames_compound:
+        candidates = [pos + 4, pos + 3]
+    elif text[pos] in rules.surnames:
+        candidates = [pos + 3, pos + 2]
+    for end in candidates:
+        name = text[pos:end]
+        if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars:
+            return end
+    # A transliterated foreign name: the longest run of transliteration characters ending on a word edge.
+    end = pos
+    while end < len(text) and text[end] in rules.transliteration_chars and end - pos < rules.transliteration_max_chars:
+        end += 1
+    while end - pos >= rules.transliteration_min_chars:
+        if end in bounds.ends:
+            return end
+        end -= 1
+    return None
+
+
+def title_person_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
+                          rules: EntityRules) -> list[Entity]:
+    """Return people named right after a title or role (总统特朗普, 教授翟季冬)."""
+    out = []
+    for word, s, e in bounds.tokens:
+        if word not in rules.person_titles:
+            continue
+        end = _person_after(text, e, bounds, rules)
+        if end is None or _overlaps(taken, e, end):
+            continue
+        name = text[e:end]
+        if name in rules.generic_nouns or name in rules.person_titles:
+            continue
+        hit = load_lexicon().lookup(name)
+        if hit and hit[1] != "PERSON":
+            continue
+        out.append(Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
+        taken.append((e, end))
+    return out
+
+
+def product_code_entities(text: str, taken: list[tuple[int, int]], rules: EntityRules) -> list[Entity]:
+    """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
+    out = []
+    for match in rules.product_code.finditer(text):
+        start, end = match.span()
+        code = match.group()
+        if rules.product_code_stop.match(code) or rules.not_entity.match(code):
+            continue
+        if end < len(text) and text[end] in rules.product_code_follow_stop:
+            continue
+        if _overlaps(taken, start, end):
+            continue
+        out.append(Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
+        taken.append((start, end))
+    return out
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a < end and start < b for a, b in taken)
+
+
+def _non_overlapping(found: list[Entity]) -> list[Entity]:
+    # Earlier sources win; among equals, the longer span.
+    kept: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+    for ent in found:
+        if not _overlaps(taken, ent.start, ent.end):
+            kept.append(ent)
+            taken.append((ent.start, ent.end))
+    return kept
+
+
+@cache
+def _model_predict():
+    """Return extract.ner_model.predict_spans, or None (logged once) where the trained model is not shipped yet."""
+    try:
+        from extract import ner_model
+    except ModuleNotFoundError as exc:
+        if exc.name != "extract.ner_model":
+            raise
+        log.warning("extract.ner_model is not present: entities come from the lexicon and rules only")
+        return None
+    try:
+        ner_model.load_model()
+    except ner_model.NERModelMissingError as exc:
+        log.warning("no trained NER model (%s): entities come from the lexicon and rules only", exc)
+        return None
+    return ner_model.predict_spans
+
+
+def model_clauses(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
+                  rules: EntityRules) -> list[tuple[int, int]]:
+    """Return the (start, end) clauses holding a name-like word that no lexicon entry or rule explains.
+
+    A cue is a Han word of two or more characters that jieba's dictionary lacks (a new word its HMM
+    found) or tags as a name. Clauses without a cue are left out: there the model rarely finds anything,
+    and it costs about twenty times jieba's time per character.
+    """
+    tags = _jieba_tags()
+    cue_starts = []
+    for word, s, e in bounds.tokens:
+        if len(word) < 2 or not _HAN.match(word) or word in rules.generic_nouns:
+            continue
+        tag = tags.get(word)
+        if (tag is None or tag in rules.cue_tags) and not _overlaps(taken, s, e):
+            cue_starts.append(s)
+    if not cue_starts:
+        return []
+    clauses = []
+    start = 0
+    for brk in rules.clause_breaks.finditer(text):
+        clauses.append((start, brk.start()))
+        start = brk.end()
+    clauses.append((start, len(text)))
+    clause_starts = [c[0] for c in clauses]
+    chosen: list[tuple[int, int]] = []
+    for pos in cue_starts:
+        i = bisect_left(clause_starts, pos + 1) - 1
+        clause = clauses[i]
+        if not chosen or chosen[-1] != clause:
+            chosen.append(clause)
+    return [c for c in chosen if c[1] > c[0]]
+
+
+def model_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
+                   rules: EntityRules) -> list[Entity]:
+    """Return the model's mentions in the clauses the lexicon and rules leave unexplained."""
+    predict = _model_predict()
+    if predict is None:
+        return []
+    clauses = model_clauses(text, bounds, taken, rules)
+    if not clauses:
+        return []
+    lex = load_lexicon()
+    out = []
+    for (c_start, _c_end), spans in zip(clauses, predict([text[a:b] for a, b in clauses])):
+        for s, e, raw_label in spans:
+            start, end = c_start + s, c_start + e
+            surface = text[start:end]
+            label = rules.model_labels.get(raw_label)
+            if label is None or _overlaps(taken, start, end) or not _plausible(surface, rules):
+                continue
+            hit = lex.lookup(surface)
+            if hit:
+                canonical, label = hit
+            else:
+                canonical = surface
+                if label == "LOC" and surface.endswith(rules.gpe_endings):
+                    label = "GPE"
+            out.append(Entity(start, end, surface, label, canonical, "model"))
+            taken.append((start, end))
+    return out
+
+
+def _plausible(surface: str, rules: EntityRules) -> bool:
+    # Not entities: generic nouns, measures such as process nodes, headings and clauses the model swallowed.
+    if surface in rules.generic_nouns or rules.not_entity.match(surface):
+        return False
+    if len(surface) > rules.model_max_chars or len(surface) < 2:
+        return False
+    return not any(ch in rules.model_span_stop_chars for ch in surface)
+
+
+def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
+                  use_model: bool = True) -> list[Entity]:
+    """Return the named-entity mentions of a Simplified text, sorted and non-overlapping.
+
+    `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
+    otherwise). `use_model=False` skips the statistical model (lexicon and rules only).
+    """
+    if not text:
+        return []
+    rules = entity_rules()
+    bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
+    found = lexicon_entities(text, bounds)
+    found = _extend_subunits(text, _extend_products(text, found, rules), bounds, rules)
+    found = _non_overlapping(found)
+    taken = [(e.start, e.end) for e in found]
+    found += title_person_entities(text, bounds, taken, rules)
+    found += org_suffix_entities(text, bounds, taken, found, rules)
+    found += product_code_entities(text, taken, rules)
+    if use_model:
+        found += model_entities(text, bounds, taken, rules)
+    return sorted(found, key=lambda ent: (ent.start, ent.end))

@@ -1,0 +1,120 @@
+"""The named-entity lexicon: canonical names, labels and aliases from data/lexicon/*.tsv."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import opencc
+
+from extract.errors import DataFileError
+from extract.resources import DATA_DIR, load_tsv
+
+LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
+LEXICON_DIR = "lexicon"
+# Aliases may be written in any script; the text we match is Simplified after one of these conversions,
+# so each alias is indexed under every Simplified form those configurations give it.
+TO_SIMPLIFIED_CONFIGS = ("t2s", "tw2s", "hk2s")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """One named entity: its canonical Simplified name, label, aliases as written, and the file it is from."""
+
+    canonical: str
+    label: str
+    aliases: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """All lexicon entries, with a lookup from each Simplified surface form to (canonical, label)."""
+
+    entries: tuple[LexiconEntry, ...]
+    by_surface: dict[str, tuple[str, str]]
+
+    def lookup(self, surface: str) -> tuple[str, str] | None:
+        """Return (canonical, label) for a Simplified surface form, or None where the lexicon lacks it."""
+        return self.by_surface.get(surface)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def lexicon_files() -> list[str]:
+    """Return the names of the lexicon TSV files, in the order they are loaded."""
+    return sorted(p.name for p in (DATA_DIR / LEXICON_DIR).glob("*.tsv"))
+
+
+def read_entries(name: str) -> list[LexiconEntry]:
+    """Return the entries of one lexicon file, raising DataFileError on a malformed row."""
+    entries = []
+    for canonical, label, aliases in load_tsv(LEXICON_DIR, name, columns=3):
+        canonical = canonical.strip()
+        if label not in LABELS:
+            raise DataFileError(f"{LEXICON_DIR}/{name}: {canonical!r} has label {label!r}, not one of {sorted(LABELS)}")
+        if not canonical:
+            raise DataFileError(f"{LEXICON_DIR}/{name}: a row has an empty canonical name")
+        alias_list = tuple(a.strip() for a in aliases.split("|") if a.strip())
+        entries.append(LexiconEntry(canonical, label, alias_list, name))
+    return entries
+
+
+@cache
+def _converters() -> tuple[opencc.OpenCC, ...]:
+    return tuple(opencc.OpenCC(config) for config in TO_SIMPLIFIED_CONFIGS)
+
+
+def simplified_forms(surface: str) -> list[str]:
+    """Return the distinct Simplified forms of a surface written in any Chinese script (itself included)."""
+    forms = [surface]
+    if _HAN.search(surface):
+        for converter in _converters():
+            form = converter.convert(surface)
+            if form not in forms:
+                forms.append(form)
+    return forms
+
+
+def surface_conflicts(entries: list[LexiconEntry] | tuple[LexiconEntry, ...]) -> list[str]:
+    """Return a description of every Simplified surface form claimed by two different entries."""
+    owner: dict[str, LexiconEntry] = {}
+    problems = []
+    for entry in entries:
+        for written in (entry.canonical, *entry.aliases):
+            for form in simplified_forms(written):
+                other = owner.setdefault(form, entry)
+                if other is not entry and (other.canonical, other.label) != (entry.canonical, entry.label):
+                    problems.append(f"{form!r}: {other.canonical}/{other.label} ({other.source}) "
+                                    f"and {entry.canonical}/{entry.label} ({entry.source})")
+    return problems
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    """Return the lexicon of every data/lexicon/*.tsv file (loaded once).
+
+    Where two entries claim one surface form the first file in name order wins; the integrity test keeps
+    the shipped files free of such conflicts.
+    """
+    entries: list[LexiconEntry] = []
+    for name in lexicon_files():
+        entries.extend(read_entries(name))
+    by_surface: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        for written in (entry.canonical, *entry.aliases):
+            for form in simplified_forms(written):
+                by_surface.setdefault(form, (entry.canonical, entry.label))
+    return Lexicon(tuple(entries), by_surface)
+
+
+@cache
+def _jieba_words() -> tuple[str, ...]:
+    return tuple(sorted(load_lexicon().by_surface))
+
+
+def jieba_words() -> list[str]:
+    """Return every Simplified surface form of the lexicon, for the segmenter's private jieba dictionary."""
+    return list(_jieba_words())

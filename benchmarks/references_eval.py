@@ -1,0 +1,134 @@
+"""Score the reference-list parser (and inline citations) on ../shared/corpus/with_refs.jsonl; print figures.
+
+Run:  PYTHONPATH=src .venv/bin/python benchmarks/references_eval.py [--shared ../shared] [--show N]
+
+Figures printed:
+- articles whose entry count is exactly right (the dataset's `references` holds one entry per line);
+- entries whose raw text equals the dataset's entry (whitespace-trimmed), over articles with the right count;
+- titles equal to `references_struct[].anchor` (one enclosing 《》 removed from both) where the dataset has it;
+- for articles with `citation_spans`: precision and recall of (reference, sentence) citations, first with the
+  inline markers as printed, then with the markers removed from the body (the similarity scorer alone).
+Traditional articles are converted with OpenCC t2s first (same length, so offsets hold).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import opencc
+
+from extract.references import find_reference_section, parse_reference_list
+
+
+def _norm_title(title: str) -> str:
+    title = title.strip()
+    if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
+        title = title[1:-1]
+    return title.strip()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
+    ap.add_argument("--show", type=int, default=0, help="print up to N mismatching articles")
+    ap.add_argument("--no-citations", action="store_true")
+    args = ap.parse_args()
+    rows = [json.loads(line) for line in open(Path(args.shared) / "corpus" / "with_refs.jsonl", encoding="utf-8")]
+    t2s = opencc.OpenCC("t2s")
+
+    n_art = n_count_ok = n_found = 0
+    n_gold_entries = n_raw_ok = 0
+    n_title_gold = n_title_ok = 0
+    shown = 0
+    t0 = time.perf_counter()
+    parsed = []
+    for row in rows:
+        text = row["text_with_references"]
+        simp = t2s.convert(text) if row.get("lang", "").startswith("zh-Hant") else text
+        assert len(simp) == len(text)
+        refs = parse_reference_list(simp)
+        parsed.append((row, simp, refs))
+        gold = row["references"]
+        n_art += 1
+        n_found += bool(refs)
+        n_gold_entries += len(gold)
+        ok = len(refs) == len(gold)
+        n_count_ok += ok
+        raw = [text[r.start:r.end] for r in refs]
+        raw_ok = [ok and raw[k].strip() == gold[k].strip() for k in range(len(gold))]
+        n_raw_ok += sum(raw_ok)
+        struct = row.get("references_struct") or []
+        for k, item in enumerate(struct):
+            n_title_gold += 1
+            if ok and _norm_title(simp[refs[k].title_start:refs[k].title_end]) == _norm_title(
+                    t2s.convert(item["anchor"])):
+                n_title_ok += 1
+        if (not ok or not all(raw_ok)) and shown < args.show:
+            shown += 1
+            print(f"--- {row['id']}: found {len(refs)}, dataset {len(gold)}")
+            for k in range(max(len(raw), len(gold))):
+                a = raw[k] if k < len(raw) else None
+                b = gold[k] if k < len(gold) else None
+                if a is None or b is None or a.strip() != b.strip():
+                    print(f"   ours {a!r}\n   gold {b!r}")
+    elapsed = time.perf_counter() - t0
+    print(f"articles: {n_art}, with a list found: {n_found}")
+    print(f"entry count exactly right: {n_count_ok}/{n_art} = {n_count_ok / n_art:.1%}")
+    print(f"entries whose raw text matches: {n_raw_ok}/{n_gold_entries} = {n_raw_ok / n_gold_entries:.1%}")
+    print(f"titles matching the dataset's anchor: {n_title_ok}/{n_title_gold} = {n_title_ok / max(n_title_gold, 1):.1%}")
+    print(f"parse time: {elapsed:.2f} s for {n_art} articles")
+    if not args.no_citations:
+        _citation_figures(parsed)
+    return 0
+
+
+def _sentences(text: str, end: int) -> list[tuple[int, int]]:
+    """Split text[:end] into sentences on 。！？!? and newlines (the benchmark's own simple splitter)."""
+    spans = []
+    for m in re.finditer(r"[^\n。！？!?]+[。！？!?]*(?:[\]］]?\d*[\]］])?", text[:end]):
+        if m.group().strip():
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _citation_figures(parsed) -> None:
+    from extract import reconcile
+
+    for mode in ("markers", "no markers"):
+        tp = fp = fn = 0
+        for row, simp, refs in parsed:
+            spans = row.get("citation_spans")
+            if not spans:
+                continue
+            section = find_reference_section(simp)
+            body_end = section[0] if section else len(simp)
+            body = simp[:body_end]
+            if mode == "no markers":
+                # blank the markers out (same length, so offsets hold)
+                body = re.sub(r"\[\d{1,3}\]", lambda m: " " * len(m.group()), body)
+            sents = _sentences(body, body_end)
+            passages = [reconcile.passage_from_text(i, s, e, body[s:e]) for i, (s, e) in enumerate(sents)]
+            ref_passages = [(r, reconcile.passage_from_text(r.ref_idx, r.title_start, r.title_end,
+                                                             simp[r.title_start:r.title_end], section="references"))
+                            for r in refs]
+            found = {(c.ref_idx, c.sent_idx) for c in reconcile.citations(passages, ref_passages, published=None)}
+            gold = set()
+            for span in spans:
+                for i, (s, e) in enumerate(sents):
+                    if s < span["end"] and span["start"] < e:
+                        gold.add((span["n"], i))
+            # a citation is right when its sentence overlaps a passage the dataset marks for that entry
+            tp += len(found & gold)
+            fp += len(found - gold)
+            fn += len(gold - found)
+        p = tp / max(tp + fp, 1)
+        r = tp / max(tp + fn, 1)
+        print(f"citations ({mode}): precision {p:.1%}, recall {r:.1%} (tp {tp}, fp {fp}, fn {fn})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

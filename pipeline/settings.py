@@ -1,0 +1,27 @@
+"""Where the pipeline keeps its state, set before Prefect is imported (Prefect reads its settings at import)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_prefect(state_dir: Path) -> Path:
+    """Point Prefect at a home inside the project's state folder and quiet its logs; return that home.
+
+    Must run before the first `import prefect`: PREFECT_HOME is read once, at import. Values the user has
+    set in the environment win.
+    """
+    home = (state_dir / "prefect").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    return home

@@ -1,0 +1,47 @@
+"""zh-extract: facts out of Chinese news articles, as tables.
+
+`analyze(text)` returns every output table for one text as pandas DataFrames; the Prefect flow in
+`pipeline/` runs the same analysis over a corpus and writes the tables as Parquet datasets.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from extract.errors import DataFileError, EmptyTextError, ExtractError, IngestError, NormalizeError, OutputError
+from extract.version import PIPELINE_VERSION
+
+__all__ = ["analyze", "analyze_rows", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
+           "DataFileError", "OutputError", "PIPELINE_VERSION"]
+
+
+def analyze(text: str, *, published: date | None = None, source: str = "<text>") -> dict[str, pd.DataFrame]:
+    """Return every output table but `errors` for one text, as DataFrames keyed by table name.
+
+    `text` may be in any Chinese script. `published` anchors relative and partial dates; without it the
+    pipeline infers what it can from the text. Raises an ExtractError subclass when the text cannot be
+    processed (for example, it holds no Chinese).
+    """
+    from extract.tables import DOCUMENT_TABLES, to_frame
+
+    rows = analyze_rows(text, published=published, source=source).rows
+    return {name: to_frame(name, rows[name]) for name in DOCUMENT_TABLES}
+
+
+def analyze_rows(text: str, *, published: date | None = None, source: str = "<text>"):
+    """Return the DocumentRows of one text (the rows behind `analyze`)."""
+    from extract.document import analyze_article
+    from extract.ingest import Article
+
+    if not isinstance(text, str):
+        raise ExtractError(f"expected text as str, got {type(text).__name__}", source=source, code="bad_input")
+    if not text.strip():
+        raise EmptyTextError("the text is empty", source=source, code="empty_text")
+    article = Article(doc_id=source, source=source, text=text.replace("\r\n", "\n"), published=published)
+    try:
+        return analyze_article(article)
+    except ExtractError as exc:
+        if exc.source is None:
+            exc.source = source
+        raise

@@ -1,0 +1,152 @@
+"""Plan and run incremental passes over a corpus folder: what is new, changed, unchanged or removed.
+
+The flow in `pipeline/` calls these three steps: `plan_run` (read the corpus, compare with the manifest),
+`process_batch` (analyse articles, stage their rows) and `commit_run` (publish atomically). They are plain
+functions so that tests and other schedulers can use them without Prefect.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from extract.document import Settings, analyze_article
+from extract.errors import ExtractError
+from extract.ingest import DEFAULT_MAX_BYTES, Article, IngestFailure, discover, file_fingerprint, read_path
+from extract.version import PIPELINE_VERSION
+from extract.writer import Manifest, Outputs
+
+
+@dataclass
+class RunPlan:
+    """What one run will do."""
+
+    to_process: list[Article] = field(default_factory=list)
+    skipped: int = 0
+    removed: list[str] = field(default_factory=list)  # doc_ids whose rows leave the tables
+    failures: list[IngestFailure] = field(default_factory=list)
+    touched_sources: set[str] = field(default_factory=set)  # sources whose error rows this run replaces
+    manifest: Manifest = field(default_factory=Manifest)  # the manifest after a successful run
+
+
+@dataclass
+class BatchResult:
+    """What one batch produced: processed documents, failures and rows staged per table."""
+
+    processed: list[tuple[str, str, str]] = field(default_factory=list)  # (doc_id, source, sha256)
+    failures: list[IngestFailure] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    chars: int = 0
+    seconds: float = 0.0
+
+
+def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> RunPlan:
+    """Return the plan of a run: new and changed articles to process, unchanged ones skipped, removed ones."""
+    old = outputs.manifest()
+    plan = RunPlan(manifest=Manifest(buckets=old.buckets, documents=dict(old.documents), files={}))
+    seen_sources = set()
+    for path in discover(corpus):
+        source = path.relative_to(corpus).as_posix()
+        seen_sources.add(source)
+        try:
+            fingerprint = file_fingerprint(path)
+        except OSError:
+            fingerprint = None  # read_path reports the problem
+        previous = old.files.get(source)
+        unchanged_file = (not full and previous is not None and fingerprint is not None
+                          and previous["fingerprint"] == fingerprint and previous["version"] == PIPELINE_VERSION
+                          and not previous["failed"])
+        if unchanged_file:
+            plan.skipped += len(previous["doc_ids"])
+            plan.manifest.files[source] = previous
+            continue
+        plan.touched_sources.add(source)
+        doc_ids, failed = [], False
+        for item in read_path(path, corpus, max_bytes=max_bytes):
+            if isinstance(item, IngestFailure):
+                plan.failures.append(item)
+                failed = True
+                if item.doc_id and item.doc_id in old.documents:
+                    plan.removed.append(item.doc_id)
+                    plan.manifest.documents.pop(item.doc_id, None)
+                continue
+            doc_ids.append(item.doc_id)
+            known = old.documents.get(item.doc_id)
+            if (not full and known and known["sha256"] == item.content_sha256
+                    and known["version"] == PIPELINE_VERSION):
+                plan.skipped += 1
+            else:
+                plan.to_process.append(item)
+        # Documents this file used to hold and holds no more.
+        if previous:
+            gone = set(previous["doc_ids"]) - set(doc_ids)
+            for doc_id in gone:
+                if doc_id in old.documents:
+                    plan.removed.append(doc_id)
+                    plan.manifest.documents.pop(doc_id, None)
+        plan.manifest.files[source] = {"fingerprint": fingerprint, "version": PIPELINE_VERSION,
+                                       "failed": failed, "doc_ids": doc_ids}
+    for source, previous in old.files.items():
+        if source not in seen_sources:
+            plan.touched_sources.add(source)
+            for doc_id in previous["doc_ids"]:
+                if doc_id in old.documents:
+                    plan.removed.append(doc_id)
+                    plan.manifest.documents.pop(doc_id, None)
+    return plan
+
+
+def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
+                  settings: Settings = Settings()) -> BatchResult:
+    """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    started = time.perf_counter()
+    result = BatchResult()
+    rows: dict[str, list[dict]] = {}
+    for article in articles:
+        try:
+            doc = analyze_article(article, settings)
+        except ExtractError as exc:
+            result.failures.append(IngestFailure(article.source, article.doc_id, exc.code,
+                                                 f"{article.doc_id}: {exc.detail}", stage=exc.stage))
+            continue
+        for name, table_rows in doc.rows.items():
+            rows.setdefault(name, []).extend(table_rows)
+        for warning in doc.warnings:
+            result.failures.append(IngestFailure(article.source, article.doc_id, warning.code,
+                                                 f"{article.doc_id}: {warning.detail}", stage=warning.stage))
+        result.processed.append((article.doc_id, article.source, article.content_sha256))
+        result.chars += len(article.text)
+    result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[BatchResult], *,
+               full: bool = False) -> dict[str, int]:
+    """Publish a run's staged rows and its manifest; return the rows each table holds afterwards."""
+    manifest = plan.manifest
+    failures = list(plan.failures)
+    for result in results:
+        failures.extend(result.failures)
+        for doc_id, source, sha in result.processed:
+            manifest.documents[doc_id] = {"source": source, "sha256": sha, "version": PIPELINE_VERSION}
+    failed_docs = {f.doc_id for f in failures if f.doc_id and f.code not in WARNING_CODES}
+    for doc_id in failed_docs:
+        manifest.documents.pop(doc_id, None)
+    for source, entry in manifest.files.items():
+        if any(f.source == source and f.code not in WARNING_CODES for f in failures):
+            entry["failed"] = True
+            entry["doc_ids"] = [d for d in entry["doc_ids"] if d not in failed_docs]
+    replaced = {a.doc_id for a in plan.to_process} | set(plan.removed) | failed_docs
+    now = datetime.now(timezone.utc)
+    errors = [{"source": f.source, "doc_id": f.doc_id, "stage": f.stage, "code": f.code, "message": f.message,
+               "at": now} for f in failures]
+    touched = set(plan.touched_sources) | {f.source for f in failures}
+    return outputs.commit(staging, manifest, replaced_docs=replaced, touched_sources=touched, errors=errors,
+                          full=full)
+
+
+# Problems reported in `errors` for an article that was still processed (its rows are published).
+WARNING_CODES = frozenset({"references_unparsed"})

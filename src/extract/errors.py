@@ -1,0 +1,62 @@
+"""Exceptions raised by the library, each naming the stage and what is wrong."""
+from __future__ import annotations
+
+
+class ExtractError(Exception):
+    """Base class: a text or file that could not be processed.
+
+    `stage` says where in the pipeline it failed, `code` is a stable machine-readable name for the problem
+    (written to the `errors` table), and `source` names the file or record when there is one.
+    """
+
+    stage = "extract"
+    code = "error"
+
+    def __init__(self, message: str, *, source: str | None = None, code: str | None = None,
+                 stage: str | None = None):
+        self.source = source
+        if code:
+            self.code = code
+        if stage:
+            self.stage = stage
+        prefix = f"{source}: " if source else ""
+        super().__init__(f"{prefix}{message}")
+        self.detail = message
+
+
+class IngestError(ExtractError):
+    """The input could not be read or decoded into an article."""
+
+    stage = "ingest"
+
+
+class NormalizeError(ExtractError):
+    """The text could not be converted to Simplified Chinese."""
+
+    stage = "normalize"
+
+
+class EmptyTextError(ExtractError):
+    """The article has no text to analyse, or no Chinese in it."""
+
+    stage = "normalize"
+    code = "no_chinese"
+
+
+class DataFileError(ExtractError):
+    """A packaged data file (lexicon, patterns) is missing or malformed."""
+
+    stage = "data"
+    code = "bad_data_file"
+
+
+class OutputError(ExtractError):
+    """The outputs could not be written, or a table failed validation."""
+
+    stage = "write"
+
+
+class LockedError(OutputError):
+    """Another run holds the outputs lock."""
+
+    code = "locked"

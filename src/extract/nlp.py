@@ -1,0 +1,111 @@
+"""The spaCy pipeline: a registered jieba tokenizer and thin components over the plain extractor functions.
+
+The Doc's text is the Simplified text of an article. Components store the extractor records on Doc
+extensions (`doc._.quantities`, …) and, aligned to tokens, on `doc.spans[...]` for spaCy users.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import registry
+
+from extract.segment import Segmenter
+
+_EXTENSIONS = ("sentences_info", "entities", "quantities", "dates", "references", "reference_span",
+               "published", "title_lines", "normalized")
+for _name in _EXTENSIONS:
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+class JiebaTokenizer:
+    """A spaCy tokenizer over our own jieba Segmenter (Simplified text in, every character covered)."""
+
+    def __init__(self, vocab, segmenter: Segmenter):
+        self.vocab = vocab
+        self.segmenter = segmenter
+
+    def __call__(self, text: str) -> Doc:
+        tokens = self.segmenter.tokens(text)
+        doc = Doc(self.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens))
+        for token, seg in zip(doc, tokens):
+            token.tag_ = seg.pos
+        return doc
+
+
+@cache
+def segmenter(cache_dir: str | None = None) -> Segmenter:
+    """Return the process-wide Segmenter loaded with the entity lexicon (built once: it takes about a second)."""
+    from extract.lexicon import jieba_words, load_lexicon
+
+    lexicon = load_lexicon()
+    words = [(word, (lexicon.lookup(word) or (word, "PRODUCT"))[1]) for word in jieba_words()]
+    return Segmenter(words, cache_dir=Path(cache_dir) if cache_dir else None)
+
+
+@registry.tokenizers("zh_extract.jieba_tokenizer.v1")
+def create_jieba_tokenizer(cache_dir: str | None = None):
+    """Return a factory making our jieba tokenizer for a Language's vocab."""
+
+    def make(nlp: Language) -> JiebaTokenizer:
+        return JiebaTokenizer(nlp.vocab, segmenter(cache_dir))
+
+    return make
+
+
+def _set_spans(doc: Doc, key: str, records, label_attr: str | None = None) -> None:
+    spans = []
+    for record in records:
+        span = doc.char_span(record.start, record.end, label=getattr(record, label_attr) if label_attr else key,
+                             alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.spans[key] = spans
+
+
+@Language.component("zh_extract_quantities_v1", assigns=["doc._.quantities", "doc.spans"])
+def quantities_component(doc: Doc) -> Doc:
+    """Find numbers and quantities (extract.quantities.find_quantities) on the Simplified text."""
+    from extract.quantities import find_quantities
+
+    doc._.quantities = find_quantities(doc.text)
+    _set_spans(doc, "quantities", doc._.quantities, "kind")
+    return doc
+
+
+@Language.component("zh_extract_dates_v1", assigns=["doc._.dates", "doc.spans"])
+def dates_component(doc: Doc) -> Doc:
+    """Find dates, periods and durations, resolved against `doc._.published` (extract.dates.find_dates)."""
+    from extract.dates import find_dates
+
+    doc._.dates = find_dates(doc.text, published=doc._.published)
+    _set_spans(doc, "dates", doc._.dates, "kind")
+    return doc
+
+
+@Language.component("zh_extract_entities_v1", assigns=["doc._.entities", "doc.spans"])
+def entities_component(doc: Doc) -> Doc:
+    """Find named entities with canonical names (extract.entities.find_entities), reusing the Doc's tokens."""
+    from extract.entities import find_entities
+
+    tokens = [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
+    doc._.entities = find_entities(doc.text, tokens=tokens)
+    _set_spans(doc, "entities", doc._.entities, "label")
+    return doc
+
+
+PIPES = ("zh_extract_quantities_v1", "zh_extract_dates_v1", "zh_extract_entities_v1")
+
+
+@cache
+def build_nlp(cache_dir: str | None = None, pipes: tuple[str, ...] = PIPES) -> Language:
+    """Return the spaCy `zh` pipeline: our jieba tokenizer and the extractor components, built once."""
+    config = {"nlp": {"tokenizer": {"@tokenizers": "zh_extract.jieba_tokenizer.v1", "cache_dir": cache_dir}}}
+    nlp = spacy.blank("zh", config=config)
+    for name in pipes:
+        nlp.add_pipe(name)
+    return nlp

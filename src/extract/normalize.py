@@ -1,0 +1,248 @@
+"""Detect the script variant of a text and convert it to Simplified Chinese with an exact offset map.
+
+OpenCC converts whole phrases, and some phrase conversions change length (Taiwan 記憶體 → 内存). We convert each
+run of CJK characters separately (phrases never cross punctuation, Latin letters or line breaks), map runs
+that keep their length character by character, and align the few that change length block by block against
+a character-by-character conversion. The result is a pair of arrays that take any Simplified offset back to
+the original text: a Simplified character inside a length-changing phrase maps to the whole original phrase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import opencc
+
+from extract.errors import EmptyTextError, NormalizeError
+from extract.resources import load_tsv, load_yaml
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+# A record separator OpenCC leaves alone and no phrase contains, so many runs convert in one call.
+_SEP = "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A text in its original script, its Simplified conversion, and the offset map between them.
+
+    `orig_start[j]`/`orig_end[j]` give the original span of Simplified character j; `simp_start[i]`/`simp_end[i]`
+    the Simplified span of original character i. Where a phrase changed length both sides map to the whole block.
+    """
+
+    original: str
+    simplified: str
+    variant: str
+    config: str
+    orig_start: list[int] = field(repr=False)
+    orig_end: list[int] = field(repr=False)
+    simp_start: list[int] = field(repr=False)
+    simp_end: list[int] = field(repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Return the original half-open span that Simplified span [start, end) was converted from."""
+        if start >= end:
+            pos = self.orig_start[start] if start < len(self.simplified) else len(self.original)
+            return pos, pos
+        return self.orig_start[start], self.orig_end[end - 1]
+
+    def to_simplified(self, start: int, end: int) -> tuple[int, int]:
+        """Return the Simplified half-open span that original span [start, end) converts to."""
+        if start >= end:
+            pos = self.simp_start[start] if start < len(self.original) else len(self.simplified)
+            return pos, pos
+        return self.simp_start[start], self.simp_end[end - 1]
+
+    def expand(self, start: int, end: int) -> tuple[int, int]:
+        """Return the smallest Simplified span covering [start, end) whose ends are not inside a converted phrase."""
+        return self.to_simplified(*self.to_original(start, end))
+
+    def is_boundary(self, pos: int) -> bool:
+        """Return whether Simplified offset `pos` falls between two conversion blocks (not inside one)."""
+        if pos <= 0 or pos >= len(self.simplified):
+            return True
+        return self.orig_start[pos] != self.orig_start[pos - 1]
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    try:
+        return opencc.OpenCC(config)
+    except Exception as exc:  # the binding raises a bare RuntimeError-like error for unknown configs
+        raise NormalizeError(f"OpenCC configuration {config!r} could not be loaded: {exc}") from exc
+
+
+@cache
+def _keep_terms() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    table = {}
+    for written, kept in load_tsv("normalize", "keep.tsv", columns=2):
+        if len(written) != len(kept):
+            raise NormalizeError(f"normalize/keep.tsv: {written!r} and {kept!r} differ in length")
+        table[written] = kept
+    if not table:
+        return None, {}
+    pattern = re.compile("|".join(sorted(map(re.escape, table), key=len, reverse=True)))
+    return pattern, table
+
+
+@cache
+def _variant_rules() -> dict:
+    return load_yaml("normalize", "variants.yaml")
+
+
+def detect_variant(text: str) -> str:
+    """Return the script variant of `text`: zh-Hans, zh-Hant, zh-Hant-TW or zh-Hant-HK.
+
+    Raises EmptyTextError when the text holds no Chinese characters.
+    """
+    cjk = _CJK_CHAR.findall(text)
+    if not cjk:
+        raise EmptyTextError("the text contains no Chinese characters")
+    rules = _variant_rules()
+    sample = "".join(cjk[:20000])
+    converted = _converter("t2s").convert(sample)
+    changed = sum(1 for a, b in zip(sample, converted) if a != b)
+    if changed < rules["traditional_ratio"] * len(sample):
+        return "zh-Hans"
+    taiwan = sum(text.count(word) for word in rules["taiwan"])
+    hong_kong = sum(text.count(word) for word in rules["hong_kong"])
+    if taiwan > hong_kong:
+        return "zh-Hant-TW"
+    if hong_kong > taiwan:
+        return "zh-Hant-HK"
+    return "zh-Hant"
+
+
+def config_for(variant: str) -> str:
+    """Return the OpenCC configuration used for a variant ('none' for Simplified text)."""
+    try:
+        return _variant_rules()["configs"][variant]
+    except KeyError as exc:
+        raise NormalizeError(f"unknown script variant {variant!r}") from exc
+
+
+def _align_run(orig: str, conv: str, converter: opencc.OpenCC) -> list[tuple[int, int, int, int]]:
+    """Split a run converted as phrases into the finest blocks that convert on their own.
+
+    Returns (orig_a, orig_b, conv_a, conv_b) blocks such that converting orig[orig_a:orig_b] alone gives
+    conv[conv_a:conv_b] and the rest of the run converts to the rest of `conv`, so every block boundary is a
+    place where the original and the Simplified text can be cut consistently.
+    """
+    blocks = []
+    i = j = 0
+    while i < len(orig):
+        rest = conv[j:]
+        for k in range(1, len(orig) - i + 1):
+            head = converter.convert(orig[i:i + k])
+            if rest.startswith(head) and converter.convert(orig[i + k:]) == rest[len(head):]:
+                break
+        else:  # no consistent cut: the remainder is one block
+            k, head = len(orig) - i, rest
+        blocks.append((i, i + k, j, j + len(head)))
+        i += k
+        j += len(head)
+    return blocks
+
+
+def normalize(text: str, *, variant: str | None = None, config: str | None = None) -> Normalized:
+    """Return `text` converted to Simplified Chinese with its offset map.
+
+    The variant is detected unless given; the OpenCC configuration follows from the variant unless given.
+    Names listed in data/normalize/keep.tsv keep their form through conversion.
+    """
+    if variant is None:
+        variant = detect_variant(text)
+    if config is None:
+        config = config_for(variant)
+    if config == "none":
+        return _identity(text, variant)
+    else:
+        runs = [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
+        converter = _converter(config)
+        converted = converter.convert(_SEP.join(text[a:b] for a, b in runs)).split(_SEP) if runs else []
+        chars = "".join(text[a:b] for a, b in runs)
+        per_char = converter.convert(_SEP.join(chars)).split(_SEP) if chars else []
+        if len(converted) != len(runs) or len(per_char) != len(chars):
+            raise NormalizeError(f"OpenCC {config} merged or split runs ({len(runs)} in, {len(converted)} out)")
+        result = _assemble(text, variant, config, runs, converted, per_char)
+    return _apply_keep_terms(result)
+
+
+def _identity(text: str, variant: str) -> Normalized:
+    starts = list(range(len(text)))
+    ends = list(range(1, len(text) + 1))
+    return Normalized(text, text, variant, "none", starts, ends, starts, ends)
+
+
+def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
+              converted: list[str], per_char: list[str]) -> Normalized:
+    out: list[str] = []
+    orig_start: list[int] = []
+    orig_end: list[int] = []
+    simp_start = [0] * len(text)
+    simp_end = [0] * len(text)
+    cursor = 0  # original position copied so far
+    pos = 0  # Simplified length so far
+
+    def copy_verbatim(a: int, b: int) -> None:
+        nonlocal pos
+        out.append(text[a:b])
+        for i in range(a, b):
+            orig_start.append(i)
+            orig_end.append(i + 1)
+            simp_start[i] = pos
+            simp_end[i] = pos + 1
+            pos += 1
+
+    char_pos = 0
+    for (a, b), conv in zip(runs, converted):
+        copy_verbatim(cursor, a)
+        run = text[a:b]
+        run_chars = per_char[char_pos:char_pos + len(run)]
+        char_pos += len(run)
+        # Where the phrase conversion equals the character conversion, characters map one to one.
+        if len(conv) == len(run) and conv == "".join(run_chars):
+            out.append(conv)
+            for k in range(len(run)):
+                orig_start.append(a + k)
+                orig_end.append(a + k + 1)
+                simp_start[a + k] = pos + k
+                simp_end[a + k] = pos + k + 1
+            pos += len(run)
+        else:
+            out.append(conv)
+            for oa, ob, ca, cb in _align_run(run, conv, _converter(config)):
+                for j in range(ca, cb):
+                    orig_start.append(a + oa)
+                    orig_end.append(a + ob)
+                for i in range(oa, ob):
+                    simp_start[a + i] = pos + ca
+                    simp_end[a + i] = pos + cb
+            pos += len(conv)
+        cursor = b
+    copy_verbatim(cursor, len(text))
+    simplified = "".join(out)
+    if len(orig_start) != len(simplified):
+        raise NormalizeError(f"offset map length {len(orig_start)} != Simplified length {len(simplified)}")
+    return Normalized(text, simplified, variant, config, orig_start, orig_end, simp_start, simp_end)
+
+
+def _apply_keep_terms(result: Normalized) -> Normalized:
+    pattern, table = _keep_terms()
+    if pattern is None:
+        return result
+    chars = None
+    for m in pattern.finditer(result.original):
+        s, e = result.to_simplified(m.start(), m.end())
+        kept = table[m.group()]
+        if e - s != len(kept):
+            continue  # the name sat inside a phrase that changed length: leave OpenCC's output alone
+        if chars is None:
+            chars = list(result.simplified)
+        chars[s:e] = kept
+    if chars is None:
+        return result
+    return Normalized(result.original, "".join(chars), result.variant, result.config,
+                      result.orig_start, result.orig_end, result.simp_start, result.simp_end)

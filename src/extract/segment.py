@@ -1,0 +1,152 @@
+"""Word segmentation with a private jieba Tokenizer and sentence splitting for Chinese news.
+
+jieba's module-level tokenizer is shared by the whole process (a word added there leaks everywhere), logs at
+DEBUG on import and caches its dictionary in the system temp folder; we own a `jieba.Tokenizer` instead, with
+the project lexicon added, and keep its cache in a folder the caller chooses.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jieba
+
+from extract.resources import load_yaml
+
+jieba.setLogLevel(logging.WARNING)
+
+# POS tags (jieba / ICTCLAS tag set) for lexicon words, by entity label.
+_LABEL_TAGS = {"PERSON": "nr", "ORG": "nt", "GPE": "ns", "LOC": "ns", "PRODUCT": "nz"}
+_DIGITS = re.compile(r"^[0-9０-９][0-9０-９.,%％]*$")
+_LATIN = re.compile(r"^[A-Za-zＡ-Ｚａ-ｚ0-9０-９._\-]+$")
+_SPACE = re.compile(r"^\s+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the Simplified text with its half-open offsets and its part-of-speech tag."""
+
+    text: str
+    start: int
+    end: int
+    pos: str
+
+
+class Segmenter:
+    """A jieba Tokenizer of our own, loaded with the project lexicon.
+
+    `words` are (surface form, entity label) pairs in Simplified script; each becomes a jieba word with a
+    frequency high enough to win over splitting it, so entity names are single tokens.
+    """
+
+    LEXICON_FREQ = 50_000
+
+    def __init__(self, words: Iterable[tuple[str, str]] = (), *, cache_dir: Path | None = None):
+        self._tokenizer = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._tokenizer.tmp_dir = str(cache_dir)
+        self._tokenizer.initialize()
+        self._tags: dict[str, str] = {}
+        # jieba's dictionary carries a tag per word; we read it once to tag tokens without its slow HMM tagger.
+        with open(self._tokenizer.get_dict_file().name, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 3:
+                    self._tags[parts[0]] = parts[2]
+        for word, label in words:
+            if len(word) < 2 or _SPACE.search(word):
+                continue
+            self._tokenizer.add_word(word, freq=max(self.LEXICON_FREQ, self._tokenizer.FREQ.get(word, 0)))
+            self._tags[word] = _LABEL_TAGS.get(label, "nz")
+
+    def tokens(self, text: str) -> list[Token]:
+        """Return the tokens of `text` in order, whitespace included (tagged 'x')."""
+        out = []
+        for word, start, end in self._tokenizer.tokenize(text, HMM=True):
+            out.append(Token(word, start, end, self.tag(word)))
+        return out
+
+    def tag(self, word: str) -> str:
+        """Return the part-of-speech tag of a word: dictionary tag, else by its characters."""
+        tag = self._tags.get(word)
+        if tag:
+            return tag
+        if _SPACE.match(word):
+            return "x"
+        if _DIGITS.match(word):
+            return "m"
+        if _LATIN.match(word):
+            return "eng"
+        if len(word) == 1 and not word.isalnum():
+            return "x"
+        return "x" if not any(ch.isalnum() for ch in word) else "n"
+
+
+def merge_across(tokens: list[Token], is_boundary) -> list[Token]:
+    """Return tokens with any two neighbours joined where their shared edge is not a valid boundary.
+
+    `is_boundary(pos)` says whether a Simplified offset may be cut (see Normalized.is_boundary): a token edge
+    inside a phrase that OpenCC converted as a whole could not be mapped back to the original text exactly.
+    """
+    out: list[Token] = []
+    for token in tokens:
+        if out and not is_boundary(token.start):
+            prev = out[-1]
+            out[-1] = Token(prev.text + token.text, prev.start, token.end, prev.pos)
+        else:
+            out.append(token)
+    return out
+
+
+@cache
+def _sentence_rules() -> tuple[re.Pattern[str], int]:
+    rules = load_yaml("segment", "sentences.yaml")
+    enders = "".join(re.escape(ch) for ch in rules["enders"])
+    closers = "".join(re.escape(ch) for ch in rules["closers"])
+    # An ender run, then any closing quotes/brackets, ends a sentence; a line break always does.
+    pattern = re.compile(f"[{enders}]+[{closers}]*|\\n+")
+    return pattern, int(rules["max_chars"])
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return half-open spans of the sentences of `text`, without leading or trailing whitespace.
+
+    A sentence ends at 。！？!? (and runs of them, ……), followed by closing quotes or brackets, or at a line
+    break. A run-on sentence longer than `max_chars` (data/segment/sentences.yaml) is cut after a semicolon.
+    """
+    pattern, max_chars = _sentence_rules()
+    spans = []
+    start = 0
+    for m in pattern.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        for a, b in _cut_long(text, a, b, max_chars):
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if a < b:
+                out.append((a, b))
+    return out
+
+
+def _cut_long(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:
+    if b - a <= max_chars:
+        return [(a, b)]
+    pieces = []
+    start = a
+    for m in re.finditer("[；;]", text[a:b]):
+        cut = a + m.end()
+        if cut - start >= max_chars // 4:
+            pieces.append((start, cut))
+            start = cut
+    pieces.append((start, b))
+    return pieces

@@ -93,6 +93,19 @@ def _position_class(token_start: int, token_end: int, word_start: int, word_end:
     return f"{position}{min(word_end - word_start, _MAX_WORD_LENGTH_CLASS)}"
 
 
+@cache
+def _position_hashes() -> dict[tuple[bool, bool, int], int]:
+    """Return the feature hash of each (begins word, ends word, word length class) position."""
+    hashes = {}
+    for begins in (False, True):
+        for ends in (False, True):
+            for length in range(1, _MAX_WORD_LENGTH_CLASS + 1):
+                # Expressed through token offsets so that the class names stay those the model was trained on.
+                start, end = (0 if begins else 1), (length if ends else length - 1)
+                hashes[(begins, ends, length)] = hash_string(_position_class(start, end, 0, length))
+    return hashes
+
+
 class CharWordTokenizer:
     """Split Simplified text into character tokens that carry jieba word features.
 
@@ -118,19 +131,21 @@ class CharWordTokenizer:
         doc = Doc(self.vocab, words=words, spaces=spaces)
         if not words:
             return doc
-        word_of_char = numpy.empty(len(text), dtype=numpy.int64)
-        jieba_words = []
-        for index, (word, start, end) in enumerate(_jieba_tokenizer().tokenize(text, HMM=True)):
-            word_of_char[start:end] = index
-            jieba_words.append((word.lower(), start, end))
-        features = numpy.empty((len(words), 3), dtype=numpy.uint64)
+        # Per character: (hash of its jieba word, word start, word end); a list, as numpy scalars are slow here.
+        word_of_char: list[tuple[int, int, int] | None] = [None] * len(text)
+        for word, start, end in _jieba_tokenizer().tokenize(text, HMM=True):
+            word_of_char[start:end] = [(hash_string(word.lower()), start, end)] * (end - start)
         lowered = [w.lower() for w in words]
-        for i, (piece, start) in enumerate(zip(lowered, starts)):
-            word, word_start, word_end = jieba_words[word_of_char[start]]
-            features[i, 0] = hash_string(word)
-            features[i, 1] = hash_string(_position_class(start, start + len(piece), word_start, word_end))
-            following = lowered[i + 1] if i + 1 < len(lowered) else "</s>"
-            features[i, 2] = hash_string(piece + following)
+        lowered.append("</s>")
+        position_hashes = _position_hashes()
+        rows = []
+        for i, start in enumerate(starts):
+            piece = lowered[i]
+            word_hash, word_start, word_end = word_of_char[start]
+            position = position_hashes[(start <= word_start, start + len(piece) >= word_end,
+                                        min(word_end - word_start, _MAX_WORD_LENGTH_CLASS))]
+            rows.append((word_hash, position, hash_string(piece + lowered[i + 1])))
+        features = numpy.array(rows, dtype=numpy.uint64)
         # Hashes only: the strings are never needed back, so the vocabulary's StringStore does not grow.
         doc.from_array([NORM, TAG, LEMMA], features)
         return doc

@@ -190,8 +190,12 @@ def _latin_edges_ok(text: str, start: int, end: int) -> bool:
     return True
 
 
-def lexicon_entities(text: str, bounds: _Boundaries) -> list[Entity]:
-    """Return the lexicon's mentions in `text`: leftmost-longest, non-overlapping, on word boundaries."""
+def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return the lexicon's mentions in `text`: leftmost-longest, non-overlapping, on word boundaries.
+
+    An organisation at the head of a longer word that ends in an organisation suffix (华为技术有限公司 as one
+    jieba word) makes that whole word the mention.
+    """
     found = []
     for end_index, (length, canonical, label) in _automaton().iter_long(text):
         end = end_index + 1
@@ -202,6 +206,12 @@ def lexicon_entities(text: str, bounds: _Boundaries) -> list[Entity]:
         if _HAN_CHAR.match(text[start]) and start not in bounds.starts:
             continue
         if _HAN_CHAR.match(text[end - 1]) and end not in bounds.ends:
+            i = bounds.index_at(start)
+            word = bounds.tokens[i][0] if i is not None else ""
+            if label == "ORG" and word.endswith(rules.org_suffixes):
+                token_end = bounds.tokens[i][2]
+                legal = word.endswith(rules.org_legal_forms)
+                found.append(Entity(start, token_end, word, "ORG", canonical if legal else word, "rule:org_suffix"))
             continue
         found.append(Entity(start, end, text[start:end], label, canonical, "lexicon"))
     return found
@@ -220,7 +230,7 @@ def _code_after(text: str, pos: int, rules: EntityRules) -> int | None:
     return end
 
 
-def _extend_products(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
     """Return lexicon mentions with product codes attached: a series gets its code, a brand its product."""
     out: list[Entity] = []
     for ent in found:
@@ -243,7 +253,9 @@ def _extend_products(text: str, found: list[Entity], rules: EntityRules) -> list
         series = rules.product_series.match(text[ent.end:ent.end + 3])
         if series:
             for length in range(len(series.group()), 1, -1):
-                if not _is_series_name(text[ent.end:ent.end + length], rules):
+                i = bounds.index_at(ent.end)
+                if i is None or bounds.tokens[i][2] != ent.end + length \
+                        or not _is_series_name(text[ent.end:ent.end + length], rules):
                     continue
                 end = _code_after(text, ent.end + length, rules)
                 if (end is not None and text[ent.end + length] != " "
@@ -286,8 +298,9 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 if j == i and word in rules.org_suffix_set and text[ent.start:e] not in rules.generic_nouns:
                     ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_suffix")
                     break
-                # Only ordinary nouns (计算机, 电子工程) may stand between the organisation and its unit.
-                if tags.get(word, "")[:1] != "n" or word in rules.generic_nouns:
+                # Only ordinary nouns (计算机, 电子工程), joined by 与/和, stand between an organisation and its unit.
+                tag = tags.get(word, "")
+                if not (tag[:1] == "n" or tag == "vn" or word in ("与", "和", "及")) or word in rules.generic_nouns:
                     break
                 j += 1
         out.append(ent)
@@ -545,8 +558,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         return []
     rules = entity_rules()
     bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
-    found = lexicon_entities(text, bounds)
-    found = _extend_subunits(text, _extend_products(text, found, rules), bounds, rules)
+    found = lexicon_entities(text, bounds, rules)
+    found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     found = _non_overlapping(found)
     taken = [(e.start, e.end) for e in found]
     found += title_person_entities(text, bounds, taken, rules)

@@ -68,13 +68,15 @@ def _converters() -> tuple[opencc.OpenCC, ...]:
 
 
 def simplified_forms(surface: str) -> list[str]:
-    """Return the distinct Simplified forms of a surface written in any Chinese script (itself included)."""
-    forms = [surface]
-    if _HAN.search(surface):
-        for converter in _converters():
-            form = converter.convert(surface)
-            if form not in forms:
-                forms.append(form)
+    """Return the distinct Simplified forms of a surface written in any Chinese script."""
+    if not _HAN.search(surface):
+        return [surface]
+    forms = []
+    for converter in _converters():
+        form = converter.convert(surface)
+        if form not in forms:
+            forms.append(form)
+    # A surface that every conversion changes is Traditional: the Simplified text never holds it as written.
     return forms
 
 

@@ -1,0 +1,112 @@
+"""Named entities: golden cases (tests/cases/entities.jsonl), offsets, rules data, and the seed article."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opencc
+import pytest
+
+from extract.entities import Entity, entity_rules, find_entities
+
+CASES = [json.loads(line) for line in
+         (Path(__file__).parent / "cases" / "entities.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_entities_rules_data_loads_and_compiles():
+    rules = entity_rules()
+    assert "公司" in rules.org_suffixes and "总统" in rules.person_titles
+    assert rules.product_code.search("H200") and not rules.product_code_stop.match("H200")
+    assert rules.product_code_stop.match("Q2") and rules.not_entity.match("28nm")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:12] for c in CASES])
+def test_entities_golden_case(case):
+    found = find_entities(case["text"], use_model=False)
+    got = {(e.text, e.label, e.canonical) for e in found}
+    for item in case["expect"]:
+        assert tuple(item[:3]) in got, (item, got)
+        if len(item) > 3:
+            assert any(e.text == item[0] and e.method == item[3] for e in found), (item, found)
+    texts = {e.text for e in found}
+    for absent in case.get("absent", []):
+        assert absent not in texts
+
+
+def _check_well_formed(text: str, found: list[Entity]) -> None:
+    rules = entity_rules()
+    previous_end = 0
+    for ent in found:
+        assert text[ent.start:ent.end] == ent.text
+        assert ent.start >= previous_end, ent
+        previous_end = ent.end
+        assert ent.label in {"PERSON", "ORG", "GPE", "LOC", "PRODUCT"}
+        assert ent.text not in rules.generic_nouns
+        assert ent.canonical
+
+
+def test_entities_offsets_are_sorted_non_overlapping_and_exact():
+    text = "新华社北京电 美国总统特朗普表示，英伟达H200将获准出口。\n清华大学计算机系教授翟季冬说。"
+    found = find_entities(text, use_model=False)
+    _check_well_formed(text, found)
+    assert [e.text for e in found] == ["新华社", "北京", "美国", "特朗普", "英伟达", "H200", "清华大学计算机系", "翟季冬"]
+
+
+def test_entities_given_tokens_match_computed_tokens():
+    from extract.entities import word_tokens
+
+    text = "阿里云与腾讯云扩大采购，华为昇腾910B供不应求。"
+    assert find_entities(text, tokens=word_tokens(text), use_model=False) == find_entities(text, use_model=False)
+
+
+def test_entities_empty_text_gives_nothing():
+    assert find_entities("") == []
+
+
+# Every organisation and product of the seed article's body and reference list, checked by hand,
+# as (text in the Simplified conversion, label, canonical name).
+SEED_EXPECTED = {
+    ("新华社", "ORG", "新华社"), ("特朗普", "PERSON", "特朗普"), ("英伟达", "ORG", "英伟达"),
+    ("H200", "PRODUCT", "H200"), ("AMD", "ORG", "超威半导体"), ("英特尔", "ORG", "英特尔"),
+    ("美国政府", "ORG", "美国政府"), ("阿里云", "ORG", "阿里云"), ("腾讯云", "ORG", "腾讯云"),
+    ("百度智能云", "ORG", "百度智能云"), ("Llama2", "PRODUCT", "Llama2"), ("CUDA", "PRODUCT", "CUDA"),
+    ("商汤科技", "ORG", "商汤科技"), ("智谱AI", "ORG", "智谱"), ("百川智能", "ORG", "百川智能"),
+    ("招商银行", "ORG", "招商银行"), ("平安集团", "ORG", "中国平安"), ("联影医疗", "ORG", "联影医疗"),
+    ("国家超级计算中心", "ORG", "国家超级计算中心"), ("中芯国际", "ORG", "中芯国际"), ("华虹公司", "ORG", "华虹半导体"),
+    ("比亚迪", "ORG", "比亚迪"), ("宁德时代", "ORG", "宁德时代"), ("华虹", "ORG", "华虹集团"),
+    ("粤芯半导体", "ORG", "粤芯半导体"), ("ASML", "ORG", "阿斯麦"), ("Qorvo", "ORG", "Qorvo"),
+    ("Skyworks", "ORG", "思佳讯"), ("华为", "ORG", "华为"), ("寒武纪", "ORG", "寒武纪"),
+    ("思元590", "PRODUCT", "思元590"), ("字节跳动", "ORG", "字节跳动"), ("上海微电子", "ORG", "上海微电子"),
+    ("华虹集团", "ORG", "华虹集团"), ("国家网信办", "ORG", "国家互联网信息办公室"),
+    ("清华大学计算机系", "ORG", "清华大学计算机系"), ("翟季冬", "PERSON", "翟季冬"), ("央视网", "ORG", "央视网"),
+    ("黄仁勋", "PERSON", "黄仁勋"), ("每日经济新闻", "ORG", "每日经济新闻"), ("腾讯网", "ORG", "腾讯网"),
+    ("电子工程专辑", "ORG", "电子工程专辑"), ("GLM-4.5-Air", "PRODUCT", "GLM-4.5-Air"), ("今日头条", "ORG", "今日头条"),
+    ("东方财富证券", "ORG", "东方财富证券"), ("齐鲁晚报", "ORG", "齐鲁晚报"), ("中国电子报", "ORG", "中国电子报"),
+    ("新浪财经", "ORG", "新浪财经"), ("士兰微", "ORG", "士兰微"), ("中证网", "ORG", "中证网"),
+    ("科创板日报", "ORG", "科创板日报"), ("证券时报网", "ORG", "证券时报网"), ("集微咨询", "ORG", "集微咨询"),
+    ("美国", "GPE", "美国"), ("中国", "GPE", "中国"), ("上海", "GPE", "上海市"), ("无锡", "GPE", "无锡市"),
+    ("日本", "GPE", "日本"), ("粤港澳大湾区", "LOC", "粤港澳大湾区"),
+}
+
+
+def test_entities_seed_article_orgs_and_products(seed_text):
+    # t2s turns 昇騰 into 升腾: the mention is as converted, the canonical name the lexicon's.
+    text = opencc.OpenCC("t2s").convert(seed_text)
+    found = find_entities(text, use_model=False)
+    _check_well_formed(text, found)
+    got = {(e.text, e.label, e.canonical) for e in found}
+    assert SEED_EXPECTED - got == set()
+    assert ("升腾910B", "PRODUCT", "昇腾910B") in got
+    assert not {e.text for e in found} & {"芯片", "晶圆厂", "28nm", "14nm"}
+
+
+def test_entities_shared_corpus_well_formed(shared_dir):
+    path = shared_dir / "corpus" / "news_zh_hans.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for _, line in zip(range(40), fh)]
+    labels = set()
+    for text in texts:
+        found = find_entities(text, use_model=False)
+        _check_well_formed(text, found)
+        labels.update(e.label for e in found)
+    assert {"PERSON", "ORG", "GPE"} <= labels

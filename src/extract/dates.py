@@ -1,0 +1,928 @@
+"""Dates, periods, durations and relative time expressions in Simplified Chinese text.
+
+Two steps: one master regex, composed from `data/dates/grammar.yaml`, finds candidate spans; a lexer
+over the same components splits each span into tokens, which are folded into frames (year, month,
+day, quarter, ...) and resolved to an inclusive date range. Year-less mentions take their year (and
+month) from the nearest resolved date before them in the same paragraph, else from the publication
+date; relative ones (今年, 上月, 近日) resolve against the publication date only, never today's date.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from extract.errors import DataFileError
+
+__all__ = ["DateMention", "find_dates", "infer_published"]
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date, period, duration or relative time expression, with the inclusive range it denotes."""
+
+    start: int
+    end: int
+    text: str
+    kind: str                  # date / period / duration / relative
+    start_date: date | None
+    end_date: date | None
+    granularity: str | None    # day / week / month / quarter / half / year / decade
+    duration: str | None       # ISO 8601, e.g. P10Y, PT72H, a range as P3M/P6M
+    anchor: str | None         # text of the date a partial mention was resolved from, or 'published:YYYY-MM-DD'
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data files
+
+_REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
+# full-width digits and marks map one-to-one onto ASCII, so offsets are unchanged
+_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｑｑ／－．～：", "0123456789Qq/-.~:")
+
+
+def _load_yaml(name: str):
+    path = resources.files("extract") / "data" / "dates" / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataFileError(f"dates: data file {path} is missing") from exc
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"dates: {path} is not valid YAML: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    master: re.Pattern
+    lexer: re.Pattern
+    components: tuple[str, ...]
+    lex: dict
+    roc_marker: re.Pattern
+
+
+def _alternation(words, *, raw: bool = False) -> str:
+    items = sorted(words, key=len, reverse=True)
+    return "(?:" + "|".join(w if raw else re.escape(w) for w in items) + ")"
+
+
+@cache
+def _grammar() -> _Grammar:
+    """Compile the master regex and the lexer from the data files (once per process)."""
+    gram = _load_yaml("grammar.yaml")
+    lex = _load_yaml("lexicon.yaml")
+    pieces = dict(gram["pieces"])
+    for name, words in lex["guards"].items():
+        pieces[name] = _alternation(words, raw=(name == "boundary"))
+    pieces["eras"] = _alternation(lex["eras"])
+    components = gram["components"]
+    phrases = gram["phrases"]
+
+    def expand(pattern: str, *, stack: tuple[str, ...] = ()) -> str:
+        def sub(m: re.Match) -> str:
+            at, name = m.groups()
+            key = ("@" if at else "") + name
+            if key in stack:
+                raise DataFileError(f"dates: grammar.yaml: {name!r} refers to itself")
+            if at:
+                if name not in components:
+                    raise DataFileError(f"dates: grammar.yaml: unknown component {{@{name}}}")
+                body = expand(components[name], stack=stack + (key,))
+                return "(?:" + _NAMED_GROUP.sub("(?:", body) + ")"
+            if name in pieces:
+                return "(?:" + expand(pieces[name], stack=stack + (key,)) + ")"
+            if name in phrases:
+                return "(?:" + expand(phrases[name], stack=stack + (key,)) + ")"
+            raise DataFileError(f"dates: grammar.yaml: unknown reference {{{name}}}")
+        return _REF.sub(sub, pattern.replace("\n", ""))
+
+    def compile_(pattern: str, what: str) -> re.Pattern:
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            raise DataFileError(f"dates: grammar.yaml: {what} does not compile: {exc}") from exc
+
+    master = compile_(expand(phrases["master"]), "phrases.master")
+    alts = []
+    for name, pattern in components.items():
+        body = expand(pattern, stack=("@" + name,))
+        body = _NAMED_GROUP.sub(lambda m, n=name: f"(?P<{n}__{m.group(1)}>", body)
+        compile_(body, f"component {name}")
+        alts.append(f"(?P<{name}>{body})")
+    lexer = compile_("|".join(alts), "lexer")
+    return _Grammar(master, lexer, tuple(components), lex, compile_(lex["roc_marker"], "lexicon roc_marker"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Numbers
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _number(s: str) -> float:
+    """Return the value of an arabic or Chinese numeral (三十五, 两百, 二〇二五, 半)."""
+    s = s.strip()
+    if s == "半":
+        return 0.5
+    if s and (s[0].isdigit()):
+        return float(s)
+    if all(c in _CN_DIGITS for c in s):        # digit by digit: 二〇二五
+        return float("".join(str(_CN_DIGITS[c]) for c in s))
+    total, digit = 0, 0
+    for c in s:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        elif c in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[c]
+            digit = 0
+        else:
+            raise ValueError(f"not a numeral: {s!r}")
+    return float(total + digit)
+
+
+def _int(s: str) -> int:
+    return int(_number(s))
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if v == int(v) else f"{v:g}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Calendar arithmetic
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _shift(d: date, n: float, unit: str) -> date:
+    """Return `d` moved by n units (Y, M, Q, W, D); fractional months and years move by days."""
+    if unit == "Y":
+        return _add_months(d, int(n * 12)) if n * 12 == int(n * 12) else d + timedelta(days=round(n * 365))
+    if unit == "M":
+        return _add_months(d, int(n)) if n == int(n) else d + timedelta(days=round(n * 30))
+    if unit == "Q":
+        return _add_months(d, int(n * 3))
+    if unit == "W":
+        return d + timedelta(weeks=n)
+    return d + timedelta(days=n)
+
+
+_GRAN_OF_UNIT = {"Y": "year", "M": "month", "Q": "quarter", "W": "week", "D": "day"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Frames: what one date expression says, field by field
+
+@dataclass(slots=True)
+class _Frame:
+    start: int
+    end: int
+    y: int | None = None
+    y_rel: int | None = None        # years from the publication year (今年 0, 去年 -1)
+    y_short: int | None = None      # a 2- or 3-digit year still to be judged (25年, 114年)
+    y_short_digits: int = 0
+    era_y: int | None = None
+    m: int | None = None
+    m_rel: int | None = None
+    d: int | None = None
+    d_rel: int | None = None        # days from the publication date (昨天 -1)
+    q: tuple[int, int] | None = None
+    q_rel: int | None = None
+    h: int | None = None            # 1 or 2
+    ypart: tuple[int, int] | None = None
+    mpart: tuple[int, int] | None = None
+    first_n: tuple[int, str] | None = None
+    decade: tuple[int | None, int, tuple[int, int] | None] | None = None   # century start, decade, part
+    week_rel: int | None = None
+    weekday: int | None = None      # 1-7, 0 = weekend
+    invalid: bool = False
+    relative_words: bool = False
+
+    def rank(self) -> int:
+        """Return the finest level set so far (0 none, 1 year, 2 sub-year, 3 month, 4 sub-month, 5 day, 6 weekday)."""
+        if self.weekday is not None:
+            return 6
+        if self.d is not None or self.d_rel is not None:
+            return 5
+        if self.mpart is not None:
+            return 4
+        if self.m is not None or self.m_rel is not None:
+            return 3
+        if self.q or self.q_rel is not None or self.h or self.ypart or self.first_n:
+            return 2
+        if self.y is not None or self.y_rel is not None or self.y_short is not None or self.decade:
+            return 1
+        return 0
+
+    def empty(self) -> bool:
+        return self.rank() == 0 and self.week_rel is None
+
+
+@dataclass(slots=True)
+class _Phrase:
+    start: int
+    end: int
+    left: _Frame
+    right: _Frame | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    compact: bool = False           # a range whose first side is a bare number (1-9月, 2018-2020年)
+    other: tuple | None = None      # a window, vague word, ago-expression or duration
+
+
+@dataclass(slots=True)
+class _Ctx:
+    """The nearest resolved date before the current position in the paragraph."""
+
+    y: int | None = None
+    m: int | None = None
+    text: str | None = None
+    via_published: bool = False     # it was itself a partial date completed from the publication date
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lexing a candidate span into tokens and phrases
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[str, re.Match]] | None:
+    g = _grammar()
+    out, pos = [], start
+    while pos < end:
+        m = g.lexer.match(text, pos)
+        if m is None or m.end() > end or m.end() == pos:
+            m = g.lexer.match(text, pos, end)
+        if m is None or m.end() == pos:
+            if text[pos] in " \t\u3000":
+                pos += 1
+                continue
+            return None
+        out.append((m.lastgroup, m))
+        pos = m.end()
+    return out
+
+
+def _grp(m: re.Match, comp: str, name: str) -> str | None:
+    try:
+        return m.group(f"{comp}__{name}")
+    except IndexError:                  # the component has no such group
+        return None
+
+
+def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
+    """Split the candidate span into phrases (a frame, or a range of two frames, with open ends)."""
+    toks = _tokens(text, start, end)
+    if not toks:
+        return []
+    lex = _grammar().lex
+    phrases: list[_Phrase] = []
+    cur: _Phrase | None = None
+    frame: _Frame | None = None
+
+    def close():
+        nonlocal cur, frame
+        if cur is not None and not (cur.left.empty() and cur.other is None):
+            if cur.right is not None and cur.right.empty():
+                cur.right = None
+                cur.end = cur.left.end
+            phrases.append(cur)
+        cur, frame = None, None
+
+    def open_(s: int) -> _Frame:
+        nonlocal cur, frame
+        frame = _Frame(s, s)
+        cur = _Phrase(s, s, frame)
+        return frame
+
+    pending_prefix: tuple[str, int] | None = None
+    for name, m in toks:
+        s, e = m.span()
+        if name in ("ago", "window", "vague_window", "vague", "dur_range", "dur_piece", "dur_tail"):
+            if name in ("dur_tail", "dur_piece") and cur is not None and cur.other and cur.other[0] == "duration" \
+                    and s == cur.end:
+                cur.other[1].append((name, m))
+                cur.end = e
+                continue
+            close()
+            cur = _Phrase(s, e, _Frame(s, e))
+            if name in ("dur_piece", "dur_tail"):
+                cur.other = ("duration", [(name, m)])
+            else:
+                cur.other = (name, m)
+            continue
+        if name == "prefix":
+            close()
+            pending_prefix = (m.group(0), s)
+            continue
+        if name in ("connector", "between") and cur is not None and cur.right is None and cur.other is None:
+            frame = cur.right = _Frame(e, e)
+            cur.end = e
+            continue
+        if name == "prefix" or name in ("connector", "between"):
+            close()
+            continue
+        if name == "between_end":
+            if cur is not None:
+                cur.end = e
+            continue
+        if name == "suffix":
+            if cur is not None and cur.other is None and cur.suffix is None:
+                cur.suffix = m.group(0)
+                cur.end = e
+            continue
+        if name in ("year_range", "year_range_bare", "month_range", "day_range", "quarter_range"):
+            if cur is None or cur.other is not None or (frame is not None and not _fits(frame, name)):
+                close()
+                open_(s)
+                if pending_prefix:
+                    cur.prefix, cur.start = pending_prefix[0], pending_prefix[1]
+                    pending_prefix = None
+            a, b = _grp(m, name, "a"), _grp(m, name, "b")
+            left, right = cur.left, _Frame(s, e)
+            if cur.right is not None:     # 2017年8月至11-12月: keep the simple reading of the last range
+                close()
+                continue
+            if name in ("year_range", "year_range_bare"):
+                left.y = _int(a)
+                bv = _int(b)
+                right.y = bv if bv >= 100 else (left.y // 100) * 100 + bv
+            elif name == "month_range":
+                left.m, right.m = _int(a), _int(b)
+            elif name == "day_range":
+                left.d, right.d = _int(a), _int(b)
+            else:
+                left.q, right.q = (_int(a), _int(a)), (_int(b), _int(b))
+            left.end = e
+            cur.right = right
+            cur.compact = True
+            cur.end = e
+            frame = right
+            continue
+        # a frame component
+        if cur is None or cur.other is not None or frame is None or not _fits(frame, name, m):
+            close()
+            open_(s)
+            if pending_prefix:
+                cur.prefix, cur.start = pending_prefix[0], pending_prefix[1]
+                pending_prefix = None
+        _apply(frame, name, m, lex)
+        frame.end = e
+        cur.end = e
+    close()
+    return phrases
+
+
+_LEVEL = {
+    "ymd_num": 1, "dmy_num": 1, "year_quarter": 1, "decade": 1, "era_year": 1, "year": 1, "year_short": 1,
+    "year_rel": 1, "year_range": 1, "year_range_bare": 1,
+    "first_n": 2, "quarter": 2, "quarter_range": 2, "quarter_rel": 2, "half": 2, "year_part": 2,
+    "year_part_short": 2, "month": 3, "month_range": 3, "month_rel": 3, "month_part_alone": 4, "half_month": 4,
+    "month_part": 4, "day": 5, "day_range": 5, "day_bare": 5, "relday": 5, "week_rel": 5, "weekday": 6,
+    "weekday_tail": 6,
+}
+
+
+def _fits(frame: _Frame, name: str, m: re.Match | None = None) -> bool:
+    """Return whether a token can extend the frame (coarse to fine, each level once)."""
+    if frame.empty():
+        return True
+    if name in ("relday", "week_rel", "weekday", "month_part_alone", "quarter_rel", "half_month"):
+        return False
+    if name == "year_part_short":         # 底/初/末: a part of the year after 今年, of the month after 9月
+        return frame.rank() in (1, 3) and frame.decade is None
+    if name == "month_part":
+        return frame.rank() == 3
+    if name == "weekday_tail":
+        return frame.rank() == 5 and frame.weekday is None and frame.d_rel is None
+    if name in ("day", "day_bare", "day_range"):
+        return frame.rank() == 3 and frame.mpart is None
+    level = _LEVEL.get(name, 9)
+    if level in (2, 3):
+        return frame.rank() == 1 and frame.decade is None
+    return False
+
+
+def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
+    """Set the frame fields a token states."""
+    g = lambda n: _grp(m, name, n)  # noqa: E731
+    rel = lex["relative"]
+    if name in ("ymd_num", "dmy_num"):
+        if g("s1") != g("s2"):
+            f.invalid = True
+        f.y, f.m, f.d = int(g("y")), int(g("m")), int(g("d"))
+    elif name == "year_quarter":
+        f.y = int(g("y"))
+        f.q = (int(g("n")), int(g("n")))
+    elif name == "decade":
+        c = g("c")
+        century = None
+        if c:
+            if c.startswith("上"):
+                century = 1900
+            elif c.startswith("本"):
+                century = 2000
+            else:
+                century = (_int(c[:-2]) - 1) * 100
+        d = g("d")
+        decade = 0 if d == "零零" else _int(d)
+        part = lex["decade_parts"].get(g("p")) if g("p") else None
+        f.decade = (century, decade, tuple(part) if part else None)
+    elif name == "era_year":
+        n = g("n")
+        f.y = lex["eras"][g("era")] + (0 if n == "元" else _int(n) - 1)
+    elif name == "year":
+        if g("y4"):
+            f.y = int(g("y4"))
+        elif g("ycn"):
+            f.y = _int(g("ycn"))
+        elif g("yv"):
+            f.y = _int(g("yv"))
+        else:
+            f.y_short = _int(g("y0") or g("ycn0"))
+            f.y_short_digits = 0     # a leading zero: always a year
+    elif name == "year_short":
+        v = g("y2") or g("y3")
+        f.y_short = int(v)
+        f.y_short_digits = len(v)
+    elif name == "year_rel":
+        f.y_rel = rel["year_rel"][g("w")]
+        f.relative_words = True
+    elif name == "month_rel":
+        f.m_rel = rel["month_rel"][g("w")]
+        f.relative_words = True
+    elif name == "quarter_rel":
+        f.q_rel = rel["quarter_rel"][g("w")]
+        f.relative_words = True
+    elif name == "week_rel":
+        f.week_rel = rel["week_rel"][g("w")]
+        f.relative_words = True
+    elif name == "weekday":
+        pre = g("pre")
+        f.week_rel = rel["weekday_pre"].get(pre, 0) if pre else 0
+        f.weekday = 0 if g("d") == "末" else lex["weekday"][g("d")]
+        f.relative_words = True
+    elif name == "weekday_tail":
+        pass                          # 10月12号，星期一: the weekday restates the date
+    elif name == "relday":
+        f.d_rel = rel["relday"][g("w")]
+        f.relative_words = True
+    elif name == "first_n":
+        unit = "Q" if "季" in g("u") else "M"
+        f.first_n = (_int(g("n")), unit)
+    elif name == "quarter":
+        n = _int(g("n1") or g("n2") or g("n3"))
+        f.q = (n, n)
+    elif name == "half":
+        f.h = 1 if g("h")[0] in "上前" else 2
+    elif name == "half_month":
+        f.mpart = tuple(lex["half_months"][g("h")])
+    elif name == "year_part":
+        f.ypart = tuple(lex["year_parts"][g("p")])
+    elif name == "year_part_short":
+        p = g("p")
+        if f.m is not None or f.m_rel is not None:
+            f.mpart = tuple(lex["month_parts"][p])
+        else:
+            f.ypart = tuple(lex["year_parts"][p])
+    elif name == "month":
+        f.m = _int(g("m"))
+    elif name == "month_part":
+        f.mpart = tuple(lex["month_parts"][g("p")])
+    elif name == "month_part_alone":
+        f.mpart = tuple(lex["month_parts"][g("p")])
+        f.m_rel = None
+        f.m = -1                       # the month comes from the context
+    elif name in ("day", "day_bare"):
+        f.d = _int(g("d"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Resolution
+
+@dataclass(slots=True)
+class _Res:
+    start: date | None
+    end: date | None
+    gran: str | None
+    relative: bool = False
+    partial: bool = False           # some field came from the context or the publication date
+    y: int | None = None
+    m: int | None = None
+    anchor_text: str | None = None
+    unresolved: bool = False
+    duration: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _two_digit_year(v: int, published: date | None, lex: dict) -> int:
+    pivot = (published.year + 10) if published else lex["two_digit_year_pivot"]
+    return 2000 + v if 2000 + v <= pivot else 1900 + v
+
+
+def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text: str,
+                   inherit: _Res | None = None) -> _Res:
+    """Resolve one frame to an inclusive date range."""
+    res = _Res(None, None, None, relative=f.relative_words)
+    pub_anchor = f"published:{published.isoformat()}" if published else None
+
+    # the year
+    y = f.y
+    if y is None and f.y_short is not None:
+        y = f.y_short if f.y_short >= 1000 else _two_digit_year(f.y_short, published, lex) \
+            if f.y_short < 100 else f.y_short + 1911
+    if f.y_rel is not None:
+        if published is None:
+            res.unresolved = True
+        else:
+            y = published.year + f.y_rel
+    if f.decade is not None:
+        century, dec, part = f.decade
+        if century is None:
+            pivot = published.year if published else lex["two_digit_year_pivot"]
+            first = 2000 + dec if 2000 + dec <= pivot else 1900 + dec
+        else:
+            first = century + dec
+        lo, hi = part if part else (0, 9)
+        res.start, res.end = date(first + lo, 1, 1), date(first + hi, 12, 31)
+        res.gran = "decade"
+        return res
+
+    # week-based (上周, 周三, 本周末)
+    if f.week_rel is not None:
+        if published is None:
+            res.unresolved = True
+            res.gran = "day" if f.weekday is not None else "week"
+            return res
+        monday = published - timedelta(days=published.weekday()) + timedelta(weeks=f.week_rel)
+        if f.weekday is None:
+            res.start, res.end, res.gran = monday, monday + timedelta(days=6), "week"
+        elif f.weekday == 0:
+            res.start, res.end, res.gran = monday + timedelta(days=5), monday + timedelta(days=6), "day"
+        else:
+            res.start = res.end = monday + timedelta(days=f.weekday - 1)
+            res.gran = "day"
+        res.relative = True
+        res.anchor_text = pub_anchor
+        return res
+    if f.d_rel is not None:
+        if published is None:
+            res.unresolved, res.gran = True, "day"
+            return res
+        res.start = res.end = published + timedelta(days=f.d_rel)
+        res.gran, res.relative, res.anchor_text = "day", True, pub_anchor
+        return res
+    if f.q_rel is not None:
+        if published is None:
+            res.unresolved, res.gran = True, "quarter"
+            return res
+        first = _add_months(date(published.year, 3 * ((published.month - 1) // 3) + 1, 1), 3 * f.q_rel)
+        res.start, res.end = first, _month_end(*_add_months(first, 2).timetuple()[:2])
+        res.gran, res.relative, res.anchor_text = "quarter", True, pub_anchor
+        return res
+
+    # the month
+    m = f.m if (f.m is not None and f.m > 0) else None
+    if f.m_rel is not None:
+        if published is None:
+            res.unresolved = True
+        else:
+            shifted = _add_months(date(published.year, published.month, 1), f.m_rel)
+            m = shifted.month
+            if y is None:
+                y = shifted.year
+    need_month = f.d is not None or f.m == -1
+    need_year = y is None and not res.unresolved
+    if inherit is not None:
+        if need_year and inherit.y is not None:
+            y, need_year = inherit.y, False
+        if need_month and m is None and inherit.m is not None:
+            m = inherit.m
+    if need_year or (need_month and m is None and not res.unresolved):
+        # a partial date: the nearest date before it in the paragraph, else the publication date
+        if ctx.y is not None and (not need_month or m is not None or ctx.m is not None):
+            if need_year:
+                y = ctx.y
+            month_from_ctx = need_month and m is None
+            if month_from_ctx:
+                m = ctx.m
+            # a year that the context itself took from the publication date is the publication year
+            res.anchor_text = pub_anchor if (ctx.via_published and not month_from_ctx) else ctx.text
+            res.partial = True
+        elif published is not None:
+            if need_year:
+                y = published.year
+            if need_month and m is None:
+                m = published.month
+            res.anchor_text = pub_anchor
+            res.partial = True
+        else:
+            res.unresolved = True
+    if f.relative_words and not res.unresolved:
+        res.anchor_text = pub_anchor
+    res.y, res.m = y, m
+    # granularity by the finest unit named
+    if f.d is not None:
+        res.gran = "day"
+    elif f.mpart is not None:
+        res.gran = "day"
+    elif f.m is not None or f.m_rel is not None:
+        res.gran = "month"
+    elif f.ypart is not None and f.ypart != (1, 12):
+        res.gran = "month"
+    elif f.first_n is not None:
+        res.gran = "month" if f.first_n[1] == "M" else "quarter"
+    elif f.q is not None:
+        res.gran = "quarter"
+    elif f.h is not None:
+        res.gran = "half"
+    else:
+        res.gran = "year"
+    if res.unresolved or y is None or f.invalid:
+        res.unresolved = True
+        res.y = res.m = None
+        return res
+    try:
+        if f.d is not None:
+            res.start = res.end = date(y, m, f.d)
+        elif m is not None:
+            if f.mpart is not None:
+                lo, hi = f.mpart
+                last = calendar.monthrange(y, m)[1]
+                res.start, res.end = date(y, m, lo), date(y, m, min(hi, last))
+            else:
+                res.start, res.end = date(y, m, 1), _month_end(y, m)
+        elif f.ypart is not None:
+            res.start, res.end = date(y, f.ypart[0], 1), _month_end(y, f.ypart[1])
+        elif f.first_n is not None:
+            n, unit = f.first_n
+            months = n * (3 if unit == "Q" else 1)
+            if not 1 <= months <= 12:
+                raise ValueError("first_n beyond a year")
+            res.start, res.end = date(y, 1, 1), _month_end(y, months)
+        elif f.q is not None:
+            q1, q2 = f.q
+            res.start, res.end = date(y, 3 * q1 - 2, 1), _month_end(y, 3 * q2)
+        elif f.h is not None:
+            res.start, res.end = (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
+        else:
+            res.start, res.end = date(y, 1, 1), date(y, 12, 31)
+    except ValueError:                 # 2月30日, 2019年2月29日: a date that does not exist
+        res.start = res.end = None
+        res.unresolved = True
+    return res
+
+
+def _standalone_short_year(f: _Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
+    """Judge a year such as 25年 or 114年 standing alone (no month after it)."""
+    if f.y_short_digits == 3:
+        return roc
+    if published is None:
+        return False
+    value = _two_digit_year(f.y_short, published, lex)
+    if abs(value - published.year) > lex["two_digit_year_window"]:
+        return False
+    before = text[max(0, f.start - 2):f.start]
+    return not any(before.endswith(cue) for cue in lex["duration_cues"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Durations, windows, vague words
+
+def _duration_iso(parts: list[tuple[float, str]]) -> str:
+    order = ["Y", "M", "W", "D", "TH", "TM", "TS"]
+    acc: dict[str, float] = {}
+    for v, u in parts:
+        acc[u] = acc.get(u, 0) + v
+    date_part = "".join(f"{_fmt(acc[u])}{u}" for u in order[:4] if u in acc)
+    time_part = "".join(f"{_fmt(acc[u])}{u[1]}" for u in order[4:] if u in acc)
+    return "P" + date_part + ("T" + time_part if time_part else "")
+
+
+def _duration_parts(pieces: list[tuple[str, re.Match]], lex: dict) -> list[tuple[float, str]] | None:
+    units = lex["units"]
+    parts = []
+    for comp, m in pieces:
+        n = _number(_grp(m, comp, "n") or _grp(m, comp, "nj"))
+        u = units[_grp(m, comp, "u")]
+        if _grp(m, comp, "half"):
+            n += 0.5
+        if u == "Q":
+            n, u = n * 3, "M"
+        parts.append((n, u))
+    return parts
+
+
+def _other_mention(p: _Phrase, text: str, published: date | None, lex: dict) -> DateMention | None:
+    kind_, m = p.other
+    pub_anchor = f"published:{published.isoformat()}" if published else None
+    span = text[p.start:p.end]
+    if kind_ == "duration":
+        parts = _duration_parts(m, lex)
+        return DateMention(p.start, p.end, span, "duration", None, None, None, _duration_iso(parts), None)
+    if kind_ == "dur_range":
+        u = lex["units"][_grp(m, "dur_range", "u")]
+        a, b = _number(_grp(m, "dur_range", "a")), _number(_grp(m, "dur_range", "b"))
+        if u == "Q":
+            a, b, u = a * 3, b * 3, "M"
+        iso = f"{_duration_iso([(a, u)])}/{_duration_iso([(b, u)])}"
+        return DateMention(p.start, p.end, span, "duration", None, None, None, iso, None)
+    if kind_ == "vague":
+        if published is None:
+            return DateMention(p.start, p.end, span, "relative", None, None, "day", None, None)
+        return DateMention(p.start, p.end, span, "relative", None, published, "day", None, pub_anchor)
+    if kind_ == "vague_window":
+        gran = lex["vague_window"][_grp(m, "vague_window", "w")]
+        end = published
+        return DateMention(p.start, p.end, span, "relative", None, end, gran, None, pub_anchor)
+    if kind_ == "window":
+        dir_word = _grp(m, "window", "dir")
+        unit = lex["units"][_grp(m, "window", "u")]
+        n = _number(_grp(m, "window", "n"))
+        direction = lex["window_dir"][dir_word]
+        if unit == "Q":
+            unit_iso, months = "M", n * 3
+        else:
+            unit_iso, months = unit, None
+        iso = f"P{_fmt(months if months is not None else n)}{unit_iso}"
+        gran = _GRAN_OF_UNIT[unit]
+        if published is None:
+            return DateMention(p.start, p.end, span, "relative", None, None, gran, iso, None)
+        if direction == "past":
+            start = _shift(published, -(months if months is not None else n), unit_iso)
+            end = published - timedelta(days=1)
+        else:
+            start = published + timedelta(days=1)
+            end = _shift(published, months if months is not None else n, unit_iso)
+        return DateMention(p.start, p.end, span, "relative", start, end, gran, iso, pub_anchor)
+    if kind_ == "ago":
+        unit = lex["units"][_grp(m, "ago", "u")]
+        n = _number(_grp(m, "ago", "n"))
+        sign = -1 if "前" in _grp(m, "ago", "dir") else 1
+        gran = _GRAN_OF_UNIT[unit]
+        if published is None:
+            return DateMention(p.start, p.end, span, "relative", None, None, gran, None, None)
+        point = _shift(published, sign * n, unit)
+        return DateMention(p.start, p.end, span, "relative", point, point, gran, None, pub_anchor)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Putting it together
+
+def _open_side(res: _Res, mode: str) -> tuple[date | None, date | None]:
+    if res.start is None:
+        return None, None
+    if mode == "since":
+        return res.start, None
+    if mode == "after":
+        return res.end + timedelta(days=1), None
+    if mode == "before":
+        return None, res.start - timedelta(days=1)
+    if mode == "until":
+        return None, res.end
+    return res.start, res.end
+
+
+def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict,
+             roc: bool) -> list[DateMention]:
+    if p.other is not None:
+        mention = _other_mention(p, text, published, lex)
+        return [mention] if mention else []
+    left, right = p.left, p.right
+    # a 2- or 3-digit year standing alone may be a duration (十年 written 10年) or a window (10年来)
+    if left.y_short is not None and left.y_short_digits and left.rank() == 1 and right is None:
+        if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:
+            n = left.y_short
+            if p.suffix in ("来", "以来"):
+                fake = _Phrase(p.start, p.end, left)
+                iso = f"P{n}Y"
+                if published is None:
+                    return [DateMention(p.start, p.end, text[p.start:p.end], "relative", None, None, "year",
+                                        iso, None)]
+                return [DateMention(p.start, p.end, text[p.start:p.end], "relative",
+                                    _shift(published, -n, "Y"), published - timedelta(days=1), "year", iso,
+                                    f"published:{published.isoformat()}")]
+            del_end = left.end
+            return [DateMention(left.start, del_end, text[left.start:del_end], "duration", None, None, None,
+                                f"P{n}Y", None)]
+    if left.y_short is not None and left.y_short_digits == 3 and not roc:
+        return []
+    start_i, end_i = p.start, p.end
+    prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
+    suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
+    if prefix_mode == "from" and right is None and suffix_mode is None:
+        start_i = left.start           # 从 alone is not part of the date
+        prefix_mode = None
+    lres = _resolve_frame(left, ctx, published, lex, text)
+    kind = "date"
+    gran = lres.gran
+    anchor = lres.anchor_text if (lres.partial or lres.relative) else None
+    if right is not None:
+        rres = _resolve_frame(right, ctx, published, lex, text, inherit=lres)
+        if rres.start is not None and lres.start is not None and rres.end < lres.start and right.y is None \
+                and right.y_rel is None:
+            rres.start, rres.end = _shift(rres.start, 1, "Y"), _shift(rres.end, 1, "Y")
+            if rres.y is not None:
+                rres.y += 1
+        start_d = lres.start if not lres.unresolved else None
+        end_d = rres.end if not rres.unresolved else None
+        if lres.unresolved or rres.unresolved:
+            start_d = end_d = None
+        kind = "period"
+        fine = ["day", "week", "month", "quarter", "half", "year", "decade"]
+        gran = min((lres.gran, rres.gran), key=lambda g: fine.index(g) if g in fine else 99)
+        if prefix_mode == "since" or suffix_mode == "since":
+            end_d = None
+        final = rres
+        if anchor is None and rres.relative:
+            anchor = rres.anchor_text
+    else:
+        start_d, end_d = (lres.start, lres.end) if not lres.unresolved else (None, None)
+        mode = suffix_mode or (prefix_mode if prefix_mode in ("since", "until") else None)
+        if prefix_mode == "from" and suffix_mode is None:
+            mode = None
+        if mode:
+            start_d, end_d = _open_side(lres, mode)
+            kind = "period"
+        elif left.q or left.h or left.ypart or left.mpart or left.first_n or left.decade or left.q_rel is not None \
+                or (left.week_rel is not None and left.weekday is None) or left.weekday == 0:
+            kind = "period"
+        final = lres
+    if lres.relative or (right is not None and _resolve_is_relative(right)):
+        kind = "relative"
+    # the context for later partial dates: the resolved side nearest to them
+    if final.y is not None and not final.unresolved:
+        ctx.y, ctx.m, ctx.text = final.y, final.m, text[start_i:end_i]
+        ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
+    return [DateMention(start_i, end_i, text[start_i:end_i], kind, start_d, end_d, gran, None, anchor)]
+
+
+def _resolve_is_relative(f: _Frame) -> bool:
+    return f.relative_words
+
+
+def find_dates(text: str, *, published: date | None = None) -> list[DateMention]:
+    """Return the date, period, duration and relative mentions of a Simplified Chinese text, by start.
+
+    `published` anchors relative mentions (今年, 上月, 近日) and, where no date precedes them in the
+    paragraph, year-less ones (12月, 9日); without it they stay unresolved (their dates are None).
+    """
+    g = _grammar()
+    lex = g.lex
+    norm = text.translate(_FULLWIDTH)
+    roc = g.roc_marker.search(norm) is not None
+    out: list[DateMention] = []
+    ctx = _Ctx()
+    last_end = 0
+    for m in g.master.finditer(norm):
+        if "\n" in norm[last_end:m.start()]:     # a new paragraph: earlier dates no longer anchor
+            ctx = _Ctx()
+        last_end = m.end()
+        for p in _phrases(norm, m.start(), m.end()):
+            for mention in _mention(p, norm, ctx, published, lex, roc):
+                out.append(DateMention(mention.start, mention.end, text[mention.start:mention.end],
+                                       mention.kind, mention.start_date, mention.end_date, mention.granularity,
+                                       mention.duration, mention.anchor))
+    return out
+
+
+def infer_published(text: str) -> date | None:
+    """Return the publication date a date line of the article states, else None.
+
+    A date line is a line that starts with a label such as 发布时间 or 发稿日期 followed by a full date,
+    or one of the first few short lines that begins with a full date (2025-02-12 18:54, 2023年8月13日 来源…).
+    """
+    lex = _grammar().lex
+    conf = lex["published"]
+    labels = sorted(conf["labels"], key=len, reverse=True)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        label_pos = -1
+        for label in labels:
+            k = stripped.find(label)
+            if k != -1 and k < 20 and stripped[k + len(label):k + len(label) + 1] in ("：", ":", " ", ""):
+                label_pos = k + len(label)
+                break
+        if label_pos == -1 and (i >= conf["head_lines"] or len(stripped) > conf["max_line_chars"]):
+            continue
+        for mention in find_dates(stripped):
+            if mention.granularity == "day" and mention.kind == "date" and mention.anchor is None \
+                    and mention.start_date is not None:
+                if label_pos != -1 and mention.start <= label_pos + 3:
+                    return mention.start_date
+                if label_pos == -1 and mention.start <= 2:
+                    return mention.start_date
+            break
+    return None

@@ -1,0 +1,324 @@
+"""Read Chinese, Arabic and mixed numerals into numbers.
+
+A small, dependency-free reader shared by the quantities extractor (and usable by the dates extractor):
+`parse_number('两千三百万')` is 23000000.0, `parse_number('1.43亿')` 143000000.0, `parse_number('3万4000')`
+34000.0; `read_numeral('十几万')` gives the bounds 110000..190000. The characters and their values live in
+`data/quantities/numerals.yaml`. Text is expected in Simplified Chinese; `to_ascii` folds full-width digits
+and signs without changing the length of the text, so offsets found on its result hold for the input.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from extract.errors import DataFileError
+
+_DATA_PACKAGE = "extract"
+_NUMERALS_FILE = ("data", "quantities", "numerals.yaml")
+
+# Full-width forms (and a few look-alikes) folded one character to one character, so lengths never change.
+_ASCII_FOLD = {0xFF10 + i: 0x30 + i for i in range(10)}
+_ASCII_FOLD.update({0xFF21 + i: 0x41 + i for i in range(26)})
+_ASCII_FOLD.update({0xFF41 + i: 0x61 + i for i in range(26)})
+_ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．，％－＋／：～＄￥＜＞＝＾　−﹣", ".,%-+/:~$¥<>=^ --")})
+
+
+def to_ascii(text: str) -> str:
+    """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
+    return text.translate(_ASCII_FOLD)
+
+
+@dataclass(frozen=True, slots=True)
+class NumeralTables:
+    """The numeral characters of numerals.yaml, grouped by role."""
+
+    digits: dict[str, int]
+    small_units: dict[str, int]
+    big_units: dict[str, int]
+    vague_over: frozenset[str]
+    vague_digit: frozenset[str]
+    several: frozenset[str]
+    upto: frozenset[str]
+    point: frozenset[str]
+    fraction_mark: str
+    mixed_mark: str
+    negative: frozenset[str]
+
+
+@cache
+def numeral_tables() -> NumeralTables:
+    """Return the numeral tables, loaded once from the package data."""
+    path = resources.files(_DATA_PACKAGE).joinpath(*_NUMERALS_FILE)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return NumeralTables(
+            digits={str(k): int(v) for k, v in raw["digits"].items()},
+            small_units={str(k): int(v) for k, v in raw["small_units"].items()},
+            big_units={str(k): int(v) for k, v in raw["big_units"].items()},
+            vague_over=frozenset(raw["vague_over"]),
+            vague_digit=frozenset(raw["vague_digit"]),
+            several=frozenset(raw["several"]),
+            upto=frozenset(raw["upto"]),
+            point=frozenset(raw["point"]),
+            fraction_mark=str(raw["fraction_mark"]),
+            mixed_mark=str(raw["mixed_mark"]),
+            negative=frozenset(str(x) for x in raw["negative"]),
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"{'/'.join(_NUMERALS_FILE)} cannot be read: {exc}", stage="quantities") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a numeral says: a point `value`, or bounds `low`..`high` when it is vague (十几, 数百, 上千).
+
+    `over` is True when the numeral itself says "more than" (多, 余, 上百).
+    """
+
+    value: float | None
+    low: float
+    high: float
+    over: bool
+
+
+_ARABIC = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+")
+_SCIENTIFIC = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(?:[eE]([-+]?\d+)|\^([-+]*)(\d+))")
+_ARABIC_FRACTION = re.compile(r"(?:(\d+) )?(\d+)/(\d+)")
+_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)[kK]")
+
+
+def parse_number(numeral: str) -> float | None:
+    """Return the value of a numeral without vague parts ('两千三百万', '1.43亿', '五分之一', '-2.5'), or None."""
+    tables = numeral_tables()
+    folded = " ".join(to_ascii(numeral).split())
+    # a space means something only in a mixed fraction ('1 3/5'); elsewhere it is typography
+    s = folded if _ARABIC_FRACTION.search(folded) else folded.replace(" ", "")
+    if not s:
+        return None
+    sign = 1.0
+    while s and s[0] in tables.negative:
+        sign = -sign
+        s = s[1:]
+    value = _parse_unsigned(s, tables)
+    return None if value is None else sign * value
+
+
+def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
+    if not s:
+        return None
+    if tables.fraction_mark in s:
+        return _parse_fraction(s, tables)
+    if "/" in s:
+        m = _ARABIC_FRACTION.fullmatch(s)
+        if not m or int(m.group(3)) == 0:
+            return None
+        whole = float(m.group(1) or 0)
+        return whole + int(m.group(2)) / int(m.group(3))
+    m = _SCIENTIFIC.fullmatch(s)
+    if m:
+        base = float(m.group(1))
+        if m.group(2) is not None:
+            return base * 10.0 ** int(m.group(2))
+        exponent = int(m.group(4)) * (-1 if m.group(3).count("-") % 2 else 1)
+        try:
+            return base ** exponent
+        except (OverflowError, ZeroDivisionError):
+            return None
+    m = _THOUSANDS.fullmatch(s)
+    if m:
+        return float(m.group(1)) * 1000
+    points = [i for i, ch in enumerate(s) if ch in tables.point]
+    if len(points) > 1:
+        return None
+    if points:
+        whole_text, fraction_text = s[: points[0]], s[points[0] + 1:]
+        if not fraction_text or any(ch not in tables.digits or ch in "两俩" for ch in fraction_text):
+            return None
+        whole = _parse_integer(whole_text, tables) if whole_text else 0.0
+        if whole is None:
+            return None
+        fraction = float("0." + "".join(str(tables.digits[ch]) for ch in fraction_text))
+        return whole + fraction
+    return _parse_integer(s, tables)
+
+
+def _parse_fraction(s: str, tables: NumeralTables) -> float | None:
+    whole = 0.0
+    if tables.mixed_mark in s:
+        whole_text, s = s.split(tables.mixed_mark, 1)
+        whole = parse_number(whole_text)
+        if whole is None:
+            return None
+    denominator_text, _, numerator_text = s.partition(tables.fraction_mark)
+    denominator = parse_number(denominator_text)
+    numerator = parse_number(numerator_text)
+    if denominator is None or numerator is None or denominator == 0:
+        return None
+    part = numerator / denominator
+    return whole - part if whole < 0 else whole + part
+
+
+def _tokens(s: str, tables: NumeralTables) -> list[tuple[str, float, bool]] | None:
+    """Split an integer numeral into (role, value, is_single_chinese_digit) tokens; None if a character is foreign."""
+    out: list[tuple[str, float, bool]] = []
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch.isdigit() or ch == ".":
+            m = _ARABIC.match(s, i)
+            if not m:
+                return None
+            out.append(("digit", float(m.group().replace(",", "")), False))
+            i = m.end()
+            continue
+        if ch in tables.digits:
+            out.append(("digit", float(tables.digits[ch]), True))
+        elif ch in tables.small_units:
+            out.append(("small", float(tables.small_units[ch]), False))
+        elif ch in tables.big_units:
+            out.append(("big", float(tables.big_units[ch]), False))
+        else:
+            return None
+        i += 1
+    return out
+
+
+def _parse_integer(s: str, tables: NumeralTables) -> float | None:
+    tokens = _tokens(s, tables)
+    if not tokens:
+        return None
+    if len(tokens) > 1 and all(role == "digit" and single for role, _, single in tokens):
+        # a run of bare digits is read positionally: 二〇二五 is 2025
+        return float("".join(str(int(v)) for _, v, _ in tokens))
+    total = section = 0.0
+    digit: float | None = None
+    digit_single = False
+    last_small: float | None = None
+    last_big: float | None = None
+    last_unit: float | None = None
+    after_zero = False
+    after_big = False
+    for role, value, single in tokens:
+        if role == "digit":
+            if digit is not None:
+                return None
+            if single and value == 0:
+                after_zero = True
+                continue
+            digit, digit_single = value, single
+            after_big = False
+        elif role == "small":
+            if digit is None and section and not after_zero:
+                return None  # 十百: two units with no digit between
+            section += (1.0 if digit is None else digit) * value
+            digit, last_small, after_zero, after_big = None, value, False, False
+            last_unit = value
+        else:
+            if digit is None and section == 0 and after_big:
+                total *= value  # 万亿, 万万: stacked units multiply
+                last_big = (last_big or 1.0) * value
+                last_unit = last_big
+                continue
+            if digit is None and section == 0 and total == 0:
+                section = 1.0  # 万 after nothing (百万, 千万 handled above): one of it
+            section += digit or 0.0
+            if last_big is None or value > last_big:
+                total = (total + section) * value
+                last_big = value
+            else:
+                total += section * value
+            section, digit, last_small, after_zero, after_big = 0.0, None, None, False, True
+            last_unit = value
+    if digit is not None:
+        if digit_single and not after_zero and last_unit:
+            # 一千三 is 1300 and 九万四 is 94000: a last digit stands one place below the last unit
+            section += digit * last_unit / 10.0
+        else:
+            section += digit
+    result = total + section
+    return result if math.isfinite(result) else None
+
+
+_RANGE_DIGITS = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿])")
+
+
+def read_numeral(numeral: str) -> Reading | None:
+    """Return what a numeral says, vague ones included ('十几万', '数十亿', '五百多', '上百', '二三十'), or None."""
+    tables = numeral_tables()
+    s = "".join(to_ascii(numeral).split())
+    if not s:
+        return None
+    if "/" in s:
+        value = parse_number(numeral)
+        return None if value is None else Reading(value, value, value, False)
+    if s[0] in tables.upto and len(s) > 1:
+        base = parse_number(s[1:])
+        if base is None or base <= 0:
+            return None
+        return Reading(None, base, base * 10, True)
+    over = False
+    if any(ch in tables.vague_over for ch in s):
+        stripped = "".join(ch for ch in s if ch not in tables.vague_over)
+        if not stripped or stripped[0] in tables.vague_over:
+            return None
+        s, over = stripped, True
+    low_text = high_text = None
+    if any(ch in tables.vague_digit or ch in tables.several for ch in s):
+        low_text = high_text = s
+        for mark in tables.vague_digit | tables.several:
+            leading = "二" if s.startswith(mark) else "一"
+            low_text = low_text.replace(mark, leading)
+            high_text = high_text.replace(mark, "九")
+    else:
+        m = _RANGE_DIGITS.search(s)
+        if m and tables.digits[m.group(2)] == tables.digits[m.group(1)] + 1:
+            low_text = s[: m.start()] + m.group(1) + s[m.end():]
+            high_text = s[: m.start()] + m.group(2) + s[m.end():]
+    if low_text is not None:
+        low, high = parse_number(low_text), parse_number(high_text)
+        if low is None or high is None:
+            return None
+        return Reading(None, min(low, high), max(low, high), over)
+    value = parse_number(s)
+    if value is None:
+        return None
+    return Reading(value, value, value, over)
+
+
+def is_well_formed(numeral: str) -> bool:
+    """Return True when the units of a numeral fall in order (三千 八百 九十六 万), False for 三十五 千 or 五百 百万."""
+    tables = numeral_tables()
+    s = "".join(to_ascii(numeral).split())
+    for mark in tables.point:
+        s = s.split(mark, 1)[0]
+    s = "".join(ch for ch in s if ch not in tables.vague_over and ch not in tables.vague_digit
+                and ch not in tables.several and ch not in tables.upto and ch not in tables.negative)
+    tokens = _tokens(s, tables) if s else []
+    if tokens is None:
+        return False
+    small_limit = float("inf")
+    bigs: list[float] = []
+    previous = None
+    for role, value, single in tokens:
+        if role == "digit" and single and value == 0:
+            previous = "zero"
+            continue
+        if role == "small":
+            if value >= small_limit:
+                return False
+            small_limit = value
+        elif role == "big":
+            if previous != "big":
+                if value in bigs:
+                    return False  # 百万 3万: the same section unit twice with no larger one between
+                bigs = [b for b in bigs if b > value] + [value]
+            small_limit = float("inf")
+        elif previous == "digit" and not all(r == "digit" and one for r, _, one in tokens):
+            return False  # two digits in a row inside a numeral with units: 1,100万 二〇二五 is two numbers
+        previous = role
+    return True

@@ -1,0 +1,514 @@
+"""Find numbers and quantities in Simplified Chinese text and read their values.
+
+Two steps: one compiled master regex, composed from `data/quantities/patterns.yaml` and `units.tsv`, finds
+candidate spans in a single pass (a character scan jumps between the places where a number can start); a parser
+then reads each span with `extract.numerals` and the unit table. Offsets are half-open code-point indices into
+the text given.
+
+Conventions (what the records mean):
+- `kind`: percent / money / measure / count / multiplier / number. `value` is scaled (`50万台` is 500000 '台',
+  `2万亿元` 2e12 'CNY', `三成` 30 '%', `千分之五` 0.5 '%', `1.9倍` 1.9 '倍'); money carries its ISO 4217 code.
+- Ranges and lists (`5-20亿元`, `3至5万`, `180-90nm`, `65/55-40nm`, `8/12英寸`) have `value` None and `low`/`high`
+  set; the unit of the last member applies to all, and so does its 万/亿 scale where a member has none.
+  Vague numerals are ranges too: `十几` 11..19, `数十亿` 2e9..9e9, `二三十` 20..30, `上百` 100..1000.
+- `hedge` is the direction a hedge gives the number, and sets `approximate`:
+  'over' (超, 超过, 逾, 突破, 以上, 多, 余, 上百), 'at_least' (至少, 不少于, 或以上), 'under' (近, 将近, 不到, 不足,
+  以下), 'at_most' (最多, 不超过, 以内), 'about' (约, 大约, 左右, 上下). A point with a hedge keeps low = high = value.
+- Money without a currency word: an amount with 万/亿 directly followed by a money noun of patterns.yaml
+  (`10亿投资`, `500万融资`) is CNY; plain 元 is CNY unless 新台币/港币/NT$ is written before the number.
+- Not quantities: dates, clock times and durations (a number before 年/月/日/小时/个月..., left to the dates
+  extractor), ordinals and phases (第二, 三期, 一线), product codes (H200, 910B, GLM-4.5, 5G, 思元590), links,
+  and words that contain numerals (一切, 四川, 统一, 万一; the list is in patterns.yaml).
+- 万/亿/兆 always scale the number (兆 is 10^12); 千 and 兆 before a unit are its SI prefix (千米, 兆字节).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from extract.errors import DataFileError
+from extract.numerals import Reading, is_well_formed, parse_number, read_numeral, to_ascii
+
+_DATA = ("data", "quantities")
+_PIECE_REF = re.compile(r"\{([a-z_]+)\}")
+_NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins)>")
+_BIG_SCALE = re.compile(r"[万亿兆]+$")
+_SCALE_ONLY = re.compile(r"[十百千万亿兆拾佰仟]")
+_PERCENT_WORDS = re.compile(r"([百千万佰仟]+)[ \t]*分[ \t]*之[ \t]*(.+)", re.S)
+_COIN = re.compile(r"(.+?)[ \t]*(美分|[角毛分])")
+_PURE_INTEGER = re.compile(r"\d{2,}")
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_BETWEEN_JOIN = re.compile(r"[ \t]*[和与][ \t]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number or quantity mention; `start`/`end` are half-open offsets into the text searched."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None
+    approximate: bool
+    hedge: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSpec:
+    """A row of units.tsv: what a unit, currency or classifier after a number means."""
+
+    surface: str
+    kind: str
+    unit: str | None
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """The compiled patterns of the extractor, built once from the data files."""
+
+    start: re.Pattern
+    master: re.Pattern
+    member: re.Pattern
+    separator: re.Pattern
+    pre_hedge: re.Pattern
+    pre_hedge_directions: tuple[str, ...]
+    post_hedges: dict[str, str]
+    currency_prefix: re.Pattern
+    currency_prefixes: dict[str, str]
+    not_after: re.Pattern
+    not_before: re.Pattern
+    skip_regions: re.Pattern
+    not_numbers: re.Pattern
+    not_numbers_reach: int
+    money_nouns: re.Pattern
+    bare_after_ok: frozenset[str]
+    units: dict[str, UnitSpec]
+
+
+def _read_data(name: str) -> str:
+    path = resources.files("extract").joinpath(*_DATA, name)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"{'/'.join(_DATA)}/{name} cannot be read: {exc}", stage="quantities") from exc
+
+
+@cache
+def unit_table() -> dict[str, UnitSpec]:
+    """Return the units, currencies and classifiers of units.tsv with their not-before guards as regex text."""
+    return {surface: spec for surface, (spec, _) in _unit_rows().items()}
+
+
+@cache
+def _unit_rows() -> dict[str, tuple[UnitSpec, str]]:
+    rows: dict[str, tuple[UnitSpec, str]] = {}
+    for lineno, line in enumerate(_read_data("units.tsv").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) not in (4, 5):
+            raise DataFileError(f"quantities/units.tsv:{lineno}: expected 4 or 5 tab-separated fields",
+                                stage="quantities")
+        surface, kind, unit, factor = fields[:4]
+        guard = fields[4] if len(fields) == 5 else ""
+        if surface in rows:
+            raise DataFileError(f"quantities/units.tsv:{lineno}: {surface!r} is listed twice", stage="quantities")
+        try:
+            spec = UnitSpec(surface, kind, None if unit == "-" else unit, float(factor))
+        except ValueError as exc:
+            raise DataFileError(f"quantities/units.tsv:{lineno}: bad factor {factor!r}", stage="quantities") from exc
+        rows[surface] = (spec, guard)
+    return rows
+
+
+@cache
+def patterns() -> dict:
+    """Return the parsed patterns.yaml."""
+    try:
+        return yaml.safe_load(_read_data("patterns.yaml"))
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"quantities/patterns.yaml is not valid YAML: {exc}", stage="quantities") from exc
+
+
+def _alternation(items) -> str:
+    return "|".join(sorted(items, key=len, reverse=True))
+
+
+@cache
+def grammar(tight: bool = False) -> Grammar:
+    """Return the compiled grammar (once per process); `tight` allows no space inside a number."""
+    data = patterns()
+    pieces: dict[str, str] = dict(data["pieces"])
+    if tight:
+        pieces["space"] = ""
+    rows = _unit_rows()
+    pieces["units"] = "|".join(
+        re.escape(surface) + (f"(?!{guard})" if guard else "")
+        for surface, (_, guard) in sorted(rows.items(), key=lambda kv: len(kv[0]), reverse=True))
+    post = {text: direction for direction, texts in data["post_hedges"].items() for text in texts}
+    pieces["post_hedges"] = _alternation(re.escape(t) for t in post)
+
+    def expand(text: str, depth: int = 0) -> str:
+        if depth > 20:
+            raise DataFileError("quantities/patterns.yaml: pieces refer to each other in a loop", stage="quantities")
+        return _PIECE_REF.sub(lambda m: "(?:" + expand(_piece(pieces, m.group(1)), depth + 1) + ")", text)
+
+    pre = [(p, direction) for direction, texts in data["pre_hedges"].items() for p in texts]
+    pre.sort(key=lambda item: len(item[0]), reverse=True)
+    prefixes = {str(k): str(v) for k, v in data["currency_prefixes"].items()}
+    word_prefixes = [re.escape(k) for k in prefixes if not k.startswith("$") and len(k) > 1]
+    try:
+        member_text = expand("{member}")
+        master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"]))
+        return Grammar(
+            start=re.compile(f"[{data['start_chars']}]"),
+            master=re.compile(master_text),
+            member=re.compile(member_text),
+            separator=re.compile(expand("{separator}")),
+            pre_hedge=re.compile("(?:" + "|".join(f"({p})" for p, _ in pre) + r")[ \t]*$"),
+            pre_hedge_directions=tuple(d for _, d in pre),
+            post_hedges=post,
+            currency_prefix=re.compile("(" + _alternation(word_prefixes) + r")[ \t]*$"),
+            currency_prefixes=prefixes,
+            not_after=re.compile(expand(data["not_quantity_after"])),
+            not_before=re.compile(data["not_quantity_before"]),
+            skip_regions=re.compile(data["skip_regions"]),
+            not_numbers=re.compile("|".join(data["not_numbers"])),
+            not_numbers_reach=max(len(re.sub(r"\(\?.*?\)|\[.*?\]|\\.", "x", w)) for w in data["not_numbers"]),
+            money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
+            bare_after_ok=frozenset(data["bare_number_after_ok"]),
+            units={surface: spec for surface, (spec, _) in rows.items()},
+        )
+    except re.error as exc:
+        raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+def _piece(pieces: dict[str, str], name: str) -> str:
+    try:
+        return pieces[name]
+    except KeyError as exc:
+        raise DataFileError(f"quantities/patterns.yaml: no piece named {name!r}", stage="quantities") from exc
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Return the number and quantity mentions of `text` (Simplified Chinese), sorted by start, non-overlapping."""
+    g = grammar()
+    t = to_ascii(text)
+    skips = [m.span() for m in g.skip_regions.finditer(t)] if _may_have_skips(t) else []
+    out: list[Quantity] = []
+    pos = 0
+    n = len(t)
+    skip_i = 0
+    while True:
+        sm = g.start.search(t, pos)
+        if sm is None:
+            break
+        s = sm.start()
+        while skip_i < len(skips) and skips[skip_i][1] <= s:
+            skip_i += 1
+        if skip_i < len(skips) and skips[skip_i][0] <= s:
+            pos = skips[skip_i][1]
+            continue
+        m = g.master.match(t, s)
+        if m is None:
+            pos = s + 1
+            continue
+        end = m.end()
+        if skip_i < len(skips) and skips[skip_i][0] < end:
+            pos = skips[skip_i][1]
+            continue
+        word_end = _inside_word(g, t, s)
+        if word_end:
+            pos = max(s + 1, word_end)
+            continue
+        gm = g
+        if (" " in m.group() or "\t" in m.group()) and not _well_formed(g, t, m):
+            # 一百 五 十 二 is one number, 三十五 千分之五 two: where spaced parts do not compose, no spaces
+            gm = grammar(True)
+            m = gm.master.match(t, s)
+            if m is None:
+                pos = s + 1
+                continue
+        q = _quantity(gm, text, t, m)
+        if q is None:
+            pos = _skip_token(t, m.end())
+            continue
+        if out and q.start < out[-1].end:
+            q = _trimmed(q, out[-1].end, text)
+        if q is not None:
+            out.append(q)
+        pos = max(m.end(), s + 1)
+        if pos >= n:
+            break
+    return out
+
+
+def _well_formed(g: Grammar, t: str, m: re.Match) -> bool:
+    if m.group("special"):
+        return True
+    members, _ = _members(g, t, m)
+    return bool(members) and all(is_well_formed(mm.group("num")) for mm, _ in members)
+
+
+def _may_have_skips(t: str) -> bool:
+    return any(mark in t for mark in ("http", "www.", "@", "-", "/", ":", "."))
+
+
+def _inside_word(g: Grammar, t: str, s: int) -> int:
+    """Return the end of a not-a-number word (一切, 统一) that covers position `s`, or 0."""
+    lo = max(0, s - g.not_numbers_reach)
+    for wm in g.not_numbers.finditer(t, lo, min(len(t), s + g.not_numbers_reach + 1)):
+        if wm.start() <= s < wm.end():
+            return wm.end()
+        if wm.start() > s:
+            break
+    return 0
+
+
+def _skip_token(t: str, end: int) -> int:
+    """Return where scanning resumes after a rejected candidate: past the rest of a code such as H200-Pro."""
+    while end < len(t) and (t[end].isascii() and (t[end].isalnum() or t[end] in "-_.")):
+        end += 1
+    return end
+
+
+def _trimmed(q: Quantity, start: int, text: str) -> Quantity | None:
+    if start >= q.end:
+        return None
+    return Quantity(start, q.end, text[start:q.end], q.kind, q.value, q.low, q.high, q.unit, q.approximate, q.hedge)
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    reading: Reading
+    unit: UnitSpec | None
+    scale: float  # the trailing 万/亿 of the numeral, 1 when it has none
+    coins: float
+    percent_words: bool
+
+
+def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
+    s, end = m.start(), m.end()
+    if g.not_before.search(t, max(0, s - 4), s):
+        return None
+    if m.group("special"):
+        return _special(text, t, m)
+    members, seps = _members(g, t, m)
+    if not members:
+        return None
+    last_num_end = members[-1][1]
+    if g.not_after.match(t, last_num_end):
+        return None
+    sym_currency = None
+    if t[s] in "$¥€£":
+        if t[s] == "$" and t[s - 2:s] in ("US", "HK", "NT"):
+            s -= 2
+        sym_currency = g.currency_prefixes.get(t[s:m.start() + 1])
+    if s and _ASCII_ALNUM.match(t[s - 1]):
+        return None
+    if s > 1 and t[s - 1] in "-._" and _ASCII_ALNUM.match(t[s - 2]):
+        return None
+    if end < len(t) and t[end - 1].isascii() and _ASCII_ALNUM.match(t[end]):
+        return None
+    parsed = [_member(g, t, mm) for mm, _ in members]
+    if any(p is None for p in parsed):
+        return None
+    first_num = members[0][0].group("num")
+    unit = parsed[-1].unit
+    if len(parsed) == 1 and unit is None and not m.group("post"):
+        if _bare_reject(g, t, s, first_num):
+            return None
+    if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
+                               for p in parsed[:-1]):
+        return None  # members with different units are separate mentions: 28nm/40V is not a list
+    # sign: 负3%, -2.5% (a hyphen after a number is a range dash, handled by the separator)
+    sign = 1.0
+    if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and _ASCII_ALNUM.match(t[s - 2])))):
+        if not first_num.startswith(("负", "-")):
+            sign = -1.0
+            s -= 1
+    hedge = None
+    hedge_m = g.pre_hedge.search(t, max(0, s - 8), s)
+    if hedge_m:
+        hedge = g.pre_hedge_directions[hedge_m.lastindex - 1]
+        s = hedge_m.start()
+    currency = None
+    cur_m = g.currency_prefix.search(t, max(0, s - 6), s)
+    if cur_m and (unit is None or unit.surface in ("元", "块钱")):
+        currency = g.currency_prefixes[cur_m.group(1)]
+        s = cur_m.start()
+        if hedge is None:
+            hedge_m = g.pre_hedge.search(t, max(0, s - 8), s)
+            if hedge_m:
+                hedge = g.pre_hedge_directions[hedge_m.lastindex - 1]
+                s = hedge_m.start()
+    currency = currency or sym_currency
+    if m.group("post"):
+        hedge = g.post_hedges.get(m.group("post").strip(), hedge) if hedge is None else hedge
+
+    last = parsed[-1]
+    values: list[tuple[float, float, float | None]] = []  # (low, high, value) per member, scaled
+    for p in parsed:
+        r = p.reading
+        factor = 1.0
+        if p is not last and p.scale == 1.0 and last.scale > 1.0:
+            # 5-20亿: a member without 万/亿 takes the last member's, unless that overshoots (5千-2万)
+            top = last.reading.high * last.scale
+            if r.high * last.scale <= top:
+                factor = last.scale
+        values.append((r.low * factor * p.scale, r.high * factor * p.scale,
+                       None if r.value is None else r.value * factor * p.scale))
+    kind, unit_code, unit_factor = "number", None, 1.0
+    spec = last.unit
+    if last.percent_words:
+        kind, unit_code = "percent", "%"
+    elif spec is not None:
+        kind, unit_code, unit_factor = spec.kind, spec.unit, spec.factor
+    if kind == "percent" and spec is not None and spec.surface == "折":
+        values = [_discount(v) for v in values]
+        if any(v is None for v in values):
+            return None
+        unit_factor = 1.0
+    if currency and kind in ("number", "money"):
+        kind, unit_code = "money", currency
+    if kind == "number" and _BIG_SCALE.search(members[-1][0].group("num")) and g.money_nouns.match(t, end):
+        kind, unit_code = "money", "CNY"
+    coins = last.coins
+    lows = [v[0] * unit_factor for v in values]
+    highs = [v[1] * unit_factor for v in values]
+    if len(values) == 1:
+        value = None if values[0][2] is None else sign * values[0][2] * unit_factor + coins
+        low, high = sorted((sign * lows[0] + coins, sign * highs[0] + coins))
+    elif len(values) == 2 and seps == ["/"] and unit is None and last.scale == 1.0 \
+            and all(_PURE_INTEGER.fullmatch(mm.group("num")) or mm.group("num").isdigit() for mm, _ in members):
+        if values[1][1] == 0:
+            return None
+        value = sign * values[0][1] / values[1][1]
+        low = high = value
+    else:
+        low, high = sorted((sign * min(lows), sign * max(highs)))
+        value = None
+    vague = any(p.reading.value is None or p.reading.over for p in parsed)
+    if hedge is None and any(p.reading.over for p in parsed):
+        hedge = "over"
+    return Quantity(s, end, text[s:end], kind, value, low, high, unit_code, bool(hedge) or vague, hedge)
+
+
+def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]], list[str]]:
+    """Split a candidate into its member matches (with where each numeral ends) and the separators between."""
+    pos, end = m.start(), m.end("between") if m.group("between") else m.end("body")
+    members: list[tuple[re.Match, int]] = []
+    seps: list[str] = []
+    while pos < end:
+        mm = g.member.match(t, pos, end)
+        if mm is None:
+            return [], []
+        members.append((mm, mm.end("num")))
+        pos = mm.end()
+        if pos >= end:
+            break
+        sep = g.separator.match(t, pos, end) or _BETWEEN_JOIN.match(t, pos, end)
+        if sep is None or sep.end() == pos:
+            if m.group("between"):
+                break  # the rest is 之间
+            return [], []
+        seps.append(sep.group().strip())
+        pos = sep.end()
+    return members, seps
+
+
+def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
+    num = mm.group("num")
+    surface = mm.group("unit")
+    spec = g.units.get(surface) if surface else None
+    percent_words = False
+    pw = _PERCENT_WORDS.fullmatch(num)
+    if pw and not re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", pw.group(1)):
+        denominator = parse_number(pw.group(1))
+        numerator = parse_number(pw.group(2))
+        if not denominator or numerator is None:
+            return None
+        v = numerator / denominator * 100
+        return _Member(Reading(v, v, v, False), spec, 1.0, 0.0, True)
+    if spec is None and len(num) > 1 and num.endswith("两") and num[-2] in "十百千万亿拾佰仟0123456789":
+        # 三十两, 两万两: a trailing 两 after a unit or digit is the weight unit liang
+        num = num[:-1]
+        spec = UnitSpec("两", "measure", "两", 1.0)
+    reading = read_numeral(num)
+    if reading is None:
+        return None
+    scale = 1.0
+    big = _BIG_SCALE.search(num.rstrip(" \t"))
+    if big and not re.fullmatch(r"[万亿兆]+", num.strip()):
+        scale = parse_number("一" + big.group()) or 1.0
+        base = read_numeral(num.rstrip(" \t")[: big.start()])
+        if base is None:
+            scale = 1.0
+        else:
+            reading = base
+    if mm.group("half"):
+        reading = Reading(None if reading.value is None else reading.value + 0.5, reading.low + 0.5,
+                          reading.high + 0.5, reading.over)
+    coins = 0.0
+    if mm.group("coins"):
+        for cm in _COIN.finditer(mm.group("coins").replace("又", "")):
+            amount = parse_number(cm.group(1))
+            if amount is None:
+                return None
+            coins += amount * (0.1 if cm.group(2) in "角毛" else 0.01)
+    return _Member(reading, spec, scale, coins, False)
+
+
+def _discount(v: tuple[float, float, float | None]) -> tuple[float, float, float | None] | None:
+    """Read 折 (a discount): 七折 and 7.5折 are tenths (70%, 75%), 七五折 and 75折 hundredths."""
+    low, high, value = v
+    x = high
+    if 0 < x < 10:
+        return low * 10, high * 10, None if value is None else value * 10
+    if 10 < x < 100 and x != int(x) // 10 * 10:
+        return v
+    return None
+
+
+def _special(text: str, t: str, m: re.Match) -> Quantity | None:
+    s, end = m.start(), m.end()
+    raw = "".join(m.group("special").split())
+    if raw.endswith("对折"):
+        if raw == "对折":
+            if not (s and t[s - 1] == "打"):
+                return None
+        else:
+            s += 1  # 打对折: the discount is 对折
+        value = 50.0
+    elif raw in ("半折", "半成", "半百"):
+        value = {"半折": 50.0, "半成": 5.0, "半百": 50.0}[raw]
+        if raw == "半百":
+            return Quantity(s, end, text[s:end], "number", value, value, value, None, False, None)
+    elif raw.endswith("折"):
+        value = float(raw[:-1])
+    else:
+        tens, ones = parse_number(raw[0]), parse_number(raw[-1])
+        if tens is None or ones is None:
+            return None
+        value = tens * 10 + ones
+    return Quantity(s, end, text[s:end], "percent", value, value, value, "%", False, None)
+
+
+def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
+    """Return True when a number without unit or hedge is not a quantity: 陆 (land), 万 alone, 思元590."""
+    stripped = num.strip()
+    if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):
+        return True
+    if _PURE_INTEGER.fullmatch(stripped) and s and "\u4e00" <= t[s - 1] <= "\u9fff" \
+            and t[s - 1] not in g.bare_after_ok:
+        return True
+    return False

@@ -230,6 +230,7 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
 
 
 def _apply_keep_terms(result: Normalized) -> Normalized:
+    """Restore kept names and make each one block, so no token or span can cut through it."""
     pattern, table = _keep_terms()
     if pattern is None:
         return result
@@ -241,8 +242,12 @@ def _apply_keep_terms(result: Normalized) -> Normalized:
             continue  # the name sat inside a phrase that changed length: leave OpenCC's output alone
         if chars is None:
             chars = list(result.simplified)
+            maps = [list(result.orig_start), list(result.orig_end), list(result.simp_start), list(result.simp_end)]
         chars[s:e] = kept
+        maps[0][s:e] = [m.start()] * (e - s)
+        maps[1][s:e] = [m.end()] * (e - s)
+        maps[2][m.start():m.end()] = [s] * (m.end() - m.start())
+        maps[3][m.start():m.end()] = [e] * (m.end() - m.start())
     if chars is None:
         return result
-    return Normalized(result.original, "".join(chars), result.variant, result.config,
-                      result.orig_start, result.orig_end, result.simp_start, result.simp_end)
+    return Normalized(result.original, "".join(chars), result.variant, result.config, *maps)

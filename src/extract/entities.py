@@ -27,7 +27,7 @@ from extract.resources import load_yaml
 log = logging.getLogger(__name__)
 
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
-_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+_HAN = re.compile(r"[\u3400-\u9fff]+\Z")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 _LABEL_ORDER = ("PERSON", "ORG", "GPE", "LOC", "PRODUCT")
 
@@ -60,6 +60,11 @@ class EntityRules:
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
     name_end_stop_chars: frozenset[str]
+    name_start_stop_chars: frozenset[str]
+    person_tags: frozenset[str]
+    given_name_max_freq: int
+    common_word_min_freq: int
+    name_inner_stop_chars: frozenset[str]
     transliteration_chars: frozenset[str]
     transliteration_min_chars: int
     transliteration_max_chars: int
@@ -97,6 +102,11 @@ def entity_rules() -> EntityRules:
             surnames=frozenset(raw["surnames"]),
             surnames_compound=frozenset(raw["surnames_compound"]),
             name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
+            name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
+            person_tags=frozenset(raw["person_tags"]),
+            given_name_max_freq=int(raw["given_name_max_freq"]),
+            common_word_min_freq=int(raw["common_word_min_freq"]),
+            name_inner_stop_chars=frozenset(raw["name_inner_stop_chars"]),
             transliteration_chars=frozenset(raw["transliteration_chars"]),
             transliteration_min_chars=int(raw["transliteration_min_chars"]),
             transliteration_max_chars=int(raw["transliteration_max_chars"]),
@@ -135,6 +145,13 @@ def _jieba_tags() -> dict[str, str]:
     # jieba's stock dictionary with its tags: which words are ordinary words, which are names, which are unknown.
     with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
         return {parts[0]: parts[2] for parts in (line.split() for line in fh) if len(parts) == 3}
+
+
+@cache
+def _jieba_freqs() -> dict[str, int]:
+    # How common a dictionary word is: a rare word after a surname (明远) is more likely a given name.
+    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
+        return {parts[0]: int(parts[1]) for parts in (line.split() for line in fh) if len(parts) == 3}
 
 
 @cache
@@ -311,10 +328,12 @@ def _is_name_like(word: str, rules: EntityRules) -> bool:
     if word in rules.org_prefix_stop:
         return False
     tag = _jieba_tags().get(word)
-    if len(word) < 2:
+    if len(word) < 2 or word in rules.generic_nouns:
         return False
     if tag is None:
-        return bool(_HAN.match(word)) or bool(re.match(r"^[A-Za-z][A-Za-z0-9]*$", word))
+        if _HAN.match(word):
+            return word[0] not in rules.name_start_stop_chars and not rules.name_inner_stop_chars & set(word)
+        return bool(re.match(r"[A-Za-z][A-Za-z0-9]*\Z", word))
     return tag in rules.name_tags
 
 
@@ -329,8 +348,9 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
     out = []
     tokens = bounds.tokens
     for k, (word, s, e) in enumerate(tokens):
-        suffix = next((x for x in rules.org_suffixes if word == x or (word.endswith(x) and len(word) <= len(x) + 1)),
-                      None)
+        # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
+        suffix = next((x for x in rules.org_suffixes
+                       if word == x or (len(x) >= 2 and word.endswith(x) and len(word) == len(x) + 1)), None)
         if suffix is None or k == 0:
             continue
         start = s
@@ -342,6 +362,9 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
             hit = lex.lookup(prev)
             if hit and hit[1] == "GPE":
                 has_place = True
+            elif hit:
+                # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
+                break
             elif _is_name_like(prev, rules):
                 has_name = True
             else:
@@ -350,7 +373,10 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
                 while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
                         and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
                     run -= 1
-                if j - run >= 2 and start == s and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop:
+                at_clause_start = run < 0 or not _HAN_CHAR.match(tokens[run][0][-1])
+                if (j - run >= 2 and start == s and at_clause_start
+                        and tokens[run + 1][0] not in rules.name_start_stop_chars
+                        and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop):
                     has_name = True
                     start = tokens[run + 1][1]
                 break
@@ -383,6 +409,9 @@ def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) 
     """Return the end of a person's name starting at `pos`, or None where no name starts there."""
     if pos >= len(text):
         return None
+    foreign = _transliterated_name_end(text, pos, bounds, rules)
+    if foreign is not None and foreign - pos > 3:
+        return foreign
     candidates = []
     if text[pos:pos + 2] in rules.surnames_compound:
         candidates = [pos + 4, pos + 3]
@@ -390,17 +419,47 @@ def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) 
         candidates = [pos + 3, pos + 2]
     for end in candidates:
         name = text[pos:end]
-        if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars:
+        if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars \
+                and not _holds_common_word(pos, end, bounds, rules):
             return end
-    # A transliterated foreign name: the longest run of transliteration characters ending on a word edge.
+    return foreign
+
+
+def _transliterated_name_end(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
+    """Return the end of the longest run of transliteration characters from `pos` ending on a word edge."""
     end = pos
     while end < len(text) and text[end] in rules.transliteration_chars and end - pos < rules.transliteration_max_chars:
         end += 1
     while end - pos >= rules.transliteration_min_chars:
-        if end in bounds.ends:
+        if end in bounds.ends and text[end - 1] != "·" and not _holds_common_word(pos, end, bounds, rules,
+                                                                                   foreign=True):
             return end
         end -= 1
     return None
+
+
+def _holds_common_word(start: int, end: int, bounds: _Boundaries, rules: EntityRules, *, foreign: bool = False) -> bool:
+    # 任期, 许多, 公开: a dictionary word of two or more characters that is no name makes the span no name.
+    # A rarer word after a single-character surname (李|明远) may be the given name.
+    tags = _jieba_tags()
+    i = bounds.index_at(start)
+    if i is None:
+        i = bisect_left(bounds.token_starts, start)
+    while i < len(bounds.tokens) and bounds.tokens[i][1] < end:
+        word, w_start, _ = bounds.tokens[i]
+        if len(word) >= 2 and word in tags:
+            freq = _jieba_freqs()[word]
+            # A foreign name's syllables (波多|利亚克) are often rare dictionary words: only common ones count.
+            if foreign:
+                if freq >= rules.common_word_min_freq or (w_start == start and bounds.tokens[i][2] == end
+                                                          and tags[word] not in rules.person_tags):
+                    return True
+            elif tags[word] not in rules.person_tags and (w_start == start or freq >= rules.given_name_max_freq):
+                return True
+            if w_start == start and bounds.tokens[i][2] == end and freq >= rules.common_word_min_freq:
+                return True
+        i += 1
+    return False
 
 
 def title_person_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],

@@ -25,11 +25,15 @@ _NUMERALS_FILE = ("data", "quantities", "numerals.yaml")
 _ASCII_FOLD = {0xFF10 + i: 0x30 + i for i in range(10)}
 _ASCII_FOLD.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _ASCII_FOLD.update({0xFF41 + i: 0x61 + i for i in range(26)})
-_ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．，％－＋／：～＄￥＜＞＝＾　−﹣", ".,%-+/:~$¥<>=^ --")})
+_ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥＜＞＝＾　−﹣", ".%-+/:~$¥<>=^ --")})
+# a full-width comma is a clause break in Chinese prose; only between full-width digits (４，５６５) it groups
+_WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
+    if "，" in text:
+        text = _WIDE_GROUPING.sub(",", text)
     return text.translate(_ASCII_FOLD)
 
 
@@ -294,8 +298,12 @@ def is_well_formed(numeral: str) -> bool:
     """Return True when the units of a numeral fall in order (三千 八百 九十六 万), False for 三十五 千 or 五百 百万."""
     tables = numeral_tables()
     s = "".join(to_ascii(numeral).split())
+    if tables.fraction_mark in s or tables.mixed_mark in s:
+        parts = re.split(f"{tables.fraction_mark}|{tables.mixed_mark}", s)
+        return all(is_well_formed(p) for p in parts if p.strip("负-"))
     for mark in tables.point:
         s = s.split(mark, 1)[0]
+    s = s.rstrip("kK")
     s = "".join(ch for ch in s if ch not in tables.vague_over and ch not in tables.vague_digit
                 and ch not in tables.several and ch not in tables.upto and ch not in tables.negative)
     tokens = _tokens(s, tables) if s else []

@@ -39,7 +39,9 @@ _NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins)>")
 _BIG_SCALE = re.compile(r"[万亿兆]+$")
 _SCALE_ONLY = re.compile(r"[十百千万亿兆拾佰仟]")
 _PERCENT_WORDS = re.compile(r"([百千万佰仟]+)[ \t]*分[ \t]*之[ \t]*(.+)", re.S)
-_COIN = re.compile(r"(.+?)[ \t]*(美分|[角毛分])")
+_COIN = re.compile(r"(.+?)[ \t]*(美分|日本銭|銭|[角毛分])")
+_LOWER_BOUNDS = frozenset({"over", "at_least"})
+_UPPER_BOUNDS = frozenset({"under", "at_most"})
 _PURE_INTEGER = re.compile(r"\d{2,}")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _BETWEEN_JOIN = re.compile(r"[ \t]*[和与][ \t]*")
@@ -90,6 +92,10 @@ class Grammar:
     not_numbers: re.Pattern
     not_numbers_reach: int
     money_nouns: re.Pattern
+    comparative_before: str
+    comparative_after: dict[str, str]
+    bound_joiner: re.Pattern
+    between_before: re.Pattern
     bare_after_ok: frozenset[str]
     units: dict[str, UnitSpec]
 
@@ -152,8 +158,8 @@ def grammar(tight: bool = False) -> Grammar:
         pieces["space"] = ""
     rows = _unit_rows()
     pieces["units"] = "|".join(
-        re.escape(surface) + (f"(?!{guard})" if guard else "")
-        for surface, (_, guard) in sorted(rows.items(), key=lambda kv: len(kv[0]), reverse=True))
+        _unit_pattern(surface, spec, pieces["space"]) + (f"(?!{guard})" if guard else "")
+        for surface, (spec, guard) in sorted(rows.items(), key=lambda kv: len(kv[0]), reverse=True))
     post = {text: direction for direction, texts in data["post_hedges"].items() for text in texts}
     pieces["post_hedges"] = _alternation(re.escape(t) for t in post)
 
@@ -186,10 +192,21 @@ def grammar(tight: bool = False) -> Grammar:
             not_numbers_reach=max(len(re.sub(r"\(\?.*?\)|\[.*?\]|\\.", "x", w)) for w in data["not_numbers"]),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
+            comparative_before=str(data["comparative_before"]),
+            comparative_after={ch: d for d, chars in data["comparative_after"].items() for ch in chars},
+            bound_joiner=re.compile(data["bound_joiner"]),
+            between_before=re.compile(data["between_before"]),
             units={surface: spec for surface, (spec, _) in rows.items()},
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+def _unit_pattern(surface: str, spec: UnitSpec, space: str) -> str:
+    # 个 百 分 点: percent words are read even when spaced out, as upstream's specifications write them
+    if spec.kind == "percent" and len(surface) > 1:
+        return space.join(map(re.escape, surface))
+    return re.escape(surface)
 
 
 def _piece(pieces: dict[str, str], name: str) -> str:
@@ -246,9 +263,31 @@ def find_quantities(text: str) -> list[Quantity]:
             q = _trimmed(q, out[-1].end, text)
         if q is not None:
             out.append(q)
-        pos = max(m.end(), s + 1)
+        pos = max(q.end if q is not None else 0, m.end(), s + 1)
         if pos >= n:
             break
+    return _joined_bounds(g, text, t, out)
+
+
+def _joined_bounds(g: Grammar, text: str, t: str, found: list[Quantity]) -> list[Quantity]:
+    """Merge a lower and an upper bound written together (大于10小于20, 1000以上，1500以下) into one range."""
+    out: list[Quantity] = []
+    for q in found:
+        p = out[-1] if out else None
+        if p is not None and p.value is not None and q.value is not None and p.hedge and q.hedge \
+                and {p.hedge in _LOWER_BOUNDS, q.hedge in _LOWER_BOUNDS} == {True, False} \
+                and p.hedge in _LOWER_BOUNDS | _UPPER_BOUNDS and q.hedge in _LOWER_BOUNDS | _UPPER_BOUNDS:
+            joiner = g.bound_joiner.fullmatch(t, p.end, q.start)
+            bare = p.unit is None and q.unit is None
+            if joiner and (bare or not any(c in joiner.group() for c in ",，")) \
+                    and (p.kind == q.kind or "number" in (p.kind, q.kind)):
+                lower, upper = (p, q) if p.hedge in _LOWER_BOUNDS else (q, p)
+                if lower.value < upper.value:
+                    kind, unit = (p.kind, p.unit) if p.kind != "number" else (q.kind, q.unit)
+                    out[-1] = Quantity(p.start, q.end, text[p.start:q.end], kind, None, lower.value, upper.value,
+                                       unit, True, f"{lower.hedge}/{upper.hedge}")
+                    continue
+        out.append(q)
     return out
 
 
@@ -306,8 +345,9 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     if not members:
         return None
     last_num_end = members[-1][1]
-    if g.not_after.match(t, last_num_end):
-        return None
+    last_unit = members[-1][0].group("unit")
+    if (last_unit is None or last_unit.startswith("个")) and g.not_after.match(t, last_num_end):
+        return None  # 2025年, 3个月, 三期: a date, duration or ordinal
     sym_currency = None
     if t[s] in "$¥€£":
         if t[s] == "$" and t[s - 2:s] in ("US", "HK", "NT"):
@@ -324,15 +364,13 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         return None
     first_num = members[0][0].group("num")
     unit = parsed[-1].unit
-    if len(parsed) == 1 and unit is None and not m.group("post"):
-        if _bare_reject(g, t, s, first_num):
-            return None
     if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
                                for p in parsed[:-1]):
         return None  # members with different units are separate mentions: 28nm/40V is not a list
     # sign: 负3%, -2.5% (a hyphen after a number is a range dash, handled by the separator)
     sign = 1.0
-    if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and _ASCII_ALNUM.match(t[s - 2])))):
+    if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and (_ASCII_ALNUM.match(t[s - 2])
+                                                                   or t[s - 2] == "-")))):
         if not first_num.startswith(("负", "-")):
             sign = -1.0
             s -= 1
@@ -354,10 +392,25 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     currency = currency or sym_currency
     if m.group("post"):
         hedge = g.post_hedges.get(m.group("post").strip(), hedge) if hedge is None else hedge
+    if len(parsed) == 1 and unit is None and hedge is None and currency is None \
+            and _bare_reject(g, t, m.start(), first_num):
+        return None
+    if hedge is None:
+        # 比三十大, 比 170 低
+        before = t[:s].rstrip(" \t")
+        after_at = end + (len(t[end:]) - len(t[end:].lstrip(" \t")))
+        if before.endswith(g.comparative_before) and after_at < len(t) and t[after_at] in g.comparative_after:
+            hedge = g.comparative_after[t[after_at]]
+            s = len(before) - len(g.comparative_before)
+            end = after_at + 1
+    if m.group("between"):
+        bm = g.between_before.search(t, max(0, s - 4), s)
+        if bm:
+            s = bm.start()
 
     last = parsed[-1]
     values: list[tuple[float, float, float | None]] = []  # (low, high, value) per member, scaled
-    for p in parsed:
+    for i, p in enumerate(parsed):
         r = p.reading
         factor = 1.0
         if p is not last and p.scale == 1.0 and last.scale > 1.0:
@@ -365,8 +418,9 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
             top = last.reading.high * last.scale
             if r.high * last.scale <= top:
                 factor = last.scale
-        values.append((r.low * factor * p.scale, r.high * factor * p.scale,
-                       None if r.value is None else r.value * factor * p.scale))
+        k = factor * p.scale * (sign if i == 0 else 1.0)  # -10000与20000间: the sign is the first member's
+        low_high = sorted((r.low * k, r.high * k))
+        values.append((low_high[0], low_high[1], None if r.value is None else r.value * k))
     kind, unit_code, unit_factor = "number", None, 1.0
     spec = last.unit
     if last.percent_words:
@@ -386,21 +440,26 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     lows = [v[0] * unit_factor for v in values]
     highs = [v[1] * unit_factor for v in values]
     if len(values) == 1:
-        value = None if values[0][2] is None else sign * values[0][2] * unit_factor + coins
-        low, high = sorted((sign * lows[0] + coins, sign * highs[0] + coins))
+        value = None if values[0][2] is None else values[0][2] * unit_factor + coins
+        low, high = lows[0] + coins, highs[0] + coins
     elif len(values) == 2 and seps == ["/"] and unit is None and last.scale == 1.0 \
             and all(_PURE_INTEGER.fullmatch(mm.group("num")) or mm.group("num").isdigit() for mm, _ in members):
         if values[1][1] == 0:
             return None
-        value = sign * values[0][1] / values[1][1]
+        value = values[0][1] / values[1][1]
         low = high = value
     else:
-        low, high = sorted((sign * min(lows), sign * max(highs)))
-        value = None
+        low, high, value = min(lows), max(highs), None
     vague = any(p.reading.value is None or p.reading.over for p in parsed)
     if hedge is None and any(p.reading.over for p in parsed):
         hedge = "over"
-    return Quantity(s, end, text[s:end], kind, value, low, high, unit_code, bool(hedge) or vague, hedge)
+    return Quantity(s, end, text[s:end], kind, _tidy(value), _tidy(low), _tidy(high), unit_code,
+                    bool(hedge) or vague, hedge)
+
+
+def _tidy(x: float | None) -> float | None:
+    """Return x rounded to 12 significant digits, so 百分之零点九 is 0.9 and not 0.9000000000000001."""
+    return None if x is None else float(f"{x:.12g}")
 
 
 def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]], list[str]]:
@@ -429,7 +488,7 @@ def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]
 def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
     num = mm.group("num")
     surface = mm.group("unit")
-    spec = g.units.get(surface) if surface else None
+    spec = g.units.get("".join(surface.split())) if surface else None
     percent_words = False
     pw = _PERCENT_WORDS.fullmatch(num)
     if pw and not re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", pw.group(1)):
@@ -439,7 +498,7 @@ def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
             return None
         v = numerator / denominator * 100
         return _Member(Reading(v, v, v, False), spec, 1.0, 0.0, True)
-    if spec is None and len(num) > 1 and num.endswith("两") and num[-2] in "十百千万亿拾佰仟0123456789":
+    if spec is None and len(num) > 1 and num.endswith("两") and num[-2] in "二十百千万亿拾佰仟0123456789":
         # 三十两, 两万两: a trailing 两 after a unit or digit is the weight unit liang
         num = num[:-1]
         spec = UnitSpec("两", "measure", "两", 1.0)
@@ -448,7 +507,7 @@ def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
         return None
     scale = 1.0
     big = _BIG_SCALE.search(num.rstrip(" \t"))
-    if big and not re.fullmatch(r"[万亿兆]+", num.strip()):
+    if big and not re.search(r"[万亿兆]", num[: big.start()]) and not re.fullmatch(r"[万亿兆]+", num.strip()):
         scale = parse_number("一" + big.group()) or 1.0
         base = read_numeral(num.rstrip(" \t")[: big.start()])
         if base is None:
@@ -464,7 +523,7 @@ def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
             amount = parse_number(cm.group(1))
             if amount is None:
                 return None
-            coins += amount * (0.1 if cm.group(2) in "角毛" else 0.01)
+            coins += amount * (0.1 if cm.group(2) in ("角", "毛") else 0.01)
     return _Member(reading, spec, scale, coins, False)
 
 

@@ -107,6 +107,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     for token, seg_token in zip(doc, tokens):
         token.tag_ = seg_token.pos
     doc._.published = published
+    doc._.text_cache = simplified
     for _, proc in nlp.pipeline:
         doc = proc(doc)
 

@@ -15,8 +15,7 @@ from spacy.util import registry
 
 from extract.segment import Segmenter
 
-_EXTENSIONS = ("sentences_info", "entities", "quantities", "dates", "references", "reference_span",
-               "published", "title_lines", "normalized")
+_EXTENSIONS = ("text_cache", "entities", "quantities", "dates", "published")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -57,6 +56,13 @@ def create_jieba_tokenizer(cache_dir: str | None = None):
     return make
 
 
+def doc_text(doc: Doc) -> str:
+    """Return the Doc's text, computed once (spaCy rebuilds `doc.text` from its tokens at every access)."""
+    if doc._.text_cache is None:
+        doc._.text_cache = doc.text
+    return doc._.text_cache
+
+
 def _set_spans(doc: Doc, key: str, records, label_attr: str | None = None) -> None:
     spans = []
     for record in records:
@@ -72,7 +78,7 @@ def quantities_component(doc: Doc) -> Doc:
     """Find numbers and quantities (extract.quantities.find_quantities) on the Simplified text."""
     from extract.quantities import find_quantities
 
-    doc._.quantities = find_quantities(doc.text)
+    doc._.quantities = find_quantities(doc_text(doc))
     _set_spans(doc, "quantities", doc._.quantities, "kind")
     return doc
 
@@ -82,7 +88,7 @@ def dates_component(doc: Doc) -> Doc:
     """Find dates, periods and durations, resolved against `doc._.published` (extract.dates.find_dates)."""
     from extract.dates import find_dates
 
-    doc._.dates = find_dates(doc.text, published=doc._.published)
+    doc._.dates = find_dates(doc_text(doc), published=doc._.published)
     _set_spans(doc, "dates", doc._.dates, "kind")
     return doc
 
@@ -93,7 +99,7 @@ def entities_component(doc: Doc) -> Doc:
     from extract.entities import find_entities
 
     tokens = [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-    doc._.entities = find_entities(doc.text, tokens=tokens)
+    doc._.entities = find_entities(doc_text(doc), tokens=tokens)
     _set_spans(doc, "entities", doc._.entities, "label")
     return doc
 

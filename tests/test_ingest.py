@@ -1,0 +1,83 @@
+"""Tests of reading corpus files: encodings, formats, structure of JSONL records, failures."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extract.ingest import Article, IngestFailure, discover, read_path
+
+TEXT = "據新華社報道，近日，英偉達公開表示，出口所得利潤中需有25%上繳。\n第二段落。"
+
+
+def _read(tmp_path, name, data: bytes, **kw):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return list(read_path(path, tmp_path, **kw))
+
+
+@pytest.mark.parametrize("encoding, data", [
+    ("utf-8", TEXT.encode("utf-8")),
+    ("utf-8-sig", TEXT.encode("utf-8-sig")),
+    ("utf-8 CRLF", TEXT.replace("\n", "\r\n").encode("utf-8")),
+    ("gb18030", TEXT.encode("gb18030")),
+    ("big5", TEXT.encode("big5")),
+    ("utf-16", TEXT.encode("utf-16")),
+])
+def test_ingest_decodes_by_content_not_extension(tmp_path, encoding, data):
+    (article,) = _read(tmp_path, "a.txt", data)
+    assert isinstance(article, Article)
+    assert article.text == TEXT
+    assert article.doc_id == "a.txt" and article.source == "a.txt"
+
+
+@pytest.mark.parametrize("data, code, words", [
+    (b"", "empty_file", "empty"),
+    (b"   \n\n", "empty_file", "empty"),
+    (b"\x00\x01\x02\x03binary\x00" * 50, "binary_file", "binary"),
+    (TEXT.encode("utf-8")[:-2], "truncated_utf8", "truncated"),
+])
+def test_ingest_reports_unreadable_files(tmp_path, data, code, words):
+    (failure,) = _read(tmp_path, "bad.txt", data)
+    assert isinstance(failure, IngestFailure)
+    assert failure.code == code and words in failure.message and "bad.txt" in failure.message
+
+
+def test_ingest_refuses_files_over_the_limit(tmp_path):
+    (failure,) = _read(tmp_path, "big.txt", TEXT.encode("utf-8") * 100, max_bytes=1000)
+    assert failure.code == "too_large" and "1,000 bytes" in failure.message
+
+
+def test_ingest_jsonl_records_and_bad_lines(tmp_path):
+    lines = [
+        '{"id": "a1", "title": "標題一", "text": "正文一。", "date": "2025-02-11 20:45:48", "url": "http://x", "outlet": "mingpao"}',
+        '{"id": "a2", "text": ',
+        '{"id": "a3", "title": "沒有正文"}',
+        '{"id": "a4", "text": "正文四。"}',
+    ]
+    items = _read(tmp_path, "news.jsonl", "\n".join(lines).encode("utf-8"))
+    articles = [i for i in items if isinstance(i, Article)]
+    failures = [i for i in items if isinstance(i, IngestFailure)]
+    assert [a.doc_id for a in articles] == ["news.jsonl#a1", "news.jsonl#a4"]
+    first = articles[0]
+    assert first.text == "標題一\n正文一。" and first.title_lines == 1
+    assert first.published == date(2025, 2, 11) and first.outlet == "mingpao"
+    assert [(f.code, f.doc_id) for f in failures] == [("bad_json", None), ("no_text", "news.jsonl#a3")]
+    assert "line 2" in failures[0].message and "line 3" in failures[1].message
+
+
+def test_ingest_markdown_title_and_html_main_text(tmp_path):
+    (md,) = _read(tmp_path, "a.md", "# 標題\n\n正文。".encode("utf-8"))
+    assert md.title == "標題" and md.title_lines == 1 and md.text.startswith("# 標題")
+    html = ("<html><head><title>芯片产业新闻</title></head><body><nav>首页 | 登录</nav><article><h1>芯片产业新闻</h1>"
+            + "<p>" + "中芯国际今年第二季度产能利用率达到百分之九十二，业绩增长可观。" * 4 + "</p>"
+            + "<p>" + "华虹公司表示将继续扩大十二英寸产线的投资规模。" * 4 + "</p></article>"
+            + "<footer>版权所有</footer></body></html>")
+    (article,) = _read(tmp_path, "a.html", html.encode("utf-8"))
+    assert "中芯国际" in article.text and "登录" not in article.text
+
+
+def test_ingest_discover_skips_hidden_and_readme(tmp_path):
+    for name in ("a.txt", "b.jsonl", "README.md", ".hidden.txt", "notes.pdf"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in discover(tmp_path)] == ["a.txt", "b.jsonl"]

@@ -208,6 +208,12 @@ class _Frame:
     decade: tuple[int | None, int, tuple[int, int] | None] | None = None   # century start, decade, part
     week_rel: int | None = None
     weekday: int | None = None      # 1-7, 0 = weekend
+    season: tuple[int, int] | None = None
+    sub: tuple[str, int, str] | None = None      # ('first' | 'last', n, unit W/M/D) of a year
+    nth_week: int | None = None
+    last_weekday: int | None = None
+    half_week: tuple[int, int] | None = None
+    half_rel: int | None = None
     invalid: bool = False
     relative_words: bool = False
 
@@ -215,13 +221,15 @@ class _Frame:
         """Return the finest level set so far (0 none, 1 year, 2 sub-year, 3 month, 4 sub-month, 5 day, 6 weekday)."""
         if self.weekday is not None:
             return 6
-        if self.d is not None or self.d_rel is not None:
+        if self.d is not None or self.d_rel is not None or self.nth_week is not None \
+                or self.last_weekday is not None or self.half_week is not None:
             return 5
         if self.mpart is not None:
             return 4
         if self.m is not None or self.m_rel is not None:
             return 3
-        if self.q or self.q_rel is not None or self.h or self.ypart or self.first_n:
+        if self.q or self.q_rel is not None or self.h or self.ypart or self.first_n or self.season or self.sub \
+                or self.half_rel is not None:
             return 2
         if self.y is not None or self.y_rel is not None or self.y_short is not None or self.decade:
             return 1
@@ -387,7 +395,7 @@ _LEVEL = {
     "ymd_num": 1, "dmy_num": 1, "year_quarter": 1, "decade": 1, "era_year": 1, "year": 1, "year_short": 1,
     "year_rel": 1, "year_range": 1, "year_range_bare": 1,
     "first_n": 2, "quarter": 2, "quarter_range": 2, "quarter_rel": 2, "half": 2, "year_part": 2,
-    "year_part_short": 2, "month": 3, "month_range": 3, "month_rel": 3, "month_part_alone": 4, "half_month": 4,
+    "year_part_short": 2, "season": 2, "year_sub": 2, "month": 3, "month_range": 3, "month_rel": 3, "month_part_alone": 4, "half_month": 4,
     "month_part": 4, "day": 5, "day_range": 5, "day_bare": 5, "relday": 5, "week_rel": 5, "weekday": 6,
     "weekday_tail": 6,
 }
@@ -397,8 +405,13 @@ def _fits(frame: _Frame, name: str, m: re.Match | None = None) -> bool:
     """Return whether a token can extend the frame (coarse to fine, each level once)."""
     if frame.empty():
         return True
-    if name in ("relday", "week_rel", "weekday", "month_part_alone", "quarter_rel", "half_month"):
+    if name in ("relday", "week_rel", "weekday", "month_part_alone", "quarter_rel", "half_month", "half_week",
+                "half_rel"):
         return False
+    if name == "nth_week":
+        return frame.rank() in (1, 3) and frame.decade is None
+    if name == "last_weekday":
+        return frame.rank() == 3
     if name == "year_part_short":         # 底/初/末: a part of the year after 今年, of the month after 9月
         return frame.rank() in (1, 3) and frame.decade is None
     if name == "month_part":
@@ -448,6 +461,8 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
             f.y = _int(g("ycn"))
         elif g("yv"):
             f.y = _int(g("yv"))
+        elif g("ycn3"):
+            f.y = _int(g("ycn3"))
         else:
             f.y_short = _int(g("y0") or g("ycn0"))
             f.y_short_digits = 0     # a leading zero: always a year
@@ -487,6 +502,7 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
         f.h = 1 if g("h")[0] in "上前" else 2
     elif name == "half_month":
         f.mpart = tuple(lex["half_months"][g("h")])
+        f.m = -1                       # the month comes from the context
     elif name == "year_part":
         f.ypart = tuple(lex["year_parts"][g("p")])
     elif name == "year_part_short":
@@ -505,6 +521,26 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
         f.m = -1                       # the month comes from the context
     elif name in ("day", "day_bare"):
         f.d = _int(g("d"))
+    elif name == "season":
+        f.season = tuple(lex["seasons"][g("s")])
+    elif name == "year_sub":
+        if g("nm"):
+            f.m = _int(g("nm"))
+        else:
+            unit = {"周": "W", "个星期": "W", "个月": "M", "天": "D"}[g("u")]
+            f.sub = ("first" if g("fw") else "last", _int(g("n")), unit)
+    elif name == "nth_week":
+        f.nth_week = _int(g("n"))
+    elif name == "last_weekday":
+        f.last_weekday = lex["weekday"][g("d")]
+        if f.m is None and f.m_rel is None:
+            f.m = -1                   # the month comes from the context
+    elif name == "half_week":
+        f.half_week = tuple(lex["half_weeks"][g("h")])
+        f.relative_words = True
+    elif name == "half_rel":
+        f.half_rel = lex["half_rel"][g("w")]
+        f.relative_words = True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -558,6 +594,21 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text
         res.gran = "decade"
         return res
 
+    if f.half_week is not None or f.half_rel is not None:
+        if published is None:
+            res.unresolved, res.gran = True, ("day" if f.half_week else "half")
+            return res
+        if f.half_week is not None:
+            monday = published - timedelta(days=published.weekday())
+            res.start = monday + timedelta(days=f.half_week[0] - 1)
+            res.end = monday + timedelta(days=f.half_week[1] - 1)
+            res.gran = "day"
+        else:
+            first = _add_months(date(published.year, 1 if published.month <= 6 else 7, 1), 6 * f.half_rel)
+            res.start, res.end = first, _add_months(first, 6) - timedelta(days=1)
+            res.gran = "half"
+        res.relative, res.anchor_text = True, pub_anchor
+        return res
     # week-based (上周, 周三, 本周末)
     if f.week_rel is not None:
         if published is None:
@@ -601,7 +652,8 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text
             m = shifted.month
             if y is None:
                 y = shifted.year
-    need_month = f.d is not None or f.m == -1
+    need_month = f.d is not None or f.m == -1 or (f.mpart is not None and m is None) \
+        or (f.last_weekday is not None and m is None)
     need_year = y is None and not res.unresolved
     if inherit is not None:
         if need_year and inherit.y is not None:
@@ -632,8 +684,14 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text
         res.anchor_text = pub_anchor
     res.y, res.m = y, m
     # granularity by the finest unit named
-    if f.d is not None:
+    if f.d is not None or f.last_weekday is not None:
         res.gran = "day"
+    elif f.nth_week is not None or (f.sub and f.sub[2] == "W"):
+        res.gran = "week"
+    elif f.sub and f.sub[2] == "D":
+        res.gran = "day"
+    elif f.season is not None or (f.sub and f.sub[2] == "M"):
+        res.gran = "month"
     elif f.mpart is not None:
         res.gran = "day"
     elif f.m is not None or f.m_rel is not None:
@@ -654,7 +712,34 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text
         return res
     try:
         if f.d is not None:
-            res.start = res.end = date(y, m, f.d)
+            res.start = res.end = _day_or_previous_month(y, m, f.d, res, published)
+        elif f.last_weekday is not None:
+            last = _month_end(y, m)
+            res.start = res.end = last - timedelta(days=(last.isoweekday() - f.last_weekday) % 7)
+        elif f.nth_week is not None:
+            first = date(y, m if m else 1, 1)
+            monday = first + timedelta(days=(7 - first.weekday()) % 7)
+            res.start = monday + timedelta(weeks=f.nth_week - 1)
+            res.end = res.start + timedelta(days=6)
+        elif f.sub is not None:
+            which, n, unit = f.sub
+            if unit == "M":
+                res.start, res.end = (date(y, 1, 1), _month_end(y, n)) if which == "first" else \
+                    (date(y, 13 - n, 1), date(y, 12, 31))
+            elif unit == "D":
+                res.start, res.end = (date(y, 1, 1), date(y, 1, n)) if which == "first" else \
+                    (date(y, 12, 31) - timedelta(days=n - 1), date(y, 12, 31))
+            elif which == "first":
+                jan1 = date(y, 1, 1)
+                res.start = jan1 + timedelta(days=(7 - jan1.weekday()) % 7)
+                res.end = res.start + timedelta(weeks=n) - timedelta(days=1)
+            else:
+                dec31 = date(y, 12, 31)
+                res.end = dec31 - timedelta(days=(dec31.weekday() + 1) % 7)
+                res.start = res.end - timedelta(weeks=n) + timedelta(days=1)
+        elif f.season is not None:
+            m1, m2 = f.season
+            res.start, res.end = date(y, m1, 1), _month_end(y + (m2 < m1), m2)
         elif m is not None:
             if f.mpart is not None:
                 lo, hi = f.mpart
@@ -681,6 +766,18 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text
         res.start = res.end = None
         res.unresolved = True
     return res
+
+
+def _day_or_previous_month(y: int, m: int, d: int, res: _Res, published: date | None) -> date:
+    """Return the day; a year-less 29日 that the publication month lacks is the previous month's."""
+    try:
+        return date(y, m, d)
+    except ValueError:
+        if not (res.partial and published is not None and (y, m) == (published.year, published.month)):
+            raise
+        prev = _add_months(date(y, m, 1), -1)
+        res.y, res.m = prev.year, prev.month
+        return date(prev.year, prev.month, d)
 
 
 def _standalone_short_year(f: _Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
@@ -856,7 +953,8 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
             start_d, end_d = _open_side(lres, mode)
             kind = "period"
         elif left.q or left.h or left.ypart or left.mpart or left.first_n or left.decade or left.q_rel is not None \
-                or (left.week_rel is not None and left.weekday is None) or left.weekday == 0:
+                or (left.week_rel is not None and left.weekday is None) or left.weekday == 0 or left.season \
+                or left.sub or left.nth_week is not None or left.half_rel is not None or left.half_week:
             kind = "period"
         final = lres
     if lres.relative or (right is not None and _resolve_is_relative(right)):
@@ -894,6 +992,21 @@ def find_dates(text: str, *, published: date | None = None) -> list[DateMention]
                 out.append(DateMention(mention.start, mention.end, text[mention.start:mention.end],
                                        mention.kind, mention.start_date, mention.end_date, mention.granularity,
                                        mention.duration, mention.anchor))
+    return _merged_open_ends(out, text)
+
+
+def _merged_open_ends(mentions: list[DateMention], text: str) -> list[DateMention]:
+    """Join 2010年之后 + 2018年之前 written back to back into one period with both ends."""
+    out: list[DateMention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and prev.end == m.start and prev.kind == "period" and m.kind == "period" \
+                and prev.start_date is not None and prev.end_date is None \
+                and m.start_date is None and m.end_date is not None and prev.start_date <= m.end_date:
+            out[-1] = DateMention(prev.start, m.end, text[prev.start:m.end], "period", prev.start_date, m.end_date,
+                                  prev.granularity, None, prev.anchor or m.anchor)
+            continue
+        out.append(m)
     return out
 
 

@@ -44,6 +44,7 @@ _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 # full-width digits and marks map one-to-one onto ASCII, so offsets are unchanged
 _FULLWIDTH = str.maketrans("０１２３４５６７８９Ｑｑ／－．～：", "0123456789Qq/-.~:")
+_HAS_FULLWIDTH = re.compile("[０-９Ｑｑ／－．～：]")
 
 
 def _load_yaml(name: str):
@@ -378,6 +379,8 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
             frame = right
             continue
         # a frame component
+        if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name, m)):
+            continue                   # a tail (十五, 底, ，星期一) with nothing before it to attach to
         if cur is None or cur.other is not None or frame is None or not _fits(frame, name, m):
             close()
             open_(s)
@@ -390,6 +393,8 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
     close()
     return phrases
 
+
+_NEVER_FIRST = frozenset({"day_bare", "month_part", "year_part_short", "weekday_tail", "year_sub", "nth_week"})
 
 _LEVEL = {
     "ymd_num": 1, "dmy_num": 1, "year_quarter": 1, "decade": 1, "era_year": 1, "year": 1, "year_short": 1,
@@ -915,6 +920,8 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
                                 f"P{n}Y", None)]
     if left.y_short is not None and left.y_short_digits == 3 and not roc:
         return []
+    if left.invalid or (right is not None and right.invalid):
+        return []                      # 2023-10/14: mixed separators are no date
     start_i, end_i = p.start, p.end
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
@@ -978,7 +985,7 @@ def find_dates(text: str, *, published: date | None = None) -> list[DateMention]
     """
     g = _grammar()
     lex = g.lex
-    norm = text.translate(_FULLWIDTH)
+    norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     roc = g.roc_marker.search(norm) is not None
     out: list[DateMention] = []
     ctx = _Ctx()

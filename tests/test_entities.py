@@ -110,3 +110,82 @@ def test_entities_shared_corpus_well_formed(shared_dir):
         _check_well_formed(text, found)
         labels.update(e.label for e in found)
     assert {"PERSON", "ORG", "GPE"} <= labels
+
+
+def _fake_model(monkeypatch, spans_for):
+    """Stand in for the trained model: `spans_for(text)` gives its (start, end, label) spans of one text."""
+    from extract import entities
+
+    seen = []
+
+    def predict(texts):
+        seen.extend(texts)
+        return [spans_for(t) for t in texts]
+
+    monkeypatch.setattr(entities, "_model_predict", lambda: predict)
+    return seen
+
+
+def _spans_of(names: dict[str, str]):
+    def spans_for(text):
+        out = []
+        for name, label in names.items():
+            i = text.find(name)
+            if i >= 0:
+                out.append((i, i + len(name), label))
+        return out
+    return spans_for
+
+
+def test_entities_model_fills_gaps_with_lexicon_canonical_names(monkeypatch):
+    text = "记者从辉达获悉，张晓峰与王建明昨日抵达深圳。"
+    _fake_model(monkeypatch, _spans_of({"辉达": "ORG", "张晓峰": "PER", "王建明": "PER", "深圳": "LOC"}))
+    found = find_entities(text, model_scope="all")
+    got = {(e.text, e.label, e.canonical, e.method) for e in found}
+    assert ("辉达", "ORG", "英伟达", "lexicon") in got          # the lexicon came first
+    assert ("张晓峰", "PERSON", "张晓峰", "model") in got
+    assert ("深圳", "GPE", "深圳市", "lexicon") in got
+    _check_well_formed(text, found)
+
+
+def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypatch):
+    from extract import entities
+
+    text = "他说中芯将扩产。"
+    _fake_model(monkeypatch, lambda t: [(t.find("中芯"), t.find("中芯") + 2, "ORG")] if "中芯" in t else [])
+    monkeypatch.setattr(entities, "lexicon_entities", lambda *args: [])   # as if the lexicon had missed it
+    found = find_entities(text, model_scope="all")
+    assert [(e.text, e.canonical, e.label, e.method) for e in found] == [("中芯", "中芯国际", "ORG", "model")]
+
+
+def test_entities_model_spans_that_are_not_names_are_dropped(monkeypatch):
+    text = "公司发布新品：芯片28nm工艺，全面量产。"
+    _fake_model(monkeypatch, _spans_of({"芯片": "ORG", "28nm": "ORG", "公司发布新品：芯片": "ORG"}))
+    assert find_entities(text, model_scope="all") == []
+
+
+def test_entities_model_reads_only_cue_windows_within_budget(monkeypatch):
+    from extract.entities import _Boundaries, _Taken, model_windows, word_tokens
+
+    text = ("今天天气很好，我们一起去公园散步。" * 40) + "据悉，冯晓楠已抵达。"
+    seen = _fake_model(monkeypatch, lambda t: [])
+    find_entities(text)
+    rules = entity_rules()
+    assert sum(map(len, seen)) <= max(rules.model_cues["min_chars"], rules.model_cues["max_share"] * len(text))
+    assert any("晓楠" in t for t in seen)
+    windows = model_windows(text, _Boundaries(word_tokens(text)), _Taken(len(text)), rules, scope="all")
+    assert len(windows) == 2 * 40 + 2
+
+
+def test_entities_without_model_file_falls_back_to_lexicon_and_rules(monkeypatch):
+    from extract import entities, ner_model
+
+    def missing(*args, **kwargs):
+        raise ner_model.NERModelMissingError("no model here")
+
+    entities._model_predict.cache_clear()
+    monkeypatch.setattr(ner_model, "load_model", missing)
+    try:
+        assert [e.text for e in find_entities("英伟达在美国。")] == ["英伟达", "美国"]
+    finally:
+        entities._model_predict.cache_clear()

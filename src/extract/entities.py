@@ -80,7 +80,7 @@ class EntityRules:
     model_span_stop_chars: frozenset[str]
     gpe_endings: tuple[str, ...]
     model_labels: dict[str, str]
-    cue_tags: frozenset[str]
+    model_cues: dict
     clause_breaks: re.Pattern[str]
 
 
@@ -122,7 +122,8 @@ def entity_rules() -> EntityRules:
             model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
             gpe_endings=tuple(raw["gpe_endings"]),
             model_labels=dict(raw["model_labels"]),
-            cue_tags=frozenset(raw["cue_tags"]),
+            model_cues={**raw["model_cues"], "strong_tags": frozenset(raw["model_cues"]["strong_tags"]),
+                        "weak_tags": frozenset(raw["model_cues"]["weak_tags"])},
             clause_breaks=re.compile(raw["clause_breaks"]),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -141,17 +142,23 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 @cache
+def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
+    # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
+    tags, freqs = {}, {}
+    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, freq, tag = line.split()
+            tags[word] = tag
+            freqs[word] = int(freq)
+    return tags, freqs
+
+
 def _jieba_tags() -> dict[str, str]:
-    # jieba's stock dictionary with its tags: which words are ordinary words, which are names, which are unknown.
-    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-        return {parts[0]: parts[2] for parts in (line.split() for line in fh) if len(parts) == 3}
+    return _jieba_dictionary()[0]
 
 
-@cache
 def _jieba_freqs() -> dict[str, int]:
-    # How common a dictionary word is: a rare word after a surname (明远) is more likely a given name.
-    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-        return {parts[0]: int(parts[1]) for parts in (line.split() for line in fh) if len(parts) == 3}
+    return _jieba_dictionary()[1]
 
 
 @cache
@@ -337,7 +344,7 @@ def _is_name_like(word: str, rules: EntityRules) -> bool:
     return tag in rules.name_tags
 
 
-def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]], found: list[Entity],
+def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                         rules: EntityRules) -> list[Entity]:
     """Return organisations found by suffix: name-like words, then 公司/集团/科技/医疗/大学/... (联影医疗).
 
@@ -349,8 +356,12 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
     tokens = bounds.tokens
     for k, (word, s, e) in enumerate(tokens):
         # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
-        suffix = next((x for x in rules.org_suffixes
-                       if word == x or (len(x) >= 2 and word.endswith(x) and len(word) == len(x) + 1)), None)
+        if word in rules.org_suffix_set:
+            suffix = word
+        elif len(word) >= 3 and word[1:] in rules.org_suffix_set:
+            suffix = word[1:]
+        else:
+            continue
         if suffix is None or k == 0:
             continue
         start = s
@@ -385,7 +396,7 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
         if start == s or not (has_name or (has_place and suffix in rules.org_suffixes_after_place)):
             continue
         # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
-        inner = [span for span in taken if span[0] < e and start < span[1]]
+        inner = taken.spans_overlapping(start, e)
         if any(not (start <= a and b <= e) or (a, b) not in places for a, b in inner):
             continue
         surface = text[start:e]
@@ -398,10 +409,10 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, i
                 canonical = head[0]
                 break
         for span in inner:
-            taken.remove(span)
+            taken.remove(*span)
             found[:] = [ent for ent in found if (ent.start, ent.end) != span]
         out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
-        taken.append((start, e))
+        taken.add(start, e)
     return out
 
 
@@ -462,7 +473,7 @@ def _holds_common_word(start: int, end: int, bounds: _Boundaries, rules: EntityR
     return False
 
 
-def title_person_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
+def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
                           rules: EntityRules) -> list[Entity]:
     """Return people named right after a title or role (总统特朗普, 教授翟季冬)."""
     out = []
@@ -470,7 +481,7 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: list[tuple[int,
         if word not in rules.person_titles:
             continue
         end = _person_after(text, e, bounds, rules)
-        if end is None or _overlaps(taken, e, end):
+        if end is None or taken.overlaps(e, end):
             continue
         name = text[e:end]
         if name in rules.generic_nouns or name in rules.person_titles:
@@ -479,11 +490,11 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: list[tuple[int,
         if hit and hit[1] != "PERSON":
             continue
         out.append(Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
-        taken.append((e, end))
+        taken.add(e, end)
     return out
 
 
-def product_code_entities(text: str, taken: list[tuple[int, int]], rules: EntityRules) -> list[Entity]:
+def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
     for match in rules.product_code.finditer(text):
@@ -493,25 +504,46 @@ def product_code_entities(text: str, taken: list[tuple[int, int]], rules: Entity
             continue
         if end < len(text) and text[end] in rules.product_code_follow_stop:
             continue
-        if _overlaps(taken, start, end):
+        if taken.overlaps(start, end):
             continue
         out.append(Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
-        taken.append((start, end))
+        taken.add(start, end)
     return out
 
 
-def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a < end and start < b for a, b in taken)
+class _Taken:
+    """The spans already given to a mention, with a character mask for constant-time overlap checks."""
+
+    __slots__ = ("mask", "spans")
+
+    def __init__(self, length: int):
+        self.mask = bytearray(length)
+        self.spans: set[tuple[int, int]] = set()
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.mask.find(1, start, end) != -1
+
+    def add(self, start: int, end: int) -> None:
+        self.mask[start:end] = b"\x01" * (end - start)
+        self.spans.add((start, end))
+
+    def remove(self, start: int, end: int) -> None:
+        self.mask[start:end] = bytes(end - start)
+        self.spans.discard((start, end))
+
+    def spans_overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        if not self.overlaps(start, end):
+            return []
+        return [(a, b) for a, b in self.spans if a < end and start < b]
 
 
-def _non_overlapping(found: list[Entity]) -> list[Entity]:
-    # Earlier sources win; among equals, the longer span.
+def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
+    # Earlier sources win; the spans kept are marked in `taken`.
     kept: list[Entity] = []
-    taken: list[tuple[int, int]] = []
     for ent in found:
-        if not _overlaps(taken, ent.start, ent.end):
+        if not taken.overlaps(ent.start, ent.end):
             kept.append(ent)
-            taken.append((ent.start, ent.end))
+            taken.add(ent.start, ent.end)
     return kept
 
 
@@ -533,57 +565,105 @@ def _model_predict():
     return ner_model.predict_spans
 
 
-def model_clauses(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
-                  rules: EntityRules) -> list[tuple[int, int]]:
-    """Return the (start, end) clauses holding a name-like word that no lexicon entry or rule explains.
-
-    A cue is a Han word of two or more characters that jieba's dictionary lacks (a new word its HMM
-    found) or tags as a name. Clauses without a cue are left out: there the model rarely finds anything,
-    and it costs about twenty times jieba's time per character.
-    """
-    tags = _jieba_tags()
-    cue_starts = []
-    for word, s, e in bounds.tokens:
-        if len(word) < 2 or not _HAN.match(word) or word in rules.generic_nouns:
-            continue
-        tag = tags.get(word)
-        if (tag is None or tag in rules.cue_tags) and not _overlaps(taken, s, e):
-            cue_starts.append(s)
-    if not cue_starts:
-        return []
+def _clauses(text: str, rules: EntityRules) -> list[tuple[int, int]]:
+    """Return the non-empty (start, end) clauses of `text`, cut at clause-ending punctuation."""
     clauses = []
     start = 0
     for brk in rules.clause_breaks.finditer(text):
-        clauses.append((start, brk.start()))
+        if brk.start() > start:
+            clauses.append((start, brk.start()))
         start = brk.end()
-    clauses.append((start, len(text)))
+    if len(text) > start:
+        clauses.append((start, len(text)))
+    return clauses
+
+
+def _cue_tier(word: str, rules: EntityRules) -> int | None:
+    """Return how strongly a word suggests an unknown name (0 strongest), or None where it does not."""
+    if len(word) < 2 or not _HAN.match(word) or word in rules.generic_nouns:
+        return None
+    tag = _jieba_tags().get(word)
+    cues = rules.model_cues
+    if tag is None:
+        if word[0] in rules.name_start_stop_chars:
+            return 2
+        return 0 if len(word) >= 3 else 1
+    if tag in cues["strong_tags"]:
+        return 0 if _jieba_freqs()[word] < cues["rare_freq"] else 1
+    if tag in cues["weak_tags"]:
+        return 2
+    return None
+
+
+def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
+                  *, scope: str = "cues") -> list[tuple[int, int]]:
+    """Return the (start, end) stretches of `text` the model should read, sorted and disjoint.
+
+    scope "all": every clause. scope "cues": a few characters either side of each word that looks like a
+    name no lexicon entry or rule explains (a word jieba's dictionary lacks, or tags as a rare name), cut
+    at clause ends, strongest cues first, until the budget of rules.yaml (`model_cues.max_share` of the
+    text, at least `min_chars`) is spent. The model costs about twenty times jieba's time per character,
+    so on long articles it must read a small part of them.
+    """
+    clauses = _clauses(text, rules)
+    if scope == "all":
+        return clauses
+    if scope != "cues":
+        raise ValueError(f"model scope must be 'cues' or 'all', not {scope!r}")
+    cues = rules.model_cues
+    ranked = []
+    for word, s, e in bounds.tokens:
+        tier = _cue_tier(word, rules)
+        if tier is not None and tier <= cues["max_tier"] and not taken.overlaps(s, e):
+            ranked.append((tier, s, e))
+    if not ranked:
+        return []
+    ranked.sort()
+    budget = max(cues["min_chars"], int(cues["max_share"] * len(text)))
     clause_starts = [c[0] for c in clauses]
-    chosen: list[tuple[int, int]] = []
-    for pos in cue_starts:
-        i = bisect_left(clause_starts, pos + 1) - 1
-        clause = clauses[i]
-        if not chosen or chosen[-1] != clause:
-            chosen.append(clause)
-    return [c for c in chosen if c[1] > c[0]]
+    reach = cues["window_chars"]
+    chosen = bytearray(len(text))
+    used = 0
+    for _tier, s, e in ranked:
+        i = bisect_left(clause_starts, s + 1) - 1
+        c_start, c_end = clauses[i] if i >= 0 else (0, len(text))
+        a, b = max(c_start, s - reach), min(c_end, e + reach)
+        new = (b - a) - sum(chosen[a:b])
+        if used + new > budget:
+            continue
+        chosen[a:b] = b"\x01" * (b - a)
+        used += new
+    windows = []
+    pos = chosen.find(1)
+    while pos != -1:
+        stop = chosen.find(0, pos)
+        stop = len(text) if stop == -1 else stop
+        windows.append((pos, stop))
+        pos = chosen.find(1, stop)
+    return windows
 
 
-def model_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
-                   rules: EntityRules) -> list[Entity]:
-    """Return the model's mentions in the clauses the lexicon and rules leave unexplained."""
+def model_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
+                   *, scope: str = "cues") -> list[Entity]:
+    """Return the model's mentions in the stretches the lexicon and rules leave unexplained."""
     predict = _model_predict()
     if predict is None:
         return []
-    clauses = model_clauses(text, bounds, taken, rules)
-    if not clauses:
+    windows = model_windows(text, bounds, taken, rules, scope=scope)
+    if not windows:
         return []
     lex = load_lexicon()
     out = []
-    for (c_start, _c_end), spans in zip(clauses, predict([text[a:b] for a, b in clauses])):
+    for (w_start, w_end), spans in zip(windows, predict([text[a:b] for a, b in windows])):
         for s, e, raw_label in spans:
-            start, end = c_start + s, c_start + e
+            start, end = w_start + s, w_start + e
+            # A name touching a window edge that is no clause edge may be cut short: drop it.
+            if (s == 0 and w_start > 0 and _HAN_CHAR.match(text[w_start - 1])) or \
+                    (end == w_end and w_end < len(text) and _HAN_CHAR.match(text[w_end])):
+                continue
             surface = text[start:end]
             label = rules.model_labels.get(raw_label)
-            if label is None or _overlaps(taken, start, end) or not _plausible(surface, rules):
+            if label is None or taken.overlaps(start, end) or not _plausible(surface, rules):
                 continue
             hit = lex.lookup(surface)
             if hit:
@@ -593,7 +673,7 @@ def model_entities(text: str, bounds: _Boundaries, taken: list[tuple[int, int]],
                 if label == "LOC" and surface.endswith(rules.gpe_endings):
                     label = "GPE"
             out.append(Entity(start, end, surface, label, canonical, "model"))
-            taken.append((start, end))
+            taken.add(start, end)
     return out
 
 
@@ -607,11 +687,13 @@ def _plausible(surface: str, rules: EntityRules) -> bool:
 
 
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
-                  use_model: bool = True) -> list[Entity]:
+                  use_model: bool = True, model_scope: str = "cues") -> list[Entity]:
     """Return the named-entity mentions of a Simplified text, sorted and non-overlapping.
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
-    otherwise). `use_model=False` skips the statistical model (lexicon and rules only).
+    otherwise). `use_model=False` skips the statistical model (lexicon and rules only); `model_scope`
+    says what it reads: "cues" (default, fast: the stretches around unexplained name-like words, within a
+    budget) or "all" (every clause: best recall, about a twentieth of jieba's speed).
     """
     if not text:
         return []
@@ -619,11 +701,11 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
     found = lexicon_entities(text, bounds, rules)
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
-    found = _non_overlapping(found)
-    taken = [(e.start, e.end) for e in found]
+    taken = _Taken(len(text))
+    found = _non_overlapping(found, taken)
     found += title_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += product_code_entities(text, taken, rules)
     if use_model:
-        found += model_entities(text, bounds, taken, rules)
+        found += model_entities(text, bounds, taken, rules, scope=model_scope)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

@@ -182,6 +182,9 @@ def test_dates_seed_article_with_publication_date(seed_text):
     ("國際關係處\n发稿时间：114年1月26日 18:41发稿人：某某\n正文", date(2025, 1, 26)),
     ("新华社北京12月9日电 今天召开会议。", None),
     ("正文提到2025年12月9日的会议。", None),
+    ("2024年11月18日，某超市开业，第一天就涌入5万人次。", None),       # the first sentence, not a date line
+    ("►活动日期：110年11月27日16:30-21:00", None),                 # an event's date
+    ("公告\n发文日期：中华民国110年5月7日\n主旨：变更计划", date(2021, 5, 7)),
 ])
 def test_dates_infer_published(text, expected):
     assert infer_published(text) == expected

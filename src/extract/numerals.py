@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -25,13 +25,16 @@ _NUMERALS_FILE = ("data", "quantities", "numerals.yaml")
 _ASCII_FOLD = {0xFF10 + i: 0x30 + i for i in range(10)}
 _ASCII_FOLD.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _ASCII_FOLD.update({0xFF41 + i: 0x61 + i for i in range(26)})
-_ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥＜＞＝＾　−﹣", ".%-+/:~$¥<>=^ --")})
+_ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥＜＞＝＾　−﹣＃", ".%-+/:~$¥<>=^ --#")})
 # a full-width comma is a clause break in Chinese prose; only between full-width digits (４，５６５) it groups
+_HAS_WIDE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FOLD)) + "]")
 _WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
+    if not _HAS_WIDE.search(text):
+        return text
     if "，" in text:
         text = _WIDE_GROUPING.sub(",", text)
     return text.translate(_ASCII_FOLD)
@@ -96,6 +99,7 @@ _ARABIC_FRACTION = re.compile(r"(?:(\d+) )?(\d+)/(\d+)")
 _THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)[kK]")
 
 
+@lru_cache(maxsize=8192)
 def parse_number(numeral: str) -> float | None:
     """Return the value of a numeral without vague parts ('两千三百万', '1.43亿', '五分之一', '-2.5'), or None."""
     tables = numeral_tables()
@@ -251,6 +255,7 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
 _RANGE_DIGITS = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿])")
 
 
+@lru_cache(maxsize=8192)
 def read_numeral(numeral: str) -> Reading | None:
     """Return what a numeral says, vague ones included ('十几万', '数十亿', '五百多', '上百', '二三十'), or None."""
     tables = numeral_tables()
@@ -294,6 +299,7 @@ def read_numeral(numeral: str) -> Reading | None:
     return Reading(value, value, value, over)
 
 
+@lru_cache(maxsize=8192)
 def is_well_formed(numeral: str) -> bool:
     """Return True when the units of a numeral fall in order (三千 八百 九十六 万), False for 三十五 千 or 五百 百万."""
     tables = numeral_tables()

@@ -89,8 +89,9 @@ class Grammar:
     not_after: re.Pattern
     not_before: re.Pattern
     skip_regions: re.Pattern
-    not_numbers: re.Pattern
+    not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
+    hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
     comparative_before: str
     comparative_after: dict[str, str]
@@ -157,9 +158,7 @@ def grammar(tight: bool = False) -> Grammar:
     if tight:
         pieces["space"] = ""
     rows = _unit_rows()
-    pieces["units"] = "|".join(
-        _unit_pattern(surface, spec, pieces["space"]) + (f"(?!{guard})" if guard else "")
-        for surface, (spec, guard) in sorted(rows.items(), key=lambda kv: len(kv[0]), reverse=True))
+    pieces["units"] = _unit_trie(rows, pieces["space"])
     post = {text: direction for direction, texts in data["post_hedges"].items() for text in texts}
     pieces["post_hedges"] = _alternation(re.escape(t) for t in post)
 
@@ -176,7 +175,7 @@ def grammar(tight: bool = False) -> Grammar:
         member_text = expand("{member}")
         master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"]))
         return Grammar(
-            start=re.compile(f"[{data['start_chars']}]"),
+            start=re.compile(data["start"]),
             master=re.compile(master_text),
             member=re.compile(member_text),
             separator=re.compile(expand("{separator}")),
@@ -188,7 +187,8 @@ def grammar(tight: bool = False) -> Grammar:
             not_after=re.compile(expand(data["not_quantity_after"])),
             not_before=re.compile(data["not_quantity_before"]),
             skip_regions=re.compile(data["skip_regions"]),
-            not_numbers=re.compile("|".join(data["not_numbers"])),
+            not_numbers=_by_first_char(data["not_numbers"]),
+            hedge_ends=frozenset(p[-1] for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=max(len(re.sub(r"\(\?.*?\)|\[.*?\]|\\.", "x", w)) for w in data["not_numbers"]),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
@@ -202,11 +202,45 @@ def grammar(tight: bool = False) -> Grammar:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
 
 
-def _unit_pattern(surface: str, spec: UnitSpec, space: str) -> str:
-    # 个 百 分 点: percent words are read even when spaced out, as upstream's specifications write them
-    if spec.kind == "percent" and len(surface) > 1:
-        return space.join(map(re.escape, surface))
-    return re.escape(surface)
+_LEADING_LOOKBEHIND = re.compile(r"^\(\?<!?(?:[^()]|\([^()]*\))*\)")
+
+
+def _by_first_char(words: list[str]) -> dict[str, re.Pattern]:
+    """Group the not-a-number patterns by the characters they can start with, compiled per character."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        body = _LEADING_LOOKBEHIND.sub("", w)
+        if body.startswith("["):
+            firsts = body[1:body.index("]")]
+        else:
+            firsts = body[0]
+        for ch in firsts:
+            groups.setdefault(ch, []).append(w)
+    return {ch: re.compile("|".join(sorted(ws, key=len, reverse=True))) for ch, ws in groups.items()}
+
+
+def _unit_trie(rows: dict[str, tuple[UnitSpec, str]], space: str) -> str:
+    """Return one regex for all unit surfaces, as a trie (the regex engine tries alternatives one by one, so a
+    flat list of 200 surfaces would be tried in full after every number), longest surface first."""
+    trie: dict = {}
+    for surface, (spec, guard) in rows.items():
+        node = trie
+        # 个 百 分 点: percent words are read even when spaced out, as upstream's specifications write them
+        spaced = spec.kind == "percent" and len(surface) > 1
+        for i, ch in enumerate(surface):
+            key = (space if spaced and i else "") + re.escape(ch)
+            node = node.setdefault(key, {})
+        node[""] = f"(?!{guard})" if guard else ""
+
+    def emit(node: dict) -> str:
+        branches = [key + emit(child) for key, child in node.items() if key]
+        if "" in node:
+            branches.append(node[""])
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return emit(trie)
 
 
 def _piece(pieces: dict[str, str], name: str) -> str:
@@ -304,13 +338,14 @@ def _may_have_skips(t: str) -> bool:
 
 def _inside_word(g: Grammar, t: str, s: int) -> int:
     """Return the end of a not-a-number word (一切, 统一) that covers position `s`, or 0."""
-    lo = max(0, s - g.not_numbers_reach)
-    for wm in g.not_numbers.finditer(t, lo, min(len(t), s + g.not_numbers_reach + 1)):
-        if wm.start() <= s < wm.end():
-            return wm.end()
-        if wm.start() > s:
-            break
-    return 0
+    best = 0
+    for k in range(min(s, g.not_numbers_reach - 1), -1, -1):
+        pattern = g.not_numbers.get(t[s - k])
+        if pattern is not None:
+            wm = pattern.match(t, s - k)
+            if wm is not None and wm.end() > s:
+                best = max(best, wm.end())
+    return best
 
 
 def _skip_token(t: str, end: int) -> int:
@@ -362,6 +397,11 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     parsed = [_member(g, t, mm) for mm, _ in members]
     if any(p is None for p in parsed):
         return None
+    nums = [mm.group("num").strip() for mm, _ in members]
+    if members[-1][0].group("unit") is None and (
+            all(n in ("零", "〇") for n in nums)
+            or len(nums) > 1 and all(n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100 for n in nums)):
+        return None  # 零 alone is a word (零部件), 2014至2017 a span of years
     first_num = members[0][0].group("num")
     unit = parsed[-1].unit
     if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
@@ -375,12 +415,18 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
             sign = -1.0
             s -= 1
     hedge = None
-    hedge_m = g.pre_hedge.search(t, max(0, s - 8), s)
+    b = s
+    while b and t[b - 1] in " \t":
+        b -= 1
+    hedge_m = g.pre_hedge.search(t, max(0, s - 8), s) if b and t[b - 1] in g.hedge_ends else None
     if hedge_m:
         hedge = g.pre_hedge_directions[hedge_m.lastindex - 1]
         s = hedge_m.start()
     currency = None
-    cur_m = g.currency_prefix.search(t, max(0, s - 6), s)
+    b = s
+    while b and t[b - 1] in " \t":
+        b -= 1
+    cur_m = g.currency_prefix.search(t, max(0, s - 6), s) if b and t[b - 1] in g.hedge_ends else None
     if cur_m and (unit is None or unit.surface in ("元", "块钱")):
         currency = g.currency_prefixes[cur_m.group(1)]
         s = cur_m.start()
@@ -397,11 +443,16 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         return None
     if hedge is None:
         # 比三十大, 比 170 低
-        before = t[:s].rstrip(" \t")
-        after_at = end + (len(t[end:]) - len(t[end:].lstrip(" \t")))
-        if before.endswith(g.comparative_before) and after_at < len(t) and t[after_at] in g.comparative_after:
+        b = s
+        while b and t[b - 1] in " \t":
+            b -= 1
+        after_at = end
+        while after_at < len(t) and t[after_at] in " \t":
+            after_at += 1
+        k = len(g.comparative_before)
+        if t[b - k:b] == g.comparative_before and after_at < len(t) and t[after_at] in g.comparative_after:
             hedge = g.comparative_after[t[after_at]]
-            s = len(before) - len(g.comparative_before)
+            s = b - k
             end = after_at + 1
     if m.group("between"):
         bm = g.between_before.search(t, max(0, s - 4), s)
@@ -565,6 +616,11 @@ def _special(text: str, t: str, m: re.Match) -> Quantity | None:
 def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     """Return True when a number without unit or hedge is not a quantity: 陆 (land), 万 alone, 思元590."""
     stripped = num.strip()
+    if len(stripped) > 1 and stripped.startswith("0") and stripped.isdigit():
+        return True  # 09888, 000001: a stock or postal code
+    end = s + len(num)
+    if end < len(t) and t[end] in "》」』":
+        return True  # 《哪吒2》: part of a title
     if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):
         return True
     if _PURE_INTEGER.fullmatch(stripped) and s and "\u4e00" <= t[s - 1] <= "\u9fff" \

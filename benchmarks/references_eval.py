@@ -36,6 +36,8 @@ def main() -> int:
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     ap.add_argument("--show", type=int, default=0, help="print up to N mismatching articles")
     ap.add_argument("--no-citations", action="store_true")
+    ap.add_argument("--thresholds", type=float, nargs="*", default=[0.2, 0.3, 0.4, 0.5, 0.6],
+                    help="anchor thresholds to score the marker-free citations at (default: a sweep)")
     args = ap.parse_args()
     rows = [json.loads(line) for line in open(Path(args.shared) / "corpus" / "with_refs.jsonl", encoding="utf-8")]
     t2s = opencc.OpenCC("t2s")
@@ -82,7 +84,7 @@ def main() -> int:
     print(f"titles matching the dataset's anchor: {n_title_ok}/{n_title_gold} = {n_title_ok / max(n_title_gold, 1):.1%}")
     print(f"parse time: {elapsed:.2f} s for {n_art} articles")
     if not args.no_citations:
-        _citation_figures(parsed)
+        _citation_figures(parsed, args.thresholds)
     return 0
 
 
@@ -95,39 +97,58 @@ def _sentences(text: str, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _citation_figures(parsed) -> None:
+def _citation_figures(parsed, thresholds: list[float]) -> None:
     from extract import reconcile
 
-    for mode in ("markers", "no markers"):
-        tp = fp = fn = 0
-        for row, simp, refs in parsed:
-            spans = row.get("citation_spans")
-            if not spans:
-                continue
-            section = find_reference_section(simp)
-            body_end = section[0] if section else len(simp)
-            body = simp[:body_end]
-            if mode == "no markers":
-                # blank the markers out (same length, so offsets hold)
-                body = re.sub(r"\[\d{1,3}\]", lambda m: " " * len(m.group()), body)
-            sents = _sentences(body, body_end)
-            passages = [reconcile.passage_from_text(i, s, e, body[s:e]) for i, (s, e) in enumerate(sents)]
-            ref_passages = [(r, reconcile.passage_from_text(r.ref_idx, r.title_start, r.title_end,
-                                                             simp[r.title_start:r.title_end], section="references"))
-                            for r in refs]
-            found = {(c.ref_idx, c.sent_idx) for c in reconcile.citations(passages, ref_passages, published=None)}
-            gold = set()
-            for span in spans:
-                for i, (s, e) in enumerate(sents):
-                    if s < span["end"] and span["start"] < e:
-                        gold.add((span["n"], i))
-            # a citation is right when its sentence overlaps a passage the dataset marks for that entry
+    t0 = time.perf_counter()
+    prepared = []
+    for row, simp, refs in parsed:
+        spans = row.get("citation_spans")
+        if not spans:
+            continue
+        section = find_reference_section(simp)
+        body_end = section[0] if section else len(simp)
+        # the markers blanked out (same length, so offsets hold), for the similarity scorer alone
+        bare = re.sub(r"\[\d{1,3}\]", lambda m: " " * len(m.group()), simp[:body_end])
+        sents = _sentences(simp, body_end)
+        marked = [reconcile.passage_from_text(i, s, e, simp[s:e]) for i, (s, e) in enumerate(sents)]
+        unmarked = [reconcile.passage_from_text(i, s, e, bare[s:e]) for i, (s, e) in enumerate(sents)]
+        ref_passages = [(r, reconcile.passage_from_text(r.ref_idx, r.title_start, r.title_end,
+                                                         simp[r.title_start:r.title_end], section="references"))
+                        for r in refs]
+        gold = set()
+        span_sents = []
+        for span in spans:
+            ids = [i for i, (s, e) in enumerate(sents) if s < span["end"] and span["start"] < e]
+            span_sents.append((span["n"], ids))
+            gold.update((span["n"], i) for i in ids)
+        number_of = {r.ref_idx: r.number for r in refs}
+        prepared.append((marked, unmarked, ref_passages, gold, number_of, span_sents))
+    print(f"citation set-up (segmenting and extracting {len(prepared)} articles): {time.perf_counter() - t0:.1f} s")
+
+    def score(found_sets):
+        """Span recall (a cited passage counts as found when a sentence overlapping it is linked to its entry)
+        and pair precision (a link is right when its sentence overlaps a passage cited from that entry)."""
+        tp = fp = spans_found = spans_total = 0
+        for found, (_, _, _, gold, _, span_sents) in zip(found_sets, prepared):
             tp += len(found & gold)
             fp += len(found - gold)
-            fn += len(gold - found)
-        p = tp / max(tp + fp, 1)
-        r = tp / max(tp + fn, 1)
-        print(f"citations ({mode}): precision {p:.1%}, recall {r:.1%} (tp {tp}, fp {fp}, fn {fn})")
+            for n, sent_ids in span_sents:
+                spans_total += 1
+                spans_found += any((n, i) in found for i in sent_ids)
+        return tp / max(tp + fp, 1), spans_found / max(spans_total, 1), tp, fp, spans_total - spans_found
+
+    found = [{(number_of[c.ref_idx], c.sent_idx) for c in reconcile.citations(marked, refs_p)}
+             for marked, _, refs_p, _, number_of, _ in prepared]
+    p, r, tp, fp, fn = score(found)
+    print(f"citations with inline markers: precision {p:.1%}, recall {r:.1%} (right links {tp}, wrong links {fp}, passages missed {fn})")
+    for threshold in thresholds:
+        found = [{(number_of[c.ref_idx], c.sent_idx)
+                  for c in reconcile.citations(unmarked, refs_p, threshold=threshold, use_markers=False)}
+                 for _, unmarked, refs_p, _, number_of, _ in prepared]
+        p, r, tp, fp, fn = score(found)
+        print(f"citations without markers, threshold {threshold:.2f}: precision {p:.1%}, recall {r:.1%} "
+              f"(right links {tp}, wrong links {fp}, passages missed {fn})")
 
 
 if __name__ == "__main__":

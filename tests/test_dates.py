@@ -62,6 +62,16 @@ def test_dates_data_files_load_and_compile():
     assert re.compile(lex["roc_marker"])
 
 
+def test_dates_first_chars_cover_the_grammar(seed_text):
+    """The first-character look-ahead of the master regex drops no phrase the grammar can match."""
+    grammar = dates._grammar()
+    assert grammar.master.pattern.startswith(grammar.prefilter)
+    unfiltered = re.compile(grammar.master.pattern[len(grammar.prefilter):])
+    texts = [c["text"] for c in _golden()] + [opencc.OpenCC("t2s").convert(seed_text)]
+    for text in texts:
+        assert [m.span() for m in grammar.master.finditer(text)] == [m.span() for m in unfiltered.finditer(text)]
+
+
 @pytest.mark.parametrize("case", _golden(), ids=lambda c: c["text"][:24])
 def test_dates_golden_cases(case):
     published = date.fromisoformat(case["published"]) if case["published"] else None
@@ -204,3 +214,16 @@ def test_dates_corpus_invariants(shared_dir):
         _check_invariants(row["text"], got)
         n += len(got)
     assert n > 1000
+
+
+@pytest.mark.shared
+def test_dates_first_chars_cover_the_corpus(shared_dir):
+    grammar = dates._grammar()
+    unfiltered = re.compile(grammar.master.pattern[len(grammar.prefilter):])
+    t2s = opencc.OpenCC("t2s")
+    for name in ("news_zh_hans.jsonl", "news_zh_hant.jsonl"):
+        with (shared_dir / "corpus" / name).open(encoding="utf-8") as fh:
+            for _, line in zip(range(60), fh):
+                text = t2s.convert(json.loads(line)["text"])
+                assert [m.span() for m in grammar.master.finditer(text)] == \
+                    [m.span() for m in unfiltered.finditer(text)]

@@ -64,6 +64,7 @@ class _Grammar:
     components: tuple[str, ...]
     lex: dict
     roc_marker: re.Pattern
+    prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
 
 
 def _alternation(words, *, raw: bool = False) -> str:
@@ -80,6 +81,11 @@ def _grammar() -> _Grammar:
     for name, words in lex["guards"].items():
         pieces[name] = _alternation(words, raw=(name == "boundary"))
     pieces["eras"] = _alternation(lex["eras"])
+    first = pieces.get("first_char", "")
+    if not (first.startswith("[") and first.endswith("]")):
+        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
+    # era names start phrases too (昭和五年): their first characters join the class
+    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + "]"
     components = gram["components"]
     phrases = gram["phrases"]
 
@@ -115,7 +121,8 @@ def _grammar() -> _Grammar:
         compile_(body, f"component {name}")
         alts.append(f"(?P<{name}>{body})")
     lexer = compile_("|".join(alts), "lexer")
-    return _Grammar(master, lexer, tuple(components), lex, compile_(lex["roc_marker"], "lexicon roc_marker"))
+    return _Grammar(master, lexer, tuple(components), lex, compile_(lex["roc_marker"], "lexicon roc_marker"),
+                    "(?=" + expand("{first_char}") + ")")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -788,7 +795,8 @@ def _day_or_previous_month(y: int, m: int, d: int, res: _Res, published: date | 
 def _standalone_short_year(f: _Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
     """Judge a year such as 25年 or 114年 standing alone (no month after it)."""
     if f.y_short_digits == 3:
-        return roc
+        lo, hi = lex["roc_years"]
+        return roc and lo <= f.y_short <= hi
     if published is None:
         return False
     value = _two_digit_year(f.y_short, published, lex)
@@ -903,7 +911,9 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         return [mention] if mention else []
     left, right = p.left, p.right
     # a 2- or 3-digit year standing alone may be a duration (十年 written 10年) or a window (10年来)
-    if left.y_short is not None and left.y_short_digits and left.rank() == 1 and right is None:
+    roc_year = left.y_short is not None and left.y_short_digits == 3 and roc \
+        and lex["roc_years"][0] <= left.y_short <= lex["roc_years"][1]
+    if left.y_short is not None and left.y_short_digits and left.rank() == 1 and right is None and not roc_year:
         if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:
             n = left.y_short
             if p.suffix in ("来", "以来"):
@@ -918,7 +928,7 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
             del_end = left.end
             return [DateMention(left.start, del_end, text[left.start:del_end], "duration", None, None, None,
                                 f"P{n}Y", None)]
-    if left.y_short is not None and left.y_short_digits == 3 and not roc:
+    if left.y_short is not None and left.y_short_digits == 3 and not roc_year:
         return []
     if left.invalid or (right is not None and right.invalid):
         return []                      # 2023-10/14: mixed separators are no date

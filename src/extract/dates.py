@@ -81,6 +81,8 @@ def _grammar() -> _Grammar:
     for name, words in lex["guards"].items():
         pieces[name] = _alternation(words, raw=(name == "boundary"))
     pieces["eras"] = _alternation(lex["eras"])
+    # a lone day (no month before it) may not follow a word that makes it a count of days
+    pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
     first = pieces.get("first_char", "")
     if not (first.startswith("[") and first.endswith("]")):
         raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")

@@ -12,9 +12,9 @@ from extract.resources import DATA_DIR, load_tsv
 
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
 LEXICON_DIR = "lexicon"
-# Aliases may be written in any script; the text we match is Simplified after one of these conversions,
-# so each alias is indexed under every Simplified form those configurations give it.
-TO_SIMPLIFIED_CONFIGS = ("t2s", "tw2s", "hk2s")
+# Aliases may be written in any script; the text we match is Simplified after one of these conversions
+# (extract.normalize picks one per variant), so each alias is indexed under every form they give it.
+TO_SIMPLIFIED_CONFIGS = ("t2s", "tw2s", "tw2sp", "hk2s")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -67,11 +67,15 @@ def _converters() -> tuple[opencc.OpenCC, ...]:
     return tuple(opencc.OpenCC(config) for config in TO_SIMPLIFIED_CONFIGS)
 
 
-def simplified_forms(surface: str) -> list[str]:
-    """Return the distinct Simplified forms of a surface written in any Chinese script."""
+def simplified_forms(surface: str, *, is_simplified: bool = False) -> list[str]:
+    """Return the distinct Simplified forms of a surface written in any Chinese script.
+
+    `is_simplified` says the surface is Simplified as written (a canonical name such as 昇腾, which OpenCC
+    would still change): it is then kept among the forms.
+    """
     if not _HAN.search(surface):
         return [surface]
-    forms = []
+    forms = [surface] if is_simplified else []
     for converter in _converters():
         form = converter.convert(surface)
         if form not in forms:
@@ -86,7 +90,7 @@ def surface_conflicts(entries: list[LexiconEntry] | tuple[LexiconEntry, ...]) ->
     problems = []
     for entry in entries:
         for written in (entry.canonical, *entry.aliases):
-            for form in simplified_forms(written):
+            for form in simplified_forms(written, is_simplified=written == entry.canonical):
                 other = owner.setdefault(form, entry)
                 if other is not entry and (other.canonical, other.label) != (entry.canonical, entry.label):
                     problems.append(f"{form!r}: {other.canonical}/{other.label} ({other.source}) "
@@ -107,7 +111,7 @@ def load_lexicon() -> Lexicon:
     by_surface: dict[str, tuple[str, str]] = {}
     for entry in entries:
         for written in (entry.canonical, *entry.aliases):
-            for form in simplified_forms(written):
+            for form in simplified_forms(written, is_simplified=written == entry.canonical):
                 by_surface.setdefault(form, (entry.canonical, entry.label))
     return Lexicon(tuple(entries), by_surface)
 

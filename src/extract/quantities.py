@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -88,6 +88,7 @@ class Grammar:
     currency_prefixes: dict[str, str]
     not_after: re.Pattern
     not_before: re.Pattern
+    not_before_ends: frozenset[str]
     skip_regions: re.Pattern
     not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
@@ -173,7 +174,9 @@ def grammar(tight: bool = False) -> Grammar:
     word_prefixes = [re.escape(k) for k in prefixes if not k.startswith("$") and len(k) > 1]
     try:
         member_text = expand("{member}")
-        master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"]))
+        # the first member of a body keeps its named groups, so a one-member candidate needs no second match
+        pieces["first_member"] = "\x00"
+        master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"])).replace("(?:\x00)", f"(?:{member_text})")
         return Grammar(
             start=re.compile(data["start"]),
             master=re.compile(master_text),
@@ -186,6 +189,7 @@ def grammar(tight: bool = False) -> Grammar:
             currency_prefixes=prefixes,
             not_after=re.compile(expand(data["not_quantity_after"])),
             not_before=re.compile(data["not_quantity_before"]),
+            not_before_ends=frozenset(data["not_quantity_before_ends"]),
             skip_regions=re.compile(data["skip_regions"]),
             not_numbers=_by_first_char(data["not_numbers"]),
             hedge_ends=frozenset(p[-1] for p, _ in pre) | frozenset(k[-1] for k in prefixes),
@@ -372,11 +376,19 @@ class _Member:
 
 def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     s, end = m.start(), m.end()
-    if g.not_before.search(t, max(0, s - 4), s):
+    b = s
+    while b and t[b - 1] in " \t":
+        b -= 1
+    if b and t[b - 1] in g.not_before_ends and g.not_before.search(t, max(0, s - 6), s):
         return None
     if m.group("special"):
         return _special(text, t, m)
-    members, seps = _members(g, t, m)
+    if m.group("body") is not None and m.end("first_end") == m.end("body"):
+        if m.group("unit") is None and g.not_after.match(t, m.end("num")):
+            return None  # the common case, decided early: 2025年, 3日, 三期
+        members, seps = [(m, m.end("num"))], []
+    else:
+        members, seps = _members(g, t, m)
     if not members:
         return None
     last_num_end = members[-1][1]
@@ -394,7 +406,7 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         return None
     if end < len(t) and t[end - 1].isascii() and _ASCII_ALNUM.match(t[end]):
         return None
-    parsed = [_member(g, t, mm) for mm, _ in members]
+    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins")) for mm, _ in members]
     if any(p is None for p in parsed):
         return None
     nums = [mm.group("num").strip() for mm, _ in members]
@@ -536,10 +548,10 @@ def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]
     return members, seps
 
 
-def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
-    num = mm.group("num")
-    surface = mm.group("unit")
-    spec = g.units.get("".join(surface.split())) if surface else None
+@lru_cache(maxsize=8192)
+def _member(num: str, surface: str | None, half: str | None, coin_text: str | None) -> _Member | None:
+    """Read one member of a candidate: its numeral, unit, 半 and coins (cached: the same few recur)."""
+    spec = grammar().units.get("".join(surface.split())) if surface else None
     percent_words = False
     pw = _PERCENT_WORDS.fullmatch(num)
     if pw and not re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", pw.group(1)):
@@ -565,12 +577,12 @@ def _member(g: Grammar, t: str, mm: re.Match) -> _Member | None:
             scale = 1.0
         else:
             reading = base
-    if mm.group("half"):
+    if half:
         reading = Reading(None if reading.value is None else reading.value + 0.5, reading.low + 0.5,
                           reading.high + 0.5, reading.over)
     coins = 0.0
-    if mm.group("coins"):
-        for cm in _COIN.finditer(mm.group("coins").replace("又", "")):
+    if coin_text:
+        for cm in _COIN.finditer(coin_text.replace("又", "")):
             amount = parse_number(cm.group(1))
             if amount is None:
                 return None

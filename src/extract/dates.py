@@ -83,6 +83,10 @@ def _grammar() -> _Grammar:
     pieces["eras"] = _alternation(lex["eras"])
     # a lone day (no month before it) may not follow a word that makes it a count of days
     pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
+    # 这一年 blocks 一 after 这 only (这三天 stays a duration)
+    pieces["not_duration_before"] = "".join(
+        f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if len(w) > 1 else f"(?<!{re.escape(w)})"
+        for w in lex["not_duration_before"])
     first = pieces.get("first_char", "")
     if not (first.startswith("[") and first.endswith("]")):
         raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
@@ -477,6 +481,9 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
             f.y = _int(g("yv"))
         elif g("ycn3"):
             f.y = _int(g("ycn3"))
+        elif g("yp"):                  # 今(111)年: the year stated in brackets, ROC when three digits
+            v = int(g("yp"))
+            f.y = v + 1911 if v < 1000 else v
         else:
             f.y_short = _int(g("y0") or g("ycn0"))
             f.y_short_digits = 0     # a leading zero: always a year
@@ -858,9 +865,9 @@ def _other_mention(p: _Phrase, text: str, published: date | None, lex: dict) -> 
         end = published
         return DateMention(p.start, p.end, span, "relative", None, end, gran, None, pub_anchor)
     if kind_ == "window":
-        dir_word = _grp(m, "window", "dir")
+        dir_word = _grp(m, "window", "dir") or _grp(m, "window", "dir2")
         unit = lex["units"][_grp(m, "window", "u")]
-        n = _number(_grp(m, "window", "n"))
+        n = _number(_grp(m, "window", "n") or _grp(m, "window", "n2"))
         direction = lex["window_dir"][dir_word]
         if unit == "Q":
             unit_iso, months = "M", n * 3
@@ -958,7 +965,7 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         kind = "period"
         fine = ["day", "week", "month", "quarter", "half", "year", "decade"]
         gran = min((lres.gran, rres.gran), key=lambda g: fine.index(g) if g in fine else 99)
-        if prefix_mode == "since" or suffix_mode == "since":
+        if suffix_mode == "since":     # 自X至Y is a closed range; only a since-suffix opens it
             end_d = None
         final = rres
         if anchor is None and rres.relative:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -261,7 +261,6 @@ class _Phrase:
     right: _Frame | None = None
     prefix: str | None = None
     suffix: str | None = None
-    compact: bool = False           # a range whose first side is a bare number (1-9月, 2018-2020年)
     other: tuple | None = None      # a window, vague word, ago-expression or duration
 
 
@@ -387,14 +386,13 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
                 left.q, right.q = (_int(a), _int(a)), (_int(b), _int(b))
             left.end = e
             cur.right = right
-            cur.compact = True
             cur.end = e
             frame = right
             continue
         # a frame component
-        if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name, m)):
+        if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name)):
             continue                   # a tail (十五, 底, ，星期一) with nothing before it to attach to
-        if cur is None or cur.other is not None or frame is None or not _fits(frame, name, m):
+        if cur is None or cur.other is not None or frame is None or not _fits(frame, name):
             close()
             open_(s)
             if pending_prefix:
@@ -409,17 +407,12 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
 
 _NEVER_FIRST = frozenset({"day_bare", "month_part", "year_part_short", "weekday_tail", "year_sub", "nth_week"})
 
-_LEVEL = {
-    "ymd_num": 1, "dmy_num": 1, "year_quarter": 1, "decade": 1, "era_year": 1, "year": 1, "year_short": 1,
-    "year_rel": 1, "year_range": 1, "year_range_bare": 1,
-    "first_n": 2, "quarter": 2, "quarter_range": 2, "quarter_rel": 2, "half": 2, "year_part": 2,
-    "year_part_short": 2, "season": 2, "year_sub": 2, "month": 3, "month_range": 3, "month_rel": 3, "month_part_alone": 4, "half_month": 4,
-    "month_part": 4, "day": 5, "day_range": 5, "day_bare": 5, "relday": 5, "week_rel": 5, "weekday": 6,
-    "weekday_tail": 6,
-}
+# tokens that attach to a frame holding only a year (2025年 + 三季度 / 上半年 / 9月)
+_AFTER_YEAR = frozenset({"first_n", "quarter", "quarter_range", "quarter_rel", "half", "year_part", "season",
+                         "year_sub", "month", "month_range", "month_rel"})
 
 
-def _fits(frame: _Frame, name: str, m: re.Match | None = None) -> bool:
+def _fits(frame: _Frame, name: str) -> bool:
     """Return whether a token can extend the frame (coarse to fine, each level once)."""
     if frame.empty():
         return True
@@ -438,8 +431,7 @@ def _fits(frame: _Frame, name: str, m: re.Match | None = None) -> bool:
         return frame.rank() == 5 and frame.weekday is None and frame.d_rel is None
     if name in ("day", "day_bare", "day_range"):
         return frame.rank() == 3 and frame.mpart is None
-    level = _LEVEL.get(name, 9)
-    if level in (2, 3):
+    if name in _AFTER_YEAR:
         return frame.rank() == 1 and frame.decade is None
     return False
 
@@ -578,8 +570,6 @@ class _Res:
     m: int | None = None
     anchor_text: str | None = None
     unresolved: bool = False
-    duration: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _two_digit_year(v: int, published: date | None, lex: dict) -> int:
@@ -587,7 +577,7 @@ def _two_digit_year(v: int, published: date | None, lex: dict) -> int:
     return 2000 + v if 2000 + v <= pivot else 1900 + v
 
 
-def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict, text: str,
+def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
                    inherit: _Res | None = None) -> _Res:
     """Resolve one frame to an inclusive date range."""
     res = _Res(None, None, None, relative=f.relative_words)
@@ -828,7 +818,7 @@ def _duration_iso(parts: list[tuple[float, str]]) -> str:
     return "P" + date_part + ("T" + time_part if time_part else "")
 
 
-def _duration_parts(pieces: list[tuple[str, re.Match]], lex: dict) -> list[tuple[float, str]] | None:
+def _duration_parts(pieces: list[tuple[str, re.Match]], lex: dict) -> list[tuple[float, str]]:
     units = lex["units"]
     parts = []
     for comp, m in pieces:
@@ -926,7 +916,6 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:
             n = left.y_short
             if p.suffix in ("来", "以来"):
-                fake = _Phrase(p.start, p.end, left)
                 iso = f"P{n}Y"
                 if published is None:
                     return [DateMention(p.start, p.end, text[p.start:p.end], "relative", None, None, "year",
@@ -934,8 +923,7 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
                 return [DateMention(p.start, p.end, text[p.start:p.end], "relative",
                                     _shift(published, -n, "Y"), published - timedelta(days=1), "year", iso,
                                     f"published:{published.isoformat()}")]
-            del_end = left.end
-            return [DateMention(left.start, del_end, text[left.start:del_end], "duration", None, None, None,
+            return [DateMention(left.start, left.end, text[left.start:left.end], "duration", None, None, None,
                                 f"P{n}Y", None)]
     if left.y_short is not None and left.y_short_digits == 3 and not roc_year:
         return []
@@ -947,12 +935,12 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
     if prefix_mode == "from" and right is None and suffix_mode is None:
         start_i = left.start           # 从 alone is not part of the date
         prefix_mode = None
-    lres = _resolve_frame(left, ctx, published, lex, text)
+    lres = _resolve_frame(left, ctx, published, lex)
     kind = "date"
     gran = lres.gran
     anchor = lres.anchor_text if (lres.partial or lres.relative) else None
     if right is not None:
-        rres = _resolve_frame(right, ctx, published, lex, text, inherit=lres)
+        rres = _resolve_frame(right, ctx, published, lex, inherit=lres)
         if rres.start is not None and lres.start is not None and rres.end < lres.start and right.y is None \
                 and right.y_rel is None:
             rres.start, rres.end = _shift(rres.start, 1, "Y"), _shift(rres.end, 1, "Y")
@@ -983,17 +971,13 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
                 or left.sub or left.nth_week is not None or left.half_rel is not None or left.half_week:
             kind = "period"
         final = lres
-    if lres.relative or (right is not None and _resolve_is_relative(right)):
+    if lres.relative or (right is not None and right.relative_words):
         kind = "relative"
     # the context for later partial dates: the resolved side nearest to them
     if final.y is not None and not final.unresolved:
         ctx.y, ctx.m, ctx.text = final.y, final.m, text[start_i:end_i]
         ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
     return [DateMention(start_i, end_i, text[start_i:end_i], kind, start_d, end_d, gran, None, anchor)]
-
-
-def _resolve_is_relative(f: _Frame) -> bool:
-    return f.relative_words
 
 
 def find_dates(text: str, *, published: date | None = None) -> list[DateMention]:

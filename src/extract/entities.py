@@ -339,9 +339,11 @@ def _is_name_like(word: str, rules: EntityRules) -> bool:
         return False
     if tag is None:
         if _HAN.match(word):
-            return word[0] not in rules.name_start_stop_chars and not rules.name_inner_stop_chars & set(word)
+            return (len(word) <= 4 and word[0] not in rules.name_start_stop_chars
+                    and not rules.name_inner_stop_chars & set(word))
         return bool(re.match(r"[A-Za-z][A-Za-z0-9]*\Z", word))
-    return tag in rules.name_tags
+    # Longer dictionary words tagged as names are mostly phrases (大力发展 is tagged nz).
+    return tag in rules.name_tags and len(word) <= 3
 
 
 def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],

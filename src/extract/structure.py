@@ -41,12 +41,14 @@ class Sentence:
 @cache
 def _rules() -> dict:
     raw = load_yaml("structure", "sections.yaml")
-    compiled = {key: [re.compile(p) for p in raw[key]] for key in ("image", "caption", "byline", "boilerplate")}
+    compiled = {key: [re.compile(p) for p in raw[key]]
+                for key in ("image", "caption", "byline", "byline_anywhere", "boilerplate", "footer")}
     heading = raw["heading"]
     compiled["heading"] = {
         "max_chars": int(heading["max_chars"]),
         "forbidden": re.compile(heading["forbidden"]),
         "bad_endings": re.compile(heading["bad_endings"]),
+        "bad_starts": re.compile(heading["bad_starts"]),
         "numbered": re.compile(heading["numbered"]),
     }
     compiled["author"] = [re.compile(p) for p in raw["author"]]
@@ -84,34 +86,39 @@ def lines(text: str, *, title_lines: int = 0, reference_span: tuple[int, int] | 
     spans = _stripped_lines(text)
     out: list[Line] = []
     previous_image = False
-    boilerplate_started = False
+    footer_started = False
+    previous_section, previous_ends = None, True
     for idx, (a, b) in enumerate(spans):
         line = text[a:b]
         if idx < title_lines:
             section = "title"
         elif reference_span and reference_span[0] <= a < reference_span[1]:
             section = "references"
-        elif boilerplate_started or _any(rules["boilerplate"], line):
-            # A footer runs to the end: what follows a disclaimer is its translation or more of the same.
+        elif footer_started or _any(rules["boilerplate"], line):
             section = "boilerplate"
-            boilerplate_started = idx >= len(spans) // 2
+        elif idx >= len(spans) // 2 and _any(rules["footer"], line):
+            section = "boilerplate"
+            footer_started = True
         elif _any(rules["image"], line) or _any(rules["caption"], line):
             section = "caption"
         elif previous_image and b - a <= rules["caption_after_image_max_chars"] and not _ends_sentence(line):
             section = "caption"
-        elif idx < title_lines + rules["byline_within_first_lines"] and _any(rules["byline"], line):
+        elif (idx < title_lines + rules["byline_within_first_lines"] and _any(rules["byline"], line)) \
+                or _any(rules["byline_anywhere"], line):
             section = "byline"
-        elif _is_heading(line, heading, idx + 1 < len(spans)):
+        elif (previous_ends or previous_section != "body") and _is_heading(line, heading, idx + 1 < len(spans)):
             section = "heading"
         else:
             section = "body"
         previous_image = _any(rules["image"], line)
+        previous_section, previous_ends = section, _ends_sentence(line)
         out.append(Line(a, b, section))
     return out
 
 
 def _ends_sentence(line: str) -> bool:
-    return line[-1] in "。！!？?…"
+    line = line.rstrip("”’」』）)*")
+    return not line or line[-1] in "。！!？?…；;"
 
 
 def _is_heading(line: str, rules: dict, has_next: bool) -> bool:
@@ -119,9 +126,9 @@ def _is_heading(line: str, rules: dict, has_next: bool) -> bool:
         return False
     if rules["numbered"].search(line):
         return True
-    if rules["forbidden"].search(line) or rules["bad_endings"].search(line):
+    if rules["forbidden"].search(line) or rules["bad_endings"].search(line) or rules["bad_starts"].search(line):
         return False
-    return len(line) >= 4
+    return sum(1 for ch in line if ch.isalnum()) >= 2
 
 
 def sentences(text: str, line_spans: list[Line]) -> list[Sentence]:

@@ -1,6 +1,8 @@
 """Tests of the layout recogniser and sentence splitting."""
 from __future__ import annotations
 
+import pytest
+
 from extract import structure
 from extract.normalize import normalize
 from extract.references import find_reference_section
@@ -40,3 +42,18 @@ def test_segment_sentences_keep_closing_quotes():
     text = "他说：“我们会来。”然后走了！真的吗？是的……好\n下一行"
     assert [text[a:b] for a, b in sentence_spans(text)] == ["他说：“我们会来。”", "然后走了！", "真的吗？", "是的……", "好",
                                                             "下一行"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A short line after a line that does not end a sentence is a fragment of a broken paragraph.
+    ("据报道，公司表示今年将继续扩大投资\n甚至是上百层\n的高楼也在计划之中。", ["body", "body", "body"]),
+    ("第一段结束。\n市场前景展望\n第二段的正文内容在这里展开。", ["body", "heading", "body"]),
+    ("第一段结束。\n但是市场仍在观望\n第二段。", ["body", "body", "body"]),
+    ("正文一。\n正文二。\n正文三。\n特别声明：以上内容为用户上传。\nNotice: uploaded by a user.",
+     ["body", "body", "body", "boilerplate", "boilerplate"]),
+    ("关注一下这家公司的发展。\n正文二。", ["body", "body"]),
+    ("正文。\n发稿人：王小明\n发稿时间：114年1月23日09:30", ["body", "byline", "boilerplate"]),
+    ("正文。\n-----------\n正文。", ["body", "body", "body"]),
+])
+def test_structure_sections_of_lines(text, expected):
+    assert [l.section for l in structure.lines(text)] == expected

@@ -46,7 +46,7 @@ def test_segment_sentences_keep_closing_quotes():
 
 @pytest.mark.parametrize("text, expected", [
     # A short line after a line that does not end a sentence is a fragment of a broken paragraph.
-    ("据报道，公司表示今年将继续扩大投资\n甚至是上百层\n的高楼也在计划之中。", ["body", "body", "body"]),
+    ("据报道，公司表示今年将继续扩大在华东地区和华南地区多个城市的房地产项目投资\n甚至是上百层\n的高楼也在计划之中。", ["body", "body", "body"]),
     ("第一段结束。\n市场前景展望\n第二段的正文内容在这里展开。", ["body", "heading", "body"]),
     ("第一段结束。\n但是市场仍在观望\n第二段。", ["body", "body", "body"]),
     ("正文一。\n正文二。\n正文三。\n特别声明：以上内容为用户上传。\nNotice: uploaded by a user.",

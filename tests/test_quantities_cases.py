@@ -1,0 +1,70 @@
+"""Golden cases of the quantities extractor (tests/cases/quantities*.jsonl), checked field by field."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extract.quantities import Quantity, find_quantities
+
+CASES_DIR = Path(__file__).parent / "cases"
+FIELDS = ("text", "kind", "value", "low", "high", "unit", "hedge")
+
+
+def _load(name: str) -> list[dict]:
+    lines = (CASES_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _row(q: Quantity) -> dict:
+    return {f: getattr(q, f) for f in FIELDS}
+
+
+CASES = _load("quantities.jsonl")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:20] for c in CASES])
+def test_quantities_golden_case(case):
+    found = find_quantities(case["text"])
+    assert [_row(q) for q in found] == [{f: e.get(f) for f in FIELDS} for e in case["expect"]]
+    for q in found:
+        assert case["text"][q.start:q.end] == q.text
+        if q.hedge is not None:
+            assert q.approximate
+
+
+def test_quantities_seed_article_all_right(seed_text):
+    """The seed article's quantities, checked by hand (tests/cases/quantities_seed.jsonl), in order."""
+    import opencc
+
+    simplified = opencc.OpenCC("t2s").convert(seed_text)
+    assert len(simplified) == len(seed_text)
+    expected = _load("quantities_seed.jsonl")
+    found = find_quantities(simplified)
+    assert [_row(q) | {"approximate": q.approximate} for q in found] == expected
+    for q in found:
+        assert seed_text[q.start:q.end] == opencc.OpenCC("s2t").convert(q.text) or \
+            opencc.OpenCC("t2s").convert(seed_text[q.start:q.end]) == q.text
+
+
+@pytest.mark.parametrize("text", [
+    "H200与910B、Llama2、GLM-4.5-Air、5G和HBM3e",
+    "2025年3月12日，三期工程，第二名，一切，四川，半导体，一些，统一，万一",
+    "访问 https://example.com/p?id=2024&rate=30% 或致电热线 12345678",
+])
+def test_quantities_not_quantities(text):
+    assert find_quantities(text) == []
+
+
+def test_quantities_records_sorted_and_non_overlapping():
+    text = "营收超过2000万元，逾百人受伤，近20%的用户，约300辆车，5-20亿元，8/12英寸，三成"
+    found = find_quantities(text)
+    assert [q.start for q in found] == sorted(q.start for q in found)
+    assert all(a.end <= b.start for a, b in zip(found, found[1:]))
+
+
+def test_quantities_record_is_frozen():
+    q = find_quantities("25%")[0]
+    with pytest.raises(AttributeError):
+        q.value = 1.0  # type: ignore[misc]

@@ -57,6 +57,7 @@ class EntityRules:
     subunit_suffixes: tuple[str, ...]
     subunit_max_chars: int
     person_titles: frozenset[str]
+    person_after_cues: frozenset[str]
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
     name_end_stop_chars: frozenset[str]
@@ -99,6 +100,7 @@ def entity_rules() -> EntityRules:
             subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
             subunit_max_chars=int(raw["subunit_max_chars"]),
             person_titles=frozenset(raw["person_titles"]),
+            person_after_cues=frozenset(raw["person_after_cues"]),
             surnames=frozenset(raw["surnames"]),
             surnames_compound=frozenset(raw["surnames_compound"]),
             name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
@@ -496,6 +498,51 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     return out
 
 
+def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
+    """Return the start of a person's name ending at `end`, or None where no name ends there."""
+    for length in (4, 3, 2):
+        start = end - length
+        if start < 0 or start not in bounds.starts:
+            continue
+        name = text[start:end]
+        if name[:2] in rules.surnames_compound:
+            surname_ok = length >= 3
+        else:
+            surname_ok = length <= 3 and name[0] in rules.surnames
+        if name[1:] in rules.person_titles or name[-2:] in rules.person_after_cues:
+            continue
+        if surname_ok and _HAN.match(name) and not _holds_common_word(start, end, bounds, rules) \
+                and not (start > 0 and text[start - 1] in rules.surnames and start - 1 not in bounds.starts):
+            return start
+    # A transliterated foreign name of three or more characters, starting on a word edge.
+    start = end
+    while start > 0 and text[start - 1] in rules.transliteration_chars and end - start < rules.transliteration_max_chars:
+        start -= 1
+    while end - start >= 3:
+        if start in bounds.starts and text[start] != "·" and not _holds_common_word(start, end, bounds, rules,
+                                                                                     foreign=True):
+            return start
+        start += 1
+    return None
+
+
+def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return people named right before a speech verb or a title that follows names (张伟表示, 马克龙总统)."""
+    out = []
+    for word, s, _e in bounds.tokens:
+        if word not in rules.person_after_cues:
+            continue
+        start = _person_before(text, s, bounds, rules)
+        if start is None or taken.overlaps(start, s):
+            continue
+        name = text[start:s]
+        if name in rules.generic_nouns or name in rules.person_titles or load_lexicon().lookup(name):
+            continue
+        out.append(Entity(start, s, name, "PERSON", name, "rule:cue_person"))
+        taken.add(start, s)
+    return out
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -706,6 +753,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
     found += title_person_entities(text, bounds, taken, rules)
+    found += cue_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += product_code_entities(text, taken, rules)
     if use_model:

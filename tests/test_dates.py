@@ -90,8 +90,23 @@ def test_dates_golden_cases(case):
 ])
 def test_dates_parts_rules(text, expected):
     """The stated reading of each loose period word (lexicon.yaml), against a publication date in 2025."""
-    (m,) = find_dates(text, published=date(2025, 12, 10))
+    (m,) = find_dates(text, published=date(2025, 6, 15))
     assert (m.start_date.isoformat(), m.end_date.isoformat()) == expected
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("9日", "2022-06-26", "2022-06-09"),        # this month's, even when later than the publication day
+    ("28日", "2022-06-26", "2022-06-28"),
+    ("29日", "2018-02-10", "2018-01-29"),       # February 2018 has none: last month's
+    ("3月", "2025-12-10", "2025-03-01"),        # this year's
+    ("12月", "2025-02-10", "2024-12-01"),       # across the year boundary: last December
+    ("11月", "2025-01-10", "2024-11-01"),
+    ("1月", "2025-12-10", "2026-01-01"),
+    ("11月", "2025-02-10", "2025-11-01"),       # 9 months away: still this year's
+])
+def test_dates_partial_from_publication_date(text, published, expected):
+    (m,) = find_dates(text, published=date.fromisoformat(published))
+    assert m.start_date.isoformat() == expected and m.anchor == f"published:{published}"
 
 
 def test_dates_relative_without_published_stay_unresolved():

@@ -671,6 +671,7 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
             y, need_year = inherit.y, False
         if need_month and m is None and inherit.m is not None:
             m = inherit.m
+    pub_fill: str | None = None
     if need_year or (need_month and m is None and not res.unresolved):
         # a partial date: the nearest date before it in the paragraph, else the publication date
         if ctx.y is not None and (not need_month or m is not None or ctx.m is not None):
@@ -683,10 +684,9 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
             res.anchor_text = pub_anchor if (ctx.via_published and not month_from_ctx) else ctx.text
             res.partial = True
         elif published is not None:
-            if need_year:
-                y = published.year
-            if need_month and m is None:
-                m = published.month
+            # news leaves out the current year and month (Xinhua style: 9日 is this month's 9th, 3月
+            # this year's March); across a year boundary 12月 in a February article is last December
+            pub_fill = "month" if (need_month and m is None) else "year"
             res.anchor_text = pub_anchor
             res.partial = True
         else:
@@ -717,78 +717,81 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
         res.gran = "half"
     else:
         res.gran = "year"
-    if res.unresolved or y is None or f.invalid:
+    if res.unresolved or f.invalid or (y is None and pub_fill is None):
         res.unresolved = True
         res.y = res.m = None
         return res
-    try:
-        if f.d is not None:
-            res.start = res.end = _day_or_previous_month(y, m, f.d, res, published)
-        elif f.last_weekday is not None:
-            last = _month_end(y, m)
-            res.start = res.end = last - timedelta(days=(last.isoweekday() - f.last_weekday) % 7)
-        elif f.nth_week is not None:
-            first = date(y, m if m else 1, 1)
-            monday = first + timedelta(days=(7 - first.weekday()) % 7)
-            res.start = monday + timedelta(weeks=f.nth_week - 1)
-            res.end = res.start + timedelta(days=6)
-        elif f.sub is not None:
-            which, n, unit = f.sub
-            if unit == "M":
-                res.start, res.end = (date(y, 1, 1), _month_end(y, n)) if which == "first" else \
-                    (date(y, 13 - n, 1), date(y, 12, 31))
-            elif unit == "D":
-                res.start, res.end = (date(y, 1, 1), date(y, 1, n)) if which == "first" else \
-                    (date(y, 12, 31) - timedelta(days=n - 1), date(y, 12, 31))
-            elif which == "first":
-                jan1 = date(y, 1, 1)
-                res.start = jan1 + timedelta(days=(7 - jan1.weekday()) % 7)
-                res.end = res.start + timedelta(weeks=n) - timedelta(days=1)
-            else:
-                dec31 = date(y, 12, 31)
-                res.end = dec31 - timedelta(days=(dec31.weekday() + 1) % 7)
-                res.start = res.end - timedelta(weeks=n) + timedelta(days=1)
-        elif f.season is not None:
-            m1, m2 = f.season
-            res.start, res.end = date(y, m1, 1), _month_end(y + (m2 < m1), m2)
-        elif m is not None:
-            if f.mpart is not None:
-                lo, hi = f.mpart
-                last = calendar.monthrange(y, m)[1]
-                res.start, res.end = date(y, m, lo), date(y, m, min(hi, last))
-            else:
-                res.start, res.end = date(y, m, 1), _month_end(y, m)
-        elif f.ypart is not None:
-            res.start, res.end = date(y, f.ypart[0], 1), _month_end(y, f.ypart[1])
-        elif f.first_n is not None:
-            n, unit = f.first_n
-            months = n * (3 if unit == "Q" else 1)
-            if not 1 <= months <= 12:
-                raise ValueError("first_n beyond a year")
-            res.start, res.end = date(y, 1, 1), _month_end(y, months)
-        elif f.q is not None:
-            q1, q2 = f.q
-            res.start, res.end = date(y, 3 * q1 - 2, 1), _month_end(y, 3 * q2)
-        elif f.h is not None:
-            res.start, res.end = (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
-        else:
-            res.start, res.end = date(y, 1, 1), date(y, 12, 31)
-    except ValueError:                 # 2月30日, 2019年2月29日: a date that does not exist
-        res.start = res.end = None
-        res.unresolved = True
+    if pub_fill is None:
+        candidates = [(y, m)]
+    elif pub_fill == "month":          # 9日: this month's, or the last month's where this one lacks it (29日)
+        last_month = _add_months(date(published.year, published.month, 1), -1)
+        candidates = [(published.year, published.month), (last_month.year, last_month.month)]
+    elif m is not None:                # 3月: this year's, unless 10 months or more away (12月 in February)
+        shift = -1 if m - published.month >= 10 else 1 if published.month - m >= 10 else 0
+        candidates = [(published.year + shift, m)]
+    else:                              # 上半年, 四季度, 年底: the publication year
+        candidates = [(published.year, m)]
+    for cy, cm in candidates:
+        try:
+            res.start, res.end = _frame_range(f, cy, cm)
+        except ValueError:             # 2月30日, 2019年2月29日: a date that does not exist
+            continue
+        res.y, res.m = cy, cm
+        return res
+    res.start = res.end = None
+    res.unresolved = True
+    res.y = res.m = None
     return res
 
 
-def _day_or_previous_month(y: int, m: int, d: int, res: _Res, published: date | None) -> date:
-    """Return the day; a year-less 29日 that the publication month lacks is the previous month's."""
-    try:
-        return date(y, m, d)
-    except ValueError:
-        if not (res.partial and published is not None and (y, m) == (published.year, published.month)):
-            raise
-        prev = _add_months(date(y, m, 1), -1)
-        res.y, res.m = prev.year, prev.month
-        return date(prev.year, prev.month, d)
+def _frame_range(f: _Frame, y: int, m: int | None) -> tuple[date, date]:
+    """Return the inclusive range a frame denotes once its year (and month) are known; ValueError if none."""
+    if f.d is not None:
+        return date(y, m, f.d), date(y, m, f.d)
+    if f.last_weekday is not None:
+        last = _month_end(y, m)
+        day = last - timedelta(days=(last.isoweekday() - f.last_weekday) % 7)
+        return day, day
+    if f.nth_week is not None:
+        first = date(y, m if m else 1, 1)
+        start = first + timedelta(days=(7 - first.weekday()) % 7) + timedelta(weeks=f.nth_week - 1)
+        return start, start + timedelta(days=6)
+    if f.sub is not None:
+        which, n, unit = f.sub
+        if unit == "M":
+            return (date(y, 1, 1), _month_end(y, n)) if which == "first" else (date(y, 13 - n, 1), date(y, 12, 31))
+        if unit == "D":
+            if which == "first":
+                return date(y, 1, 1), date(y, 1, 1) + timedelta(days=n - 1)
+            return date(y, 12, 31) - timedelta(days=n - 1), date(y, 12, 31)
+        if which == "first":           # whole weeks, Monday to Sunday, from the year's first Monday
+            jan1 = date(y, 1, 1)
+            start = jan1 + timedelta(days=(7 - jan1.weekday()) % 7)
+            return start, start + timedelta(weeks=n) - timedelta(days=1)
+        dec31 = date(y, 12, 31)        # whole weeks ending on the year's last Sunday
+        end = dec31 - timedelta(days=(dec31.weekday() + 1) % 7)
+        return end - timedelta(weeks=n) + timedelta(days=1), end
+    if f.season is not None:
+        m1, m2 = f.season
+        return date(y, m1, 1), _month_end(y + (m2 < m1), m2)
+    if m is not None:
+        if f.mpart is not None:
+            lo, hi = f.mpart
+            return date(y, m, lo), date(y, m, min(hi, calendar.monthrange(y, m)[1]))
+        return date(y, m, 1), _month_end(y, m)
+    if f.ypart is not None:
+        return date(y, f.ypart[0], 1), _month_end(y, f.ypart[1])
+    if f.first_n is not None:
+        n, unit = f.first_n
+        months = n * (3 if unit == "Q" else 1)
+        if not 1 <= months <= 12:
+            raise ValueError("more than a year")
+        return date(y, 1, 1), _month_end(y, months)
+    if f.q is not None:
+        return date(y, 3 * f.q[0] - 2, 1), _month_end(y, 3 * f.q[1])
+    if f.h is not None:
+        return (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
+    return date(y, 1, 1), date(y, 12, 31)
 
 
 def _standalone_short_year(f: _Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:

@@ -39,8 +39,9 @@ IN_SCOPE_TYPES = {"date", "daterange", "duration"}
 CONVENTIONS = {
     "named_end": "an explicit range includes its last named unit: 1995-1997年 is 1995-01-01..1997-12-31; "
                  "upstream ends it at the start of the last unit (1997-01-01)",
-    "yearless_year": "a year-less date takes the year of the nearest date before it or of the publication; "
-                     "upstream moves it to the nearest past or future occurrence",
+    "yearless_year": "a year-less date takes the year (and month) of the nearest date before it in the "
+                     "paragraph, else of the publication, as news writes them (12月 in a February article is "
+                     "last December); upstream lists the nearest past and future occurrences",
     "until_inclusive": "截止到X / 截至X includes X (news reports 截至2025年6月 as 'as of the end of June'); "
                        "upstream reads it as before X",
     "this_year_whole": "今年 is the whole calendar year; upstream ends it at the reference date",

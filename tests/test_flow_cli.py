@@ -1,0 +1,153 @@
+"""The flow through `zh-extract run`: summary, exit status, tables every reader opens, progress, validation."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from extract.errors import OutputError
+from extract.tables import TABLES
+from extract.writer import Manifest, Outputs
+from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api, baseline)
+
+
+def test_flow_run_summary_counts_articles_and_rows(baseline):
+    summary = baseline["run"].summary
+    assert baseline["run"].returncode == 0
+    assert (summary["processed"], summary["skipped"], summary["removed"], summary["failed"]) == (9, 0, 0, 0)
+    assert summary["rows_total"]["documents"] == 9
+    for name in TABLES:
+        assert summary["rows_written"][name] == summary["rows_total"][name] == len(baseline["tables"][name])
+
+
+def test_flow_tables_hold_every_article(baseline):
+    docs = baseline["tables"]["documents"]
+    assert sorted(docs["doc_id"]) == sorted(
+        ["a0000.txt", "a0001.txt", "a0002.txt", "a0003.txt", SEED.name, "news/brief.md",
+         "news/wire.jsonl#r0", "news/wire.jsonl#r1", "news/wire.jsonl#r2"])
+    wire = docs.set_index("doc_id").loc["news/wire.jsonl#r1"]
+    assert str(wire["published"]) == "2025-02-15" and wire["published_basis"] == "metadata"
+    for name in ("sentences", "tokens", "quantities", "dates"):
+        assert set(baseline["tables"][name]["doc_id"]) == set(docs["doc_id"]), name
+
+
+def test_flow_offsets_slice_the_original_text(baseline):
+    texts = baseline["tables"]["documents"].set_index("doc_id")["text"]
+    for name in ("sentences", "entities", "quantities", "dates"):
+        frame = baseline["tables"][name]
+        for doc_id, start, end, text in frame[["doc_id", "start", "end", "text"]].itertuples(index=False):
+            assert texts[doc_id][start:end] == text, (name, doc_id, start, end)
+
+
+@pytest.mark.parametrize("reader", ["pandas", "pyarrow", "polars", "duckdb"])
+def test_flow_tables_open_in_every_reader(baseline, reader):
+    outputs = baseline["outputs"]
+    for name in TABLES:
+        folder = outputs / name
+        if reader == "pandas":
+            import pandas as pd
+            rows = len(pd.read_parquet(folder))
+        elif reader == "pyarrow":
+            import pyarrow.dataset as ds
+            rows = ds.dataset(folder).count_rows()
+        elif reader == "polars":
+            polars = pytest.importorskip("polars")
+            rows = polars.read_parquet(f"{folder}/**/*.parquet").height
+        else:
+            duckdb = pytest.importorskip("duckdb")
+            rows = duckdb.sql(f"select count(*) from read_parquet('{folder}/**/*.parquet')").fetchall()[0][0]
+        assert rows == len(baseline["tables"][name]), (reader, name)
+
+
+def test_flow_tables_carry_schema_version(baseline):
+    import pyarrow.parquet as pq
+
+    for name in TABLES:
+        for part in (baseline["outputs"] / name).glob("*.parquet"):
+            assert pq.read_schema(part).metadata[b"schema_version"] == b"1", part
+
+
+def test_flow_progress_logs_batches_with_rate(baseline):
+    log = baseline["run"].stderr
+    assert "batches 3/3" in log and "articles 9/9" in log
+    assert "articles/s" in log and "chars/s" in log
+
+
+def test_flow_second_run_while_locked_is_refused(prefect_api, baseline, tmp_path):
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    shutil.copytree(baseline["corpus"], corpus)
+    shutil.copytree(baseline["outputs"], outputs)
+    # This test process plays the run that holds the lock.
+    with Outputs(str(outputs)):
+        run = run_cli(prefect_api, tmp_path, corpus, outputs)
+    assert run.returncode == 2
+    assert "another run is writing to" in run.stderr and f"pid " in run.stderr
+    assert_tables_equal(read_tables(outputs), baseline["tables"])
+
+
+def test_flow_missing_corpus_is_a_usage_error(tmp_path):
+    from pipeline.cli import main
+
+    assert main(["run", "--corpus", str(tmp_path / "nope"), "--outputs", str(tmp_path / "o"),
+                 "--state-dir", str(tmp_path / "s")]) == 2
+
+
+def _stage_documents(outputs: Outputs, staging: str, *, n_chars: int, sentence_end: int) -> None:
+    now = datetime.now(timezone.utc)
+    doc = {"doc_id": "x.txt", "source": "x.txt", "content_sha256": "0" * 64, "variant": "zh-Hans",
+           "conversion": "t2s", "text": "今天下雨。", "text_simplified": "今天下雨。", "n_chars": n_chars,
+           "pipeline_version": "test", "processed_at": now}
+    sentence = {"doc_id": "x.txt", "sent_idx": 0, "start": 0, "end": sentence_end, "section": "body",
+                "text": "今天下雨。", "text_simplified": "今天下雨。", "paragraph_idx": 0}
+    outputs.stage_batch(staging, "batch-00000", {"documents": [doc], "sentences": [sentence]})
+
+
+def test_flow_validation_refuses_offsets_outside_the_text(tmp_path):
+    with Outputs(str(tmp_path / "out")) as outputs:
+        staging = outputs.new_run()
+        _stage_documents(outputs, staging, n_chars=5, sentence_end=9)
+        with pytest.raises(OutputError) as caught:
+            outputs.commit(staging, Manifest(), replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
+    assert caught.value.code == "bad_offsets" and "sentences" in str(caught.value)
+    assert not (tmp_path / "out" / "documents").exists(), "nothing may be published"
+
+
+def test_flow_validation_refuses_null_keys():
+    from extract.corpus import check_rows
+
+    entity = {"doc_id": "x.txt", "sent_idx": 0, "start": 0, "end": 2, "text": "今天", "text_simplified": "今天",
+              "label": None, "canonical": "今天", "method": "test"}
+    with pytest.raises(OutputError) as caught:
+        check_rows({"entities": [entity]})
+    assert caught.value.code == "null_key" and "label" in str(caught.value)
+
+
+def test_flow_validation_refuses_rows_of_unknown_documents():
+    from extract.corpus import check_rows
+
+    sentence = {"doc_id": "x.txt", "sent_idx": 0, "start": 0, "end": 2, "section": "body", "text": "今天",
+                "text_simplified": "今天", "paragraph_idx": 0}
+    with pytest.raises(OutputError) as caught:
+        check_rows({"sentences": [sentence]})
+    assert caught.value.code == "orphan_row"
+
+
+def test_flow_validation_failure_keeps_published_tables(tmp_path):
+    out = tmp_path / "out"
+    with Outputs(str(out)) as outputs:
+        staging = outputs.new_run()
+        _stage_documents(outputs, staging, n_chars=5, sentence_end=5)
+        outputs.commit(staging, Manifest(documents={"x.txt": {"source": "x.txt", "sha256": "0", "version": "t"}}),
+                       replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
+    before = read_tables(out)
+    with Outputs(str(out)) as outputs:
+        staging = outputs.new_run()
+        _stage_documents(outputs, staging, n_chars=5, sentence_end=6)
+        with pytest.raises(OutputError):
+            outputs.commit(staging, Manifest(), replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
+    with Outputs(str(out)) as outputs:  # the next run's recovery drops the abandoned staging
+        assert json.loads((out / "_state" / "manifest.json").read_text())["documents"]["x.txt"]["version"] == "t"
+    assert_tables_equal(read_tables(out), before)
+    assert not (out / "_state" / "staging").exists()

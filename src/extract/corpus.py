@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
+
 from extract.document import Settings, analyze_article
-from extract.errors import ExtractError
+from extract.errors import ExtractError, OutputError
 from extract.ingest import DEFAULT_MAX_BYTES, Article, IngestFailure, discover, file_fingerprint, read_path
+from extract.tables import to_arrow, validate
 from extract.version import PIPELINE_VERSION
 from extract.writer import Manifest, Outputs
 
@@ -107,6 +110,7 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     for article in articles:
         try:
             doc = analyze_article(article, settings)
+            check_rows(doc.rows)
         except ExtractError as exc:
             result.failures.append(IngestFailure(article.source, article.doc_id, exc.code,
                                                  f"{article.doc_id}: {exc.detail}", stage=exc.stage))
@@ -121,6 +125,21 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def check_rows(rows: dict[str, list[dict]]) -> None:
+    """Check one document's rows against the table schemas (non-null keys, offsets inside the text).
+
+    Raises OutputError, so that a bug in one extractor costs the article (an `errors` row), not the batch:
+    Parquet itself refuses a null in a non-null column with an ArrowInvalid that would abort every article.
+    """
+    n_chars = {row["doc_id"]: row["n_chars"] for row in rows.get("documents", ())}
+    for name, table_rows in rows.items():
+        try:
+            table = to_arrow(name, table_rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise OutputError(f"table {name}: a row does not fit the schema ({exc})", code="schema_mismatch") from exc
+        validate(name, table, n_chars)
 
 
 def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[BatchResult], *,

@@ -228,6 +228,7 @@ class _Frame:
     last_weekday: int | None = None
     half_week: tuple[int, int] | None = None
     half_rel: int | None = None
+    ppart: str | None = None        # 'first' / 'last' month of a quarter or half (三季度末)
     invalid: bool = False
     relative_words: bool = False
 
@@ -270,6 +271,7 @@ class _Ctx:
 
     y: int | None = None
     m: int | None = None
+    d: int | None = None            # set when that date is a single day
     text: str | None = None
     via_published: bool = False     # it was itself a partial date completed from the publication date
 
@@ -329,7 +331,7 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
     pending_prefix: tuple[str, int] | None = None
     for name, m in toks:
         s, e = m.span()
-        if name in ("ago", "window", "vague_window", "vague", "dur_range", "dur_piece", "dur_tail"):
+        if name in ("ago", "window", "vague_window", "vague", "anaphora", "dur_range", "dur_piece", "dur_tail"):
             if name in ("dur_tail", "dur_piece") and cur is not None and cur.other and cur.other[0] == "duration" \
                     and s == cur.end:
                 cur.other[1].append((name, m))
@@ -363,7 +365,7 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
                 cur.end = e
             continue
         if name in ("year_range", "year_range_bare", "month_range", "day_range", "quarter_range"):
-            if cur is None or cur.other is not None or (frame is not None and not _fits(frame, name)):
+            if cur is None or cur.other is not None or (frame is not None and not _fits(frame, name, m)):
                 close()
                 open_(s)
                 if pending_prefix:
@@ -390,9 +392,9 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
             frame = right
             continue
         # a frame component
-        if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name)):
+        if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name, m)):
             continue                   # a tail (十五, 底, ，星期一) with nothing before it to attach to
-        if cur is None or cur.other is not None or frame is None or not _fits(frame, name):
+        if cur is None or cur.other is not None or frame is None or not _fits(frame, name, m):
             close()
             open_(s)
             if pending_prefix:
@@ -412,10 +414,12 @@ _AFTER_YEAR = frozenset({"first_n", "quarter", "quarter_range", "quarter_rel", "
                          "year_sub", "month", "month_range", "month_rel"})
 
 
-def _fits(frame: _Frame, name: str) -> bool:
+def _fits(frame: _Frame, name: str, m: re.Match | None = None) -> bool:
     """Return whether a token can extend the frame (coarse to fine, each level once)."""
     if frame.empty():
         return True
+    if name == "month_part_alone" and frame.rank() == 3 and frame.mpart is None:
+        return True                       # 9月 + 下旬
     if name in ("relday", "week_rel", "weekday", "month_part_alone", "quarter_rel", "half_month", "half_week",
                 "half_rel"):
         return False
@@ -424,6 +428,9 @@ def _fits(frame: _Frame, name: str) -> bool:
     if name == "last_weekday":
         return frame.rank() == 3
     if name == "year_part_short":         # 底/初/末: a part of the year after 今年, of the month after 9月
+        if frame.q or frame.h or frame.q_rel is not None:      # or of the quarter / half: 三季度末
+            return frame.ppart is None and frame.rank() == 2 and m is not None \
+                and _grp(m, name, "p") in _grammar().lex["period_parts"]
         return frame.rank() in (1, 3) and frame.decade is None
     if name == "month_part":
         return frame.rank() == 3
@@ -520,7 +527,9 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
         f.ypart = tuple(lex["year_parts"][g("p")])
     elif name == "year_part_short":
         p = g("p")
-        if f.m is not None or f.m_rel is not None:
+        if f.q or f.h or f.q_rel is not None:
+            f.ppart = lex["period_parts"][p]
+        elif f.m is not None or f.m_rel is not None:
             f.mpart = tuple(lex["month_parts"][p])
         else:
             f.ypart = tuple(lex["year_parts"][p])
@@ -530,8 +539,8 @@ def _apply(f: _Frame, name: str, m: re.Match, lex: dict) -> None:
         f.mpart = tuple(lex["month_parts"][g("p")])
     elif name == "month_part_alone":
         f.mpart = tuple(lex["month_parts"][g("p")])
-        f.m_rel = None
-        f.m = -1                       # the month comes from the context
+        if f.m is None and f.m_rel is None:
+            f.m = -1                   # the month comes from the context
     elif name in ("day", "day_bare"):
         f.d = _int(g("d"))
     elif name == "season":
@@ -649,8 +658,9 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
             res.unresolved, res.gran = True, "quarter"
             return res
         first = _add_months(date(published.year, 3 * ((published.month - 1) // 3) + 1, 1), 3 * f.q_rel)
-        res.start, res.end = first, _month_end(*_add_months(first, 2).timetuple()[:2])
-        res.gran, res.relative, res.anchor_text = "quarter", True, pub_anchor
+        res.start, res.end = _period_part(first, _month_end(*_add_months(first, 2).timetuple()[:2]), f.ppart)
+        res.gran = "month" if f.ppart else "quarter"
+        res.relative, res.anchor_text = True, pub_anchor
         return res
 
     # the month
@@ -711,6 +721,8 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
         res.gran = "month"
     elif f.first_n is not None:
         res.gran = "month" if f.first_n[1] == "M" else "quarter"
+    elif f.ppart is not None:
+        res.gran = "month"
     elif f.q is not None:
         res.gran = "quarter"
     elif f.h is not None:
@@ -788,10 +800,20 @@ def _frame_range(f: _Frame, y: int, m: int | None) -> tuple[date, date]:
             raise ValueError("more than a year")
         return date(y, 1, 1), _month_end(y, months)
     if f.q is not None:
-        return date(y, 3 * f.q[0] - 2, 1), _month_end(y, 3 * f.q[1])
+        return _period_part(date(y, 3 * f.q[0] - 2, 1), _month_end(y, 3 * f.q[1]), f.ppart)
     if f.h is not None:
-        return (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
+        lo, hi = (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
+        return _period_part(lo, hi, f.ppart)
     return date(y, 1, 1), date(y, 12, 31)
+
+
+def _period_part(lo: date, hi: date, part: str | None) -> tuple[date, date]:
+    """Return the first or last month of a quarter or half (三季度末 is September), or the whole."""
+    if part == "first":
+        return lo, _month_end(lo.year, lo.month)
+    if part == "last":
+        return date(hi.year, hi.month, 1), hi
+    return lo, hi
 
 
 def _standalone_short_year(f: _Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
@@ -892,6 +914,27 @@ def _other_mention(p: _Phrase, text: str, published: date | None, lex: dict) -> 
 # ---------------------------------------------------------------------------------------------------
 # Putting it together
 
+def _anaphora_mention(p: _Phrase, text: str, ctx: _Ctx, lex: dict) -> DateMention:
+    """Resolve 当天 / 次日 / 当月 / 次年 against the date before it in the paragraph (and become that date)."""
+    unit, k = lex["anaphora"][_grp(p.other[1], "anaphora", "w")]
+    span = text[p.start:p.end]
+    gran = _GRAN_OF_UNIT[unit]
+    start = end = None
+    if unit == "D" and ctx.d is not None:
+        start = end = date(ctx.y, ctx.m, ctx.d) + timedelta(days=k)
+    elif unit == "M" and ctx.m is not None:
+        start = _add_months(date(ctx.y, ctx.m, 1), k)
+        end = _month_end(start.year, start.month)
+    elif unit == "Y" and ctx.y is not None:
+        start, end = date(ctx.y + k, 1, 1), date(ctx.y + k, 12, 31)
+    if start is None:
+        return DateMention(p.start, p.end, span, "relative", None, None, gran, None, None)
+    anchor = ctx.text
+    ctx.y, ctx.m, ctx.text = start.year, (start.month if unit != "Y" else None), span
+    ctx.d = start.day if unit == "D" else None
+    return DateMention(p.start, p.end, span, "relative", start, end, gran, None, anchor)
+
+
 def _open_side(res: _Res, mode: str) -> tuple[date | None, date | None]:
     if res.start is None:
         return None, None
@@ -908,6 +951,8 @@ def _open_side(res: _Res, mode: str) -> tuple[date | None, date | None]:
 
 def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict,
              roc: bool) -> list[DateMention]:
+    if p.other is not None and p.other[0] == "anaphora":
+        return [_anaphora_mention(p, text, ctx, lex)]
     if p.other is not None:
         mention = _other_mention(p, text, published, lex)
         return [mention] if mention else []
@@ -979,6 +1024,7 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
     # the context for later partial dates: the resolved side nearest to them
     if final.y is not None and not final.unresolved:
         ctx.y, ctx.m, ctx.text = final.y, final.m, text[start_i:end_i]
+        ctx.d = final.start.day if final.start is not None and final.start == final.end else None
         ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
     return [DateMention(start_i, end_i, text[start_i:end_i], kind, start_d, end_d, gran, None, anchor)]
 

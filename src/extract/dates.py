@@ -43,8 +43,8 @@ class DateMention:
 _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 # full-width digits and marks map one-to-one onto ASCII, so offsets are unchanged
-_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｑｑ／－．～：", "0123456789Qq/-.~:")
-_HAS_FULLWIDTH = re.compile("[０-９Ｑｑ／－．～：]")
+_FULLWIDTH = dict(zip("０１２３４５６７８９Ｑｑ／－．～：", "0123456789Qq/-.~:"))
+_FULLWIDTH_CHAR = re.compile("[０-９Ｑｑ／－．～：]")
 
 
 def _load_yaml(name: str):
@@ -1037,7 +1037,7 @@ def find_dates(text: str, *, published: date | None = None) -> list[DateMention]
     """
     g = _grammar()
     lex = g.lex
-    norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    norm = _FULLWIDTH_CHAR.sub(lambda m: _FULLWIDTH[m.group()], text)
     roc = g.roc_marker.search(norm) is not None
     out: list[DateMention] = []
     ctx = _Ctx()

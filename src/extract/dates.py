@@ -2,9 +2,22 @@
 
 Two steps: one master regex, composed from `data/dates/grammar.yaml`, finds candidate spans; a lexer
 over the same components splits each span into tokens, which are folded into frames (year, month,
-day, quarter, ...) and resolved to an inclusive date range. Year-less mentions take their year (and
-month) from the nearest resolved date before them in the same paragraph, else from the publication
-date; relative ones (今年, 上月, 近日) resolve against the publication date only, never today's date.
+day, quarter, ...) and resolved to an inclusive date range.
+
+How mentions are read (the word lists and ranges live in `data/dates/lexicon.yaml`):
+- A year-less month or day takes its year (and month) from the nearest resolved date before it in the
+  same paragraph, else from the publication date: this year's month, this month's day, as news writes
+  them, except across a year boundary (12月 in a February article is last December) and for a day the
+  month lacks (29日 in February is January's). `anchor` names the date used ('published:YYYY-MM-DD').
+- Relative words (今年, 上月, 本周, 近日, 近十年, 5年前) resolve against the publication date only; without
+  one they stay unresolved. Anaphora (当天, 次日, 当年, 次年) resolve against the date before them.
+- Loose parts are stated ranges: 年初 Jan-Feb, 年中 Jun-Jul, 年底/年末 Nov-Dec, 月初/上旬 1-10, 月中/中旬 11-20,
+  月底/月末/下旬 21-end, 三季度末 the quarter's last month.
+- Open periods: X以来/起/开始 from X's start; X后/之后 from the day after X; X前/之前 to the day before X;
+  截至X / X为止 to X's end (an open side is None). Explicit ranges include both named ends.
+- A two-digit year (25年) is a year before a month or part of the year, with a leading zero, or within
+  three years of the publication; otherwise a duration. Three-digit years are ROC years only in
+  documents that date themselves in ROC years.
 """
 from __future__ import annotations
 

@@ -344,7 +344,8 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
     pending_prefix: tuple[str, int] | None = None
     for name, m in toks:
         s, e = m.span()
-        if name in ("ago", "window", "vague_window", "vague", "anaphora", "dur_range", "dur_piece", "dur_tail"):
+        if name in ("ago", "window", "window_since", "vague_window", "vague", "anaphora", "dur_range", "dur_piece",
+                    "dur_tail"):
             if name in ("dur_tail", "dur_piece") and cur is not None and cur.other and cur.other[0] == "duration" \
                     and s == cur.end:
                 cur.other[1].append((name, m))
@@ -892,11 +893,13 @@ def _other_mention(p: _Phrase, text: str, published: date | None, lex: dict) -> 
         gran = lex["vague_window"][_grp(m, "vague_window", "w")]
         end = published
         return DateMention(p.start, p.end, span, "relative", None, end, gran, None, pub_anchor)
-    if kind_ == "window":
-        dir_word = _grp(m, "window", "dir") or _grp(m, "window", "dir2")
-        unit = lex["units"][_grp(m, "window", "u")]
-        n = _number(_grp(m, "window", "n") or _grp(m, "window", "n2"))
-        direction = lex["window_dir"][dir_word]
+    if kind_ in ("window", "window_since"):
+        if kind_ == "window":
+            direction = lex["window_dir"][_grp(m, "window", "dir") or _grp(m, "window", "dir2")]
+        else:
+            direction = "past"
+        unit = lex["units"][_grp(m, kind_, "u")]
+        n = _number(_grp(m, kind_, "n") or _grp(m, kind_, "n2"))
         if unit == "Q":
             unit_iso, months = "M", n * 3
         else:
@@ -948,9 +951,11 @@ def _anaphora_mention(p: _Phrase, text: str, ctx: _Ctx, lex: dict) -> DateMentio
     return DateMention(p.start, p.end, span, "relative", start, end, gran, None, anchor)
 
 
-def _open_side(res: _Res, mode: str) -> tuple[date | None, date | None]:
+def _open_side(res: _Res, mode: str, published: date | None) -> tuple[date | None, date | None]:
     if res.start is None:
         return None, None
+    if mode == "to_now":
+        return res.start, published
     if mode == "since":
         return res.start, None
     if mode == "after":
@@ -1025,8 +1030,10 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         if prefix_mode == "from" and suffix_mode is None:
             mode = None
         if mode:
-            start_d, end_d = _open_side(lres, mode)
+            start_d, end_d = _open_side(lres, mode, published)
             kind = "period"
+            if mode == "to_now" and published is not None and anchor is None:
+                anchor = f"published:{published.isoformat()}"
         elif left.q or left.h or left.ypart or left.mpart or left.first_n or left.decade or left.q_rel is not None \
                 or (left.week_rel is not None and left.weekday is None) or left.weekday == 0 or left.season \
                 or left.sub or left.nth_week is not None or left.half_rel is not None or left.half_week:

@@ -35,8 +35,10 @@ def test_quantities_data_patterns_are_consistent():
     assert set(data["post_hedges"]) <= DIRECTIONS
     for word in data["not_numbers"]:
         re.compile(word)
-    for regex in ("not_quantity_after", "not_quantity_before", "skip_regions", "bound_joiner", "between_before"):
+    for regex in ("not_quantity_after", "not_quantity_before", "bound_joiner", "between_before"):
         assert isinstance(data[regex], str)
+    for region in data["skip_regions"]:
+        re.compile(region["regex"])
     for code in data["currency_prefixes"].values():
         assert re.fullmatch(r"[A-Z]{3}", code)
 

@@ -89,7 +89,7 @@ class Grammar:
     not_after: re.Pattern
     not_before: re.Pattern
     not_before_ends: frozenset[str]
-    skip_regions: re.Pattern
+    skip_regions: tuple[tuple[str, re.Pattern], ...]  # (trigger substring, pattern)
     not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
@@ -190,10 +190,10 @@ def grammar(tight: bool = False) -> Grammar:
             not_after=re.compile(expand(data["not_quantity_after"])),
             not_before=re.compile(data["not_quantity_before"]),
             not_before_ends=frozenset(data["not_quantity_before_ends"]),
-            skip_regions=re.compile(data["skip_regions"]),
+            skip_regions=tuple((str(r["trigger"]), re.compile(r["regex"])) for r in data["skip_regions"]),
             not_numbers=_by_first_char(data["not_numbers"]),
             hedge_ends=frozenset(p[-1] for p, _ in pre) | frozenset(k[-1] for k in prefixes),
-            not_numbers_reach=max(len(re.sub(r"\(\?.*?\)|\[.*?\]|\\.", "x", w)) for w in data["not_numbers"]),
+            not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             comparative_before=str(data["comparative_before"]),
@@ -204,6 +204,20 @@ def grammar(tight: bool = False) -> Grammar:
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+def _first_numeral_index(word: str, start_class: str) -> int:
+    """Return how far into a not-a-number word its first numeral character can be (统一: 1, 一切: 0)."""
+    body = _LEADING_LOOKBEHIND.sub("", word)
+    units = re.findall(r"\[[^\]]*\]|\(\?[^)]*\)|\\.|.", body)  # one character (class) at a time
+    numeral = re.compile(start_class.split("|")[0])
+    for i, u in enumerate(units):
+        chars = u[1:-1] if u.startswith("[") else u
+        if u.startswith("(?"):
+            continue
+        if any(numeral.fullmatch(ch) for ch in chars):
+            return i
+    return len(units)
 
 
 _LEADING_LOOKBEHIND = re.compile(r"^\(\?<!?(?:[^()]|\([^()]*\))*\)")
@@ -258,7 +272,7 @@ def find_quantities(text: str) -> list[Quantity]:
     """Return the number and quantity mentions of `text` (Simplified Chinese), sorted by start, non-overlapping."""
     g = grammar()
     t = to_ascii(text)
-    skips = [m.span() for m in g.skip_regions.finditer(t)] if _may_have_skips(t) else []
+    skips = _skip_spans(g, t)
     out: list[Quantity] = []
     pos = 0
     n = len(t)
@@ -336,8 +350,16 @@ def _well_formed(g: Grammar, t: str, m: re.Match) -> bool:
     return bool(members) and all(is_well_formed(mm.group("num")) for mm, _ in members)
 
 
-def _may_have_skips(t: str) -> bool:
-    return any(mark in t for mark in ("http", "www.", "@", "-", "/", ":", "."))
+def _skip_spans(g: Grammar, t: str) -> list[tuple[int, int]]:
+    """Return the sorted, merged spans of links, dates, clock times and versions, where nothing is a quantity."""
+    spans = sorted(m.span() for trigger, pattern in g.skip_regions if trigger in t for m in pattern.finditer(t))
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _inside_word(g: Grammar, t: str, s: int) -> int:
@@ -376,16 +398,18 @@ class _Member:
 
 def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     s, end = m.start(), m.end()
+    special, body, unit_text = m.group("special", "body", "unit")
+    if unit_text is None and body is not None and m.end("first_end") == m.end("body") \
+            and g.not_after.match(t, m.end("num")):
+        return None  # the common case, decided first: 2025年, 3日, 三期
     b = s
     while b and t[b - 1] in " \t":
         b -= 1
     if b and t[b - 1] in g.not_before_ends and g.not_before.search(t, max(0, s - 6), s):
         return None
-    if m.group("special"):
+    if special:
         return _special(text, t, m)
-    if m.group("body") is not None and m.end("first_end") == m.end("body"):
-        if m.group("unit") is None and g.not_after.match(t, m.end("num")):
-            return None  # the common case, decided early: 2025年, 3日, 三期
+    if body is not None and m.end("first_end") == m.end("body"):
         members, seps = [(m, m.end("num"))], []
     else:
         members, seps = _members(g, t, m)
@@ -400,20 +424,26 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         if t[s] == "$" and t[s - 2:s] in ("US", "HK", "NT"):
             s -= 2
         sym_currency = g.currency_prefixes.get(t[s:m.start() + 1])
-    if s and _ASCII_ALNUM.match(t[s - 1]):
+    if s and _is_ascii_alnum(t[s - 1]):
         return None
-    if s > 1 and t[s - 1] in "-._" and _ASCII_ALNUM.match(t[s - 2]):
+    if s > 1 and t[s - 1] in "-._" and _is_ascii_alnum(t[s - 2]):
         return None
-    if end < len(t) and t[end - 1].isascii() and _ASCII_ALNUM.match(t[end]):
+    if end < len(t) and t[end - 1].isascii() and _is_ascii_alnum(t[end]):
         return None
-    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins")) for mm, _ in members]
-    if any(p is None for p in parsed):
-        return None
-    nums = [mm.group("num").strip() for mm, _ in members]
-    if members[-1][0].group("unit") is None and (
-            all(n in ("零", "〇") for n in nums)
-            or len(nums) > 1 and all(n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100 for n in nums)):
-        return None  # 零 alone is a word (零部件), 2014至2017 a span of years
+    if len(members) == 1:
+        mm = members[0][0]
+        one = _member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"))
+        if one is None or last_unit is None and mm.group("num").strip() in ("零", "〇"):
+            return None  # 零 alone is a word (零部件)
+        parsed = [one]
+    else:
+        parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"))
+                  for mm, _ in members]
+        if any(p is None for p in parsed):
+            return None
+        nums = [mm.group("num").strip() for mm, _ in members]
+        if last_unit is None and all(n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100 for n in nums):
+            return None  # 2014至2017: a span of years
     first_num = members[0][0].group("num")
     unit = parsed[-1].unit
     if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
@@ -421,7 +451,7 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         return None  # members with different units are separate mentions: 28nm/40V is not a list
     # sign: 负3%, -2.5% (a hyphen after a number is a range dash, handled by the separator)
     sign = 1.0
-    if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and (_ASCII_ALNUM.match(t[s - 2])
+    if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and (_is_ascii_alnum(t[s - 2])
                                                                    or t[s - 2] == "-")))):
         if not first_num.startswith(("负", "-")):
             sign = -1.0
@@ -473,7 +503,13 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
 
     last = parsed[-1]
     values: list[tuple[float, float, float | None]] = []  # (low, high, value) per member, scaled
-    for i, p in enumerate(parsed):
+    if len(parsed) == 1:
+        r, k = last.reading, last.scale * sign
+        if k > 0:
+            values.append((r.low * k, r.high * k, None if r.value is None else r.value * k))
+        else:
+            values.append((r.high * k, r.low * k, None if r.value is None else r.value * k))
+    for i, p in enumerate(parsed if len(parsed) > 1 else ()):
         r = p.reading
         factor = 1.0
         if p is not last and p.scale == 1.0 and last.scale > 1.0:
@@ -516,13 +552,20 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     vague = any(p.reading.value is None or p.reading.over for p in parsed)
     if hedge is None and any(p.reading.over for p in parsed):
         hedge = "over"
-    return Quantity(s, end, text[s:end], kind, _tidy(value), _tidy(low), _tidy(high), unit_code,
-                    bool(hedge) or vague, hedge)
+    if not (low.is_integer() and high.is_integer()):
+        value, low, high = _tidy(value), _tidy(low), _tidy(high)
+    return Quantity(s, end, text[s:end], kind, value, low, high, unit_code, bool(hedge) or vague, hedge)
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _tidy(x: float | None) -> float | None:
     """Return x rounded to 12 significant digits, so 百分之零点九 is 0.9 and not 0.9000000000000001."""
-    return None if x is None else float(f"{x:.12g}")
+    if x is None or x.is_integer() and abs(x) < 1e15:
+        return x
+    return float(f"{x:.12g}")
 
 
 def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]], list[str]]:

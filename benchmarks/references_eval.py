@@ -88,12 +88,19 @@ def main() -> int:
     return 0
 
 
-def _sentences(text: str, end: int) -> list[tuple[int, int]]:
-    """Split text[:end] into sentences on 。！？!? and newlines (the benchmark's own simple splitter)."""
+def _sentences(text: str, end: int) -> list[tuple[int, int, int]]:
+    """Split text[:end] into (start, end, line index) sentences on 。！？!? and line breaks.
+
+    The benchmark's own simple splitter, so that it runs without the pipeline; a line is a paragraph.
+    """
     spans = []
-    for m in re.finditer(r"[^\n。！？!?]+[。！？!?]*(?:[\]］]?\d*[\]］])?", text[:end]):
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text[:end])]
+    line = 0
+    for m in re.finditer(r"[^\n。！？!?]+[。！？!?]*", text[:end]):
         if m.group().strip():
-            spans.append((m.start(), m.end()))
+            while line + 1 < len(line_starts) and line_starts[line + 1] <= m.start():
+                line += 1
+            spans.append((m.start(), m.end(), line))
     return spans
 
 
@@ -111,15 +118,17 @@ def _citation_figures(parsed, thresholds: list[float]) -> None:
         # the markers blanked out (same length, so offsets hold), for the similarity scorer alone
         bare = re.sub(r"\[\d{1,3}\]", lambda m: " " * len(m.group()), simp[:body_end])
         sents = _sentences(simp, body_end)
-        marked = [reconcile.passage_from_text(i, s, e, simp[s:e]) for i, (s, e) in enumerate(sents)]
-        unmarked = [reconcile.passage_from_text(i, s, e, bare[s:e]) for i, (s, e) in enumerate(sents)]
+        marked = [reconcile.passage_from_text(i, s, e, simp[s:e], paragraph=line)
+                  for i, (s, e, line) in enumerate(sents)]
+        unmarked = [reconcile.passage_from_text(i, s, e, bare[s:e], paragraph=line)
+                    for i, (s, e, line) in enumerate(sents)]
         ref_passages = [(r, reconcile.passage_from_text(r.ref_idx, r.title_start, r.title_end,
                                                          simp[r.title_start:r.title_end], section="references"))
                         for r in refs]
         gold = set()
         span_sents = []
         for span in spans:
-            ids = [i for i, (s, e) in enumerate(sents) if s < span["end"] and span["start"] < e]
+            ids = [i for i, (s, e, _) in enumerate(sents) if s < span["end"] and span["start"] < e]
             span_sents.append((span["n"], ids))
             gold.update((span["n"], i) for i in ids)
         number_of = {r.ref_idx: r.number for r in refs}

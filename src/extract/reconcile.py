@@ -1,0 +1,706 @@
+"""Link the article's sentences to the references they draw on, and report where the two disagree.
+
+Inputs are plain `Passage` records (a body sentence, or a reference title) carrying what the extractors found in
+them; `passages` and `reference_passages` build them from a spaCy Doc, `passage_from_text` from bare text.
+
+`citations` links a sentence to a reference by an inline marker (`[3]`, `③`, `^3`) when the article has one;
+otherwise by a score: BM25 of the reference title's terms against the sentence (divided by the title's total
+IDF, so it reads as the weighted share of the title found in the sentence), plus bonuses for shared canonical
+entities, equal quantities and overlapping dates. A sentence links when its own score reaches `threshold`, or
+when its paragraph taken together reaches `paragraph_threshold` and the sentence has evidence of its own. The
+numbers live in data/references/reconcile.yaml; benchmarks/references_eval.py prints the precision and recall
+they give.
+
+`conflicts` looks at each link for: `term_mismatch` (an equal quantity attached to measures of different kinds,
+利润 vs 收入), `quantity_mismatch` (the same measure with a different value), `date_after_source` (the sentence
+dates something, not as a plan, after the reference was published), `source_after_article` (the reference is
+dated after the article itself).
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any, Protocol
+
+from extract.errors import DataFileError
+from extract.references import Reference, grammar as reference_grammar
+from extract.resources import load_yaml
+
+__all__ = [
+    "CITING_SECTIONS", "Citation", "Conflict", "Passage", "citations", "conflicts", "passage_from_text",
+    "passages", "reference_passages",
+]
+
+
+class QuantityLike(Protocol):
+    start: int
+    end: int
+    text: str
+    kind: str
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None
+
+
+class DateLike(Protocol):
+    start: int
+    end: int
+    text: str
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    granularity: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A body sentence or a reference title, with what the extractors found in it.
+
+    `idx` is the sentence index (sent_idx) for a sentence, the ref_idx for a reference title; `start`/`end` are
+    offsets into the Simplified text; quantities and dates keep their own offsets into that same text.
+    `paragraph` groups the sentences of one paragraph (None: the passage stands alone).
+    """
+
+    idx: int
+    start: int
+    end: int
+    text: str
+    section: str = "body"
+    terms: tuple[str, ...] = ()
+    entities: tuple[tuple[str, str], ...] = ()      # (canonical, label)
+    quantities: tuple[Any, ...] = ()                # extract.quantities.Quantity
+    dates: tuple[Any, ...] = ()                     # extract.dates.DateMention
+    paragraph: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A (reference, sentence) link: score (higher is stronger; 1.0 for an inline marker) and its evidence."""
+
+    ref_idx: int
+    sent_idx: int
+    score: float
+    evidence: list[dict] = field(default_factory=list)   # JSON-serialisable
+    method: str = "similarity"                           # "marker" or "similarity"
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A disagreement between a sentence (or the article) and a reference it draws on."""
+
+    ref_idx: int
+    sent_idx: int | None
+    kind: str
+    article_text: str
+    reference_text: str | None
+    detail: str
+    article_span: tuple[int, int] | None = None      # Simplified offsets of article_text
+    reference_span: tuple[int, int] | None = None    # Simplified offsets of reference_text
+
+
+# ------------------------------------------------------------------------------------------------- data
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    citing_sections: frozenset[str]
+    k1: float
+    b: float
+    entity_bonus: float
+    quantity_bonus: float
+    date_bonus: float
+    max_bonus: float
+    threshold: float
+    anchor_relative: float
+    neighbour_evidence: frozenset[str]
+    neighbour_min_score: float
+    continuation_weight: float
+    relative_floor: float
+    max_per_reference: int
+    min_terms_shared: int
+    stop_terms: frozenset[str]
+    date_weight: dict[str, float]
+    actor_labels: frozenset[str]
+    absent_entity_penalty: float
+    measure_of: dict[str, str]             # word -> group name
+    measure_gloss: dict[str, str]          # group name -> gloss
+    measure_words: tuple[str, ...]         # longest first
+    future_markers: tuple[str, ...]
+    clause_break: re.Pattern
+
+
+@cache
+def settings() -> _Settings:
+    """Return the reconciliation settings of data/references/reconcile.yaml (loaded once)."""
+    raw = load_yaml("references", "reconcile.yaml")
+    try:
+        sc = raw["scoring"]
+        measure_of, gloss = {}, {}
+        for group in raw["measures"]:
+            gloss[group["name"]] = group["gloss"]
+            for word in group["words"]:
+                if word in measure_of:
+                    raise DataFileError(f"data/references/reconcile.yaml: measure word {word!r} is in two groups")
+                measure_of[word] = group["name"]
+        try:
+            clause_break = re.compile(raw["clause_break"])
+        except re.error as exc:
+            raise DataFileError(f"data/references/reconcile.yaml: clause_break does not compile: {exc}") from exc
+        return _Settings(
+            citing_sections=frozenset(raw["citing_sections"]),
+            k1=float(sc["bm25_k1"]), b=float(sc["bm25_b"]),
+            entity_bonus=float(sc["entity_bonus"]), quantity_bonus=float(sc["quantity_bonus"]),
+            date_bonus=float(sc["date_bonus"]), max_bonus=float(sc["max_bonus"]),
+            threshold=float(sc["threshold"]), anchor_relative=float(sc["anchor_relative"]),
+            neighbour_evidence=frozenset(sc["neighbour_evidence"]), neighbour_min_score=float(sc["neighbour_min_score"]),
+            relative_floor=float(sc["relative_floor"]), continuation_weight=float(sc["continuation_weight"]),
+            max_per_reference=int(sc["max_per_reference"]), min_terms_shared=int(sc["min_terms_shared"]),
+            stop_terms=frozenset(str(t).lower() for t in raw["stop_terms"]),
+            date_weight={str(k): float(v) for k, v in sc["date_weight"].items()},
+            actor_labels=frozenset(sc["actor_labels"]),
+            absent_entity_penalty=float(sc["absent_entity_penalty"]),
+            measure_of=measure_of, measure_gloss=gloss,
+            measure_words=tuple(sorted(measure_of, key=len, reverse=True)),
+            future_markers=tuple(raw["future_markers"]),
+            clause_break=clause_break,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"data/references/reconcile.yaml lacks or mistypes a key: {exc!r}") from exc
+
+
+CITING_SECTIONS: frozenset[str] = frozenset({"body", "heading"})   # kept equal to the data file by a test
+
+
+# -------------------------------------------------------------------------------------------- passages
+
+def content_terms(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the words worth matching: two characters or more, not punctuation, not a stop term."""
+    stop = settings().stop_terms
+    out = []
+    for w in words:
+        w = w.strip().lower()
+        if len(w) < 2 or w in stop or not any(ch.isalnum() for ch in w):
+            continue
+        if all(unicodedata.category(ch).startswith(("P", "S", "Z")) or ch.isdigit() for ch in w):
+            continue    # bare numbers are compared as quantities, not as terms
+        out.append(w)
+    return tuple(out)
+
+
+def _url_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return the spans of URLs in text[start:end]: their pieces (https, com, id) are not topic terms."""
+    return [(start + m.start(), start + m.end()) for m in reference_grammar().url.finditer(text[start:end])]
+
+
+def _within(records: Iterable[Any], start: int, end: int) -> tuple[Any, ...]:
+    return tuple(r for r in records or () if start <= r.start and r.end <= end)
+
+
+def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
+    """Return one Passage per sentence of a Doc (sentences: extract.structure.Sentence, in sent_idx order)."""
+    entities = list(getattr(doc._, "entities", None) or ())
+    quantities = list(getattr(doc._, "quantities", None) or ())
+    dates = list(getattr(doc._, "dates", None) or ())
+    tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+    out = []
+    k = 0
+    for i, sent in enumerate(sentences):
+        while k < len(tokens) and tokens[k][1] <= sent.start:
+            k += 1
+        urls = _url_spans(doc.text, sent.start, sent.end)
+        words = []
+        j = k
+        while j < len(tokens) and tokens[j][0] < sent.end:
+            if not any(a <= tokens[j][0] < b for a, b in urls):
+                words.append(tokens[j][2])
+            j += 1
+        out.append(Passage(
+            idx=i, start=sent.start, end=sent.end, text=doc.text[sent.start:sent.end], section=sent.section,
+            terms=content_terms(words),
+            entities=tuple((e.canonical, e.label) for e in _within(entities, sent.start, sent.end)),
+            quantities=_within(quantities, sent.start, sent.end), dates=_within(dates, sent.start, sent.end),
+            paragraph=getattr(sent, "line_idx", None),
+        ))
+    return out
+
+
+def reference_passages(doc, refs: Sequence[Reference]) -> list[Passage]:
+    """Return one Passage per reference, over its title; dates in it are resolved against its own date."""
+    entities = list(getattr(doc._, "entities", None) or ())
+    quantities = list(getattr(doc._, "quantities", None) or ())
+    dates = list(getattr(doc._, "dates", None) or ())
+    out = []
+    for ref in refs:
+        s, e = ref.title_start, ref.title_end
+        urls = _url_spans(doc.text, s, e)
+        words = [t.text for t in doc if s <= t.idx and t.idx + len(t.text) <= e
+                 and not any(a <= t.idx < b for a, b in urls)]
+        title_dates = _within(dates, s, e)
+        if ref.published is not None and title_dates:
+            title_dates = _dates_against(doc.text, s, e, ref.published) or title_dates
+        out.append(Passage(
+            idx=ref.ref_idx, start=s, end=e, text=doc.text[s:e], section="references",
+            terms=content_terms(words),
+            entities=tuple((x.canonical, x.label) for x in _within(entities, s, e)),
+            quantities=_within(quantities, s, e), dates=title_dates,
+        ))
+    return out
+
+
+def _dates_against(text: str, start: int, end: int, published: date) -> tuple[Any, ...]:
+    """Return the dates of text[start:end] resolved against `published` (a title's "12月" is its own year)."""
+    try:
+        from extract.dates import find_dates
+    except ImportError:
+        return ()
+    return tuple(_shift(d, start) for d in find_dates(text[start:end], published=published))
+
+
+def _shift(record: Any, offset: int) -> Any:
+    """Return a copy of an extractor record with its offsets moved by `offset`."""
+    from dataclasses import replace
+
+    return replace(record, start=record.start + offset, end=record.end + offset)
+
+
+def passage_from_text(idx: int, start: int, end: int, text: str, *, section: str = "body",
+                      published: date | None = None, paragraph: int | None = None) -> Passage:
+    """Return a Passage for bare text (the span text[start:end] of some document), running the extractors.
+
+    For scripts and notebooks without a Doc; extractors not installed yet are skipped.
+    """
+    from extract.nlp import segmenter
+
+    urls = _url_spans(text, 0, len(text))
+    words = [t.text for t in segmenter().tokens(text) if not any(a <= t.start < b for a, b in urls)]
+    ents: tuple = ()
+    qs: tuple = ()
+    ds: tuple = ()
+    try:
+        from extract.entities import find_entities
+        ents = tuple((e.canonical, e.label) for e in find_entities(text))
+    except ImportError:
+        pass
+    try:
+        from extract.quantities import find_quantities
+        qs = tuple(_shift(q, start) for q in find_quantities(text))
+    except ImportError:
+        pass
+    try:
+        from extract.dates import find_dates
+        ds = tuple(_shift(d, start) for d in find_dates(text, published=published))
+    except ImportError:
+        pass
+    return Passage(idx=idx, start=start, end=end, text=text, section=section, terms=content_terms(words),
+                   entities=ents, quantities=qs, dates=ds, paragraph=paragraph)
+
+
+# ------------------------------------------------------------------------------------------- citations
+
+def inline_markers(text: str) -> list[tuple[int, int, list[int]]]:
+    """Return (start, end, numbers) of each inline citation marker in a sentence: [3], [3,4], [3-5], ③, ^3."""
+    out = []
+    for name, pattern in reference_grammar().inline:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            numbers: list[int] = []
+            if groups.get("list"):
+                for part in re.split(r"\s*[,，、]\s*", groups["list"]):
+                    bounds = re.split(r"\s*[\-–~]\s*", part)
+                    if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+                        lo, hi = int(bounds[0]), int(bounds[1])
+                        numbers.extend(range(lo, hi + 1) if 0 < hi - lo < 50 else [lo, hi])
+                    elif part.isdigit():
+                        numbers.append(int(part))
+            elif groups.get("c"):
+                # a circled number opening a clause enumerates ("①加强管理"); a citation follows the text
+                nxt = text[m.end():m.end() + 1]
+                if m.start() == 0 or (nxt and (unicodedata.category(nxt).startswith("L") or nxt.isdigit())):
+                    continue
+                value = unicodedata.numeric(groups["c"], None)
+                numbers = [int(value)] if value is not None else []
+            elif groups.get("sup"):
+                numbers = [int(groups["sup"].translate(str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")))]
+            if numbers:
+                out.append((m.start(), m.end(), numbers))
+    out.sort()
+    return out
+
+
+def citations(sentences: Sequence[Passage], references: Sequence[tuple[Reference, Passage]], *,
+              published: date | None = None, threshold: float | None = None,
+              use_markers: bool = True) -> list[Citation]:
+    """Return the (reference, sentence) links, sorted by ref_idx then sent_idx.
+
+    `sentences` are the body passages in text order; `references` pairs each entry with its title passage.
+    References the article cites by inline marker are linked by the markers only; the others by score.
+    `published` (the article's date) is accepted for symmetry with `conflicts`; scoring does not need it.
+    `threshold` overrides the data file's anchor threshold; `use_markers=False` ignores inline markers (both
+    for evaluation).
+    """
+    by_number: dict[int, Reference] = {}
+    for ref, _ in references:
+        if ref.number is not None:
+            by_number.setdefault(ref.number, ref)
+    found: dict[tuple[int, int], Citation] = {}
+    body = list(sentences)
+    for pos, sent in enumerate(body):
+        for m_start, m_end, numbers in (inline_markers(sent.text) if use_markers else ()):
+            # a marker opening a sentence belongs to the sentence before it ("…阴谋。[1]")
+            target = body[pos - 1] if not sent.text[:m_start].strip() and pos > 0 else sent
+            for n in numbers:
+                ref = by_number.get(n)
+                if ref is None:
+                    continue
+                key = (ref.ref_idx, target.idx)
+                if key not in found:
+                    found[key] = Citation(ref.ref_idx, target.idx, 1.0,
+                                          [{"type": "marker", "text": sent.text[m_start:m_end]}], "marker")
+    marked_refs = {ref_idx for ref_idx, _ in found}
+    unmarked = [(ref, p) for ref, p in references if ref.ref_idx not in marked_refs]
+    for c in _similarity_citations(body, unmarked, threshold=threshold):
+        found.setdefault((c.ref_idx, c.sent_idx), c)
+    return sorted(found.values(), key=lambda c: (c.ref_idx, c.sent_idx))
+
+
+class _Index:
+    """Document frequencies over the body sentences (terms, entities, quantity values), for rarity weights."""
+
+    def __init__(self, body: Sequence[Passage]):
+        self.n = max(len(body), 1)
+        self.df = Counter(t for p in body for t in set(p.terms))
+        self.entity_df = Counter(e for p in body for e in set(p.entities))
+        self.entity_names = {e[0] for p in body for e in p.entities}
+        self.quantity_df = Counter(k for p in body for k in {_quantity_key(q) for q in p.quantities})
+        self.avg_len = sum(len(p.terms) for p in body) / self.n or 1.0
+        self.vocabulary = tuple(self.df)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def rarity(self, df: int) -> float:
+        """Return 1.0 for something in one sentence, falling towards 0 for something in every sentence."""
+        return 1.0 if df <= 1 else max(0.0, 1.0 - math.log(df) / math.log(self.n + 1))
+
+
+def _quantity_key(q) -> tuple:
+    b = _bounds(q)
+    return (q.kind, q.unit or "", round(b[0], 6) if b else None, round(b[1], 6) if b else None)
+
+
+def _prints_url(text: str, url: str) -> bool:
+    """Say whether a text prints a URL, or at least 20 characters of its beginning (a sentence splitter
+    may cut a URL at its '?')."""
+    if url in text:
+        return True
+    for m in reference_grammar().url.finditer(text):
+        printed = m.group()
+        if len(printed) >= 20 and (url.startswith(printed) or printed.startswith(url)):
+            return True
+    return False
+
+
+def _partial(term: str, other: str) -> bool:
+    """Say whether two different words share a word part (产线 in 生产线): the shorter inside the longer."""
+    short, long_ = (term, other) if len(term) <= len(other) else (other, term)
+    return 2 <= len(short) < len(long_) and short in long_ and not short.isascii()
+
+
+def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, index: _Index,
+           cfg: _Settings, text: str = "") -> tuple[float, float, list[dict], int]:
+    """Return (score, term share, evidence, shared term count) of a reference title against some text.
+
+    The term share is BM25 of the title's terms (a word part shared, as 产线 in 生产线, counts half) divided
+    by the title's total IDF. Bonuses: shared entities, equal quantities, overlapping dates of month
+    precision or finer, each weighted by its rarity in the article. A named actor of the title (ORG, PERSON,
+    PRODUCT) named by the title, none of whom the article mentions, cost `absent_entity_penalty`: the source is
+    about someone else.
+    """
+    url = query.text.strip()
+    if text and url.startswith(("http://", "https://", "www.")) and _prints_url(text, url):
+        # a reference known only by its URL is drawn on where the article prints that URL
+        return 1.0, 1.0, [{"type": "url", "text": url}], 1
+    q_terms = set(query.terms)
+    total_idf = sum(index.idf(t) for t in q_terms) or 1.0
+    tf = Counter(terms)
+    length = len(terms) or 1
+    bm25 = 0.0
+    shared_terms, partial_terms = [], []
+    for t in q_terms:
+        f = float(tf.get(t, 0))
+        if not f:
+            parts = [w for w in tf if _partial(t, w)]
+            if not parts:
+                continue
+            f = 0.5 * sum(tf[w] for w in parts)
+            partial_terms.append((t, parts[0]))
+        else:
+            shared_terms.append(t)
+        bm25 += index.idf(t) * f * (cfg.k1 + 1) / (f + cfg.k1 * (1 - cfg.b + cfg.b * length / index.avg_len))
+    share = bm25 / total_idf
+    evidence: list[dict] = [{"type": "term", "text": t, "idf": round(index.idf(t), 3)}
+                            for t in sorted(shared_terms, key=index.idf, reverse=True)]
+    evidence += [{"type": "term_part", "text": t, "article": w, "idf": round(index.idf(t), 3)}
+                 for t, w in partial_terms]
+    bonus = 0.0
+    for ent in set(query.entities) & set(entities):
+        w = index.rarity(index.entity_df.get(ent, 0))
+        bonus += cfg.entity_bonus * w
+        evidence.append({"type": "entity", "canonical": ent[0], "label": ent[1], "weight": round(w, 3)})
+    seen_quantities = set()
+    for qa, qb in _equal_quantities(quantities, query.quantities):
+        key = _quantity_key(qa)
+        if key in seen_quantities:
+            continue
+        seen_quantities.add(key)
+        w = index.rarity(index.quantity_df.get(key, 0))
+        bonus += cfg.quantity_bonus * w
+        evidence.append({"type": "quantity", "article": qa.text, "reference": qb.text, "unit": qa.unit,
+                         "value": qa.value, "weight": round(w, 3)})
+    for da, db in _overlapping_dates(dates, query.dates):
+        w = cfg.date_weight.get(da.granularity or "", 0.0) * cfg.date_weight.get(db.granularity or "", 0.0)
+        if w <= 0:
+            continue
+        bonus += cfg.date_bonus * w
+        evidence.append({"type": "date", "article": da.text, "reference": db.text,
+                         "start": _iso(da.start_date), "end": _iso(da.end_date)})
+    actors = {e[0] for e in query.entities if e[1] in cfg.actor_labels}
+    penalty = cfg.absent_entity_penalty if actors and not actors & index.entity_names else 0.0
+    score = max(0.0, share + min(bonus, cfg.max_bonus) - penalty)
+    return score, share, evidence, len(shared_terms) + len(partial_terms)
+
+
+def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Reference, Passage]], *,
+                          threshold: float | None = None) -> list[Citation]:
+    """Return the links found by score, for references without inline markers.
+
+    A sentence scoring `threshold` or more, and `anchor_relative` times the reference's best, is an anchor.
+    News paragraphs spread what one source says over several sentences, so two more kinds of sentence link:
+    one next to an anchor (or in its paragraph) sharing an entity or quantity with the title and scoring at
+    least `neighbour_min_score` and `relative_floor` times the anchor; and one in the anchor's paragraph that
+    names the same actor as the anchor (scored `continuation_weight` times the anchor).
+    """
+    cfg = settings()
+    threshold = cfg.threshold if threshold is None else threshold
+    if not body or not references:
+        return []
+    index = _Index(body)
+    position = {p.idx: k for k, p in enumerate(body)}
+    out = []
+    for ref, title in references:
+        if not (title.terms or title.entities or title.quantities or title.text.startswith(("http", "www."))):
+            continue
+        scored = {}
+        for p in body:
+            score, share, evidence, n_terms = _score(title, p.terms, p.entities, p.quantities, p.dates, index, cfg,
+                                                     p.text)
+            strong = n_terms >= cfg.min_terms_shared or any(e["type"] in ("entity", "quantity", "url")
+                                                            for e in evidence)
+            if strong:
+                scored[p.idx] = (p, score, evidence)
+        best = max((score for _, score, _ in scored.values()), default=0.0)
+        anchors = [(p, score) for p, score, _ in scored.values()
+                   if score >= threshold and score >= cfg.anchor_relative * best]
+        keep = {p.idx: Citation(ref.ref_idx, p.idx, round(score, 4), scored[p.idx][2], "similarity")
+                for p, score in anchors}
+        for anchor, anchor_score in anchors:
+            # the rest of the anchor's paragraph that keeps talking about the anchor's named actor ("华虹…。华虹…")
+            actors = {e for e in anchor.entities if e[1] in cfg.actor_labels}
+            for p in body:
+                if (anchor.paragraph is None or p.paragraph != anchor.paragraph or p.idx in keep
+                        or not actors & set(p.entities)):
+                    continue
+                shared = sorted(e[0] for e in actors & set(p.entities))
+                keep[p.idx] = Citation(ref.ref_idx, p.idx, round(cfg.continuation_weight * anchor_score, 4), [
+                    {"type": "continues", "sent_idx": anchor.idx, "entities": shared}], "similarity")
+            k = position[anchor.idx]
+            near = [body[j] for j in (k - 1, k + 1) if 0 <= j < len(body)]
+            if anchor.paragraph is not None:
+                near += [p for p in body if p.paragraph == anchor.paragraph]
+            for p in near:
+                if p.idx in keep or p.idx not in scored:
+                    continue
+                _, score, evidence = scored[p.idx]
+                specific = any(e["type"] in cfg.neighbour_evidence for e in evidence)
+                if specific and score >= cfg.neighbour_min_score and score >= cfg.relative_floor * anchor_score:
+                    keep[p.idx] = Citation(ref.ref_idx, p.idx, round(score, 4), evidence + [
+                        {"type": "next_to", "sent_idx": anchor.idx}], "similarity")
+        ranked = sorted(keep.values(), key=lambda c: -c.score)
+        out.extend(ranked[:cfg.max_per_reference])
+    return out
+
+
+# ------------------------------------------------------------------------------------- values and dates
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _bounds(q) -> tuple[float, float] | None:
+    lo = q.low if q.low is not None else q.value
+    hi = q.high if q.high is not None else q.value
+    if lo is None or hi is None:
+        return None
+    return float(lo), float(hi)
+
+
+def _same_value(a, b) -> bool:
+    ba, bb = _bounds(a), _bounds(b)
+    if ba is None or bb is None:
+        return False
+    return all(math.isclose(x, y, rel_tol=5e-3, abs_tol=1e-9) for x, y in zip(ba, bb))
+
+
+def _comparable(a, b) -> bool:
+    """Say whether two quantities measure in the same way (same kind and unit)."""
+    return a.kind == b.kind and (a.unit or "") == (b.unit or "") and a.kind != "number"
+
+
+def _equal_quantities(article: Iterable, reference: Iterable) -> list[tuple[Any, Any]]:
+    return [(a, b) for a in article for b in reference if _comparable(a, b) and _same_value(a, b)]
+
+
+def _overlapping_dates(article: Iterable, reference: Iterable) -> list[tuple[Any, Any]]:
+    out = []
+    for a in article:
+        for b in reference:
+            if None in (a.start_date, a.end_date, b.start_date, b.end_date):
+                continue
+            if a.start_date <= b.end_date and b.start_date <= a.end_date:
+                out.append((a, b))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- conflicts
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the clause of `text` around [start, end): between clause-breaking punctuation."""
+    brk = settings().clause_break
+    left = 0
+    for m in brk.finditer(text, 0, start):
+        left = m.end()
+    m = brk.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _measure(passage: Passage, q) -> tuple[str, str] | None:
+    """Return (word, group) of the measure a quantity is attached to: the nearest one before it in its clause,
+    else the nearest after it."""
+    cfg = settings()
+    rel_s, rel_e = q.start - passage.start, q.end - passage.start
+    if not (0 <= rel_s <= rel_e <= len(passage.text)):
+        return None
+    c_s, c_e = _clause(passage.text, rel_s, rel_e)
+    before, after = passage.text[c_s:rel_s], passage.text[rel_e:c_e]
+    best = None
+    for word in cfg.measure_words:
+        pos = before.rfind(word)
+        if pos >= 0:
+            distance = len(before) - (pos + len(word))
+            if best is None or distance < best[0]:
+                best = (distance, word)
+    if best is None:
+        for word in cfg.measure_words:
+            pos = after.find(word)
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, word)
+    if best is None:
+        return None
+    return best[1], cfg.measure_of[best[1]]
+
+
+def _is_planned(passage: Passage, d) -> bool:
+    """Say whether a date sits in a clause that speaks of a plan or forecast (预计2026年达产)."""
+    rel_s, rel_e = d.start - passage.start, d.end - passage.start
+    c_s, c_e = _clause(passage.text, max(rel_s, 0), max(rel_e, 0))
+    clause = passage.text[c_s:c_e]
+    return any(marker in clause for marker in settings().future_markers)
+
+
+def _label(ref: Reference) -> str:
+    return ref.marker or f"#{ref.ref_idx}"
+
+
+def conflicts(sentences: Sequence[Passage], references: Sequence[tuple[Reference, Passage]],
+              found: Sequence[Citation], *, published: date | None = None) -> list[Conflict]:
+    """Return the disagreements between linked sentences and their references, and between the article and
+    the dates of its references; each with both texts and a plain-language `detail`."""
+    cfg = settings()
+    by_sent = {p.idx: p for p in sentences}
+    by_ref = {ref.ref_idx: (ref, p) for ref, p in references}
+    out: list[Conflict] = []
+    for c in found:
+        if c.sent_idx not in by_sent or c.ref_idx not in by_ref:
+            continue
+        sent = by_sent[c.sent_idx]
+        ref, title = by_ref[c.ref_idx]
+        out.extend(_quantity_conflicts(sent, ref, title, cfg))
+        out.extend(_date_conflicts(sent, ref, title, published))
+    if published is not None:
+        for ref, title in references:
+            if ref.published is not None and ref.published > published:
+                out.append(Conflict(
+                    ref.ref_idx, None, "source_after_article", "", title.text,
+                    f"reference {_label(ref)} is dated {ref.published.isoformat()}, after the article itself "
+                    f"({published.isoformat()})", None, (title.start, title.end)))
+    seen = set()
+    unique = []
+    for k in out:
+        key = (k.ref_idx, k.sent_idx, k.kind, k.detail)
+        if key not in seen:
+            seen.add(key)
+            unique.append(k)
+    return unique
+
+
+def _quantity_conflicts(sent: Passage, ref: Reference, title: Passage, cfg: _Settings) -> list[Conflict]:
+    out = []
+    for qa in sent.quantities:
+        ma = _measure(sent, qa)
+        if ma is None:
+            continue
+        for qb in title.quantities:
+            if not _comparable(qa, qb):
+                continue
+            mb = _measure(title, qb)
+            if mb is None:
+                continue
+            if _same_value(qa, qb) and ma[1] != mb[1]:
+                out.append(Conflict(
+                    ref.ref_idx, sent.idx, "term_mismatch", sent.text, title.text,
+                    f"the article attaches {qa.text} to {ma[0]} ({cfg.measure_gloss[ma[1]]}); reference "
+                    f"{_label(ref)} attaches {qb.text} to {mb[0]} ({cfg.measure_gloss[mb[1]]})",
+                    (sent.start, sent.end), (title.start, title.end)))
+            elif ma[1] == mb[1] and not _same_value(qa, qb):
+                out.append(Conflict(
+                    ref.ref_idx, sent.idx, "quantity_mismatch", sent.text, title.text,
+                    f"the article gives {ma[0]} ({cfg.measure_gloss[ma[1]]}) as {qa.text}; reference "
+                    f"{_label(ref)} gives {mb[0]} as {qb.text}",
+                    (sent.start, sent.end), (title.start, title.end)))
+    return out
+
+
+def _date_conflicts(sent: Passage, ref: Reference, title: Passage, published: date | None) -> list[Conflict]:
+    """A date in the sentence after the reference's publication, not planned, and not after the article's own
+    date (which would make it a forecast, not something reported as done)."""
+    if ref.published is None:
+        return []
+    out = []
+    for d in sent.dates:
+        if d.start_date is None or d.start_date <= ref.published or d.kind == "duration":
+            continue
+        if (published is not None and d.start_date > published) or _is_planned(sent, d):
+            continue
+        out.append(Conflict(
+            ref.ref_idx, sent.idx, "date_after_source", sent.text, title.text,
+            f"the sentence reports {d.text} (from {d.start_date.isoformat()}) as having happened, but reference "
+            f"{_label(ref)} was published on {ref.published.isoformat()}, before it",
+            (sent.start, sent.end), (title.start, title.end)))
+    return out

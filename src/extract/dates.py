@@ -94,6 +94,10 @@ def _grammar() -> _Grammar:
     for name, words in lex["guards"].items():
         pieces[name] = _alternation(words, raw=(name == "boundary"))
     pieces["eras"] = _alternation(lex["eras"])
+    for table, words in {**lex["relative"], "vague": lex["vague"], "vague_window": lex["vague_window"],
+                         "anaphora": lex["anaphora"], "half_months": lex["half_months"],
+                         "half_weeks": lex["half_weeks"], "half_rel": lex["half_rel"], "seasons": lex["seasons"]}.items():
+        pieces[f"words_{table}"] = _alternation(words)
     # a lone day (no month before it) may not follow a word that makes it a count of days
     pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
     # 这一年 blocks 一 after 这 only (这三天 stays a duration)

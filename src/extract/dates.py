@@ -94,9 +94,9 @@ def _grammar() -> _Grammar:
     for name, words in lex["guards"].items():
         pieces[name] = _alternation(words, raw=(name == "boundary"))
     pieces["eras"] = _alternation(lex["eras"])
-    for table, words in {**lex["relative"], "vague": lex["vague"], "vague_window": lex["vague_window"],
-                         "anaphora": lex["anaphora"], "half_months": lex["half_months"],
-                         "half_weeks": lex["half_weeks"], "half_rel": lex["half_rel"], "seasons": lex["seasons"]}.items():
+    word_tables = {**lex["relative"], **{name: lex[name] for name in (
+        "vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons")}}
+    for table, words in word_tables.items():
         pieces[f"words_{table}"] = _alternation(words)
     # a lone day (no month before it) may not follow a word that makes it a count of days
     pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])

@@ -27,17 +27,20 @@ _ASCII_FOLD.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _ASCII_FOLD.update({0xFF41 + i: 0x61 + i for i in range(26)})
 _ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥＜＞＝＾　−﹣＃", ".%-+/:~$¥<>=^ --#")})
 # a full-width comma is a clause break in Chinese prose; only between full-width digits (４，５６５) it groups
-_HAS_WIDE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FOLD)) + "]")
+_WIDE_RUN = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FOLD)) + "]+")
 _WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
-    if not _HAS_WIDE.search(text):
-        return text
     if "，" in text:
         text = _WIDE_GROUPING.sub(",", text)
-    return text.translate(_ASCII_FOLD)
+    # a few runs of wide forms per article: replacing them one run at a time beats translating every character
+    return _WIDE_RUN.sub(_fold_run, text)
+
+
+def _fold_run(m: re.Match) -> str:
+    return m.group().translate(_ASCII_FOLD)
 
 
 @dataclass(frozen=True, slots=True)

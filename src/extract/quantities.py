@@ -40,6 +40,7 @@ _BIG_SCALE = re.compile(r"[万亿兆]+$")
 _SCALE_ONLY = re.compile(r"[十百千万亿兆拾佰仟]")
 _PERCENT_WORDS = re.compile(r"([百千万佰仟]+)[ \t]*分[ \t]*之[ \t]*(.+)", re.S)
 _COIN = re.compile(r"(.+?)[ \t]*(美分|日本銭|銭|[角毛分])")
+_CN_DIGITS = frozenset("零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩")
 _LOWER_BOUNDS = frozenset({"over", "at_least"})
 _UPPER_BOUNDS = frozenset({"under", "at_most"})
 _PURE_INTEGER = re.compile(r"\d{2,}")
@@ -408,11 +409,23 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     if b and t[b - 1] in g.not_before_ends and g.not_before.search(t, max(0, s - 6), s):
         return None
     if special:
-        return _special(text, t, m)
+        q = _special(text, t, m)
+        if q is None or not q.start or t[q.start - 1] not in g.hedge_ends:
+            return q
+        hedge_m = g.pre_hedge.search(t, max(0, q.start - 8), q.start)
+        if hedge_m is None:
+            return q
+        direction = g.pre_hedge_directions[hedge_m.lastindex - 1]
+        return Quantity(hedge_m.start(), q.end, text[hedge_m.start():q.end], q.kind, q.value, q.low, q.high,
+                        q.unit, True, direction)
     if body is not None and m.end("first_end") == m.end("body"):
         members, seps = [(m, m.end("num"))], []
     else:
         members, seps = _members(g, t, m)
+        if len(members) > 1 and members[0][0].group("unit") and not members[-1][0].group("unit"):
+            # 4元/百万: only a list when the last member carries the unit; here the first stands alone
+            members, seps = members[:1], []
+            end = members[0][0].end()
     if not members:
         return None
     last_num_end = members[-1][1]
@@ -426,7 +439,7 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         sym_currency = g.currency_prefixes.get(t[s:m.start() + 1])
     if s and _is_ascii_alnum(t[s - 1]):
         return None
-    if s > 1 and t[s - 1] in "-._" and _is_ascii_alnum(t[s - 2]):
+    if s > 1 and t[s - 1] in "-._/" and _is_ascii_alnum(t[s - 2]):
         return None
     if end < len(t) and t[end - 1].isascii() and _is_ascii_alnum(t[end]):
         return None
@@ -676,6 +689,15 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     end = s + len(num)
     if end < len(t) and t[end] in "》」』":
         return True  # 《哪吒2》: part of a title
+    if s and t[s - 1] in "(（" and end < len(t) and t[end] in ")）":
+        return True  # 阿里巴巴（9988）: a stock code
+    b = s
+    while b and t[b - 1] == " ":
+        b -= 1
+    if b < s and b and _is_ascii_alnum(t[b - 1]) and (end == len(t) or t[end] == " "):
+        return True  # Snapdragon 4 Gen 2, HONOR 200 Smart: part of a product name
+    if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
+        return True  # 七一, 九一八: bare runs of digit characters name days and events; 二〇二五 is a number
     if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):
         return True
     if _PURE_INTEGER.fullmatch(stripped) and s and "\u4e00" <= t[s - 1] <= "\u9fff" \

@@ -6,7 +6,8 @@ day, quarter, ...) and resolved to an inclusive date range.
 
 How mentions are read (the word lists and ranges live in `data/dates/lexicon.yaml`):
 - A year-less month or day takes its year (and month) from the nearest resolved date before it in the
-  same paragraph, else from the publication date: this year's month, this month's day, as news writes
+  same paragraph (an open period such as 2017年以来 or a bare 去年 sets no year for what follows), else
+  from the publication date: this year's month, this month's day, as news writes
   them, except across a year boundary (12月 in a February article is last December) and for a day the
   month lacks (29日 in February is January's). `anchor` names the date used ('published:YYYY-MM-DD').
 - Relative words (今年, 上月, 本周, 近日, 近十年, 5年前) resolve against the publication date only; without
@@ -100,9 +101,9 @@ def _grammar() -> _Grammar:
         pieces[f"words_{table}"] = _alternation(words)
     # a lone day (no month before it) may not follow a word that makes it a count of days
     pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
-    # 这一年 blocks 一 after 这 only (这三天 stays a duration)
+    # an entry ending in a numeral (这一) blocks that numeral only: 这一年 is no duration, 这三天 is
     pieces["not_duration_before"] = "".join(
-        f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if len(w) > 1 else f"(?<!{re.escape(w)})"
+        f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"
         for w in lex["not_duration_before"])
     first = pieces.get("first_char", "")
     if not (first.startswith("[") and first.endswith("]")):
@@ -1000,6 +1001,7 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
     if left.invalid or (right is not None and right.invalid):
         return []                      # 2023-10/14: mixed separators are no date
     start_i, end_i = p.start, p.end
+    mode = None
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
     if prefix_mode == "from" and right is None and suffix_mode is None:
@@ -1045,8 +1047,12 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         final = lres
     if lres.relative or (right is not None and right.relative_words):
         kind = "relative"
-    # the context for later partial dates: the resolved side nearest to them
-    if final.y is not None and not final.unresolved:
+    # the context for later partial dates: the resolved side nearest to them. An open period (2017年以来,
+    # 1980年前; but 截至2025年6月 is 'as of') and a bare relative year (去年降息三次后…5月) name no year the
+    # later text is set in.
+    open_period = right is None and mode in ("since", "after", "before", "to_now")
+    bare_relative_year = lres.relative and final.m is None and final.start != final.end
+    if final.y is not None and not final.unresolved and not open_period and not bare_relative_year:
         ctx.y, ctx.m, ctx.text = final.y, final.m, text[start_i:end_i]
         ctx.d = final.start.day if final.start is not None and final.start == final.end else None
         ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))

@@ -75,6 +75,9 @@ def chinese_divisions() -> list[tuple[str, str, list[str]]]:
             if not short or short in EXCLUDED or short in aliases:
                 continue
             aliases.append(short)
+    for line in read_list(SOURCES / "division_abbreviations.tsv"):
+        name, abbreviations = line.split("\t")
+        rows[name].extend(a for a in abbreviations.split("|") if a not in rows[name])
     # A short form shared by two divisions (吉林省 / 吉林市) belongs to the higher one, listed first.
     seen: set[str] = set(rows)
     out = []

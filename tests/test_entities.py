@@ -197,3 +197,17 @@ def test_entities_without_model_file_falls_back_to_lexicon_and_rules(monkeypatch
         assert [e.text for e in find_entities("英伟达在美国。")] == ["英伟达", "美国"]
     finally:
         entities._model_predict.cache_clear()
+
+
+def test_entities_model_one_character_names_need_a_known_abbreviation(monkeypatch):
+    text = "中美双方就此交换意见，江说。"
+    _fake_model(monkeypatch, lambda t: [(0, 1, "LOC"), (1, 2, "LOC")] if t.startswith("中美") else [(0, 1, "PER")])
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text)]
+    assert got == [("中", "GPE", "中国"), ("美", "GPE", "美国")]
+
+
+def test_entities_model_name_around_lexicon_names_replaces_them(monkeypatch):
+    text = "北京大学附属医院今天开诊。"
+    _fake_model(monkeypatch, lambda t: [(0, 8, "ORG")] if t.startswith("北京大学附属医院") else [])
+    got = [(e.text, e.label, e.method) for e in find_entities(text)]
+    assert got == [("北京大学附属医院", "ORG", "model")]

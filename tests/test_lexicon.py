@@ -4,7 +4,7 @@ from __future__ import annotations
 import opencc
 import pytest
 
-from extract.lexicon import LABELS, jieba_words, lexicon_files, load_lexicon, read_entries, surface_conflicts
+from extract.lexicon import LABELS, jieba_entries, jieba_words, lexicon_files, load_lexicon, read_entries, surface_conflicts
 
 
 def test_lexicon_files_load_with_valid_labels():
@@ -60,6 +60,14 @@ def test_lexicon_covers_every_province_level_division():
 
 def test_lexicon_jieba_words_are_simplified_surface_forms():
     words = jieba_words()
-    assert "英伟达" in words and "辉达" in words and "NVIDIA" in words
-    assert "輝達" not in words
+    assert "英伟达" in words and "辉达" in words and "NVIDIA" in words and "昇腾" in words
+    assert "輝達" not in words and "美" not in words
     assert len(words) == len(set(words))
+    assert [w for w, _label in jieba_entries()] == words
+    assert ("英伟达", "ORG") in jieba_entries()
+
+
+@pytest.mark.parametrize("abbreviation, canonical", [("美", "美国"), ("中", "中国"), ("沪", "上海市"), ("粤", "广东省"),
+                                                     ("港", "香港特别行政区")])
+def test_lexicon_one_character_abbreviations_map_to_canonical_names(abbreviation, canonical):
+    assert load_lexicon().lookup(abbreviation) == (canonical, "GPE")

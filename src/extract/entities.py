@@ -651,8 +651,8 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     scope "all": every clause. scope "cues": a few characters either side of each word that looks like a
     name no lexicon entry or rule explains (a word jieba's dictionary lacks, or tags as a rare name), cut
     at clause ends, strongest cues first, until the budget of rules.yaml (`model_cues.max_share` of the
-    text, at least `min_chars`) is spent. The model costs about twenty times jieba's time per character,
-    so on long articles it must read a small part of them.
+    text, at least `min_chars`) is spent; a text no longer than the budget is read whole. The model costs
+    about twenty times jieba's time per character, so on long articles it must read a small part of them.
     """
     clauses = _clauses(text, rules)
     if scope == "all":
@@ -660,6 +660,10 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     if scope != "cues":
         raise ValueError(f"model scope must be 'cues' or 'all', not {scope!r}")
     cues = rules.model_cues
+    budget = max(cues["min_chars"], int(cues["max_share"] * len(text)))
+    if budget >= len(text):
+        # A short text (a sentence, a headline) costs little: the model reads all of it.
+        return clauses
     ranked = []
     for word, s, e in bounds.tokens:
         tier = _cue_tier(word, rules)
@@ -668,7 +672,6 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     if not ranked:
         return []
     ranked.sort()
-    budget = max(cues["min_chars"], int(cues["max_share"] * len(text)))
     clause_starts = [c[0] for c in clauses]
     reach = cues["window_chars"]
     chosen = bytearray(len(text))
@@ -692,9 +695,13 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     return windows
 
 
-def model_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
+def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity], rules: EntityRules,
                    *, scope: str = "cues") -> list[Entity]:
-    """Return the model's mentions in the stretches the lexicon and rules leave unexplained."""
+    """Return the model's mentions in the stretches the lexicon and rules leave unexplained.
+
+    A model name that wholly contains earlier organisation or place mentions replaces them (they are
+    removed from `found` and `taken`).
+    """
     predict = _model_predict()
     if predict is None:
         return []
@@ -712,8 +719,21 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityR
                 continue
             surface = text[start:end]
             label = rules.model_labels.get(raw_label)
-            if label is None or taken.overlaps(start, end) or not _plausible(surface, rules):
+            # A one-character name (中美 -> 中, 美; 沪 -> 上海) counts only as a known abbreviation.
+            if label is None or not _plausible(surface, rules) or (len(surface) == 1 and not lex.lookup(surface)):
                 continue
+            if taken.overlaps(start, end):
+                # A longer name around earlier mentions (北京大学附属医院 around 北京大学) is the better mention;
+                # a span cutting across one, or around a person or a product, is not.
+                inner = taken.spans_overlapping(start, end)
+                swallowed = [ent for ent in found if (ent.start, ent.end) in inner]
+                if label == "PERSON" or len(swallowed) != len(inner) or any(
+                        not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
+                        or ent.label in ("PERSON", "PRODUCT") for ent in swallowed):
+                    continue
+                for ent in swallowed:
+                    taken.remove(ent.start, ent.end)
+                    found.remove(ent)
             hit = lex.lookup(surface)
             if hit:
                 canonical, label = hit
@@ -730,7 +750,7 @@ def _plausible(surface: str, rules: EntityRules) -> bool:
     # Not entities: generic nouns, measures such as process nodes, headings and clauses the model swallowed.
     if surface in rules.generic_nouns or rules.not_entity.match(surface):
         return False
-    if len(surface) > rules.model_max_chars or len(surface) < 2:
+    if not surface.strip() or len(surface) > rules.model_max_chars:
         return False
     return not any(ch in rules.model_span_stop_chars for ch in surface)
 
@@ -757,5 +777,5 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += product_code_entities(text, taken, rules)
     if use_model:
-        found += model_entities(text, bounds, taken, rules, scope=model_scope)
+        found += model_entities(text, bounds, taken, found, rules, scope=model_scope)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

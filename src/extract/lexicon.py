@@ -117,10 +117,18 @@ def load_lexicon() -> Lexicon:
 
 
 @cache
-def _jieba_words() -> tuple[str, ...]:
-    return tuple(sorted(load_lexicon().by_surface))
+def _jieba_entries() -> tuple[tuple[str, str], ...]:
+    # One-character abbreviations (美, 沪) serve lookups of model mentions only: as jieba words they would
+    # glue to nothing and split nothing.
+    return tuple(sorted((surface, label) for surface, (_canonical, label) in load_lexicon().by_surface.items()
+                        if len(surface) >= 2))
 
 
 def jieba_words() -> list[str]:
-    """Return every Simplified surface form of the lexicon, for the segmenter's private jieba dictionary."""
-    return list(_jieba_words())
+    """Return every Simplified surface form of two or more characters, for the segmenter's jieba dictionary."""
+    return [surface for surface, _label in _jieba_entries()]
+
+
+def jieba_entries() -> list[tuple[str, str]]:
+    """Return (surface form, label) for every word of jieba_words(), for a segmenter that tags by label."""
+    return list(_jieba_entries())

@@ -439,15 +439,18 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         sym_currency = g.currency_prefixes.get(t[s:m.start() + 1])
     if s and _is_ascii_alnum(t[s - 1]):
         return None
-    if s > 1 and t[s - 1] in "-._/" and _is_ascii_alnum(t[s - 2]):
-        return None
+    b = s
+    while b and t[b - 1] in "-._/\\":
+        b -= 1
+    if b < s and b and _is_ascii_alnum(t[b - 1]):
+        return None  # GLM-4.5, f/1.8, X\_9: the tail of a code
     if end < len(t) and t[end - 1].isascii() and _is_ascii_alnum(t[end]):
         return None
     if len(members) == 1:
         mm = members[0][0]
         one = _member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"))
-        if one is None or last_unit is None and mm.group("num").strip() in ("零", "〇"):
-            return None  # 零 alone is a word (零部件)
+        if one is None or mm.group("num").strip() in ("零", "〇"):
+            return None  # 零 alone is a word (零部件, 零件, 零售)
         parsed = [one]
     else:
         parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"))
@@ -689,13 +692,20 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     end = s + len(num)
     if end < len(t) and t[end] in "》」』":
         return True  # 《哪吒2》: part of a title
-    if s and t[s - 1] in "(（" and end < len(t) and t[end] in ")）":
-        return True  # 阿里巴巴（9988）: a stock code
+    if s and end < len(t) and t[s - 1] + t[end] in ("()", "（）", "[]", "【】"):
+        return True  # 阿里巴巴（9988）, [1]: a stock code, a note marker
     b = s
     while b and t[b - 1] == " ":
         b -= 1
     if b < s and b and _is_ascii_alnum(t[b - 1]) and (end == len(t) or t[end] == " "):
         return True  # Snapdragon 4 Gen 2, HONOR 200 Smart: part of a product name
+    if len(stripped) >= 3 and s and t[s - 1] in "「“《【『\"" and end < len(t) \
+            and ("\u4e00" <= t[end] <= "\u9fff" or t[end] in "」”》】』\""):
+        return True  # “520”计划, 「329南青论坛」: a number used as a name
+    if end < len(t) and t[end] in ".、)）" and not t[end + 1:end + 2].isdigit():
+        line_start = t.rfind("\n", 0, s) + 1
+        if not t[line_start:s].strip(" \t>*#-+（("):
+            return True  # 1. or 二、 at the head of a line: a list marker
     if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
         return True  # 七一, 九一八: bare runs of digit characters name days and events; 二〇二五 is a number
     if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):

@@ -411,6 +411,10 @@ def _phrases(text: str, start: int, end: int) -> list[_Phrase]:
             frame = right
             continue
         # a frame component
+        if name == "weekday" and frame is not None and not _grp(m, name, "pre") and frame.d is not None \
+                and frame.weekday is None and frame.d_rel is None and cur is not None and cur.end == s:
+            frame.end = cur.end = e    # 2月20日周一: the weekday restates the date
+            continue
         if name in _NEVER_FIRST and (frame is None or frame.empty() or not _fits(frame, name, m)):
             continue                   # a tail (十五, 底, ，星期一) with nothing before it to attach to
         if cur is None or cur.other is not None or frame is None or not _fits(frame, name, m):

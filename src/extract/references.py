@@ -48,6 +48,7 @@ class _Grammar:
     list_end: tuple[re.Pattern, ...]
     headless_styles: tuple[str, ...]
     headless_min_entries: int
+    prose_min_chars: int
     entry_styles: tuple[tuple[str, re.Pattern], ...]
     inline: tuple[tuple[str, re.Pattern], ...]
     url: re.Pattern
@@ -98,6 +99,7 @@ def grammar() -> _Grammar:
             list_end=tuple(_compile("section.yaml", p) for p in section["list_end"]),
             headless_styles=tuple(section["headless_styles"]),
             headless_min_entries=int(section["headless_min_entries"]),
+            prose_min_chars=int(section["prose_min_chars"]),
             entry_styles=tuple((name, _compile("markers.yaml", p, pieces))
                                for name, p in markers["entry_styles"].items()),
             inline=tuple((name, _compile("markers.yaml", p, pieces)) for name, p in markers["inline"].items()),
@@ -165,6 +167,20 @@ def _ends_list(line: str) -> bool:
     return any(p.search(line) for p in grammar().list_end)
 
 
+def _is_prose(line: str) -> bool:
+    """Say whether a line is running text rather than an entry: no marker, no URL, and sentences in it (a "。"
+    inside), or long and mostly Chinese. Such a line after a heading means the list (or a "延伸阅读" that was
+    not one) has ended."""
+    g = grammar()
+    stripped = line.strip()
+    if _marker_at(line) or g.url.search(stripped) or g.doi.search(stripped):
+        return False
+    if "。" in stripped[:-2]:
+        return True
+    n_cjk = sum(_is_cjk(ch) for ch in stripped)
+    return len(stripped) > g.prose_min_chars and n_cjk > len(stripped) / 2
+
+
 def _marker_at(line: str, styles: tuple[str, ...] | None = None) -> tuple[str, re.Match] | None:
     """Return the (style, match) of an entry marker at the start of a line, if there is one."""
     lead = len(line) - len(line.lstrip())
@@ -220,7 +236,7 @@ def _list_extent(text: str, lines: list[tuple[int, int]], first: int) -> int | N
         line = text[s:e]
         if not line.strip():
             continue
-        if (_ends_list(line) and not _marker_at(line)) or _is_heading(line):
+        if (_ends_list(line) and not _marker_at(line)) or _is_heading(line) or _is_prose(line):
             break
         last_end = _strip_span(text, s, e)[1]
     return last_end

@@ -107,3 +107,22 @@ def test_references_seed_spans_map_to_traditional(seed_text):
     assert len(text) == len(seed_text)
     ref = parse_reference_list(text)[3]
     assert seed_text[ref.title_start:ref.title_end] == "江蘇時代芯存重整失敗,中國最后一座爛尾12英寸廠“死亡”"
+
+
+def test_references_shared_corpus_entries(shared_dir):
+    """The 320 articles of with_refs.jsonl: at least 95% of entries parsed with the dataset's raw text."""
+    rows = [json.loads(line) for line in
+            (shared_dir / "corpus" / "with_refs.jsonl").read_text(encoding="utf-8").splitlines()]
+    t2s = opencc.OpenCC("t2s")
+    n_entries = n_raw_ok = n_found = 0
+    for row in rows:
+        text = row["text_with_references"]
+        simp = t2s.convert(text) if row["lang"].startswith("zh-Hant") else text
+        refs = parse_reference_list(simp)
+        n_found += bool(refs)
+        gold = row["references"]
+        n_entries += len(gold)
+        n_raw_ok += sum(k < len(refs) and text[refs[k].start:refs[k].end].strip() == g.strip()
+                        for k, g in enumerate(gold))
+    assert n_found == len(rows)
+    assert n_raw_ok / n_entries >= 0.95

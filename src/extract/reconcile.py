@@ -346,8 +346,8 @@ def citations(sentences: Sequence[Passage], references: Sequence[tuple[Reference
     """
     by_number: dict[int, Reference] = {}
     for ref, _ in references:
-        if ref.number is not None:
-            by_number.setdefault(ref.number, ref)
+        # an unmarked list is cited by position ("[3]" is its third entry)
+        by_number.setdefault(ref.number if ref.number is not None else ref.ref_idx, ref)
     found: dict[tuple[int, int], Citation] = {}
     body = list(sentences)
     for pos, sent in enumerate(body):

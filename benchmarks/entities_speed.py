@@ -23,12 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, nargs="+",
                         default=[SHARED / "news_zh_hans.jsonl", SHARED / "news_zh_hant.jsonl"])
     parser.add_argument("--articles", type=int, default=300, help="articles taken from each corpus file")
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="a trained NER pipeline to use instead of the packaged one")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     import opencc
 
-    from extract import entities
+    from extract import entities, ner_model
+
+    if args.model_dir is not None:
+        ner_model.MODEL_DIR = args.model_dir
     from extract.entities import _Boundaries, _Taken, entity_rules, find_entities, model_windows, word_tokens
 
     raw = []
@@ -70,12 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  at {model_speed} chars/s model speed: whole / base = {base_s / (base_s + rules_s + model_s):.3f}")
 
     if entities._model_predict() is not None:
-        began = time.perf_counter()
-        with_model = [find_entities(text, tokens=toks) for text, toks in zip(simplified, tokens)]
-        full_s = time.perf_counter() - began
-        print(f"find_entities with the model:    {n_chars / full_s:10.0f} chars/s "
-              f"({sum(map(len, with_model))} mentions)")
-        print(f"whole (OpenCC + jieba + entities with model) / (OpenCC + jieba): {base_s / (base_s + full_s):.3f}")
+        find_entities("英伟达发布H200。" * 100, model_scope="all")
+        for scope in ("cues", "all"):
+            began = time.perf_counter()
+            with_model = [find_entities(text, tokens=toks, model_scope=scope) for text, toks in zip(simplified, tokens)]
+            full_s = time.perf_counter() - began
+            print(f"find_entities with the model, scope {scope}: {n_chars / full_s:10.0f} chars/s "
+                  f"({sum(map(len, with_model))} mentions); whole / (OpenCC + jieba): {base_s / (base_s + full_s):.3f}")
     else:
         print("the trained NER model is not shipped yet: no measured figure with the model")
     return 0

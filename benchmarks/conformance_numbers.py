@@ -31,7 +31,8 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true", help="list the failing cases")
     args = parser.parse_args()
     runner = _runner()
-    print(f"{'file':<18}{'cases':>6}{'scope':>6}{'pass':>6}{'conv':>6}{'fail':>6}{'pass%':>8}{'w/ conv%':>10}")
+    print(f"{'file':<18}{'cases':>6}{'scope':>6}{'pass':>6}{'conv':>6}{'fail':>6}{'pass%':>8}{'excl.conv%':>11}"
+          f"{'w/ conv%':>10}")
     conventions: Counter = Counter()
     for name in runner.FILES:
         outcomes = runner.run_file(args.shared, name)
@@ -39,7 +40,7 @@ def main() -> None:
         scope = len(outcomes) - counts.get("out_of_scope", 0)
         p, c, f = counts.get("pass", 0), counts.get("convention", 0), counts.get("fail", 0)
         print(f"{name:<18}{len(outcomes):>6}{scope:>6}{p:>6}{c:>6}{f:>6}{100 * p / scope:>7.1f}%"
-              f"{100 * (p + c) / scope:>9.1f}%")
+              f"{100 * p / (scope - c):>10.1f}%{100 * (p + c) / scope:>9.1f}%")
         for o in outcomes:
             conventions.update(set(o.conventions) if o.status == "convention" else ())
             if args.failures and o.status == "fail":

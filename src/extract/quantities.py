@@ -697,7 +697,7 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     b = s
     while b and t[b - 1] == " ":
         b -= 1
-    if b < s and b and _is_ascii_alnum(t[b - 1]) and (end == len(t) or t[end] == " "):
+    if b < s and b and t[b - 1].isascii() and t[b - 1].isalpha() and (end == len(t) or t[end] == " "):
         return True  # Snapdragon 4 Gen 2, HONOR 200 Smart: part of a product name
     if len(stripped) >= 3 and s and t[s - 1] in "「“《【『\"" and end < len(t) \
             and ("\u4e00" <= t[end] <= "\u9fff" or t[end] in "」”》】』\""):
@@ -708,6 +708,10 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
             return True  # 1. or 二、 at the head of a line: a list marker
     if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
         return True  # 七一, 九一八: bare runs of digit characters name days and events; 二〇二五 is a number
+    if stripped in ("一", "壹"):
+        return True  # 一 without a classifier or hedge is an article or a word part (一柄, 一开年), not a count
+    if end < len(t) - 1 and t[end] == " " and t[end + 1].isascii() and t[end + 1].isalpha():
+        return True  # 11 Street, 3 Pro: part of a name
     if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):
         return True
     if _PURE_INTEGER.fullmatch(stripped) and s and "\u4e00" <= t[s - 1] <= "\u9fff" \

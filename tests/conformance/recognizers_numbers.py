@@ -37,6 +37,7 @@ CONVENTIONS: dict[str, str] = {
     "vague_range": "几 and 数 give a range (二十几万 is 210000..290000), where upstream gives the lower bound",
     "inclusive_range": "X到Y, X-Y, X与Y之间 include both ends; upstream gives [X,Y)",
     "bare_currency": "a currency name without an amount (人民币, 美元) is not a quantity",
+    "bare_yi": "一 alone, without a classifier or a hedge, is not a quantity in news (一柄, 一开年, 一指)",
     "range_whole": "5-20% is one range mention, where upstream reports its last member",
     "vague_range_percent": "二三十个百分点 is the range 20..30 percent, where upstream finds nothing",
 }
@@ -259,6 +260,9 @@ def _map_expected(text: str, exp: list[Expected], name: str) -> tuple[list[Expec
         if name == "CurrencyModel" and e.value is None:
             conv.append("bare_currency")
             continue
+        if name == "NumberModel" and e.text in ("一", "壹") and not _classified(text, e.end):
+            conv.append("bare_yi")
+            continue
         if e.value is not None or e.interval is not None:
             from extract.numerals import to_ascii
             t = to_ascii(text)
@@ -271,6 +275,12 @@ def _map_expected(text: str, exp: list[Expected], name: str) -> tuple[list[Expec
                 continue
         kept.append(e)
     return kept, conv
+
+
+def _classified(text: str, end: int) -> bool:
+    """Return True when a unit or classifier follows position `end` of `text`."""
+    units = unit_table()
+    return any(text.startswith(u, end) for u in units)
 
 
 def run_case(case: dict, name: str, index: int) -> Outcome:

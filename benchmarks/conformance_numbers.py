@@ -3,7 +3,8 @@
 Usage: PYTHONPATH=src python benchmarks/conformance_numbers.py [--failures] [--shared ../shared]
 A case is "pass" when it matches as is, "convention" when it matches after mapping upstream's expectation to
 one of our documented conventions (tests/conformance/recognizers_numbers.py), "fail" otherwise; "out of
-scope" cases (database queries) are not counted. pass% = pass / in scope; with conv. = (pass + convention) / in scope.
+scope" cases (database queries, upstream errata) are not counted. pass% = pass / in scope; excl.conv% =
+pass / (in scope - convention); w/ conv% = (pass + convention) / in scope.
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import opencc
 import pytest
 
-from extract.lexicon import LABELS, jieba_entries, jieba_words, lexicon_files, load_lexicon, read_entries, surface_conflicts
+from extract.lexicon import (LABELS, jieba_entries, jieba_words, lexicon_files, load_lexicon, read_entries,
+                             simplified_forms, surface_conflicts)
 
 
 def test_lexicon_files_load_with_valid_labels():
@@ -45,8 +46,6 @@ def test_lexicon_canonical_names_are_unique_per_label():
     ("網信辦", "国家互联网信息办公室", "ORG"), ("昇騰", "昇腾", "PRODUCT"), ("新華社", "新华社", "ORG"),
 ])
 def test_lexicon_lookup_maps_aliases_in_any_script(surface, canonical, label):
-    from extract.lexicon import simplified_forms
-
     hits = {load_lexicon().lookup(form) for form in simplified_forms(surface)} - {None}
     assert hits == {(canonical, label)}
 

@@ -1,13 +1,17 @@
 """Named entities with canonical names: a lexicon, rules, and the statistical model for what they leave.
 
-Order of work, each later source filling only the gaps of the earlier ones:
-1. the lexicon (data/lexicon/*.tsv), matched in one Aho-Corasick pass, kept where it agrees with the word
-   boundaries;
-2. rules (data/entities/rules.yaml): product codes after a brand (华为昇腾910B), sub-units after an
-   organisation (清华大学计算机系), titles before names (总统特朗普), organisation suffixes (联影医疗),
-   free-standing model codes (H200, GLM-4.5-Air);
-3. the model (extract.ner_model.predict_spans), run only on clauses holding a name-like word that nothing
-   above explains: the model is about twenty times slower than jieba, so it must see a small part of the text.
+Order of work, each later source filling only the gaps of the earlier ones (one mention per span):
+1. the lexicon (data/lexicon/*.tsv), matched in one Aho-Corasick pass over the text, kept where it agrees
+   with the word boundaries, and extended by product codes (华为昇腾910B), sub-units (清华大学计算机系) and
+   legal names (华为技术有限公司);
+2. rules (data/entities/rules.yaml): titles before names (总统特朗普), names before speech verbs (张伟表示),
+   organisation suffixes (联影医疗), free-standing model codes (H200, GLM-4.5-Air);
+3. the model (extract.ner_model.predict_spans): on a short text everything, on a long one only windows
+   around words that look like names nothing above explains, within a budget, because the model is about
+   twenty times slower than jieba. Its mentions take the lexicon's canonical name where the lexicon knows
+   the surface, and a longer model name around lexicon mentions replaces them.
+
+Where the trained model is not shipped yet, the lexicon and rules work alone (logged once).
 """
 from __future__ import annotations
 
@@ -29,7 +33,6 @@ log = logging.getLogger(__name__)
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 _HAN = re.compile(r"[\u3400-\u9fff]+\Z")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
-_LABEL_ORDER = ("PERSON", "ORG", "GPE", "LOC", "PRODUCT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,18 +196,10 @@ class _Boundaries:
         self.starts = set(self.token_starts)
         self.ends = {t[2] for t in tokens}
 
-    def aligned(self, start: int, end: int) -> bool:
-        return start in self.starts and end in self.ends
-
     def index_at(self, start: int) -> int | None:
         """Return the index of the token starting at `start`, or None."""
         i = bisect_left(self.token_starts, start)
         return i if i < len(self.token_starts) and self.token_starts[i] == start else None
-
-    def index_ending(self, end: int) -> int | None:
-        """Return the index of the token ending at `end`, or None."""
-        i = bisect_left(self.token_starts, end) - 1
-        return i if 0 <= i < len(self.tokens) and self.tokens[i][2] == end else None
 
 
 def _latin_edges_ok(text: str, start: int, end: int) -> bool:
@@ -516,7 +511,8 @@ def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules)
             return start
     # A transliterated foreign name of three or more characters, starting on a word edge.
     start = end
-    while start > 0 and text[start - 1] in rules.transliteration_chars and end - start < rules.transliteration_max_chars:
+    while (start > 0 and text[start - 1] in rules.transliteration_chars
+           and end - start < rules.transliteration_max_chars):
         start -= 1
     while end - start >= 3:
         if start in bounds.starts and text[start] != "·" and not _holds_common_word(start, end, bounds, rules,

@@ -697,7 +697,7 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     b = s
     while b and t[b - 1] == " ":
         b -= 1
-    if b < s and b and t[b - 1].isascii() and t[b - 1].isalpha() and (end == len(t) or t[end] == " "):
+    if b < s and b and t[b - 1].isascii() and t[b - 1].isalpha():
         return True  # Snapdragon 4 Gen 2, HONOR 200 Smart: part of a product name
     if len(stripped) >= 3 and s and t[s - 1] in "「“《【『\"" and end < len(t) \
             and ("\u4e00" <= t[end] <= "\u9fff" or t[end] in "」”》】』\""):

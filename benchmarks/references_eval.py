@@ -6,7 +6,8 @@ Figures printed:
 - articles whose entry count is exactly right (the dataset's `references` holds one entry per line);
 - why the count differs where it does (credit and footer lines the dataset keeps; wrapped lines);
 - entries whose raw text equals the dataset's entry at the same place in the list (whitespace-trimmed);
-- titles equal to `references_struct[].anchor` (one enclosing 《》 removed from both) where the dataset has it;
+- titles equal to `references_struct[].anchor` (one enclosing 《》 removed from both) where the dataset has it,
+  and publishers against its `publisher_guess`;
 - for articles with `citation_spans`: precision of the (reference, sentence) links (a link is right when its
   sentence overlaps a passage cited from that entry) and recall of the cited passages (found when a sentence
   overlapping it is linked to its entry), first with the inline markers as printed, then with the markers
@@ -51,6 +52,7 @@ def main() -> int:
     n_art = n_count_ok = n_found = 0
     n_gold_entries = n_raw_ok = 0
     n_title_gold = n_title_ok = 0
+    publisher = {"same": 0, "different": 0, "missed": 0, "extra": 0}
     shown = 0
     t0 = time.perf_counter()
     parsed = []
@@ -75,6 +77,10 @@ def main() -> int:
         n_raw_ok += sum(raw_ok)
         struct = row.get("references_struct") or []
         for k, item in enumerate(struct):
+            if k < len(refs) and (item.get("publisher_guess") or refs[k].publisher):
+                want, got = item.get("publisher_guess"), refs[k].publisher
+                publisher["same" if want == got else "missed" if got is None else "extra" if want is None
+                          else "different"] += 1
             n_title_gold += 1
             if k < len(refs) and _norm_title(simp[refs[k].title_start:refs[k].title_end]) == _norm_title(
                     t2s.convert(item["anchor"])):
@@ -97,6 +103,7 @@ def main() -> int:
           f"{(n_count_ok + explained) / n_art:.1%}")
     print(f"entries whose raw text matches: {n_raw_ok}/{n_gold_entries} = {n_raw_ok / n_gold_entries:.1%}")
     print(f"titles matching the dataset's anchor: {n_title_ok}/{n_title_gold} = {n_title_ok / max(n_title_gold, 1):.1%}")
+    print("publishers against the dataset's publisher_guess: " + ", ".join(f"{k} {v}" for k, v in publisher.items()))
     print(f"parse time: {elapsed:.2f} s for {n_art} articles")
     if not args.no_citations:
         _citation_figures(parsed, args.thresholds)

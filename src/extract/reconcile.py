@@ -130,6 +130,7 @@ class _Settings:
     absent_entity_penalty: float
     measure_of: dict[str, str]             # word -> group name
     measure_gloss: dict[str, str]          # group name -> gloss
+    measure_role: dict[str, str]           # group name -> "subject" or "change"
     measure_words: tuple[str, ...]         # longest first
     future_markers: tuple[str, ...]
     clause_break: re.Pattern
@@ -141,9 +142,13 @@ def settings() -> _Settings:
     raw = load_yaml("references", "reconcile.yaml")
     try:
         sc = raw["scoring"]
-        measure_of, gloss = {}, {}
+        measure_of, gloss, role = {}, {}, {}
         for group in raw["measures"]:
             gloss[group["name"]] = group["gloss"]
+            role[group["name"]] = group["role"]
+            if group["role"] not in ("subject", "change"):
+                raise DataFileError(f"data/references/reconcile.yaml: measure {group['name']!r} has role "
+                                    f"{group['role']!r}, not subject or change")
             for word in group["words"]:
                 if word in measure_of:
                     raise DataFileError(f"data/references/reconcile.yaml: measure word {word!r} is in two groups")
@@ -165,7 +170,7 @@ def settings() -> _Settings:
             date_weight={str(k): float(v) for k, v in sc["date_weight"].items()},
             actor_labels=frozenset(sc["actor_labels"]),
             absent_entity_penalty=float(sc["absent_entity_penalty"]),
-            measure_of=measure_of, measure_gloss=gloss,
+            measure_of=measure_of, measure_gloss=gloss, measure_role=role,
             measure_words=tuple(sorted(measure_of, key=len, reverse=True)),
             future_markers=tuple(raw["future_markers"]),
             clause_break=clause_break,
@@ -590,24 +595,25 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, (m.start() if m else len(text))
 
 
-def _measure(passage: Passage, q) -> tuple[str, str] | None:
-    """Return (word, group) of the measure a quantity is attached to: the nearest one before it in its clause,
-    else the nearest after it."""
+def _measure(passage: Passage, q, role: str = "subject") -> tuple[str, str] | None:
+    """Return (word, group) of the measure of `role` a quantity is attached to: the nearest one before it in
+    its clause, else the nearest one after it."""
     cfg = settings()
     rel_s, rel_e = q.start - passage.start, q.end - passage.start
     if not (0 <= rel_s <= rel_e <= len(passage.text)):
         return None
     c_s, c_e = _clause(passage.text, rel_s, rel_e)
     before, after = passage.text[c_s:rel_s], passage.text[rel_e:c_e]
+    words = [w for w in cfg.measure_words if cfg.measure_role[cfg.measure_of[w]] == role]
     best = None
-    for word in cfg.measure_words:
+    for word in words:
         pos = before.rfind(word)
         if pos >= 0:
             distance = len(before) - (pos + len(word))
             if best is None or distance < best[0]:
                 best = (distance, word)
     if best is None:
-        for word in cfg.measure_words:
+        for word in words:
             pos = after.find(word)
             if pos >= 0 and (best is None or pos < best[0]):
                 best = (pos, word)
@@ -661,29 +667,35 @@ def conflicts(sentences: Sequence[Passage], references: Sequence[tuple[Reference
 
 
 def _quantity_conflicts(sent: Passage, ref: Reference, title: Passage, cfg: _Settings) -> list[Conflict]:
+    """Equal values attached to different measures or opposite changes (term_mismatch); the same measure and
+    change with different values (quantity_mismatch)."""
     out = []
     for qa in sent.quantities:
-        ma = _measure(sent, qa)
-        if ma is None:
+        sa, ca = _measure(sent, qa), _measure(sent, qa, "change")
+        if sa is None and ca is None:
             continue
         for qb in title.quantities:
             if not _comparable(qa, qb):
                 continue
-            mb = _measure(title, qb)
-            if mb is None:
-                continue
-            if _same_value(qa, qb) and ma[1] != mb[1]:
-                out.append(Conflict(
-                    ref.ref_idx, sent.idx, "term_mismatch", sent.text, title.text,
-                    f"the article attaches {qa.text} to {ma[0]} ({cfg.measure_gloss[ma[1]]}); reference "
-                    f"{_label(ref)} attaches {qb.text} to {mb[0]} ({cfg.measure_gloss[mb[1]]})",
-                    (sent.start, sent.end), (title.start, title.end)))
-            elif ma[1] == mb[1] and not _same_value(qa, qb):
-                out.append(Conflict(
-                    ref.ref_idx, sent.idx, "quantity_mismatch", sent.text, title.text,
-                    f"the article gives {ma[0]} ({cfg.measure_gloss[ma[1]]}) as {qa.text}; reference "
-                    f"{_label(ref)} gives {mb[0]} as {qb.text}",
-                    (sent.start, sent.end), (title.start, title.end)))
+            sb, cb = _measure(title, qb), _measure(title, qb, "change")
+            same_value = _same_value(qa, qb)
+            detail = None
+            kind = "term_mismatch"
+            if same_value and sa and sb and sa[1] != sb[1]:
+                detail = (f"the article attaches {qa.text} to {sa[0]} ({cfg.measure_gloss[sa[1]]}); reference "
+                          f"{_label(ref)} attaches {qb.text} to {sb[0]} ({cfg.measure_gloss[sb[1]]})")
+            elif same_value and ca and cb and ca[1] != cb[1] and (sa is None or sb is None or sa[1] == sb[1]):
+                detail = (f"the article says {qa.text} of {ca[0]} ({cfg.measure_gloss[ca[1]]}); reference "
+                          f"{_label(ref)} says {qb.text} of {cb[0]} ({cfg.measure_gloss[cb[1]]})")
+            elif (not same_value and sa and sb and sa[1] == sb[1]
+                  and (ca is None) == (cb is None) and (ca is None or ca[1] == cb[1])):
+                kind = "quantity_mismatch"
+                what = f"{sa[0]} {ca[0]}" if ca else sa[0]
+                detail = (f"the article gives {what} ({cfg.measure_gloss[sa[1]]}) as {qa.text}; reference "
+                          f"{_label(ref)} gives it as {qb.text}")
+            if detail:
+                out.append(Conflict(ref.ref_idx, sent.idx, kind, sent.text, title.text, detail,
+                                    (sent.start, sent.end), (title.start, title.end)))
     return out
 
 

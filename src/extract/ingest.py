@@ -144,21 +144,21 @@ def read_path(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        yield IngestFailure(source, None, "vanished", "the file disappeared before it could be read")
+        yield IngestFailure(source, None, "vanished", f"{source}: the file disappeared before it could be read")
         return
     except PermissionError:
-        yield IngestFailure(source, None, "unreadable", "the file cannot be read (permission denied)")
+        yield IngestFailure(source, None, "unreadable", f"{source}: the file cannot be read (permission denied)")
         return
     except OSError as exc:
-        yield IngestFailure(source, None, "unreadable", f"the file cannot be read: {exc.strerror or exc}")
+        yield IngestFailure(source, None, "unreadable", f"{source}: the file cannot be read: {exc.strerror or exc}")
         return
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         yield from _read_jsonl(data, source, max_bytes=max_bytes)
         return
     if len(data) > max_bytes:
-        yield IngestFailure(source, source, "too_large", f"the file is {len(data):,} bytes, over the limit of "
-                            f"{max_bytes:,} bytes for one article (raise max_bytes to process it)")
+        yield IngestFailure(source, source, "too_large", f"{source}: the file is {len(data):,} bytes, over the "
+                            f"limit of {max_bytes:,} bytes for one article (raise max_bytes to process it)")
         return
     try:
         text = decode(data, source=source)

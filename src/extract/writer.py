@@ -223,7 +223,7 @@ class Outputs:
                 combined = pa.concat_tables([old, new]).sort_by([("doc_id", "ascending")]
                                                                  + _row_order(table))
                 moves.append(self._write_staged_file(staging, table, bucket, combined))
-        moves.append(self._write_errors(staging, set(touched_sources), replaced, errors))
+        moves.append(self._write_errors(staging, set(touched_sources), replaced, errors, set(manifest.documents)))
         manifest_path = f"{staging}/manifest.json"
         with self.fs.open(manifest_path, "w", encoding="utf-8") as fh:
             fh.write(manifest.to_json())
@@ -247,11 +247,15 @@ class Outputs:
         return [path, self._bucket_file(table, bucket)]
 
     def _write_errors(self, staging: str, touched_sources: set[str], replaced: set[str],
-                      errors: list[dict]) -> list[str]:
-        # A file-level error goes when its file is read again; an article's error when the article is.
+                      errors: list[dict], published: set[str]) -> list[str]:
+        # When a file is read again (or is gone), its errors go, except those of articles still published
+        # unchanged (warnings about them); an article's errors go when the article is processed again. An
+        # article that failed is never published, so a file that was deleted takes its errors with it.
         old = self._read_bucket("errors", 0)
         if old.num_rows:
-            file_level = pc.and_(pc.is_null(old.column("doc_id")),
+            unpublished = pc.invert(pc.fill_null(pc.is_in(old.column("doc_id"), pa.array(sorted(published),
+                                                                                         pa.string())), False))
+            file_level = pc.and_(pc.or_(pc.is_null(old.column("doc_id")), unpublished),
                                  pc.is_in(old.column("source"), pa.array(sorted(touched_sources), pa.string())))
             doc_level = pc.is_in(old.column("doc_id"), pa.array(sorted(replaced), pa.string()))
             old = old.filter(pc.invert(pc.or_(pc.fill_null(file_level, False), pc.fill_null(doc_level, False))))

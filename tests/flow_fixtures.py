@@ -31,6 +31,30 @@ __all__ = ["prefect_api", "baseline", "Run", "run_cli", "run_cli_with", "start_c
            "cli_command", "cli_env", "ROOT", "SEED"]
 
 
+_CODE: Path | None = None
+
+
+def code_snapshot() -> Path:
+    """Return a copy of the packages `extract` and `pipeline`, taken once per session.
+
+    The pipeline version is a digest of the package's files, so an edit made in the working tree while the
+    tests run would make a later run reprocess everything; runs in a session use the same code.
+    """
+    global _CODE
+    if _CODE is None:
+        import atexit
+        import tempfile
+
+        target = Path(tempfile.mkdtemp(prefix="zh-extract-code-"))
+        atexit.register(shutil.rmtree, target, ignore_errors=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "src" / "extract", target / "extract", ignore=ignore,
+                        ignore_dangling_symlinks=True)
+        shutil.copytree(ROOT / "pipeline", target / "pipeline", ignore=ignore)
+        _CODE = target
+    return _CODE
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory) -> str:
     """Return the API address of a local Prefect server that lives for the test session."""
@@ -64,7 +88,7 @@ class Run:
 
 
 def cli_command() -> list[str]:
-    """Return the command users type, from this virtualenv."""
+    """Return the command users type, from this virtualenv (it imports the code snapshot: see cli_env)."""
     script = Path(sys.executable).parent / "zh-extract"
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
 
@@ -72,7 +96,7 @@ def cli_command() -> list[str]:
 def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
     """Return an environment with no Prefect settings of the caller's, pointed at `api_url` when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code_snapshot()), env.get("PYTHONPATH")]))
     env["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
     if api_url:
         env["PREFECT_API_URL"] = api_url

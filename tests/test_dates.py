@@ -116,6 +116,12 @@ def test_dates_relative_without_published_stay_unresolved():
                        for m in got if m.kind == "relative" or m.text in ("12月", "9日"))
 
 
+def test_dates_published_as_datetime_is_its_day():
+    from datetime import datetime
+    assert find_dates("12月，9日，今年", published=datetime(2025, 12, 10, 8, 30)) == \
+        find_dates("12月，9日，今年", published=date(2025, 12, 10))
+
+
 def test_dates_not_dates():
     text = "单价3.8美元，利用率108.3%，8/12英寸晶圆，180-90nm工艺，投资5-20亿元，今日头条报道，H200芯片。"
     assert find_dates(text, published=date(2025, 12, 10)) == []

@@ -25,7 +25,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 
@@ -1069,6 +1069,8 @@ def find_dates(text: str, *, published: date | None = None) -> list[DateMention]
     `published` anchors relative mentions (今年, 上月, 近日) and, where no date precedes them in the
     paragraph, year-less ones (12月, 9日); without it they stay unresolved (their dates are None).
     """
+    if isinstance(published, datetime):   # a timestamp: its calendar day (date and datetime do not compare)
+        published = published.date()
     g = _grammar()
     lex = g.lex
     norm = _FULLWIDTH_CHAR.sub(lambda m: _FULLWIDTH[m.group()], text)

@@ -68,3 +68,24 @@ def test_quantities_record_is_frozen():
     q = find_quantities("25%")[0]
     with pytest.raises(AttributeError):
         q.value = 1.0  # type: ignore[misc]
+
+
+def test_quantities_random_text_keeps_offsets_exact():
+    """Random strings of numeral characters, units and hedges: no crash, offsets and order hold."""
+    import random
+
+    rng = random.Random(20261128)
+    alphabet = "一二三四五六七八九十百千万亿零两点分之又负多余几数上成折%元个-~/至到 0123456789.,人年月日约超近以上左右和与间"
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        previous_end = 0
+        for q in find_quantities(text):
+            assert text[q.start:q.end] == q.text
+            assert q.start >= previous_end
+            previous_end = q.end
+
+
+@pytest.mark.parametrize("text", ["1" * 3000, "一 " * 2000, "万" * 2000, "1/" * 1000, "百分之" * 500, ""])
+def test_quantities_degenerate_text_is_handled(text):
+    found = find_quantities(text)
+    assert all(text[q.start:q.end] == q.text for q in found)

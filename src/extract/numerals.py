@@ -108,7 +108,7 @@ def parse_number(numeral: str) -> float | None:
     tables = numeral_tables()
     folded = " ".join(to_ascii(numeral).split())
     # a space means something only in a mixed fraction ('1 3/5'); elsewhere it is typography
-    s = folded if _ARABIC_FRACTION.search(folded) else folded.replace(" ", "")
+    s = folded if "/" in folded and _ARABIC_FRACTION.search(folded) else folded.replace(" ", "")
     if not s:
         return None
     sign = 1.0
@@ -130,7 +130,7 @@ def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
             return None
         whole = float(m.group(1) or 0)
         return whole + int(m.group(2)) / int(m.group(3))
-    m = _SCIENTIFIC.fullmatch(s)
+    m = _SCIENTIFIC.fullmatch(s) if ("e" in s or "E" in s or "^" in s) else None
     if m:
         base = float(m.group(1))
         if m.group(2) is not None:
@@ -140,7 +140,7 @@ def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
             return base ** exponent
         except (OverflowError, ZeroDivisionError):
             return None
-    m = _THOUSANDS.fullmatch(s)
+    m = _THOUSANDS.fullmatch(s) if s[-1] in "kK" else None
     if m:
         return float(m.group(1)) * 1000
     points = [i for i, ch in enumerate(s) if ch in tables.point]
@@ -321,6 +321,7 @@ def is_well_formed(numeral: str) -> bool:
     small_limit = float("inf")
     bigs: list[float] = []
     previous = None
+    digits_only = all(r == "digit" and one for r, _, one in tokens)
     for role, value, single in tokens:
         if role == "digit" and single and value == 0:
             previous = "zero"
@@ -335,7 +336,7 @@ def is_well_formed(numeral: str) -> bool:
                     return False  # 百万 3万: the same section unit twice with no larger one between
                 bigs = [b for b in bigs if b > value] + [value]
             small_limit = float("inf")
-        elif previous == "digit" and not all(r == "digit" and one for r, _, one in tokens):
+        elif previous == "digit" and not digits_only:
             return False  # two digits in a row inside a numeral with units: 1,100万 二〇二五 is two numbers
         previous = role
     return True

@@ -278,6 +278,7 @@ def find_quantities(text: str) -> list[Quantity]:
     pos = 0
     n = len(t)
     skip_i = 0
+    tight_until = 0
     while True:
         sm = g.start.search(t, pos)
         if sm is None:
@@ -301,7 +302,14 @@ def find_quantities(text: str) -> list[Quantity]:
             pos = max(s + 1, word_end)
             continue
         gm = g
-        if (" " in m.group() or "\t" in m.group()) and not _well_formed(g, t, m):
+        if s < tight_until:
+            gm = grammar(True)  # inside a spaced run already found not to compose: read it without spaces
+            m = gm.master.match(t, s)
+            if m is None:
+                pos = s + 1
+                continue
+        elif (" " in m.group() or "\t" in m.group()) and not _well_formed(g, t, m):
+            tight_until = m.end()
             # 一百 五 十 二 is one number, 三十五 千分之五 two: where spaced parts do not compose, no spaces
             gm = grammar(True)
             m = gm.master.match(t, s)
@@ -686,7 +694,7 @@ def _special(text: str, t: str, m: re.Match) -> Quantity | None:
 
 def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     """Return True when a number without unit or hedge is not a quantity: 陆 (land), 万 alone, 思元590."""
-    stripped = num.strip()
+    stripped = "".join(num.split())
     if len(stripped) > 1 and stripped.startswith("0") and stripped.isdigit():
         return True  # 09888, 000001: a stock or postal code
     end = s + len(num)

@@ -16,10 +16,16 @@ Conventions (what the records mean):
   以下), 'at_most' (最多, 不超过, 以内), 'about' (约, 大约, 左右, 上下). A point with a hedge keeps low = high = value.
 - Money without a currency word: an amount with 万/亿 directly followed by a money noun of patterns.yaml
   (`10亿投资`, `500万融资`) is CNY; plain 元 is CNY unless 新台币/港币/NT$ is written before the number.
+- Two bounds written together make one range whose hedge names both sides: 大于10小于20 is low 10, high 20,
+  hedge 'over/under'; 1000以上，1500以下 likewise (a comma joins bare numbers only).
 - Not quantities: dates, clock times and durations (a number before 年/月/日/小时/个月..., left to the dates
-  extractor), ordinals and phases (第二, 三期, 一线), product codes (H200, 910B, GLM-4.5, 5G, 思元590), links,
-  and words that contain numerals (一切, 四川, 统一, 万一; the list is in patterns.yaml).
+  extractor), ordinals and phases (第二, 三期, 一线, 二审), product codes and names (H200, 910B, GLM-4.5, 5G,
+  思元590, Snapdragon 4, 阿里巴巴（9988）, “520”), note and list markers ([1], "1. " at a line head), links and
+  file paths, and words that contain numerals (一切, 四川, 统一, 万一, 另一; the list is in patterns.yaml).
+  A bare 一 (no classifier, unit or hedge) is not reported: in news it is an article or part of a word.
 - 万/亿/兆 always scale the number (兆 is 10^12); 千 and 兆 before a unit are its SI prefix (千米, 兆字节).
+- Known limits: a bare $ is read as USD (a Hong Kong or Taiwan article may mean its own dollar); 块 is a
+  classifier, not yuan (块钱 is yuan); 一万两 is read as 10000 liang, as Recognizers-Text does.
 """
 from __future__ import annotations
 

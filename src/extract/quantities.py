@@ -453,6 +453,8 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         sym_currency = g.currency_prefixes.get(t[s:m.start() + 1])
     if s and _is_ascii_alnum(t[s - 1]):
         return None
+    if s and t[s - 1] == "_":
+        return None  # img_500655182: an identifier
     b = s
     while b and t[b - 1] in "-._/\\":
         b -= 1
@@ -561,6 +563,8 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         if any(v is None for v in values):
             return None
         unit_factor = 1.0
+    elif kind == "percent" and spec is not None and spec.surface == "成" and values[-1][1] > 10:
+        unit_factor = 1.0  # 85成 (Hong Kong usage, like 七五成) is 85%; 十成 and 10成 are 100%
     if currency and kind in ("number", "money"):
         kind, unit_code = "money", currency
     if kind == "number" and _BIG_SCALE.search(members[-1][0].group("num")) and g.money_nouns.match(t, end):

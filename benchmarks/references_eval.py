@@ -102,7 +102,8 @@ def main() -> int:
     print(f"entry count right or the difference explained above: {n_count_ok + explained}/{n_art} = "
           f"{(n_count_ok + explained) / n_art:.1%}")
     print(f"entries whose raw text matches: {n_raw_ok}/{n_gold_entries} = {n_raw_ok / n_gold_entries:.1%}")
-    print(f"titles matching the dataset's anchor: {n_title_ok}/{n_title_gold} = {n_title_ok / max(n_title_gold, 1):.1%}")
+    print(f"titles matching the dataset's anchor: {n_title_ok}/{n_title_gold} = "
+          f"{n_title_ok / max(n_title_gold, 1):.1%}")
     print("publishers against the dataset's publisher_guess: " + ", ".join(f"{k} {v}" for k, v in publisher.items()))
     print(f"parse time: {elapsed:.2f} s for {n_art} articles")
     if not args.no_citations:

@@ -6,10 +6,10 @@ them; `passages` and `reference_passages` build them from a spaCy Doc, `passage_
 `citations` links a sentence to a reference by an inline marker (`[3]`, `③`, `^3`) when the article has one;
 otherwise by a score: BM25 of the reference title's terms against the sentence (divided by the title's total
 IDF, so it reads as the weighted share of the title found in the sentence), plus bonuses for shared canonical
-entities, equal quantities and overlapping dates. A sentence links when its own score reaches `threshold`, or
-when its paragraph taken together reaches `paragraph_threshold` and the sentence has evidence of its own. The
-numbers live in data/references/reconcile.yaml; benchmarks/references_eval.py prints the precision and recall
-they give.
+entities, equal quantities and overlapping dates. Sentences scoring `threshold` and near the reference's best
+are anchors; their neighbours link when they share an entity or quantity with the title, and the rest of an
+anchor's paragraph when it keeps naming the anchor's actor. The numbers live in
+data/references/reconcile.yaml; benchmarks/references_eval.py prints the precision and recall they give.
 
 `conflicts` looks at each link for: `term_mismatch` (an equal quantity attached to measures of different kinds,
 利润 vs 收入), `quantity_mismatch` (the same measure with a different value), `date_after_source` (the sentence
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,7 +163,8 @@ def settings() -> _Settings:
             entity_bonus=float(sc["entity_bonus"]), quantity_bonus=float(sc["quantity_bonus"]),
             date_bonus=float(sc["date_bonus"]), max_bonus=float(sc["max_bonus"]),
             threshold=float(sc["threshold"]), anchor_relative=float(sc["anchor_relative"]),
-            neighbour_evidence=frozenset(sc["neighbour_evidence"]), neighbour_min_score=float(sc["neighbour_min_score"]),
+            neighbour_evidence=frozenset(sc["neighbour_evidence"]),
+            neighbour_min_score=float(sc["neighbour_min_score"]),
             relative_floor=float(sc["relative_floor"]), continuation_weight=float(sc["continuation_weight"]),
             max_per_reference=int(sc["max_per_reference"]), min_terms_shared=int(sc["min_terms_shared"]),
             stop_terms=frozenset(str(t).lower() for t in raw["stop_terms"]),
@@ -516,7 +517,7 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
         keep = {p.idx: Citation(ref.ref_idx, p.idx, round(score, 4), scored[p.idx][2], "similarity")
                 for p, score in anchors}
         for anchor, anchor_score in anchors:
-            # the rest of the anchor's paragraph that keeps talking about the anchor's named actor ("华虹…。华虹…")
+            # the rest of the anchor's paragraph that keeps naming the anchor's actor ("某公司…。某公司…")
             actors = {e for e in anchor.entities if e[1] in cfg.actor_labels}
             for p in body:
                 if (anchor.paragraph is None or p.paragraph != anchor.paragraph or p.idx in keep
@@ -561,6 +562,17 @@ def _same_value(a, b) -> bool:
     if ba is None or bb is None:
         return False
     return all(math.isclose(x, y, rel_tol=5e-3, abs_tol=1e-9) for x, y in zip(ba, bb))
+
+
+def _disagree(a, b) -> bool:
+    """Say whether two values cannot describe the same thing: both exact, and their ranges do not overlap
+    (约20% and 18%至20% agree; 近两百亿 and 198.17亿 agree; 上亿 is a bound, not a value)."""
+    if getattr(a, "approximate", False) or getattr(b, "approximate", False):
+        return False
+    ba, bb = _bounds(a), _bounds(b)
+    if ba is None or bb is None:
+        return False
+    return ba[1] < bb[0] or bb[1] < ba[0]
 
 
 def _comparable(a, b) -> bool:
@@ -623,7 +635,7 @@ def _measure(passage: Passage, q, role: str = "subject") -> tuple[str, str] | No
 
 
 def _is_planned(passage: Passage, d) -> bool:
-    """Say whether a date sits in a clause that speaks of a plan or forecast (预计2026年达产)."""
+    """Say whether a date sits in a clause that speaks of a plan or forecast (预计明年投产)."""
     rel_s, rel_e = d.start - passage.start, d.end - passage.start
     c_s, c_e = _clause(passage.text, max(rel_s, 0), max(rel_e, 0))
     clause = passage.text[c_s:c_e]
@@ -687,7 +699,7 @@ def _quantity_conflicts(sent: Passage, ref: Reference, title: Passage, cfg: _Set
             elif same_value and ca and cb and ca[1] != cb[1] and (sa is None or sb is None or sa[1] == sb[1]):
                 detail = (f"the article says {qa.text} of {ca[0]} ({cfg.measure_gloss[ca[1]]}); reference "
                           f"{_label(ref)} says {qb.text} of {cb[0]} ({cfg.measure_gloss[cb[1]]})")
-            elif (not same_value and sa and sb and sa[1] == sb[1]
+            elif (not same_value and _disagree(qa, qb) and sa and sb and sa[1] == sb[1]
                   and (ca is None) == (cb is None) and (ca is None or ca[1] == cb[1])):
                 kind = "quantity_mismatch"
                 what = f"{sa[0]} {ca[0]}" if ca else sa[0]

@@ -328,6 +328,8 @@ def parse_reference_list(text: str, section: tuple[int, int] | None = None) -> l
 # ---------------------------------------------------------------------------------------------- fields
 
 _TRIM_CHARS = " \t\n\r\u00a0\u3000.．,，;；:：|｜-—–·*"
+# what may follow a date that ends its field: a separator, a wide space, a closing parenthesis
+_FIELD_END = re.compile(r"\s*[）)]?\s*(?:[.．,，]|\s{2,}|[\u00a0\u3000])")
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -409,7 +411,7 @@ def _find_date(text: str, s: int, e: int, masked: str) -> tuple[date | None, tup
             a, b = s + m.start(), s + m.end()
             printed = text[a:b]
             tail = text[b:e]
-            at_field_end = not tail.strip(_TRIM_CHARS + "）)") or bool(re.match(r"\s*[）)]?\s*(?:[.．,，]|\s{2,}|[\u00a0\u3000])", tail))
+            at_field_end = not tail.strip(_TRIM_CHARS + "）)") or bool(_FIELD_END.match(tail))
             if "年" in printed and not at_field_end:
                 continue
             if not has_day and (text[b:b + 1].isdigit() or not at_field_end):
@@ -463,7 +465,7 @@ def _parse_entry(text: str, idx: int, marker: str, number: int | None,
         for span in ([url_span] if url_span != url_title else []) + ([date_span] if date_span else []):
             if span[0] >= head_s:
                 head_e = min(head_e, span[0])
-    tail_parts = []                               # text after the date ("文/张浩", "本文源自：雷达Finance")
+    tail_parts = []                               # text after the date ("文/某某", "本文源自：某某Finance")
     if date_span:
         tail_end = url_span[0] if url_span and url_span[0] > date_span[1] else e
         tail_parts.append((date_span[1], tail_end))
@@ -512,7 +514,7 @@ def _split_title_publisher(text: str, s: int, e: int, *, dated: bool = False
     """Return (title span, publisher span | None) of the fields left once URL and date are removed.
 
     `dated` says a date followed these fields: then a wide-space field before it is a publisher even when it
-    is not outlet-shaped ("标题  卓乎 2023-08-18"); without a date, headlines also use wide spaces.
+    is not outlet-shaped ("标题  某乎 2023-08-18"); without a date, headlines also use wide spaces.
     """
     if s >= e:
         return (s, s), None
@@ -649,7 +651,7 @@ def _read_title_marks(text: str, s: int, e: int):
 
 
 def _read_colon(text: str, s: int, e: int):
-    """ "媒体：标题" when the left field is outlet-shaped (新京报：…), else None (特朗普宣布：… is a title)."""
+    """ "媒体：标题" when the left field is outlet-shaped (某某晚报：…); else None (某部门宣布：… is a headline)."""
     m = re.search(r"[：:]", text[s:e])
     if not m or m.start() == 0:
         return None
@@ -660,7 +662,7 @@ def _read_colon(text: str, s: int, e: int):
 
 
 def _read_glued(text: str, s: int, e: int):
-    """ "标题？芯流智库": an outlet-shaped name glued after the title's final ？ or ！."""
+    """ "标题？某某智库": an outlet-shaped name glued after the title's final ？ or ！."""
     m = None
     for m in re.finditer(r"[？?！!]", text[s:e]):
         pass

@@ -139,7 +139,8 @@ def test_reconcile_quantity_mismatch_same_measure():
     title_text = "某公司营收增长25%"
     ref = _ref("参考资料\n[1] 某公司营收增长25%. 某某网. 2024-01-01")
     sent = Passage(0, 0, len(sent_text), sent_text, quantities=(_q(sent_text, 0, "22%", 22.0),))
-    title = Passage(1, 50, 50 + len(title_text), title_text, "references", quantities=(_q(title_text, 50, "25%", 25.0),))
+    title = Passage(1, 50, 50 + len(title_text), title_text, "references",
+                    quantities=(_q(title_text, 50, "25%", 25.0),))
     result = conflicts([sent], [(ref, title)], [Citation(1, 0, 0.5)])
     assert [k.kind for k in result] == ["quantity_mismatch"]
 

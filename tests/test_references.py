@@ -12,7 +12,8 @@ from extract import references
 from extract.references import Reference, find_reference_section, parse_reference_list, reference_number
 
 CASES = [json.loads(line) for line in
-         (Path(__file__).parent / "cases" / "references.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+         (Path(__file__).parent / "cases" / "references.jsonl").read_text(encoding="utf-8").splitlines()
+         if line.strip()]
 
 
 def test_references_data_files_load_and_compile():

@@ -722,8 +722,9 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
         return True  # “520”计划, 「329南青论坛」: a number used as a name
     if end < len(t) and t[end] in ".、)）" and not t[end + 1:end + 2].isdigit():
         line_start = t.rfind("\n", 0, s) + 1
-        if not t[line_start:s].strip(" \t>*#-+（("):
-            return True  # 1. or 二、 at the head of a line: a list marker
+        if not t[line_start:s].strip(" \t>*#-+（(") or t[end] in ")）" \
+                or t[s - 1:s] in ("：", ":", "；", ";", "。", "，", ","):
+            return True  # 1. or 二、 at the head of a line or clause, 1）: a list marker
     if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
         return True  # 七一, 九一八: bare runs of digit characters name days and events; 二〇二五 is a number
     if stripped in ("一", "壹"):

@@ -35,6 +35,8 @@ def test_quantities_data_patterns_are_consistent():
     assert set(data["post_hedges"]) <= DIRECTIONS
     for word in data["not_numbers"]:
         re.compile(word)
+        body = re.sub(r"^\(\?<[!=](?:[^()]|\([^()]*\))*\)", "", word)
+        assert body[0] not in "(|.\\", f"{word!r} must start with a character or a class"
     for regex in ("not_quantity_after", "not_quantity_before", "bound_joiner", "between_before"):
         assert isinstance(data[regex], str)
     for region in data["skip_regions"]:

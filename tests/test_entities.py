@@ -85,8 +85,12 @@ SEED_EXPECTED = {
     ("新浪财经", "ORG", "新浪财经"), ("士兰微", "ORG", "士兰微"), ("中证网", "ORG", "中证网"),
     ("科创板日报", "ORG", "科创板日报"), ("证券时报网", "ORG", "证券时报网"), ("集微咨询", "ORG", "集微咨询"),
     ("美国", "GPE", "美国"), ("中国", "GPE", "中国"), ("上海", "GPE", "上海市"), ("无锡", "GPE", "无锡市"),
-    ("日本", "GPE", "日本"), ("粤港澳大湾区", "LOC", "粤港澳大湾区"),
+    ("日本", "GPE", "日本"), ("粤港澳大湾区", "LOC", "粤港澳大湾区"), ("推想医疗", "ORG", "推想医疗"),
+    ("浙江见闻录半导体", "ORG", "浙江见闻录半导体"), ("BigModel", "PRODUCT", "BigModel"),
+    ("昇腾910B", "PRODUCT", "昇腾910B"), ("陜西电子", "ORG", "陜西电子"),
 }
+# Left to the statistical model (no lexicon entry or rule finds them): 江苏时代芯存, 陕西电子芯业时代 (the rules
+# find only 陜西电子), 华芯杰创 (ORG); 智谱清言, z.ai (PRODUCT, which the model does not label).
 
 
 def test_entities_seed_article_orgs_and_products(seed_text):
@@ -97,7 +101,6 @@ def test_entities_seed_article_orgs_and_products(seed_text):
     _check_well_formed(text, found)
     got = {(e.text, e.label, e.canonical) for e in found}
     assert SEED_EXPECTED - got == set()
-    assert ("昇腾910B", "PRODUCT", "昇腾910B") in got
     assert not {e.text for e in found} & {"芯片", "晶圆厂", "28nm", "14nm", "图源"}
 
 

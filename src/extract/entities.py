@@ -55,6 +55,8 @@ class EntityRules:
     org_suffix_set: frozenset[str]
     org_suffixes_after_place: frozenset[str]
     org_legal_forms: tuple[str, ...]
+    list_separators: frozenset[str]
+    division_endings: tuple[str, ...]
     name_tags: frozenset[str]
     org_prefix_stop: frozenset[str]
     subunit_suffixes: tuple[str, ...]
@@ -72,6 +74,8 @@ class EntityRules:
     transliteration_chars: frozenset[str]
     transliteration_min_chars: int
     transliteration_max_chars: int
+    product_nouns: frozenset[str]
+    latin_product_name: re.Pattern[str]
     product_code: re.Pattern[str]
     product_code_after_brand: re.Pattern[str]
     product_series: re.Pattern[str]
@@ -98,6 +102,8 @@ def entity_rules() -> EntityRules:
             org_suffix_set=frozenset(raw["org_suffixes"]),
             org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
             org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
+            list_separators=frozenset(raw["list_separators"]),
+            division_endings=tuple(raw["division_endings"]),
             name_tags=frozenset(raw["name_tags"]),
             org_prefix_stop=frozenset(raw["org_prefix_stop"]),
             subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
@@ -115,6 +121,8 @@ def entity_rules() -> EntityRules:
             transliteration_chars=frozenset(raw["transliteration_chars"]),
             transliteration_min_chars=int(raw["transliteration_min_chars"]),
             transliteration_max_chars=int(raw["transliteration_max_chars"]),
+            product_nouns=frozenset(raw["product_nouns"]),
+            latin_product_name=re.compile(raw["latin_product_name"]),
             product_code=re.compile(raw["product_code"]),
             product_code_after_brand=re.compile(raw["product_code_after_brand"]),
             product_series=re.compile("^" + raw["product_series_chars"]),
@@ -343,6 +351,13 @@ def _is_name_like(word: str, rules: EntityRules) -> bool:
     return tag in rules.name_tags and len(word) <= 3
 
 
+def _is_rare_word(word: str, rules: EntityRules) -> bool:
+    # A dictionary word jieba has seen only a few times (见闻录, 新能源) and no generic noun.
+    freq = _jieba_freqs().get(word)
+    return (freq is not None and freq < rules.given_name_max_freq and 2 <= len(word) <= 3
+            and bool(_HAN.match(word)) and word not in rules.generic_nouns and word not in rules.org_prefix_stop)
+
+
 def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                         rules: EntityRules) -> list[Entity]:
     """Return organisations found by suffix: name-like words, then 公司/集团/科技/医疗/大学/... (联影医疗).
@@ -364,19 +379,25 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         if suffix is None or k == 0:
             continue
         start = s
-        has_name = False
-        has_place = False
+        has_name = has_place = has_rare = False
         j = k - 1
         while j >= 0 and s - tokens[j][1] <= 8:
             prev = tokens[j][0]
-            hit = lex.lookup(prev)
+            # One-character abbreviations (西, 美) name places only in the model's view, not inside a name.
+            hit = lex.lookup(prev) if len(prev) > 1 else None
             if hit and hit[1] == "GPE":
-                has_place = True
+                # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
+                has_place = has_place or hit[0].endswith(rules.division_endings)
             elif hit:
                 # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
                 break
             elif _is_name_like(prev, rules):
                 has_name = True
+            elif j > 0 and _is_rare_word(prev, rules) and \
+                    len(tokens[j - 1][0]) > 1 and \
+                    (lex.lookup(tokens[j - 1][0]) or ("", ""))[0].endswith(rules.division_endings):
+                # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
+                has_rare = True
             else:
                 # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体).
                 run = j
@@ -392,8 +413,13 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
                 break
             start = tokens[j][1]
             j -= 1
-        if start == s or not (has_name or (has_place and suffix in rules.org_suffixes_after_place)):
+        if start == s or not (has_name or (has_place and (has_rare or suffix in rules.org_suffixes_after_place))):
             continue
+        # 某某新能源科技|有限公司: the legal form after the name belongs to it.
+        last = k
+        while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
+            last += 1
+            e = tokens[last][2]
         # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
         inner = taken.spans_overlapping(start, e)
         if any(not (start <= a and b <= e) or (a, b) not in places for a, b in inner):
@@ -493,6 +519,48 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     return out
 
 
+def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                             rules: EntityRules) -> list[Entity]:
+    """Return organisations listed beside one ending in the same suffix (联影医疗、推想医疗; A科技和B科技).
+
+    In such a list the shared suffix marks each item as a name even where the item's first word is an
+    ordinary word, which the suffix rule alone would not accept.
+    """
+    out = []
+    index_of_start = {t[1]: i for i, t in enumerate(bounds.tokens)}
+    for ent in list(found):
+        if ent.label != "ORG":
+            continue
+        suffix = next((x for x in rules.org_suffixes if ent.text.endswith(x) and len(ent.text) > len(x)), None)
+        if suffix is None:
+            continue
+        pos = ent.end
+        while pos < len(text) and text[pos] in rules.list_separators:
+            i = index_of_start.get(pos + 1)
+            if i is None:
+                break
+            # The next item: up to four words ending in the same suffix, all Han, none a generic noun.
+            item_end = None
+            for j in range(i, min(i + 4, len(bounds.tokens))):
+                word, _s, e = bounds.tokens[j]
+                if j > i and (word == suffix or (word.endswith(suffix) and len(word) == len(suffix) + 1)):
+                    item_end = e
+                    break
+                if not _HAN.match(word) or word in rules.generic_nouns or word in rules.org_prefix_stop:
+                    break
+            if item_end is None or item_end - (pos + 1) > rules.subunit_max_chars \
+                    or item_end - (pos + 1) <= len(suffix) or taken.overlaps(pos + 1, item_end):
+                break
+            surface = text[pos + 1:item_end]
+            if surface in rules.generic_nouns or surface[0] in rules.name_start_stop_chars:
+                break
+            item = Entity(pos + 1, item_end, surface, "ORG", surface, "rule:org_coordination")
+            out.append(item)
+            taken.add(pos + 1, item_end)
+            pos = item_end
+    return out
+
+
 def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
     """Return the start of a person's name ending at `end`, or None where no name ends there."""
     for length in (4, 3, 2):
@@ -536,6 +604,20 @@ def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: En
             continue
         out.append(Entity(start, s, name, "PERSON", name, "rule:cue_person"))
         taken.add(start, s)
+    return out
+
+
+def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel)."""
+    out = []
+    for word, _s, e in bounds.tokens:
+        if word not in rules.product_nouns:
+            continue
+        match = rules.latin_product_name.match(text, e)
+        if match and not taken.overlaps(*match.span()) and not rules.product_code_stop.match(match.group()):
+            out.append(Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
+                              "rule:product_noun"))
+            taken.add(*match.span())
     return out
 
 
@@ -771,6 +853,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
+    found += coordinated_org_entities(text, bounds, taken, found, rules)
+    found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     if use_model:
         found += model_entities(text, bounds, taken, found, rules, scope=model_scope)

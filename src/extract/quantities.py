@@ -101,6 +101,7 @@ class Grammar:
     not_numbers_reach: int
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
+    money_nouns_before: re.Pattern
     comparative_before: str
     comparative_after: dict[str, str]
     bound_joiner: re.Pattern
@@ -202,6 +203,8 @@ def grammar(tight: bool = False) -> Grammar:
             hedge_ends=frozenset(p[-1] for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
+            money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
+                                          + r")[^，。；;,\d\n率比]{0,3}$"),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             comparative_before=str(data["comparative_before"]),
             comparative_after={ch: d for d, chars in data["comparative_after"].items() for ch in chars},
@@ -567,7 +570,8 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         unit_factor = 1.0  # 85成 (Hong Kong usage, like 七五成) is 85%; 十成 and 10成 are 100%
     if currency and kind in ("number", "money"):
         kind, unit_code = "money", currency
-    if kind == "number" and _BIG_SCALE.search(members[-1][0].group("num")) and g.money_nouns.match(t, end):
+    if kind == "number" and _BIG_SCALE.search(members[-1][0].group("num")) and (
+            g.money_nouns.match(t, end) or g.money_nouns_before.search(t, max(0, s - 6), s)):
         kind, unit_code = "money", "CNY"
     coins = last.coins
     lows = [v[0] * unit_factor for v in values]

@@ -386,10 +386,41 @@ class _Index:
         self.quantity_df = Counter(k for p in body for k in {_quantity_key(q) for q in p.quantities})
         self.avg_len = sum(len(p.terms) for p in body) / self.n or 1.0
         self.vocabulary = tuple(self.df)
+        self._parts: dict[str, tuple[str, ...]] = {}
+        self._idf: dict[str, float] = {}
+        self._titles: dict[int, tuple[Passage, frozenset[str], float]] = {}
+        self._vocabulary_set = set(self.vocabulary)
+        self._by_bigram: dict[str, list[str]] = {}
+        for word in self.vocabulary:
+            for i in range(len(word) - 1):
+                bucket = self._by_bigram.setdefault(word[i:i + 2], [])
+                if not bucket or bucket[-1] != word:
+                    bucket.append(word)
+
+    def parts_of(self, term: str) -> tuple[str, ...]:
+        """Return the article's words sharing a word part with `term` (cached per term)."""
+        found = self._parts.get(term)
+        if found is None:
+            inside = {term[i:j] for i in range(len(term)) for j in range(i + 2, len(term) + 1)}
+            around = self._by_bigram.get(term[:2], ())
+            found = tuple(w for w in {*(inside & self._vocabulary_set), *around} if _partial(term, w))
+            self._parts[term] = found
+        return found
 
     def idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        value = self._idf.get(term)
+        if value is None:
+            df = self.df.get(term, 0)
+            value = self._idf[term] = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        return value
+
+    def title_terms(self, query: Passage) -> tuple[frozenset[str], float]:
+        """Return the set of a title's terms and their total IDF (cached per title)."""
+        found = self._titles.get(query.idx)
+        if found is None or found[0] is not query:
+            terms = frozenset(query.terms)
+            found = self._titles[query.idx] = (query, terms, sum(self.idf(t) for t in terms) or 1.0)
+        return found[1], found[2]
 
     def rarity(self, df: int) -> float:
         """Return 1.0 for something in one sentence, falling towards 0 for something in every sentence."""
@@ -433,8 +464,7 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
     if text and url.startswith(("http://", "https://", "www.")) and _prints_url(text, url):
         # a reference known only by its URL is drawn on where the article prints that URL
         return 1.0, 1.0, [{"type": "url", "text": url}], 1
-    q_terms = set(query.terms)
-    total_idf = sum(index.idf(t) for t in q_terms) or 1.0
+    q_terms, total_idf = index.title_terms(query)
     tf = Counter(terms)
     length = len(terms) or 1
     bm25 = 0.0
@@ -442,7 +472,7 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
     for t in q_terms:
         f = float(tf.get(t, 0))
         if not f:
-            parts = [w for w in tf if _partial(t, w)]
+            parts = [w for w in index.parts_of(t) if w in tf]
             if not parts:
                 continue
             f = 0.5 * sum(tf[w] for w in parts)

@@ -164,3 +164,19 @@ def test_reconcile_source_after_article():
     title = Passage(1, 10, 13, "某报告", "references")
     result = conflicts([], [(ref, title)], [], published=date(2025, 12, 10))
     assert [(k.kind, k.sent_idx) for k in result] == [("source_after_article", None)]
+
+
+def test_reconcile_sentence_between_two_anchors_links():
+    text = "参考资料\n[1] 某厂破产重整失败，烂尾工厂停工. 某某网. 2024-01-01\n"
+    ref = parse_reference_list(text)[0]
+    title = Passage(1, ref.title_start, ref.title_end, text[ref.title_start:ref.title_end], "references",
+                    terms=("某厂", "破产", "重整", "失败", "烂尾", "工厂", "停工"))
+    body = [
+        Passage(0, 0, 10, "某厂破产重整。", terms=("某厂", "破产", "重整")),
+        Passage(1, 10, 20, "项目资金链断裂。", terms=("项目", "资金链", "断裂")),
+        Passage(2, 20, 30, "烂尾工厂停工失败。", terms=("烂尾", "工厂", "停工", "失败")),
+        Passage(3, 30, 40, "天气晴朗。", terms=("天气", "晴朗")),
+    ]
+    found = citations(body, [(ref, title)])
+    assert [(c.sent_idx, c.evidence[0]["type"]) for c in found if c.sent_idx == 1] == [(1, "between")]
+    assert 3 not in {c.sent_idx for c in found}

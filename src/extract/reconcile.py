@@ -520,8 +520,9 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
     A sentence scoring `threshold` or more, and `anchor_relative` times the reference's best, is an anchor.
     News paragraphs spread what one source says over several sentences, so two more kinds of sentence link:
     one next to an anchor (or in its paragraph) sharing an entity or quantity with the title and scoring at
-    least `neighbour_min_score` and `relative_floor` times the anchor; and one in the anchor's paragraph that
-    names the same actor as the anchor (scored `continuation_weight` times the anchor).
+    least `neighbour_min_score` and `relative_floor` times the anchor; one in the anchor's paragraph that
+    names the same actor as the anchor; and one between two anchors (these two scored `continuation_weight`
+    times the anchor).
     """
     cfg = settings()
     threshold = cfg.threshold if threshold is None else threshold
@@ -568,6 +569,14 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
                 if specific and score >= cfg.neighbour_min_score and score >= cfg.relative_floor * anchor_score:
                     keep[p.idx] = Citation(ref.ref_idx, p.idx, round(score, 4), evidence + [
                         {"type": "next_to", "sent_idx": anchor.idx}], "similarity")
+        # a sentence between two anchors of the same reference carries on what they both draw from
+        anchor_score = {p.idx: score for p, score in anchors}
+        for k in range(1, len(body) - 1):
+            before, here, after = body[k - 1], body[k], body[k + 1]
+            if here.idx not in keep and before.idx in anchor_score and after.idx in anchor_score:
+                keep[here.idx] = Citation(ref.ref_idx, here.idx, round(cfg.continuation_weight * min(
+                    anchor_score[before.idx], anchor_score[after.idx]), 4), [
+                    {"type": "between", "sent_idx": [before.idx, after.idx]}], "similarity")
         ranked = sorted(keep.values(), key=lambda c: -c.score)
         out.extend(ranked[:cfg.max_per_reference])
     return out

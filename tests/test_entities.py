@@ -170,7 +170,7 @@ def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypat
 
 
 def test_entities_model_spans_that_are_not_names_are_dropped(monkeypatch):
-    text = "公司发布新品：芯片28nm工艺，全面量产。Notice: the AI content"
+    text = "公司发布新品：芯片28nm工艺，全面量产。Notice: the AI content"  # Latin headings and generic acronyms
     _fake_model(monkeypatch, _spans_of({"芯片": "ORG", "28nm": "ORG", "公司发布新品：芯片": "ORG", "Notice": "ORG",
                                         "AI": "ORG"}))
     assert find_entities(text, model_scope="all") == []

@@ -797,10 +797,8 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
                 continue
             surface = text[start:end]
             label = rules.model_labels.get(raw_label)
-            # A one-character name (中美 -> 中, 美; 沪 -> 上海) counts only as a known abbreviation, and a name
-            # in Latin letters only (the model reads Chinese) only as a lexicon alias.
-            if label is None or not _plausible(surface, rules) or (
-                    (len(surface) == 1 or surface.isascii()) and not lex.lookup(surface)):
+            # A one-character name (中美 -> 中, 美; 沪 -> 上海) counts only as a known abbreviation.
+            if label is None or not _plausible(surface, rules) or (len(surface) == 1 and not lex.lookup(surface)):
                 continue
             if taken.overlaps(start, end):
                 # A longer name around earlier mentions (北京大学附属医院 around 北京大学) is the better mention;

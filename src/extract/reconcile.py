@@ -531,6 +531,7 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
     index = _Index(body)
     position = {p.idx: k for k, p in enumerate(body)}
     out = []
+    anchored: set[tuple[int, int]] = set()
     for ref, title in references:
         if not (title.terms or title.entities or title.quantities or title.text.startswith(("http", "www."))):
             continue
@@ -579,7 +580,13 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
                     {"type": "between", "sent_idx": [before.idx, after.idx]}], "similarity")
         ranked = sorted(keep.values(), key=lambda c: -c.score)
         out.extend(ranked[:cfg.max_per_reference])
-    return out
+        anchored.update((p.idx, ref.ref_idx) for p, _ in anchors)
+    # a sentence between two anchors that is itself an anchor of another reference draws on that one
+    anchor_refs: dict[int, set[int]] = {}
+    for sent_idx, ref_idx in anchored:
+        anchor_refs.setdefault(sent_idx, set()).add(ref_idx)
+    return [c for c in out if not (c.evidence and c.evidence[0].get("type") == "between"
+                                   and anchor_refs.get(c.sent_idx, set()) - {c.ref_idx})]
 
 
 # ------------------------------------------------------------------------------------- values and dates

@@ -290,6 +290,15 @@ def parse_reference_list(text: str, section: tuple[int, int] | None = None) -> l
     lines = [(s, e) for s, e in _line_spans(text, *section) if text[s:e].strip()]
     if lines and _is_heading(text[slice(*lines[0])]):
         lines = lines[1:]
+    split_lines = []
+    for k, (s, e) in enumerate(lines):
+        parts, last_number = _split_run_on(text, s, e)
+        following = _marker_at(text[slice(*lines[k + 1])], ("bracket", "circled")) if k + 1 < len(lines) else None
+        # "[1] 某报告[2]的解读" followed by "[2] …" is one entry: split only where the numbering stays in order
+        if len(parts) > 1 and following and _marker_number(following[1]) != last_number + 1:
+            parts = [(s, e)]
+        split_lines.extend(parts)
+    lines = split_lines
     found = [_marker_at(text[s:e]) for s, e in lines]
     styles = Counter(f[0] for f in found if f and f[0] != "mangled")
     style = styles.most_common(1)[0][0] if styles else None
@@ -323,6 +332,28 @@ def parse_reference_list(text: str, section: tuple[int, int] | None = None) -> l
         previous_number = number if number is not None else previous_number
         refs.append(_parse_entry(text, idx, marker, number, start, body_start, end))
     return refs
+
+
+def _split_run_on(text: str, s: int, e: int) -> tuple[list[tuple[int, int]], int | None]:
+    """Return a line as its entries where several run on in it ("[1]https://…[2]https://…"), and the number
+    of the last: a bracket or circled marker numbered one more than the entry before starts a new one."""
+    first = _marker_at(text[s:e], ("bracket", "circled"))
+    if first is None:
+        return [(s, e)], None
+    style, m = first
+    number = _marker_number(m)
+    if number is None:
+        return [(s, e)], None
+    cuts = [s]
+    for name, pattern in grammar().entry_styles:
+        if name != style:
+            continue
+        for nxt in pattern.finditer(text, s + m.end(), e):
+            if _marker_number(nxt) == number + 1:
+                cuts.append(nxt.start())
+                number += 1
+    cuts.append(e)
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()], number
 
 
 # ---------------------------------------------------------------------------------------------- fields

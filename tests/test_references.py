@@ -47,8 +47,8 @@ def test_references_marker_number(marker, number):
     assert reference_number(marker) == number
 
 
-@pytest.mark.parametrize("heading", ["[引用]", "参考资料", "参考文献：", "【参考资料】", "## References", "资料来源:",
-                                     "注释", "References"])
+@pytest.mark.parametrize("heading", ["[引用]", "引用", "参考资料", "参考文献：", "【参考资料】", "## References",
+                                     "资料来源:", "来源", "注释", "References", "**参考链接：**"])
 def test_references_heading_variants_found(heading):
     text = f"正文一句。\n{heading}\n[1] 某报告. 某某网. 2024-01-01\n"
     section = find_reference_section(text)

@@ -4,6 +4,18 @@ Two steps, like every extractor: `find_reference_section` finds the span of the 
 `parse_reference_list` splits it into entries and reads each entry's fields. Entries are read right to left
 (URL, then date, then publisher; what is left is the title), because titles may hold any punctuation while
 the trailing fields have recognisable shapes. The grammar lives in `data/references/*.yaml`.
+
+How the formats split (tests/cases/references.jsonl has a case for each):
+- `标题.媒体.2025-12-09`, `Title. Publisher. 2024-03-07. URL`: the last dot-separated field before the date
+  is the publisher when it is short and has no sentence punctuation; the rest, dots and all, is the title.
+- `媒体：标题`: only when 媒体 looks like an outlet (ends with 报/网/财经/…, or is a known one).
+- `《标题》媒体`, `媒体，《标题》`: the title is inside 《》; a publisher glued to the marks must look like an outlet.
+- `标题（媒体 发布于 2021-03-03）` and fields set apart by wide spaces: title first, then the publisher; bylines
+  (作者：…, 文/…, 某某 文) are skipped.
+- GB/T 7714 `[1] 作者. 题名[J]. 刊名, 2020, 12(3): 1-10.`: the title ends at the type code; the journal
+  (or, for [M], the publisher after "place:") follows it. APA `作者. (2022). 题名. 刊名, 1` and Latin author lists
+  (`… et al. Title. Journal 16 (2025)`) likewise.
+- An entry that is only a URL has the URL as its title.
 """
 from __future__ import annotations
 

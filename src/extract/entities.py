@@ -763,6 +763,14 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
             continue
         chosen[a:b] = b"\x01" * (b - a)
         used += new
+    # Budget left over widens windows to their whole clauses, strongest cues first: context helps the model.
+    for _tier, s, _e in ranked:
+        i = bisect_left(clause_starts, s + 1) - 1
+        c_start, c_end = clauses[i] if i >= 0 else (0, len(text))
+        new = (c_end - c_start) - sum(chosen[c_start:c_end])
+        if new and used + new <= budget:
+            chosen[c_start:c_end] = b"\x01" * (c_end - c_start)
+            used += new
     windows = []
     pos = chosen.find(1)
     while pos != -1:

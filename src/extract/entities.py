@@ -175,22 +175,17 @@ def _jieba_freqs() -> dict[str, int]:
 
 
 @cache
-def _tokenizer():
-    # Used only when the caller gives no tokens: a private jieba Tokenizer that knows the lexicon.
-    import jieba
+def _segmenter():
+    # Used only when the caller gives no tokens: the pipeline's own segmenter, with the lexicon's words.
+    from extract.lexicon import jieba_entries
+    from extract.segment import Segmenter
 
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for surface in load_lexicon().by_surface:
-        if len(surface) >= 2 and not surface.isspace():
-            tokenizer.add_word(surface, freq=50_000)
-    return tokenizer
+    return Segmenter(jieba_entries())
 
 
 def word_tokens(text: str) -> list[tuple[str, int, int]]:
     """Return jieba (word, start, end) tokens of `text`, with the lexicon's names as single words."""
-    return list(_tokenizer().tokenize(text, HMM=True))
+    return [(token.text, token.start, token.end) for token in _segmenter().tokens(text)]
 
 
 class _Boundaries:

@@ -1,0 +1,141 @@
+"""`zh-extract serve` runs the flow on its cron schedule and stops cleanly; prefect.yaml deploys as written."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+import yaml
+
+from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api)
+
+SCHEDULE_DEADLINE = 180  # seconds from start until the first scheduled run has published its tables
+STOP_DEADLINE = 15  # seconds from SIGINT until serve and everything it started are gone
+
+
+def _prefect_processes_of(home_marker: str) -> list[psutil.Process]:
+    """Return live processes whose environment points Prefect into the test's folder."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if home_marker in proc.environ().get("PREFECT_HOME", "") and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path):
+    corpus, outputs, state = tmp_path / "corpus", tmp_path / "outputs", tmp_path / "state"
+    write_tiny_corpus(corpus, 3)
+    log = (tmp_path / "serve.log").open("w")
+    # No PREFECT_API_URL: serve must start its own server, since the embedded one runs no schedules.
+    proc = subprocess.Popen(cli_command() + ["serve", "--corpus", str(corpus), "--outputs", str(outputs),
+                                             "--state-dir", str(state), "--cron", "* * * * *"],
+                            cwd=tmp_path, env=cli_env(None), stdout=log, stderr=subprocess.STDOUT)
+    seen: dict[int, psutil.Process] = {}
+    commands: list[str] = []
+
+    def note_children():
+        try:
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                if child.pid not in seen:
+                    seen[child.pid] = child
+                    commands.append(" ".join(child.cmdline()))
+        except psutil.Error:
+            pass
+
+    started = time.monotonic()
+    try:
+        while not (outputs / "_state" / "manifest.json").exists():
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            assert time.monotonic() - started < SCHEDULE_DEADLINE, (
+                f"no run published within {SCHEDULE_DEADLINE} s:\n{(tmp_path / 'serve.log').read_text()[-3000:]}")
+            note_children()
+            time.sleep(0.5)
+        note_children()
+        assert len(read_tables(outputs)["documents"]) == 3
+
+        proc.send_signal(signal.SIGINT)
+        stop_sent = time.monotonic()
+        proc.wait(timeout=STOP_DEADLINE)
+        stopped_after = time.monotonic() - stop_sent
+    finally:
+        if proc.poll() is None:  # the test failed: do not leave serve behind
+            proc.kill()
+            proc.wait()
+        log.close()
+    text = (tmp_path / "serve.log").read_text()
+    assert proc.returncode == 0, text[-3000:]
+    assert stopped_after < STOP_DEADLINE
+    assert "Prefect UI at http://127.0.0.1:" in text
+    assert "Traceback" not in text, text[-3000:]
+    time.sleep(0.5)  # let init reap what it inherited
+    left = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"processes left behind: {[p.cmdline() for p in left]}"
+    assert not _prefect_processes_of(str(tmp_path)), "a process still uses the test's Prefect home"
+    assert any("prefect server start" in c for c in commands), commands
+    assert len(commands) >= 2, f"the server and a flow run were children: {commands}"
+
+
+@pytest.mark.slow
+def test_serve_sigterm_before_the_server_is_up_stops_it(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    proc = subprocess.Popen(cli_command() + ["serve", "--corpus", str(tmp_path / "corpus"), "--outputs",
+                                             str(tmp_path / "outputs"), "--state-dir", str(tmp_path / "state")],
+                            cwd=tmp_path, env=cli_env(None), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    seen: dict[int, psutil.Process] = {}
+    deadline = time.monotonic() + 60
+    while not seen and time.monotonic() < deadline:  # wait until the server process exists
+        seen.update({p.pid: p for p in psutil.Process(proc.pid).children(recursive=True)})
+        time.sleep(0.2)
+    assert seen, "serve did not start a server"
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=STOP_DEADLINE)
+    assert proc.returncode == 0, out[-3000:]
+    time.sleep(0.5)
+    assert not [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_serve_prefect_yaml_schedule_parses():
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = config["deployments"]
+    (schedule,) = deployment["schedules"]
+    assert schedule["cron"] == "0 * * * *"
+    path, function = deployment["entrypoint"].split(":")
+    assert f"def {function}(" in (ROOT / path).read_text(encoding="utf-8")
+    assert deployment["concurrency_limit"]["limit"] == 1
+    from pipeline.cli import _parser
+
+    serve_args = _parser().parse_args(["serve"])
+    assert serve_args.cron == schedule["cron"], "prefect.yaml and `zh-extract serve` default to one schedule"
+
+
+def test_serve_prefect_yaml_deploys_and_reads_back(prefect_api, tmp_path):
+    env = cli_env(prefect_api, PREFECT_HOME=str(tmp_path / "home"), ZH_EXTRACT_HOME=str(ROOT))
+    prefect = [sys.executable, "-m", "prefect"]
+    subprocess.run(prefect + ["work-pool", "create", "zh-extract", "--type", "process"], cwd=ROOT, env=env,
+                   capture_output=True, text=True, timeout=120)
+    done = subprocess.run(prefect + ["--no-prompt", "deploy", "--all", "--prefect-file",
+                                     str(ROOT / "prefect.yaml")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with urllib.request.urlopen(f"{prefect_api}/deployments/name/extract-corpus/scheduled", timeout=30) as response:
+        deployment = json.load(response)
+    (schedule,) = deployment["schedules"]
+    assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"], schedule["active"]) == (
+        "0 * * * *", "UTC", True)
+    assert deployment["entrypoint"] == "pipeline/flow.py:extract_corpus"
+    assert deployment["parameters"] == {"corpus_dir": "corpus", "output_dir": "outputs", "batch_size": 25}
+    assert deployment["work_pool_name"] == "zh-extract"
+    assert deployment["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
+    limit = deployment.get("global_concurrency_limit") or {}
+    assert limit.get("limit") == 1 or deployment.get("concurrency_limit") == 1

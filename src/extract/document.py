@@ -196,6 +196,16 @@ def _reference_rows(out: DocumentRows, doc: Doc, norm: Normalized, sentences, sp
                                       "score": float(c.score), "method": getattr(c, "method", None),
                                       "evidence": json.dumps(c.evidence, ensure_ascii=False)})
     for k in reconcile.conflicts(body, list(zip(refs, ref_passages)), found, published=published):
+        # The texts quote the article as written: map the Simplified spans back to the original script.
+        article_text = _original_text(norm, k.article_span, k.article_text)
+        reference_text = _original_text(norm, k.reference_span, k.reference_text)
         out.rows["conflicts"].append({"doc_id": out.doc_id, "ref_idx": k.ref_idx, "sent_idx": k.sent_idx,
-                                      "kind": k.kind, "article_text": k.article_text,
-                                      "reference_text": k.reference_text, "detail": k.detail})
+                                      "kind": k.kind, "article_text": article_text,
+                                      "reference_text": reference_text, "detail": k.detail})
+
+
+def _original_text(norm: Normalized, span: tuple[int, int] | None, fallback: str | None) -> str | None:
+    if span is None:
+        return fallback
+    a, b = norm.to_original(*norm.expand(*span))
+    return norm.original[a:b]

@@ -39,11 +39,9 @@ class JiebaTokenizer:
 @cache
 def segmenter(cache_dir: str | None = None) -> Segmenter:
     """Return the process-wide Segmenter loaded with the entity lexicon (built once: it takes about a second)."""
-    from extract.lexicon import jieba_words, load_lexicon
+    from extract.lexicon import jieba_entries
 
-    lexicon = load_lexicon()
-    words = [(word, (lexicon.lookup(word) or (word, "PRODUCT"))[1]) for word in jieba_words()]
-    return Segmenter(words, cache_dir=Path(cache_dir) if cache_dir else None)
+    return Segmenter(jieba_entries(), cache_dir=Path(cache_dir) if cache_dir else None)
 
 
 @registry.tokenizers("zh_extract.jieba_tokenizer.v1")

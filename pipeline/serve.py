@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 DEPLOYMENT_NAME = "scheduled"
-EXIT_OK, EXIT_SERVER = 0, 2
+EXIT_OK, EXIT_SERVER = 0, 2  # 2: a usage or configuration error, as for `zh-extract run`
 HEALTH_TIMEOUT_SECONDS = 120.0
 # Seconds a flow run or the server gets to exit after SIGTERM before SIGKILL; the serve test allows 15 s
 # in all from Ctrl-C to the last process gone.
@@ -134,13 +134,20 @@ def serve(corpus: str, outputs: str, cron: str, state_dir: Path) -> int:
     corpus_dir = str(Path(corpus).resolve())
     output_dir = outputs if "://" in outputs else str(Path(outputs).resolve())
     server = None
+    own_server = not os.environ.get("PREFECT_API_URL")
+    if own_server:
+        # Prefect reads its settings at import: the address must be in the environment before.
+        port = free_port()
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        os.environ.setdefault("PREFECT_UI_URL", f"http://127.0.0.1:{port}")
+    problem = cron_problem(cron)
+    if problem:
+        print(f"zh-extract: --cron {cron!r} is not a cron schedule: {problem}", file=sys.stderr)
+        return EXIT_SERVER
     previous_term = signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        if not os.environ.get("PREFECT_API_URL"):
-            server = LocalServer.launch(home)
-            # Prefect reads its settings at import: the address must be in the environment first.
-            os.environ["PREFECT_API_URL"] = server.api_url
-            os.environ.setdefault("PREFECT_UI_URL", server.ui_url)
+        if own_server:
+            server = LocalServer.launch(home, port=port)
             print(f"zh-extract: starting a local Prefect server (database in {home}) ...", flush=True)
             server.wait_healthy()
             print(f"zh-extract: Prefect UI at {server.ui_url}", flush=True)
@@ -159,6 +166,19 @@ def serve(corpus: str, outputs: str, cron: str, state_dir: Path) -> int:
         if server is not None:
             server.stop()
         signal.signal(signal.SIGTERM, previous_term)
+
+
+def cron_problem(cron: str) -> str | None:
+    """Return why `cron` is not a schedule Prefect accepts, or None when it is one."""
+    from pydantic import ValidationError
+
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValidationError as exc:
+        return "; ".join(error["msg"] for error in exc.errors())
+    return None
 
 
 def _raise_stop(signum, frame) -> None:

@@ -2,7 +2,8 @@
 
 Every run is a subprocess with its own PREFECT_HOME (under its --state-dir), so Prefect reads it at import
 as it does for a user; the runs share one local Prefect server to save its start-up time (10-20 s).
-Import the fixtures into a test module with `from flow_fixtures import *`.
+A test module loads the fixtures with `pytest_plugins = ["flow_fixtures"]` (so that session fixtures are
+shared by every module, which importing them would not do) and imports the helpers it calls.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ SEED = ROOT / "corpus" / "h200-china-chips.txt"
 VOLATILE = {"documents": ["processed_at"], "errors": ["at"]}
 RUN_TIMEOUT = 300
 
-__all__ = ["prefect_api", "baseline", "Run", "run_cli", "run_cli_with", "start_cli", "read_tables",
+__all__ = ["Run", "run_cli", "run_cli_with", "start_cli", "read_tables",
            "assert_tables_equal", "assert_tables_readable", "tiny_article", "write_tiny_corpus",
            "cli_command", "cli_env", "ROOT", "SEED"]
 

@@ -8,7 +8,10 @@ import time
 
 import pytest
 
-from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api)
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
 
 N_ARTICLES = 300
 BATCH = ("--batch-size", "20")

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import subprocess
 
-from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api, baseline)
+import pytest
+
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
 
 
 def test_dask_two_workers_give_the_default_runners_tables(prefect_api, baseline, tmp_path):

@@ -10,7 +10,11 @@ import pytest
 from extract.errors import OutputError
 from extract.tables import TABLES
 from extract.writer import Manifest, Outputs
-from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api, baseline)
+
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
 
 
 def test_flow_run_summary_counts_articles_and_rows(baseline):

@@ -4,8 +4,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from extract.tables import TABLES
-from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api, baseline)
+
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
 
 
 def _copy_baseline(baseline, tmp_path):

@@ -12,7 +12,10 @@ import psutil
 import pytest
 import yaml
 
-from flow_fixtures import *  # noqa: F403  (fixtures: prefect_api)
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
 
 SCHEDULE_DEADLINE = 180  # seconds from start until the first scheduled run has published its tables
 STOP_DEADLINE = 15  # seconds from SIGINT until serve and everything it started are gone
@@ -139,3 +142,13 @@ def test_serve_prefect_yaml_deploys_and_reads_back(prefect_api, tmp_path):
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
     limit = deployment.get("global_concurrency_limit") or {}
     assert limit.get("limit") == 1 or deployment.get("concurrency_limit") == 1
+
+
+def test_serve_bad_cron_is_a_usage_error_before_any_server_starts(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    done = subprocess.run(cli_command() + ["serve", "--corpus", str(tmp_path / "corpus"), "--state-dir",
+                                           str(tmp_path / "state"), "--cron", "every hour"],
+                          cwd=tmp_path, env=cli_env(None), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--cron 'every hour' is not a cron schedule" in done.stderr
+    assert not (tmp_path / "state" / "prefect" / "server.log").exists(), "no server was started"

@@ -152,3 +152,16 @@ def test_serve_bad_cron_is_a_usage_error_before_any_server_starts(tmp_path):
     assert done.returncode == 2
     assert "--cron 'every hour' is not a cron schedule" in done.stderr
     assert not (tmp_path / "state" / "prefect" / "server.log").exists(), "no server was started"
+
+
+def test_serve_unreachable_prefect_api_url_is_reported(tmp_path):
+    from pipeline.serve import free_port
+
+    (tmp_path / "corpus").mkdir()
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    done = subprocess.run(cli_command() + ["serve", "--corpus", str(tmp_path / "corpus"), "--state-dir",
+                                           str(tmp_path / "state")],
+                          cwd=tmp_path, env=cli_env(dead), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f"no Prefect server answers at PREFECT_API_URL={dead}" in done.stderr
+    assert not (tmp_path / "state" / "prefect" / "server.log").exists(), "it uses that server, starts none"

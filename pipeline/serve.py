@@ -202,9 +202,10 @@ async def _serve_deployment(corpus_dir: str, output_dir: str, cron: str, *, excl
             extract_corpus, name=DEPLOYMENT_NAME, cron=cron, paused=False,
             parameters={"corpus_dir": corpus_dir, "output_dir": output_dir},
             # A run still going when the next is due: skip the new one; the next run catches up anyway.
-            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+            concurrency_limit=ConcurrencyLimitConfig(limit=1,
+                                                     collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             entrypoint_type=EntrypointType.MODULE_PATH)
-    except ValueError as exc:  # pydantic's ValidationError for a bad cron string is a ValueError
+    except ValueError as exc:  # pydantic's ValidationError (a ValueError) for a schedule the server refuses
         print(f"zh-extract: cannot serve with --cron {cron!r}: {exc}", file=sys.stderr)
         return EXIT_SERVER
     started = asyncio.create_task(runner.start())

@@ -99,10 +99,6 @@ def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code_snapshot()), env.get("PYTHONPATH")]))
     env["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
-    # reconcile orders evidence ties by set iteration, which follows the hash seed (reconcile.py, the
-    # `sorted(shared_terms, key=index.idf)` and `set(query.entities) & set(entities)` loops): runs compared
-    # with each other share the seed Dask's nanny gives its workers. Remove once that order is deterministic.
-    env["PYTHONHASHSEED"] = "6640"
     if api_url:
         env["PREFECT_API_URL"] = api_url
     env.update(extra)

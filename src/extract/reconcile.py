@@ -403,7 +403,7 @@ class _Index:
         if found is None:
             inside = {term[i:j] for i in range(len(term)) for j in range(i + 2, len(term) + 1)}
             around = self._by_bigram.get(term[:2], ())
-            found = tuple(w for w in {*(inside & self._vocabulary_set), *around} if _partial(term, w))
+            found = tuple(sorted(w for w in {*(inside & self._vocabulary_set), *around} if _partial(term, w)))
             self._parts[term] = found
         return found
 
@@ -414,11 +414,15 @@ class _Index:
             value = self._idf[term] = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
         return value
 
-    def title_terms(self, query: Passage) -> tuple[frozenset[str], float]:
-        """Return the set of a title's terms and their total IDF (cached per title)."""
+    def title_terms(self, query: Passage) -> tuple[tuple[str, ...], float]:
+        """Return a title's distinct terms, sorted, and their total IDF (cached per title).
+
+        Sorted, not a set: iteration order decides float sums and evidence order, which must not depend on
+        the interpreter's hash seed (Dask workers and re-runs would otherwise write different rows).
+        """
         found = self._titles.get(query.idx)
         if found is None or found[0] is not query:
-            terms = frozenset(query.terms)
+            terms = tuple(sorted(set(query.terms)))
             found = self._titles[query.idx] = (query, terms, sum(self.idf(t) for t in terms) or 1.0)
         return found[1], found[2]
 
@@ -482,11 +486,11 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
         bm25 += index.idf(t) * f * (cfg.k1 + 1) / (f + cfg.k1 * (1 - cfg.b + cfg.b * length / index.avg_len))
     share = bm25 / total_idf
     evidence: list[dict] = [{"type": "term", "text": t, "idf": round(index.idf(t), 3)}
-                            for t in sorted(shared_terms, key=index.idf, reverse=True)]
+                            for t in sorted(shared_terms, key=lambda t: (-index.idf(t), t))]
     evidence += [{"type": "term_part", "text": t, "article": w, "idf": round(index.idf(t), 3)}
                  for t, w in partial_terms]
     bonus = 0.0
-    for ent in set(query.entities) & set(entities):
+    for ent in sorted(set(query.entities) & set(entities)):
         w = index.rarity(index.entity_df.get(ent, 0))
         bonus += cfg.entity_bonus * w
         evidence.append({"type": "entity", "canonical": ent[0], "label": ent[1], "weight": round(w, 3)})

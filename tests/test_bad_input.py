@@ -55,9 +55,7 @@ EXPECTED = [
     ("feed.jsonl", "feed.jsonl#n3", "ingest", "no_text", "line 3: the record has no 'text'"),
     ("feed.jsonl", "feed.jsonl#n4", "normalize", "no_chinese", "no Chinese"),
     ("english.txt", "english.txt", "normalize", "no_chinese", "no Chinese"),
-    pytest.param("refs.txt", "refs.txt", "references", "references_unparsed", "no entry could be parsed",
-                 marks=pytest.mark.xfail(reason="parse_reference_list takes any line as an entry (even '——', "
-                                                "with an empty title), so no list is ever reported unparsed")),
+    ("refs.txt", "refs.txt", "references", "references_unparsed", "no entry could be parsed"),
     ("locked.txt", None, "ingest", "unreadable", "permission denied"),
     ("vanish.txt", None, "ingest", "vanished", "disappeared"),
     ("bug.txt", "bug.txt", "write", "bad_offsets", "fall outside"),
@@ -143,8 +141,7 @@ def test_bad_input_no_article_is_dropped_silently(bad_run):
 
 def test_bad_input_summary_lists_the_failures(bad_run):
     failures = {(f["source"], f["code"]) for f in bad_run["run"].summary["failures"]}
-    assert failures - {("refs.txt", "references_unparsed")} == {(e[0], e[3]) for e in map(_values, EXPECTED)
-                                                                 if e[0] != "refs.txt"}
+    assert failures == {(e[0], e[3]) for e in map(_values, EXPECTED)}
 
 
 def test_bad_input_fixed_files_lose_their_errors_on_the_next_run(prefect_api, bad_run, tmp_path):
@@ -159,10 +156,9 @@ def test_bad_input_fixed_files_lose_their_errors_on_the_next_run(prefect_api, ba
     codes = sorted(zip(errors["source"], errors["code"]))
     fixed = {("empty.txt", "empty_file"), ("huge.txt", "too_large"), ("bug.txt", "bad_offsets"),
              ("vanish.txt", "vanished")}
-    expected = {(e[0], e[3]) for e in map(_values, EXPECTED) if e[0] != "refs.txt"} - fixed
+    expected = {(e[0], e[3]) for e in map(_values, EXPECTED)} - fixed
     if os.geteuid() == 0:
         expected.discard(("locked.txt", "unreadable"))  # root can read it without the injected fault
-    codes = [c for c in codes if c != ("refs.txt", "references_unparsed")]
     assert codes == sorted(expected), "each problem once, fixed ones gone"
     docs = set(read_tables(outputs)["documents"]["doc_id"])
     assert {"empty.txt", "bug.txt"} <= docs

@@ -172,11 +172,24 @@ def _reference_rows(out: DocumentRows, doc: Doc, norm: Normalized, sentences, sp
     from extract import reconcile
     from extract.references import parse_reference_list
 
-    refs = parse_reference_list(norm.simplified, reference_span)
+    parsed = parse_reference_list(norm.simplified, reference_span)
+    # An entry with neither a title nor a URL (a stray "——" or "……" line) is not a reference: report it.
+    refs = [r for r in parsed if r.url or any(ch.isalnum() for ch in norm.simplified[r.title_start:r.title_end])]
     if not refs:
-        out.warnings.append(ExtractError("a reference list heading was found but no entry could be parsed",
-                                         code="references_unparsed", stage="references"))
+        out.warnings.append(ExtractError(
+            f"a reference list was found but no entry could be parsed ({len(parsed)} lines without a title "
+            "or URL)", code="references_unparsed", stage="references"))
         return
+    for r in parsed:
+        if r not in refs:
+            a, b = norm.to_original(r.start, r.end)
+            out.warnings.append(ExtractError(
+                f"reference list entry {r.ref_idx} ({norm.original[a:b]!r}) has no title or URL and was skipped",
+                code="references_unparsed", stage="references"))
+    if len(refs) < len(parsed):
+        from dataclasses import replace
+
+        refs = [replace(r, ref_idx=k) for k, r in enumerate(refs, 1)]
     passages = reconcile.passages(doc, sentences)
     ref_passages = reconcile.reference_passages(doc, refs)
     body = [p for p in passages if p.section in reconcile.CITING_SECTIONS]

@@ -3,10 +3,16 @@
     PYTHONPATH=src OMP_NUM_THREADS=1 .venv/bin/python scripts/train_ner.py --data ../shared/ner \
         --output src/extract/models/ner --minutes 65
 
+    # continue training a saved model (its own config; --width/--depth/--hidden are ignored)
+    PYTHONPATH=src OMP_NUM_THREADS=1 .venv/bin/python scripts/train_ner.py --data ../shared/ner \
+        --resume src/extract/models/ner --output /tmp/ner_resume --minutes 45
+
 Trains on a mix of the train splits (MSRA, BosonNLP, CLUENER mapped to our labels, Weibo), selects the model
 on dev splits (MSRA dev, BosonNLP dev, Weibo dev, and 500 sentences held out of CLUENER train, because
 CLUENER dev is an evaluation split), never reads a test split. Stops after a time budget and keeps the best
 checkpoint (averaged parameters) by the mean micro F1 over the MSRA, BosonNLP and CLUENER dev sets.
+With --resume, the saved model is scored on the dev sets first and a checkpoint is written only if it beats
+that score; the saved model's own training.json is kept under "resumed_from".
 """
 from __future__ import annotations
 
@@ -85,6 +91,7 @@ learn_rate = 0.001
 """
 
 CLUENER_HELD_OUT = 500
+RESUME_WARMUP_STEPS = 200
 
 
 def log(message: str) -> None:
@@ -127,6 +134,16 @@ def micro_f1(nlp, sentences: list[CorpusSentence]) -> dict[str, float]:
     return {"p": round(precision, 4), "r": round(recall, 4), "f1": round(f1, 4)}
 
 
+def dev_scores(nlp, dev: dict[str, list[CorpusSentence]]) -> dict[str, dict[str, float]]:
+    """Return the micro scores of the model on each dev set."""
+    return {name: micro_f1(nlp, sentences) for name, sentences in dev.items()}
+
+
+def selection_score(scores: dict[str, dict[str, float]]) -> float:
+    """Return the model-selection score: mean F1 over MSRA dev, BosonNLP dev and the CLUENER held-out part."""
+    return sum(scores[name]["f1"] for name in ("msra", "boson", "cluener-heldout")) / 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/ner"))
@@ -140,15 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", default="msra=1,boson=2,cluener=2,weibo=2",
                         help="how often each train corpus is seen per epoch")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", type=Path, default=None,
+                        help="continue training the pipeline saved at this path instead of starting from scratch")
     args = parser.parse_args(argv)
 
     # W030: a gold span that does not align with tokens ("nec尼美根" run together); it is skipped, as intended.
     warnings.filterwarnings("ignore", message=r"\[W030\]")
     random.seed(args.seed)
     spacy.util.fix_random_seed(args.seed)
-    config = Config().from_str(CONFIG % {"tokenizer": TOKENIZER_NAME, "width": args.width,
-                                         "depth": args.depth, "hidden": args.hidden})
-    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    if args.resume:
+        nlp = spacy.load(args.resume)  # the tokenizer is registered by importing extract.ner_model
+    else:
+        config = Config().from_str(CONFIG % {"tokenizer": TOKENIZER_NAME, "width": args.width,
+                                             "depth": args.depth, "hidden": args.hidden})
+        nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
 
     repeat = {name: int(times) for name, times in (item.split("=") for item in args.repeat.split(","))}
     train: list[CorpusSentence] = []
@@ -171,12 +193,33 @@ def main(argv: list[str] | None = None) -> int:
     train_examples = examples_of(nlp, train)
     n_chars = sum(len(eg.reference.text) for eg in train_examples)
     log(f"{len(train_examples)} training examples, {n_chars} chars per epoch")
-    for label in model_settings()["labels"]:
-        nlp.get_pipe("ner").add_label(label)
-    optimizer = nlp.initialize(lambda: train_examples[:2000])
-
     args.output.mkdir(parents=True, exist_ok=True)
     best, history = -1.0, []
+    previous = None
+    if args.resume:
+        # A fresh optimizer from the saved [training.optimizer]: the Adam moments were not saved.
+        optimizer = nlp.resume_training()
+        scores = dev_scores(nlp, dev)
+        best = selection_score(scores)
+        record = {"epoch": 0, "step": 0, "minutes": 0.0, "score": round(best, 4),
+                  **{k: v["f1"] for k, v in scores.items()}}
+        history.append(record)
+        log(f"resumed from {args.resume}: {json.dumps(record)}")
+        previous_log = args.resume / "training.json"
+        if previous_log.is_file():
+            previous = json.loads(previous_log.read_text(encoding="utf-8"))
+        # The saved model ended its batch-size schedule at the maximum: continue there.
+        batch_sizes = compounding(64.0, 64.0, 1.0)
+        # Fresh Adam moments make the first updates full-size on every weight: ramp the rate up instead.
+        warmup_steps = RESUME_WARMUP_STEPS
+    else:
+        for label in model_settings()["labels"]:
+            nlp.get_pipe("ner").add_label(label)
+        optimizer = nlp.initialize(lambda: train_examples[:2000])
+        batch_sizes = compounding(8.0, 64.0, 1.001)
+        warmup_steps = 0
+    learn_rate = optimizer.learn_rate
+
     began = last_eval = time.monotonic()
     seen_chars, epoch, step = 0, 0, 0
     deadline = began + args.minutes * 60
@@ -185,15 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         epoch += 1
         random.shuffle(train_examples)
         losses: dict[str, float] = {}
-        for batch in minibatch(train_examples, size=compounding(8.0, 64.0, 1.001)):
+        for batch in minibatch(train_examples, size=batch_sizes):
+            if step < warmup_steps:
+                optimizer.learn_rate = learn_rate * (step + 1) / warmup_steps
             nlp.update(batch, sgd=optimizer, drop=0.1, losses=losses)
             step += 1
             seen_chars += sum(len(eg.reference.text) for eg in batch)
             now = time.monotonic()
             if now - last_eval >= args.eval_minutes * 60 or now >= deadline:
                 with nlp.use_params(optimizer.averages):
-                    scores = {name: micro_f1(nlp, sentences) for name, sentences in dev.items()}
-                    score = sum(scores[name]["f1"] for name in ("msra", "boson", "cluener-heldout")) / 3
+                    scores = dev_scores(nlp, dev)
+                    score = selection_score(scores)
                     record = {"epoch": epoch, "step": step, "minutes": round((now - began) / 60, 1),
                               "chars_per_s": round(seen_chars / (now - began)), "loss": round(losses.get("ner", 0)),
                               "score": round(score, 4), **{k: v["f1"] for k, v in scores.items()}}
@@ -208,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:
                 if now >= deadline:
                     done = True
                     break
-    (args.output / "training.json").write_text(
-        json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "history": history}, indent=1),
-        encoding="utf-8")
+    summary = {"args": {k: str(v) for k, v in vars(args).items()}, "history": history}
+    if previous is not None:
+        summary["resumed_from"] = previous
+    (args.output / "training.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     log(f"best dev score {best:.4f}")
     return 0
 

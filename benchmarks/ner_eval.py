@@ -35,11 +35,15 @@ SPLITS = (
 Spans = list[tuple[int, int, str]]
 
 
-def combined_spans(texts: list[str]) -> list[Spans]:
+def combined_spans(texts: list[str], *, model_scope: str = "cues") -> list[Spans]:
     from extract.entities import find_entities
 
-    return [[(e.start, e.end, TO_CORPUS_LABEL[e.label]) for e in find_entities(text) if e.label in TO_CORPUS_LABEL]
-            for text in texts]
+    return [[(e.start, e.end, TO_CORPUS_LABEL[e.label]) for e in find_entities(text, model_scope=model_scope)
+             if e.label in TO_CORPUS_LABEL] for text in texts]
+
+
+def combined_all_spans(texts: list[str]) -> list[Spans]:
+    return combined_spans(texts, model_scope="all")
 
 
 def model_spans(texts: list[str]) -> list[Spans]:
@@ -110,6 +114,8 @@ def jieba_pos_spans(texts: list[str]) -> list[Spans]:
 
 SYSTEMS: dict[str, tuple[str, Callable[[list[str]], list[Spans]], str]] = {
     "combined": ("combined recogniser (extract.entities)", combined_spans, "extract.entities"),
+    "combined_all": ("combined recogniser, model reads every clause (model_scope='all')", combined_all_spans,
+                     "extract.entities"),
     "model": ("statistical model alone (extract.ner_model)", model_spans, "extract.ner_model"),
     "lexicon": ("lexicon only, longest match (extract.lexicon)", lexicon_spans, "extract.lexicon"),
     "jieba": ("jieba.posseg nr*/ns/nt only", jieba_pos_spans, "jieba.posseg"),

@@ -215,3 +215,17 @@ def test_entities_model_name_around_lexicon_names_replaces_them(monkeypatch):
     _fake_model(monkeypatch, lambda t: [(0, 8, "ORG")] if t.startswith("北京大学附属医院") else [])
     got = [(e.text, e.label, e.method) for e in find_entities(text)]
     assert got == [("北京大学附属医院", "ORG", "model")]
+
+
+def test_entities_model_one_character_person_before_a_title(monkeypatch):
+    text = "王先生和李主席握手。"
+    _fake_model(monkeypatch, _spans_of({"王": "PER", "李": "PER"}))
+    assert [(e.text, e.label) for e in find_entities(text)] == [("王", "PERSON"), ("李", "PERSON")]
+
+
+def test_entities_model_full_person_name_replaces_a_rule_cut(monkeypatch):
+    # The title rule stops at transliteration_max_chars (罗德里戈·乌维); the model's full name is the better mention.
+    name = "罗德里戈·乌维利亚"
+    text = f"总统{name}今天抵达。"
+    _fake_model(monkeypatch, _spans_of({name: "PER"}))
+    assert [(e.text, e.label, e.method) for e in find_entities(text)] == [(name, "PERSON", "model")]

@@ -62,6 +62,8 @@ class EntityRules:
     subunit_suffixes: tuple[str, ...]
     subunit_max_chars: int
     person_titles: frozenset[str]
+    person_title_max_chars: int
+    surname_address_forms: frozenset[str]
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
@@ -87,6 +89,7 @@ class EntityRules:
     model_max_chars: int
     model_span_stop_chars: frozenset[str]
     gpe_endings: tuple[str, ...]
+    place_generic_tails: frozenset[str]
     model_labels: dict[str, str]
     model_cues: dict
     clause_breaks: re.Pattern[str]
@@ -109,6 +112,8 @@ def entity_rules() -> EntityRules:
             subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
             subunit_max_chars=int(raw["subunit_max_chars"]),
             person_titles=frozenset(raw["person_titles"]),
+            person_title_max_chars=max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
+            surname_address_forms=frozenset(raw["surname_address_forms"]),
             person_after_cues=frozenset(raw["person_after_cues"]),
             surnames=frozenset(raw["surnames"]),
             surnames_compound=frozenset(raw["surnames_compound"]),
@@ -134,6 +139,7 @@ def entity_rules() -> EntityRules:
             model_max_chars=int(raw["model_max_chars"]),
             model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
             gpe_endings=tuple(raw["gpe_endings"]),
+            place_generic_tails=frozenset(raw["place_generic_tails"]),
             model_labels=dict(raw["model_labels"]),
             model_cues={**raw["model_cues"], "strong_tags": frozenset(raw["model_cues"]["strong_tags"]),
                         "weak_tags": frozenset(raw["model_cues"]["weak_tags"])},
@@ -232,6 +238,11 @@ def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list
         if _HAN_CHAR.match(text[end - 1]) and end not in bounds.ends:
             i = bounds.index_at(start)
             word = bounds.tokens[i][0] if i is not None else ""
+            # 亚太地区, 华东地区 are one jieba word: the name is the place, the tail a generic noun.
+            if label in ("LOC", "GPE") and word[end - start:] in rules.place_generic_tails \
+                    and word.startswith(text[start:end]):
+                found.append(Entity(start, end, text[start:end], label, canonical, "lexicon"))
+                continue
             if label == "ORG" and word.endswith(rules.org_suffixes):
                 token_end = bounds.tokens[i][2]
                 legal = word.endswith(rules.org_legal_forms)
@@ -311,7 +322,10 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 word, _s, e = bounds.tokens[j]
                 if e - ent.end > rules.subunit_max_chars or not _HAN.match(word):
                     break
-                if any(word.endswith(s) for s in rules.subunit_suffixes):
+                # A one-character unit (系) stands alone or ends a unit name (计算机系, 中文系); words that
+                # end in a common word holding it (关系, 体系, 相互关系) are ordinary words.
+                if any(word.endswith(s) and (len(s) > 1 or word == s or _unit_word(word, rules))
+                       for s in rules.subunit_suffixes):
                     ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_subunit")
                     break
                 # 华为技术有限公司: the company's legal name keeps the lexicon's canonical name.
@@ -329,6 +343,11 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 j += 1
         out.append(ent)
     return out
+
+
+def _unit_word(word: str, rules: EntityRules) -> bool:
+    # 计算机系 ends in 机系, no word; 相互关系 ends in 关系, a common one.
+    return len(word) >= 3 and _jieba_freqs().get(word[-2:], 0) < rules.common_word_min_freq
 
 
 def _is_name_like(word: str, rules: EntityRules) -> bool:
@@ -800,17 +819,20 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
                 continue
             surface = text[start:end]
             label = rules.model_labels.get(raw_label)
-            # A one-character name (中美 -> 中, 美; 沪 -> 上海) counts only as a known abbreviation.
-            if label is None or not _plausible(surface, rules) or (len(surface) == 1 and not lex.lookup(surface)):
+            if label is None or not _plausible(surface, rules) or (
+                    len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
                 continue
             if taken.overlaps(start, end):
-                # A longer name around earlier mentions (北京大学附属医院 around 北京大学) is the better mention;
-                # a span cutting across one, or around a person or a product, is not.
+                # A longer name around earlier mentions is the better mention: an organisation or place around
+                # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
+                # person (a full transliterated name around its surname, which rules cut at a length limit).
+                # A span cutting across a mention, or around a product, is not.
                 inner = taken.spans_overlapping(start, end)
                 swallowed = [ent for ent in found if (ent.start, ent.end) in inner]
-                if label == "PERSON" or len(swallowed) != len(inner) or any(
+                if len(swallowed) != len(inner) or any(
                         not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
-                        or ent.label in ("PERSON", "PRODUCT") for ent in swallowed):
+                        or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
+                        for ent in swallowed):
                     continue
                 for ent in swallowed:
                     taken.remove(ent.start, ent.end)
@@ -825,6 +847,24 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
             out.append(Entity(start, end, surface, label, canonical, "model"))
             taken.add(start, end)
     return out
+
+
+def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, rules: EntityRules) -> bool:
+    """Return whether a one-character model name stands for a name, not a piece of a word.
+
+    A place or organisation counts only as a known abbreviation (中美 -> 中, 美; 沪 -> 上海); a person only
+    as a surname right before a title or form of address (江主席, 李总理, 王先生), the way news refers to
+    someone already named.
+    """
+    surface = text[start]
+    if label != "PERSON":
+        return load_lexicon().lookup(surface) is not None
+    if surface not in rules.surnames:
+        return False
+    # jieba often keeps the pair as one word (江主席), so the title is read from the text, not the tokens.
+    after = text[start + 1:start + 1 + rules.person_title_max_chars]
+    return any(after[:n] in rules.person_titles or after[:n] in rules.surname_address_forms
+               for n in range(1, len(after) + 1))
 
 
 def _plausible(surface: str, rules: EntityRules) -> bool:

@@ -224,8 +224,8 @@ def test_entities_model_one_character_person_before_a_title(monkeypatch):
 
 
 def test_entities_model_full_person_name_replaces_a_rule_cut(monkeypatch):
-    # The title rule stops at transliteration_max_chars (罗德里戈·乌维); the model's full name is the better mention.
-    name = "罗德里戈·乌维利亚"
+    # The title rule stops at transliteration_max_chars (马丁·加西亚); the model's full name is the better mention.
+    name = "马丁·加西亚·罗德里格斯"
     text = f"总统{name}今天抵达。"
     _fake_model(monkeypatch, _spans_of({name: "PER"}))
     assert [(e.text, e.label, e.method) for e in find_entities(text)] == [(name, "PERSON", "model")]

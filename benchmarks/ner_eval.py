@@ -114,7 +114,7 @@ def jieba_pos_spans(texts: list[str]) -> list[Spans]:
 
 SYSTEMS: dict[str, tuple[str, Callable[[list[str]], list[Spans]], str]] = {
     "combined": ("combined recogniser (extract.entities)", combined_spans, "extract.entities"),
-    "combined_all": ("combined recogniser, model reads every clause (model_scope='all')", combined_all_spans,
+    "combined_all": ("combined recogniser, model reads every sentence (model_scope='all')", combined_all_spans,
                      "extract.entities"),
     "model": ("statistical model alone (extract.ner_model)", model_spans, "extract.ner_model"),
     "lexicon": ("lexicon only, longest match (extract.lexicon)", lexicon_spans, "extract.lexicon"),

@@ -93,6 +93,7 @@ class EntityRules:
     model_labels: dict[str, str]
     model_cues: dict
     clause_breaks: re.Pattern[str]
+    sentence_breaks: re.Pattern[str]
 
 
 @cache
@@ -144,6 +145,7 @@ def entity_rules() -> EntityRules:
             model_cues={**raw["model_cues"], "strong_tags": frozenset(raw["model_cues"]["strong_tags"]),
                         "weak_tags": frozenset(raw["model_cues"]["weak_tags"])},
             clause_breaks=re.compile(raw["clause_breaks"]),
+            sentence_breaks=re.compile(raw["sentence_breaks"]),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
@@ -706,11 +708,11 @@ def _model_predict():
     return ner_model.predict_spans
 
 
-def _clauses(text: str, rules: EntityRules) -> list[tuple[int, int]]:
-    """Return the non-empty (start, end) clauses of `text`, cut at clause-ending punctuation."""
+def _clauses(text: str, rules: EntityRules, *, breaks: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
+    """Return the non-empty (start, end) clauses of `text`, cut at clause-ending punctuation (or `breaks`)."""
     clauses = []
     start = 0
-    for brk in rules.clause_breaks.finditer(text):
+    for brk in (breaks or rules.clause_breaks).finditer(text):
         if brk.start() > start:
             clauses.append((start, brk.start()))
         start = brk.end()
@@ -746,16 +748,15 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     text, at least `min_chars`) is spent; a text no longer than the budget is read whole. The model costs
     about twenty times jieba's time per character, so on long articles it must read a small part of them.
     """
-    clauses = _clauses(text, rules)
-    if scope == "all":
-        return clauses
-    if scope != "cues":
+    if scope not in ("cues", "all"):
         raise ValueError(f"model scope must be 'cues' or 'all', not {scope!r}")
     cues = rules.model_cues
     budget = max(cues["min_chars"], int(cues["max_share"] * len(text)))
-    if budget >= len(text):
+    if scope == "all" or budget >= len(text):
+        # Whole sentences: the model was trained on them, and a comma's context (江苏…出版社，…) helps it.
         # A short text (a sentence, a headline) costs little: the model reads all of it.
-        return clauses
+        return _clauses(text, rules, breaks=rules.sentence_breaks)
+    clauses = _clauses(text, rules)
     ranked = []
     for word, s, e in bounds.tokens:
         tier = _cue_tier(word, rules)

@@ -1,8 +1,11 @@
 """Print precision, recall and F1 per label of our entity recognisers on the public NER test splits.
 
     PYTHONPATH=src .venv/bin/python benchmarks/ner_eval.py [--data ../shared/ner] [--limit N] [--systems ...]
+        [--article-chars N]
 
-Systems: the combined recogniser (extract.entities.find_entities), the statistical model alone
+Systems: the combined recogniser (extract.entities.find_entities) as the pipeline runs it (the model reads
+what its budget allows: on a corpus sentence, everything) and with the model reading every sentence
+(model_scope='all'), the statistical model alone
 (extract.ner_model.predict_spans), a lexicon-only baseline (longest match of every surface form of
 extract.lexicon) and a jieba-POS-only baseline (jieba.posseg tags nr*/ns/nt, HMM on).
 Scoring: exact (start, end, label) over PERSON, ORG and LOC; GPE counts as LOC, PRODUCT is ignored;
@@ -44,6 +47,13 @@ def combined_spans(texts: list[str], *, model_scope: str = "cues") -> list[Spans
 
 def combined_all_spans(texts: list[str]) -> list[Spans]:
     return combined_spans(texts, model_scope="all")
+
+
+def rules_spans(texts: list[str]) -> list[Spans]:
+    from extract.entities import find_entities
+
+    return [[(e.start, e.end, TO_CORPUS_LABEL[e.label]) for e in find_entities(text, use_model=False)
+             if e.label in TO_CORPUS_LABEL] for text in texts]
 
 
 def model_spans(texts: list[str]) -> list[Spans]:
@@ -116,6 +126,7 @@ SYSTEMS: dict[str, tuple[str, Callable[[list[str]], list[Spans]], str]] = {
     "combined": ("combined recogniser (extract.entities)", combined_spans, "extract.entities"),
     "combined_all": ("combined recogniser, model reads every sentence (model_scope='all')", combined_all_spans,
                      "extract.entities"),
+    "rules": ("lexicon and rules of extract.entities, no model", rules_spans, "extract.entities"),
     "model": ("statistical model alone (extract.ner_model)", model_spans, "extract.ner_model"),
     "lexicon": ("lexicon only, longest match (extract.lexicon)", lexicon_spans, "extract.lexicon"),
     "jieba": ("jieba.posseg nr*/ns/nt only", jieba_pos_spans, "jieba.posseg"),
@@ -143,6 +154,30 @@ def scores_of(gold: list[Spans], predicted: list[Spans]) -> dict[str, tuple[floa
     return result
 
 
+def joined_into_articles(texts: list[str], gold: list[Spans], min_chars: int) -> tuple[list[str], list[Spans]]:
+    """Return the texts joined, in order, into documents of at least `min_chars` (lines of one article).
+
+    The corpora hold sentences and short paragraphs; the pipeline reads whole articles, where the model's
+    budget (model_cues in rules.yaml) lets it read only part of the text. This measures that case.
+    """
+    articles, article_gold = [], []
+    parts: list[str] = []
+    spans: Spans = []
+    length = 0
+    for text, expected in zip(texts, gold):
+        spans += [(s + length, e + length, label) for s, e, label in expected]
+        parts.append(text)
+        length += len(text) + 1
+        if length >= min_chars:
+            articles.append("\n".join(parts))
+            article_gold.append(spans)
+            parts, spans, length = [], [], 0
+    if parts:
+        articles.append("\n".join(parts))
+        article_gold.append(spans)
+    return articles, article_gold
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "ner")
@@ -150,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     parser.add_argument("--splits", nargs="+", default=[f"{c}/{s}" for c, s, _ in SPLITS],
                         help="corpus/split names, e.g. msra/test")
+    parser.add_argument("--article-chars", type=int, default=0,
+                        help="join consecutive texts into articles of at least this many characters (news "
+                             "articles average 500-900), to measure the model's budget on long texts")
     args = parser.parse_args(argv)
 
     available = {}
@@ -170,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             sentences = sentences[:args.limit]
         texts = [s.text for s in sentences]
         gold = [list(s.spans) for s in sentences]
+        if args.article_chars:
+            texts, gold = joined_into_articles(texts, gold, args.article_chars)
         n_chars = sum(map(len, texts))
         print(f"\n== {split}: {len(texts)} texts, {n_chars} chars, {sum(map(len, gold))} entities {notes.get(split, '')}")
         print(f"  {'label':<6} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}")

@@ -67,6 +67,9 @@ class EntityRules:
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
+    unknown_name_stop_chars: frozenset[str]
+    unknown_name_end_stop_chars: frozenset[str]
+    name_joiners: frozenset[str]
     name_end_stop_chars: frozenset[str]
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
@@ -87,6 +90,7 @@ class EntityRules:
     not_entity: re.Pattern[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
+    model_not_name: re.Pattern[str]
     model_span_stop_chars: frozenset[str]
     gpe_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
@@ -118,6 +122,9 @@ def entity_rules() -> EntityRules:
             person_after_cues=frozenset(raw["person_after_cues"]),
             surnames=frozenset(raw["surnames"]),
             surnames_compound=frozenset(raw["surnames_compound"]),
+            unknown_name_stop_chars=frozenset(raw["unknown_name_stop_chars"]),
+            unknown_name_end_stop_chars=frozenset(raw["unknown_name_end_stop_chars"]),
+            name_joiners=frozenset(raw["name_joiners"]),
             name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
             name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
             person_tags=frozenset(raw["person_tags"]),
@@ -138,6 +145,7 @@ def entity_rules() -> EntityRules:
             not_entity=re.compile(raw["not_entity_pattern"]),
             generic_nouns=frozenset(raw["generic_nouns"]),
             model_max_chars=int(raw["model_max_chars"]),
+            model_not_name=re.compile(raw["model_not_name"]),
             model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
             gpe_endings=tuple(raw["gpe_endings"]),
             place_generic_tails=frozenset(raw["place_generic_tails"]),
@@ -623,6 +631,48 @@ def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: En
     return out
 
 
+def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
+                                 *, skip: list[tuple[int, int]] = ()) -> list[Entity]:
+    """Return people named by a word jieba's dictionary lacks that reads as surname + given name (冯晓楠).
+
+    jieba's HMM joins an unknown name into one word; a surname, then one or two characters that hold no
+    function character, is then a person's name far more often than anything else. Words inside the
+    sorted, disjoint `skip` stretches (those the model has read) are left alone.
+    """
+    out = []
+    skip_starts = [a for a, _b in skip]
+    tags = _jieba_tags()
+    lex = load_lexicon()
+    tokens = bounds.tokens
+    for k, (word, s, e) in enumerate(tokens):
+        if word in tags or not _HAN.match(word) or taken.overlaps(s, e) or word[0] in rules.unknown_name_stop_chars:
+            continue
+        # jieba often cuts a name in two (丁衡|高, 牟善|初): a lone Han character on either side that may
+        # belong to it makes the word no safe name.
+        if any(0 <= j < len(tokens) and len(tokens[j][0]) == 1 and _HAN.match(tokens[j][0])
+               and tokens[j][0] not in rules.name_end_stop_chars and tokens[j][0] not in rules.list_separators
+               for j in (k - 1, k + 1)):
+            continue
+        i = bisect_left(skip_starts, s + 1) - 1
+        if i >= 0 and s < skip[i][1]:
+            continue
+        surname = 2 if word[:2] in rules.surnames_compound else 1 if word[0] in rules.surnames else 0
+        if not surname or not 1 <= len(word) - surname <= 2:
+            continue
+        given = word[surname:]
+        # A piece of a longer foreign name (克尤木·巴吾东, 艾尔-霍福德) is not the name.
+        if (s > 0 and text[s - 1] in rules.name_joiners) or (e < len(text) and text[e] in rules.name_joiners):
+            continue
+        if rules.name_inner_stop_chars & set(given) or given[-1] in rules.name_end_stop_chars \
+                or given[-1] in rules.unknown_name_end_stop_chars \
+                or word in rules.generic_nouns or lex.lookup(word):
+            continue
+        # A name straight after Han text that is no separator may be the tail of a longer word or name.
+        out.append(Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
+        taken.add(s, e)
+    return out
+
+
 def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel)."""
     out = []
@@ -797,11 +847,11 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
 
 
 def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity], rules: EntityRules,
-                   *, scope: str = "cues") -> list[Entity]:
+                   *, scope: str = "cues", read: list[tuple[int, int]] | None = None) -> list[Entity]:
     """Return the model's mentions in the stretches the lexicon and rules leave unexplained.
 
-    A model name that wholly contains earlier organisation or place mentions replaces them (they are
-    removed from `found` and `taken`).
+    A model name that wholly contains earlier mentions of the same kind replaces them (they are removed
+    from `found` and `taken`). The (start, end) stretches the model read are appended to `read`.
     """
     predict = _model_predict()
     if predict is None:
@@ -809,6 +859,8 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
     windows = model_windows(text, bounds, taken, rules, scope=scope)
     if not windows:
         return []
+    if read is not None:
+        read.extend(windows)
     lex = load_lexicon()
     out = []
     for (w_start, w_end), spans in zip(windows, predict([text[a:b] for a, b in windows])):
@@ -870,7 +922,7 @@ def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, ru
 
 def _plausible(surface: str, rules: EntityRules) -> bool:
     # Not entities: generic nouns, measures such as process nodes, headings and clauses the model swallowed.
-    if surface in rules.generic_nouns or rules.not_entity.match(surface):
+    if surface in rules.generic_nouns or rules.not_entity.match(surface) or rules.model_not_name.match(surface):
         return False
     if not surface.strip() or len(surface) > rules.model_max_chars:
         return False
@@ -900,6 +952,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
+    read: list[tuple[int, int]] = []
     if use_model:
-        found += model_entities(text, bounds, taken, found, rules, scope=model_scope)
+        found += model_entities(text, bounds, taken, found, rules, scope=model_scope, read=read)
+    # Where the model has read the text, its judgement on unknown words stands; elsewhere the rule guesses.
+    found += unknown_word_person_entities(text, bounds, taken, rules, skip=read)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

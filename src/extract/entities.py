@@ -631,16 +631,13 @@ def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: En
     return out
 
 
-def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
-                                 *, skip: list[tuple[int, int]] = ()) -> list[Entity]:
+def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return people named by a word jieba's dictionary lacks that reads as surname + given name (冯晓楠).
 
     jieba's HMM joins an unknown name into one word; a surname, then one or two characters that hold no
-    function character, is then a person's name far more often than anything else. Words inside the
-    sorted, disjoint `skip` stretches (those the model has read) are left alone.
+    function character, is then a person's name far more often than anything else.
     """
     out = []
-    skip_starts = [a for a, _b in skip]
     tags = _jieba_tags()
     lex = load_lexicon()
     tokens = bounds.tokens
@@ -652,9 +649,6 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
         if any(0 <= j < len(tokens) and len(tokens[j][0]) == 1 and _HAN.match(tokens[j][0])
                and tokens[j][0] not in rules.name_end_stop_chars and tokens[j][0] not in rules.list_separators
                for j in (k - 1, k + 1)):
-            continue
-        i = bisect_left(skip_starts, s + 1) - 1
-        if i >= 0 and s < skip[i][1]:
             continue
         surname = 2 if word[:2] in rules.surnames_compound else 1 if word[0] in rules.surnames else 0
         if not surname or not 1 <= len(word) - surname <= 2:
@@ -795,14 +789,15 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
     scope "all": every clause. scope "cues": a few characters either side of each word that looks like a
     name no lexicon entry or rule explains (a word jieba's dictionary lacks, or tags as a rare name), cut
     at clause ends, strongest cues first, until the budget of rules.yaml (`model_cues.max_share` of the
-    text, at least `min_chars`) is spent; a text no longer than the budget is read whole. The model costs
+    text) is spent; a text of at most `model_cues.whole_text_chars` (a sentence, a headline) is read whole,
+    sentence by sentence. The model costs
     about twenty times jieba's time per character, so on long articles it must read a small part of them.
     """
     if scope not in ("cues", "all"):
         raise ValueError(f"model scope must be 'cues' or 'all', not {scope!r}")
     cues = rules.model_cues
-    budget = max(cues["min_chars"], int(cues["max_share"] * len(text)))
-    if scope == "all" or budget >= len(text):
+    budget = int(cues["max_share"] * len(text))
+    if scope == "all" or len(text) <= max(budget, cues["whole_text_chars"]):
         # Whole sentences: the model was trained on them, and a comma's context (江苏…出版社，…) helps it.
         # A short text (a sentence, a headline) costs little: the model reads all of it.
         return _clauses(text, rules, breaks=rules.sentence_breaks)
@@ -847,11 +842,11 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
 
 
 def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity], rules: EntityRules,
-                   *, scope: str = "cues", read: list[tuple[int, int]] | None = None) -> list[Entity]:
+                   *, scope: str = "cues") -> list[Entity]:
     """Return the model's mentions in the stretches the lexicon and rules leave unexplained.
 
     A model name that wholly contains earlier mentions of the same kind replaces them (they are removed
-    from `found` and `taken`). The (start, end) stretches the model read are appended to `read`.
+    from `found` and `taken`).
     """
     predict = _model_predict()
     if predict is None:
@@ -859,8 +854,6 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
     windows = model_windows(text, bounds, taken, rules, scope=scope)
     if not windows:
         return []
-    if read is not None:
-        read.extend(windows)
     lex = load_lexicon()
     out = []
     for (w_start, w_end), spans in zip(windows, predict([text[a:b] for a, b in windows])):
@@ -952,9 +945,12 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
-    read: list[tuple[int, int]] = []
+    # Where the model reads the whole text, its judgement on unknown words stands (the rule's guesses cost
+    # precision there); where it reads a little, the rule comes first and the model's budget goes to cues
+    # the rule cannot settle.
+    if not (use_model and _model_predict() is not None
+            and (model_scope == "all" or len(text) <= rules.model_cues["whole_text_chars"])):
+        found += unknown_word_person_entities(text, bounds, taken, rules)
     if use_model:
-        found += model_entities(text, bounds, taken, found, rules, scope=model_scope, read=read)
-    # Where the model has read the text, its judgement on unknown words stands; elsewhere the rule guesses.
-    found += unknown_word_person_entities(text, bounds, taken, rules, skip=read)
+        found += model_entities(text, bounds, taken, found, rules, scope=model_scope)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

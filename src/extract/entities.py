@@ -642,7 +642,8 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     lex = load_lexicon()
     tokens = bounds.tokens
     for k, (word, s, e) in enumerate(tokens):
-        if word in tags or not _HAN.match(word) or taken.overlaps(s, e) or word[0] in rules.unknown_name_stop_chars:
+        if not 2 <= len(word) <= 4 or word in tags or word[0] in rules.unknown_name_stop_chars \
+                or not _HAN.match(word) or taken.overlaps(s, e):
             continue
         # jieba often cuts a name in two (丁衡|高, 牟善|初): a lone Han character on either side that may
         # belong to it makes the word no safe name.
@@ -801,6 +802,8 @@ def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRu
         # Whole sentences: the model was trained on them, and a comma's context (江苏…出版社，…) helps it.
         # A short text (a sentence, a headline) costs little: the model reads all of it.
         return _clauses(text, rules, breaks=rules.sentence_breaks)
+    if budget < 1:
+        return []
     clauses = _clauses(text, rules)
     ranked = []
     for word, s, e in bounds.tokens:

@@ -232,3 +232,15 @@ def test_entities_model_full_person_name_replaces_a_rule_cut(monkeypatch):
     text = f"总统{name}今天抵达。"
     _fake_model(monkeypatch, _spans_of({name: "PER"}))
     assert [(e.text, e.label, e.method) for e in find_entities(text)] == [(name, "PERSON", "model")]
+
+
+def test_entities_model_place_reading_wins_over_an_ambiguous_suffix(monkeypatch):
+    text = "活动在华茂中心举行。"
+    assert [(e.text, e.label) for e in find_entities(text, use_model=False)] == [("华茂中心", "ORG")]
+    _fake_model(monkeypatch, _spans_of({"华茂中心": "LOC"}))
+    assert [(e.text, e.label, e.method) for e in find_entities(text)] == [("华茂中心", "LOC", "model")]
+
+
+def test_entities_model_name_cut_at_a_joiner_is_dropped(monkeypatch):
+    _fake_model(monkeypatch, _spans_of({"卡米拉·": "PER"}))
+    assert find_entities("据报道卡米拉·萨瓦多斯今日发言。") == []

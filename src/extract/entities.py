@@ -54,6 +54,7 @@ class EntityRules:
     org_suffixes: tuple[str, ...]
     org_suffix_set: frozenset[str]
     org_suffixes_after_place: frozenset[str]
+    org_suffixes_place_or_org: frozenset[str]
     org_legal_forms: tuple[str, ...]
     list_separators: frozenset[str]
     division_endings: tuple[str, ...]
@@ -109,6 +110,7 @@ def entity_rules() -> EntityRules:
             org_suffixes=tuple(sorted(raw["org_suffixes"], key=len, reverse=True)),
             org_suffix_set=frozenset(raw["org_suffixes"]),
             org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
+            org_suffixes_place_or_org=frozenset(raw["org_suffixes_place_or_org"]),
             org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
             list_separators=frozenset(raw["list_separators"]),
             division_endings=tuple(raw["division_endings"]),
@@ -871,6 +873,13 @@ def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[En
             if label is None or not _plausible(surface, rules) or (
                     len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
                 continue
+            same = next((ent for ent in found if (ent.start, ent.end) == (start, end)), None)
+            if same is not None and label in ("LOC", "GPE") and same.method == "rule:org_suffix" \
+                    and surface.endswith(tuple(rules.org_suffixes_place_or_org)):
+                # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
+                found.remove(same)
+                out.append(Entity(start, end, surface, "LOC", surface, "model"))
+                continue
             if taken.overlaps(start, end):
                 # A longer name around earlier mentions is the better mention: an organisation or place around
                 # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
@@ -921,6 +930,9 @@ def _plausible(surface: str, rules: EntityRules) -> bool:
     if surface in rules.generic_nouns or rules.not_entity.match(surface) or rules.model_not_name.match(surface):
         return False
     if not surface.strip() or len(surface) > rules.model_max_chars:
+        return False
+    # A name cut at a joiner (米拉·) is a piece of a longer name the model did not finish.
+    if surface[0] in rules.name_joiners or surface[-1] in rules.name_joiners:
         return False
     return not any(ch in rules.model_span_stop_chars for ch in surface)
 

@@ -5,11 +5,14 @@ Order of work, each later source filling only the gaps of the earlier ones (one 
    with the word boundaries, and extended by product codes (华为昇腾910B), sub-units (清华大学计算机系) and
    legal names (华为技术有限公司);
 2. rules (data/entities/rules.yaml): titles before names (总统特朗普), names before speech verbs (张伟表示),
-   organisation suffixes (联影医疗), free-standing model codes (H200, GLM-4.5-Air);
-3. the model (extract.ner_model.predict_spans): on a short text everything, on a long one only windows
-   around words that look like names nothing above explains, within a budget, because the model is about
-   twenty times slower than jieba. Its mentions take the lexicon's canonical name where the lexicon knows
-   the surface, and a longer model name around lexicon mentions replaces them.
+   organisation suffixes (联影医疗), free-standing model codes (H200, GLM-4.5-Air), and, where the model
+   does not read the whole text, unknown words shaped like a Chinese name (surname + one or two characters);
+3. the model (extract.ner_model.predict_spans): on a short text (or with model_scope="all") every sentence,
+   on a long one only windows around words that look like names nothing above explains, within a budget
+   (`model_cues` in rules.yaml), because the model is about twenty-five times slower than OpenCC + jieba.
+   Its mentions take the lexicon's canonical name where the lexicon knows the surface, and a longer model
+   name around mentions of the same kind (an organisation around a place, a full name around a rule's cut)
+   replaces them.
 
 Where the trained model is not shipped yet, the lexicon and rules work alone (logged once).
 """
@@ -943,8 +946,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
     otherwise). `use_model=False` skips the statistical model (lexicon and rules only); `model_scope`
-    says what it reads: "cues" (default, fast: the stretches around unexplained name-like words, within a
-    budget) or "all" (every clause: best recall, about a twentieth of jieba's speed).
+    says what it reads: "cues" (default, fast: a short text whole, in a long one the stretches around
+    unexplained name-like words within the budget of rules.yaml) or "all" (every sentence: best F1, about
+    a twentieth of jieba's speed).
     """
     if not text:
         return []

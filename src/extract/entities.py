@@ -755,6 +755,9 @@ def _model_predict():
     except ner_model.NERModelMissingError as exc:
         log.warning("no trained NER model (%s): entities come from the lexicon and rules only", exc)
         return None
+    # One tiny prediction loads what the model loads lazily (its own jieba dictionary, about a second), so
+    # that cost falls on loading, not on the first short text of a run.
+    ner_model.predict_spans(["北京"])
     return ner_model.predict_spans
 
 

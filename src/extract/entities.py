@@ -72,6 +72,9 @@ class EntityRules:
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
     unknown_name_stop_chars: frozenset[str]
+    dictionary_name_tags: frozenset[str]
+    dictionary_name_end_stop_chars: frozenset[str]
+    dictionary_given_name_max_freq: int
     unknown_name_end_stop_chars: frozenset[str]
     name_joiners: frozenset[str]
     name_end_stop_chars: frozenset[str]
@@ -128,6 +131,9 @@ def entity_rules() -> EntityRules:
             surnames=frozenset(raw["surnames"]),
             surnames_compound=frozenset(raw["surnames_compound"]),
             unknown_name_stop_chars=frozenset(raw["unknown_name_stop_chars"]),
+            dictionary_name_tags=frozenset(raw["dictionary_name_tags"]),
+            dictionary_name_end_stop_chars=frozenset(raw["dictionary_name_end_stop_chars"]),
+            dictionary_given_name_max_freq=int(raw["dictionary_given_name_max_freq"]),
             unknown_name_end_stop_chars=frozenset(raw["unknown_name_end_stop_chars"]),
             name_joiners=frozenset(raw["name_joiners"]),
             name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
@@ -647,7 +653,14 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     lex = load_lexicon()
     tokens = bounds.tokens
     for k, (word, s, e) in enumerate(tokens):
-        if not 2 <= len(word) <= 4 or word in tags or word[0] in rules.unknown_name_stop_chars \
+        # jieba's dictionary knows many full names (tagged nr): three characters led by a surname.
+        # The tag is loose (胡萝卜, 富顺县 are nr too): a given name that is itself a common word (萝卜) or
+        # a place or abstract-noun ending (县, 宫, 性) makes it no name.
+        known_name = (len(word) == 3 and tags.get(word) in rules.dictionary_name_tags
+                      and word[-1] not in rules.dictionary_name_end_stop_chars
+                      and not (tags.get(word[1:], "nr") not in rules.person_tags
+                               and _jieba_freqs()[word[1:]] >= rules.dictionary_given_name_max_freq))
+        if not 2 <= len(word) <= 4 or (word in tags and not known_name) or word[0] in rules.unknown_name_stop_chars \
                 or not _HAN.match(word) or taken.overlaps(s, e):
             continue
         # jieba often cuts a name in two (丁衡|高, 牟善|初): a lone Han character on either side that may

@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--entity-model", choices=("cues", "all", "off"), default="cues",
+                     help="what the statistical NER model reads: cues (fast, default), all (best F1, slow), off")
     serve = sub.add_parser("serve", help="serve the flow on a cron schedule")
     _corpus_args(serve)
     serve.add_argument("--cron", default="0 * * * *")
@@ -78,7 +80,8 @@ def _run(args) -> int:
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
         summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                       entity_model=args.entity_model)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE

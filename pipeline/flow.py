@@ -44,14 +44,15 @@ def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[Batc
 # The default runner therefore analyses one batch at a time; `--runner dask` gives parallel processes.
 @flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
-                   batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True) -> dict:
+                   batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
+                   entity_model: str = "cues") -> dict:
     """Process new and changed articles of `corpus_dir` into the Parquet tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = Settings(entities=entities)
+    settings = Settings(entities=entities, entity_model=entity_model)
     with Outputs(output_dir) as outputs:
         plan = plan_task(corpus_dir, output_dir, full, max_bytes)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",

@@ -89,3 +89,17 @@ def test_analyze_published_anchors_relative_dates():
 def test_analyze_rejects_unusable_text(text, words):
     with pytest.raises(extract.ExtractError, match=words):
         extract.analyze(text, source="x.txt")
+
+
+def test_analyze_entity_model_setting_says_what_the_model_reads(seed_text):
+    from extract.document import Settings, analyze_article
+    from extract.errors import ExtractError as Error
+    from extract.ingest import Article
+
+    article = Article("seed", "seed.txt", seed_text)
+    methods = {scope: {e["method"] for e in analyze_article(article, Settings(entity_model=scope)).rows["entities"]}
+               for scope in ("off", "all")}
+    assert "model" not in methods["off"] and "lexicon" in methods["off"]
+    assert "model" in methods["all"]
+    with pytest.raises(Error, match="entity_model"):
+        analyze_article(article, Settings(entity_model="everything"))

@@ -15,7 +15,7 @@ from spacy.util import registry
 
 from extract.segment import Segmenter
 
-_EXTENSIONS = ("text_cache", "entities", "quantities", "dates", "published")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -30,9 +30,9 @@ class JiebaTokenizer:
 
     def __call__(self, text: str) -> Doc:
         tokens = self.segmenter.tokens(text)
-        doc = Doc(self.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens))
-        for token, seg in zip(doc, tokens):
-            token.tag_ = seg.pos
+        doc = Doc(self.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens),
+                  tags=[t.pos for t in tokens])
+        doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]
         return doc
 
 
@@ -96,8 +96,10 @@ def entities_component(doc: Doc) -> Doc:
     """Find named entities with canonical names (extract.entities.find_entities), reusing the Doc's tokens."""
     from extract.entities import find_entities
 
-    tokens = [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-    doc._.entities = find_entities(doc_text(doc), tokens=tokens)
+    tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
+    scope = doc._.entity_model or "cues"
+    doc._.entities = find_entities(doc_text(doc), tokens=tokens, use_model=scope != "off",
+                                   model_scope="cues" if scope == "off" else scope)
     _set_spans(doc, "entities", doc._.entities, "label")
     return doc
 

@@ -209,7 +209,6 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
     total = section = 0.0
     digit: float | None = None
     digit_single = False
-    last_small: float | None = None
     last_big: float | None = None
     last_unit: float | None = None
     after_zero = False
@@ -227,7 +226,7 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
             if digit is None and section and not after_zero:
                 return None  # 十百: two units with no digit between
             section += (1.0 if digit is None else digit) * value
-            digit, last_small, after_zero, after_big = None, value, False, False
+            digit, after_zero, after_big = None, False, False
             last_unit = value
         else:
             if digit is None and section == 0 and after_big:
@@ -243,7 +242,7 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
                 last_big = value
             else:
                 total += section * value
-            section, digit, last_small, after_zero, after_big = 0.0, None, None, False, True
+            section, digit, after_zero, after_big = 0.0, None, False, True
             last_unit = value
     if digit is not None:
         if digit_single and not after_zero and last_unit:

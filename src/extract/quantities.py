@@ -633,7 +633,6 @@ def _members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]
 def _member(num: str, surface: str | None, half: str | None, coin_text: str | None) -> _Member | None:
     """Read one member of a candidate: its numeral, unit, 半 and coins (cached: the same few recur)."""
     spec = grammar().units.get("".join(surface.split())) if surface else None
-    percent_words = False
     pw = _PERCENT_WORDS.fullmatch(num)
     if pw and not re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", pw.group(1)):
         denominator = parse_number(pw.group(1))

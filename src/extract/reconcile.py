@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
 from extract.errors import DataFileError
 from extract.references import Reference, grammar as reference_grammar
@@ -36,27 +36,6 @@ __all__ = [
     "CITING_SECTIONS", "Citation", "Conflict", "Passage", "citations", "conflicts", "passage_from_text",
     "passages", "reference_passages",
 ]
-
-
-class QuantityLike(Protocol):
-    start: int
-    end: int
-    text: str
-    kind: str
-    value: float | None
-    low: float | None
-    high: float | None
-    unit: str | None
-
-
-class DateLike(Protocol):
-    start: int
-    end: int
-    text: str
-    kind: str
-    start_date: date | None
-    end_date: date | None
-    granularity: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,13 +129,19 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     out = []
     for a, b in spans:
         for a, b in _cut_long(text, a, b, max_chars):
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
+            a, b = strip_span(text, a, b)
             if a < b:
                 out.append((a, b))
     return out
+
+
+def strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """Return [a, b) narrowed past the whitespace at both ends."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def _cut_long(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.resources import load_yaml
-from extract.segment import sentence_spans
+from extract.segment import sentence_spans, strip_span
 
 SECTIONS = ("title", "byline", "heading", "body", "caption", "references", "boilerplate")
 # Sections whose lines are split into sentences; the others are one row per line (a heading, a caption such
@@ -61,12 +61,8 @@ def _stripped_lines(text: str) -> list[tuple[int, int]]:
     spans = []
     pos = 0
     for raw in text.split("\n"):
-        a, b = pos, pos + len(raw)
-        pos = b + 1
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
+        a, b = strip_span(text, pos, pos + len(raw))
+        pos += len(raw) + 1
         if a < b:
             spans.append((a, b))
     return spans

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install train-ner bench clean
+.PHONY: run test install train-ner train-ner-resume bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Retrain the entity model from ../shared/ner (about an hour on one core; not part of the tests).
 train-ner: $(STAMP)
-	$(BIN)/python scripts/train_ner.py
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/models/ner --minutes 63
+
+# Continue training the shipped model; writes checkpoints to /tmp/ner_resume for comparison before shipping.
+train-ner-resume: $(STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --resume src/extract/models/ner --output /tmp/ner_resume --minutes 45
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

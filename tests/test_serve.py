@@ -43,14 +43,18 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
                                              "--state-dir", str(state), "--cron", "* * * * *"],
                             cwd=tmp_path, env=cli_env(None), stdout=log, stderr=subprocess.STDOUT)
     seen: dict[int, psutil.Process] = {}
-    commands: list[str] = []
+    cmdlines: dict[int, str] = {}
 
     def note_children():
+        # Re-read each child's command line at every look: a child seen between fork and exec still shows
+        # its parent's command line.
         try:
             for child in psutil.Process(proc.pid).children(recursive=True):
-                if child.pid not in seen:
-                    seen[child.pid] = child
-                    commands.append(" ".join(child.cmdline()))
+                seen.setdefault(child.pid, child)
+                try:
+                    cmdlines[child.pid] = " ".join(child.cmdline())
+                except psutil.Error:
+                    pass
         except psutil.Error:
             pass
 
@@ -83,6 +87,7 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
     left = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"processes left behind: {[p.cmdline() for p in left]}"
     assert not _prefect_processes_of(str(tmp_path)), "a process still uses the test's Prefect home"
+    commands = list(cmdlines.values())
     assert any("prefect server start" in c for c in commands), commands
     assert len(commands) >= 2, f"the server and a flow run were children: {commands}"
 

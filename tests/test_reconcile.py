@@ -2,51 +2,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
 from extract import reconcile
+from extract.dates import DateMention
+from extract.quantities import Quantity
 from extract.reconcile import Citation, Passage, citations, conflicts, inline_markers
 from extract.references import parse_reference_list
 
 
-@dataclass(frozen=True, slots=True)
-class Q:
-    """Stand-in with the fields of extract.quantities.Quantity that reconciliation reads."""
-
-    start: int
-    end: int
-    text: str
-    kind: str
-    value: float | None
-    low: float | None
-    high: float | None
-    unit: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class D:
-    """Stand-in with the fields of extract.dates.DateMention that reconciliation reads."""
-
-    start: int
-    end: int
-    text: str
-    kind: str
-    start_date: date | None
-    end_date: date | None
-    granularity: str | None
-
-
-def _q(passage_text: str, offset: int, text: str, value: float, unit: str = "%", kind: str = "percent") -> Q:
+def _q(passage_text: str, offset: int, text: str, value: float, unit: str = "%", kind: str = "percent") -> Quantity:
     start = offset + passage_text.index(text)
-    return Q(start, start + len(text), text, kind, value, value, value, unit)
+    return Quantity(start, start + len(text), text, kind, value, value, value, unit, False, None)
 
 
-def _d(passage_text: str, offset: int, text: str, start: date, end: date, granularity: str = "month") -> D:
+def _d(passage_text: str, offset: int, text: str, start: date, end: date, granularity: str = "month") -> DateMention:
     s = offset + passage_text.index(text)
-    return D(s, s + len(text), text, "date", start, end, granularity)
+    return DateMention(s, s + len(text), text, "date", start, end, granularity, None, None)
 
 
 def _ref(text: str, n: int = 1):

@@ -52,10 +52,6 @@ class _Spans:
     def __init__(self, norm: Normalized, sentences: list[structure.Sentence]):
         self.norm = norm
         self.starts = [s.start for s in sentences]
-        self.sentences = sentences
-
-    def original(self, start: int, end: int) -> tuple[int, int]:
-        return self.norm.to_original(start, end)
 
     def sent_idx(self, start: int) -> int:
         return max(bisect.bisect_right(self.starts, start) - 1, 0)

@@ -4,7 +4,8 @@ Run:  PYTHONPATH=src .venv/bin/python benchmarks/references_eval.py [--shared ..
 
 Figures printed:
 - articles whose entry count is exactly right (the dataset's `references` holds one entry per line);
-- why the count differs where it does (credit and footer lines the dataset keeps; wrapped lines);
+- why the count differs where it does (credit and footer lines the dataset keeps; a title wrapped onto
+  two lines);
 - entries whose raw text equals the dataset's entry at the same place in the list (whitespace-trimmed);
 - titles equal to `references_struct[].anchor` (one enclosing 《》 removed from both) where the dataset has it,
   and publishers against its `publisher_guess`;
@@ -124,7 +125,7 @@ def _mismatch_cause(ours: list[str], gold: list[str]) -> str:
         joined.append("\n".join(gold[pos:pos + n_lines]))
         pos += n_lines
     if joined == ours and pos == len(gold):
-        return "a URL or title wrapped onto its own line is one entry here, two in the dataset"
+        return "a title wrapped onto its own line is one entry here, two in the dataset"
     return "other"
 
 

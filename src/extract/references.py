@@ -288,12 +288,21 @@ def _headless_section(text: str, lines: list[tuple[int, int]]) -> tuple[int, int
 
 # ------------------------------------------------------------------------------------------------ list
 
+def _is_link_line(line: str) -> bool:
+    """Say whether a line holds nothing but one URL or DOI: such a line is an entry of its own, even under a
+    marked entry (the way lists are printed and counted: `[1] 标题` then `https://…` are two entries)."""
+    g = grammar()
+    stripped = line.strip()
+    m = g.url.fullmatch(stripped) or g.doi.fullmatch(stripped)
+    return m is not None
+
+
 def parse_reference_list(text: str, section: tuple[int, int] | None = None) -> list[Reference]:
     """Return the entries of the article's reference list, in list order ([] when it has none).
 
     `section` is the span from `find_reference_section`; it is looked up when not given. In a list whose
-    entries carry markers, a line without one continues the entry above (a wrapped title, a URL on its own
-    line); in an unmarked list, each non-empty line is an entry.
+    entries carry markers, a line without one continues the entry above (a wrapped title), except a line that
+    is only a URL or DOI, which is an entry of its own; in an unmarked list, each non-empty line is an entry.
     """
     if section is None:
         section = find_reference_section(text)
@@ -321,7 +330,7 @@ def parse_reference_list(text: str, section: tuple[int, int] | None = None) -> l
 
     groups: list[tuple[int, int, re.Match | None]] = []   # (first line, last line, marker match)
     for k, (s, e) in enumerate(lines):
-        if marked[k] or not groups or not marked[groups[-1][0]]:
+        if marked[k] or not groups or not marked[groups[-1][0]] or _is_link_line(text[s:e]):
             groups.append((k, k, found[k][1] if marked[k] else None))
         else:
             first, _, m = groups[-1]

@@ -87,10 +87,13 @@ SEED_EXPECTED = {
     ("美国", "GPE", "美国"), ("中国", "GPE", "中国"), ("上海", "GPE", "上海市"), ("无锡", "GPE", "无锡市"),
     ("日本", "GPE", "日本"), ("粤港澳大湾区", "LOC", "粤港澳大湾区"), ("推想医疗", "ORG", "推想医疗"),
     ("浙江见闻录半导体", "ORG", "浙江见闻录半导体"), ("BigModel", "PRODUCT", "BigModel"),
-    ("昇腾910B", "PRODUCT", "昇腾910B"), ("陜西电子", "ORG", "陜西电子"),
+    ("昇腾910B", "PRODUCT", "昇腾910B"),
+    # Found by their context, no lexicon entry: a coined word after an organisation's name before a number
+    # (陕西电子|芯业|时代|8英寸), a company event (江苏时代芯存|重整失败 in reference ④, then every other mention;
+    # 引入华芯杰创|重整), a list beside a product (智谱清言、z.ai和…BigModel).
+    ("陜西电子芯业时代", "ORG", "陜西电子芯业时代"), ("江苏时代芯存", "ORG", "江苏时代芯存"),
+    ("华芯杰创", "ORG", "华芯杰创"), ("智谱清言", "PRODUCT", "智谱清言"), ("z.ai", "PRODUCT", "z.ai"),
 }
-# Left to the statistical model (no lexicon entry or rule finds them): 江苏时代芯存, 陕西电子芯业时代 (the rules
-# find only 陜西电子), 华芯杰创 (ORG); 智谱清言, z.ai (PRODUCT, which the model does not label).
 
 
 def test_entities_seed_article_orgs_and_products(seed_text):
@@ -244,3 +247,38 @@ def test_entities_model_place_reading_wins_over_an_ambiguous_suffix(monkeypatch)
 def test_entities_model_name_cut_at_a_joiner_is_dropped(monkeypatch):
     _fake_model(monkeypatch, _spans_of({"卡米拉·": "PER"}))
     assert find_entities("据报道卡米拉·萨瓦多斯今日发言。") == []
+
+
+# Names found by their context (invented names, so that no lexicon entry can help).
+def test_entities_org_before_company_event():
+    found = find_entities("2023年引入瑞科昂泰重整后，债权人会议通过了方案。", use_model=False)
+    assert ("瑞科昂泰", "ORG", "rule:org_event") in {(e.text, e.label, e.method) for e in found}
+
+
+def test_entities_org_before_company_event_takes_its_province_and_spreads():
+    text = "浙江朗芯微存重整失败。\n据悉，浙江朗芯微存300mm产线已停工。"
+    got = [(e.start, e.text, e.label, e.method) for e in find_entities(text, use_model=False)]
+    assert (0, "浙江朗芯微存", "ORG", "rule:org_event") in got
+    assert (15, "浙江朗芯微存", "ORG", "rule:repeat") in got
+    assert not any(e[1] == "浙江" for e in got)
+
+
+def test_entities_company_event_needs_an_unknown_word_and_no_modifier():
+    # Ordinary words before the event (公司, 债务) and an adverb-like modifier (大裁员) make no name.
+    for text in ("该公司债务重整方案获批。", "这家银行宣布破产清算。", "朗芯微大裁员引发关注。"):
+        assert not [e for e in find_entities(text, use_model=False) if e.method == "rule:org_event"], text
+
+
+def test_entities_products_listed_beside_a_product():
+    text = "他称百度朗言、q.ai和百度开放平台BigModel都出现了故障。"
+    got = {(e.text, e.label) for e in find_entities(text, use_model=False)}
+    assert {("百度朗言", "PRODUCT"), ("q.ai", "PRODUCT"), ("BigModel", "PRODUCT")} <= got
+    # The brand inside a product's name is no separate mention.
+    assert ("百度", "ORG") in got and sum(1 for t, _ in got if t == "百度") == 1
+
+
+def test_entities_coined_word_after_an_organisation_joins_it_only_before_a_number():
+    got = {e.text for e in find_entities("陕西电子芯朗时代8英寸产线已试生产。", use_model=False)}
+    assert "陕西电子芯朗时代" in got
+    got = {e.text for e in find_entities("国金证券研报表示，行业景气回升。", use_model=False)}
+    assert "国金证券研报" not in got

@@ -95,6 +95,14 @@ class EntityRules:
     product_code_stop: re.Pattern[str]
     product_code_follow_stop: frozenset[str]
     not_entity: re.Pattern[str]
+    org_event_words: frozenset[str]
+    org_event_min_chars: int
+    org_event_end_stop_chars: frozenset[str]
+    org_event_max_chars: int
+    org_event_name_tags: frozenset[str]
+    product_list_separators: re.Pattern[str]
+    product_list_max_chars: int
+    repeat_min_chars: int
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
@@ -154,6 +162,15 @@ def entity_rules() -> EntityRules:
             product_code_stop=re.compile(raw["product_code_stop"]),
             product_code_follow_stop=frozenset(raw["product_code_follow_stop"]),
             not_entity=re.compile(raw["not_entity_pattern"]),
+            org_event_words=frozenset(raw["org_event_words"]),
+            org_event_min_chars=int(raw["org_event_min_chars"]),
+            org_event_end_stop_chars=frozenset(raw["org_event_end_stop_chars"]),
+            org_event_max_chars=int(raw["org_event_max_chars"]),
+            org_event_name_tags=frozenset(raw["org_event_name_tags"]),
+            product_list_separators=re.compile("|".join(
+                map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
+            product_list_max_chars=int(raw["product_list_max_chars"]),
+            repeat_min_chars=int(raw["repeat_min_chars"]),
             generic_nouns=frozenset(raw["generic_nouns"]),
             model_max_chars=int(raw["model_max_chars"]),
             model_not_name=re.compile(raw["model_not_name"]),
@@ -386,6 +403,13 @@ def _is_name_like(word: str, rules: EntityRules) -> bool:
     return tag in rules.name_tags and len(word) <= 3
 
 
+def _is_coined(word: str, rules: EntityRules) -> bool:
+    # A Han word of 2-4 characters jieba's dictionary lacks (HMM joined it) that no lexicon holds (芯业, 芯存).
+    return (2 <= len(word) <= 4 and bool(_HAN.match(word)) and word not in _jieba_tags()
+            and word[0] not in rules.name_start_stop_chars and not rules.name_inner_stop_chars & set(word)
+            and load_lexicon().lookup(word) is None)
+
+
 def _is_rare_word(word: str, rules: EntityRules) -> bool:
     # A dictionary word jieba has seen only a few times (见闻录, 新能源) and no generic noun.
     freq = _jieba_freqs().get(word)
@@ -448,13 +472,25 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
                 break
             start = tokens[j][1]
             j -= 1
-        if start == s or not (has_name or (has_place and (has_rare or suffix in rules.org_suffixes_after_place))):
-            continue
         # 某某新能源科技|有限公司: the legal form after the name belongs to it.
         last = k
         while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
             last += 1
             e = tokens[last][2]
+        # A coined word jieba's dictionary lacks right after the name, perhaps with one more noun, is a brand
+        # within it where the whole then ends at a number, Latin text or punctuation (陕西电子|芯业|时代|8英寸);
+        # before more Han text it is as often the next word (某某证券|研报|表示). Such a brand makes a place and
+        # a suffix a name, as a rare word does.
+        if last + 1 < len(tokens) and tokens[last + 1][1] == e and _is_coined(tokens[last + 1][0], rules):
+            tail = last + 1
+            if tail + 1 < len(tokens) and _jieba_tags().get(tokens[tail + 1][0]) in rules.org_event_name_tags \
+                    and _HAN.match(tokens[tail + 1][0]) and tokens[tail + 1][0] not in rules.generic_nouns:
+                tail += 1
+            if tail + 1 == len(tokens) or not _HAN_CHAR.match(tokens[tail + 1][0][0]):
+                last, has_rare = tail, True
+                e = tokens[last][2]
+        if start == s or not (has_name or (has_place and (has_rare or suffix in rules.org_suffixes_after_place))):
+            continue
         # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
         inner = taken.spans_overlapping(start, e)
         if any(not (start <= a and b <= e) or (a, b) not in places for a, b in inner):
@@ -473,6 +509,178 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
             found[:] = [ent for ent in found if (ent.start, ent.end) != span]
         out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
         taken.add(start, e)
+    return out
+
+
+def _is_city_or_province(ent: Entity) -> bool:
+    # A lexicon place that makes part of a company's name (江苏, 上海): a province or city, not a country.
+    return ent.label == "GPE" and ent.method == "lexicon" and ent.canonical.endswith(entity_rules().division_endings)
+
+
+def _remove_mentions(spans: list[tuple[int, int]], found: list[Entity], taken: _Taken) -> None:
+    for span in spans:
+        taken.remove(*span)
+    gone = set(spans)
+    found[:] = [ent for ent in found if (ent.start, ent.end) not in gone]
+
+
+def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                       rules: EntityRules) -> list[Entity]:
+    """Return organisations named right before an event only a company goes through (引入某某杰创|重整).
+
+    The name runs left from the event word over nouns and words jieba's dictionary lacks, up to the nearest
+    verb, function word or punctuation, or up to a province or city, which it takes in (江苏某某芯存|重整失败).
+    It must hold an unknown word; a province or city inside it is removed from `found` and `taken`.
+    """
+    tags = _jieba_tags()
+    lex = load_lexicon()
+    places = {(ent.start, ent.end) for ent in found if _is_city_or_province(ent)}
+    out = []
+    tokens = bounds.tokens
+    for k, (word, s, _e) in enumerate(tokens):
+        if word not in rules.org_event_words:
+            continue
+        start, unknown, place = s, False, None
+        j = k - 1
+        while j >= 0 and s - start <= rules.org_event_max_chars:
+            w, ws, we = tokens[j]
+            if (ws, we) in places:
+                if start < s:
+                    start, place = ws, (ws, we)
+                break
+            if not _HAN.match(w) or taken.overlaps(ws, we) or w in rules.generic_nouns \
+                    or w in rules.org_prefix_stop or w in rules.product_nouns:
+                break
+            tag = tags.get(w)
+            if tag is None:
+                unknown = True
+            elif tag not in rules.org_event_name_tags:
+                break
+            start = ws
+            j -= 1
+        surface = text[start:s]
+        if not unknown or not rules.org_event_min_chars <= len(surface) <= rules.org_event_max_chars \
+                or surface[0] in rules.name_start_stop_chars or surface[-1] in rules.org_event_end_stop_chars \
+                or lex.lookup(surface):
+            continue
+        if place:
+            _remove_mentions([place], found, taken)
+        out.append(Entity(start, s, surface, "ORG", surface, "rule:org_event"))
+        taken.add(start, s)
+    return out
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+\Z")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*\Z")
+
+
+def _coined_product(text: str, start: int, end: int, bounds: _Boundaries, found: list[Entity],
+                    rules: EntityRules, *, at_end: bool) -> tuple[int, int, Entity | None] | None:
+    """Return (start, end, brand mention) of a product name in the list item text[start:end], or None.
+
+    A product name is a Latin name filling the item (z.ai), or a known organisation followed by one coined
+    word (智谱|清言): at the item's end for an item before the product the list is anchored on, at its start
+    for one after it.
+    """
+    item = text[start:end]
+    if _LATIN_NAME.match(item) and item not in rules.generic_nouns and not rules.product_code_stop.match(item):
+        return start, end, None
+    for brand in found:
+        if brand.label != "ORG" or not (start <= brand.start and brand.end < end):
+            continue
+        if not at_end and brand.start != start:
+            continue
+        i = bounds.index_at(brand.end)
+        if i is None:
+            continue
+        word, ws, we = bounds.tokens[i]
+        if at_end and we != end:
+            continue
+        if not _HAN.match(word) or not 1 <= len(word) <= 4 or word in rules.generic_nouns \
+                or word in rules.product_nouns or word in rules.org_suffix_set or word[0] in rules.name_start_stop_chars:
+            continue
+        if _jieba_freqs().get(word, 0) >= rules.common_word_min_freq:
+            continue
+        return brand.start, we, brand
+    return None
+
+
+def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                                 rules: EntityRules) -> list[Entity]:
+    """Return products listed beside a product (智谱清言、z.ai和智谱开放平台BigModel).
+
+    In such a list a known brand followed by a coined word, or a Latin name, is a product too; the brand
+    mention inside it is removed from `found` and `taken` (the product's name holds the brand).
+    """
+    out = []
+    for product in [ent for ent in found if ent.label == "PRODUCT"]:
+        breaks = list(rules.clause_breaks.finditer(text, 0, product.start))
+        clause_start = breaks[-1].end() if breaks else 0
+        after = rules.clause_breaks.search(text, product.end)
+        clause_end = after.start() if after else len(text)
+        items, pos = [], clause_start
+        for sep in rules.product_list_separators.finditer(text, clause_start, clause_end):
+            items.append((pos, sep.start()))
+            pos = sep.end()
+        items.append((pos, clause_end))
+        if len(items) < 2:
+            continue
+        here = next((k for k, (a, b) in enumerate(items) if a <= product.start and product.end <= b), None)
+        if here is None:
+            continue
+        for order, at_end in ((range(here - 1, -1, -1), True), (range(here + 1, len(items)), False)):
+            for k in order:
+                a, b = items[k]
+                if b - a > rules.product_list_max_chars and at_end and k != here - 1:
+                    break
+                hit = _coined_product(text, a, b, bounds, found, rules, at_end=at_end)
+                if hit is None:
+                    break
+                start, end, brand = hit
+                inner = taken.spans_overlapping(start, end)
+                if brand is not None:
+                    if inner != [(brand.start, brand.end)]:
+                        break
+                    _remove_mentions(inner, found, taken)
+                elif inner:
+                    break
+                name = text[start:end]
+                out.append(Entity(start, end, name, "PRODUCT", name, "rule:product_list"))
+                taken.add(start, end)
+                if not at_end or start > a:
+                    break   # the list starts here (称|智谱清言) or goes on past its own words
+    return out
+
+
+def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                      rules: EntityRules) -> list[Entity]:
+    """Return further mentions of the names a rule or the model found once in this text.
+
+    One sense per discourse: a name found where its context gave it away (江苏某某芯存 before 重整失败) is the
+    same name elsewhere in the text, wherever it stands on word boundaries; provinces and cities inside it
+    give way to it. Lexicon names need no help (the lexicon finds them everywhere).
+    """
+    first: dict[str, Entity] = {}
+    for ent in found:
+        # The unknown-name guess (a surname and one or two characters) is too weak to spread.
+        # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
+        if ent.method not in ("lexicon", "rule:unknown_name") and len(ent.text) >= rules.repeat_min_chars \
+                and ent.text not in first and not _LATIN_WORD.match(ent.text):
+            first[ent.text] = ent
+    out = []
+    for surface, ent in first.items():
+        pos = text.find(surface)
+        while pos != -1:
+            end = pos + len(surface)
+            if pos in bounds.starts and end in bounds.ends:
+                inner = taken.spans_overlapping(pos, end)
+                places = [(x.start, x.end) for x in found
+                          if (x.start, x.end) in inner and pos <= x.start and x.end <= end and _is_city_or_province(x)]
+                if len(places) == len(inner):
+                    _remove_mentions(places, found, taken)
+                    out.append(Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
+                    taken.add(pos, end)
+            pos = text.find(surface, end)
     return out
 
 
@@ -978,8 +1186,10 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += cue_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
+    found += org_event_entities(text, bounds, taken, found, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
+    found += coordinated_product_entities(text, bounds, taken, found, rules)
     # Where the model reads the whole text, its judgement on unknown words stands (the rule's guesses cost
     # precision there); where it reads a little, the rule comes first and the model's budget goes to cues
     # the rule cannot settle.
@@ -988,4 +1198,5 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         found += unknown_word_person_entities(text, bounds, taken, rules)
     if use_model:
         found += model_entities(text, bounds, taken, found, rules, scope=model_scope)
+    found += repeated_entities(text, bounds, taken, found, rules)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

@@ -550,7 +550,11 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
                     continue
                 _, score, evidence = scored[p.idx]
                 specific = any(e["type"] in cfg.neighbour_evidence for e in evidence)
-                if specific and score >= cfg.neighbour_min_score and score >= cfg.relative_floor * anchor_score:
+                # The title's own figure (25%, 36亿元) next to an anchor is evidence enough, however much more
+                # the anchor itself shares with the title.
+                same_figure = any(e["type"] == "quantity" for e in evidence)
+                if specific and score >= cfg.neighbour_min_score and (
+                        same_figure or score >= cfg.relative_floor * anchor_score):
                     keep[p.idx] = Citation(ref.ref_idx, p.idx, round(score, 4), evidence + [
                         {"type": "next_to", "sent_idx": anchor.idx}], "similarity")
         # a sentence between two anchors of the same reference carries on what they both draw from

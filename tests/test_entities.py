@@ -282,3 +282,7 @@ def test_entities_coined_word_after_an_organisation_joins_it_only_before_a_numbe
     assert "陕西电子芯朗时代" in got
     got = {e.text for e in find_entities("国金证券研报表示，行业景气回升。", use_model=False)}
     assert "国金证券研报" not in got
+
+
+def test_entities_surname_led_word_after_a_number_is_a_count():
+    assert [e.text for e in find_entities("共组织1000余人参加救援。", use_model=False) if e.label == "PERSON"] == []

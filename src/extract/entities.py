@@ -76,6 +76,7 @@ class EntityRules:
     dictionary_name_end_stop_chars: frozenset[str]
     dictionary_given_name_max_freq: int
     unknown_name_end_stop_chars: frozenset[str]
+    unknown_name_after_number: re.Pattern[str]
     name_joiners: frozenset[str]
     name_end_stop_chars: frozenset[str]
     name_start_stop_chars: frozenset[str]
@@ -143,6 +144,7 @@ def entity_rules() -> EntityRules:
             dictionary_name_end_stop_chars=frozenset(raw["dictionary_name_end_stop_chars"]),
             dictionary_given_name_max_freq=int(raw["dictionary_given_name_max_freq"]),
             unknown_name_end_stop_chars=frozenset(raw["unknown_name_end_stop_chars"]),
+            unknown_name_after_number=re.compile(raw["unknown_name_after_number"]),
             name_joiners=frozenset(raw["name_joiners"]),
             name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
             name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
@@ -876,6 +878,8 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
         if any(0 <= j < len(tokens) and len(tokens[j][0]) == 1 and _HAN.match(tokens[j][0])
                and tokens[j][0] not in rules.name_end_stop_chars and tokens[j][0] not in rules.list_separators
                for j in (k - 1, k + 1)):
+            continue
+        if s > 0 and rules.unknown_name_after_number.match(text[s - 1]):
             continue
         surname = 2 if word[:2] in rules.surnames_compound else 1 if word[0] in rules.surnames else 0
         if not surname or not 1 <= len(word) - surname <= 2:

@@ -8,8 +8,11 @@ the text given.
 Conventions (what the records mean):
 - `kind`: percent / money / measure / count / multiplier / number. `value` is scaled (`50万台` is 500000 '台',
   `2万亿元` 2e12 'CNY', `三成` 30 '%', `千分之五` 0.5 '%', `1.9倍` 1.9 '倍'); money carries its ISO 4217 code.
+  Percentage points are percent (`3.1个百分点` 3.1 '%', `25个基点` 0.25 '%'); index points are a measure
+  (`208.74点` 208.74 '点'), but a whole number up to 24 or a Chinese numeral before 点 is a clock time.
 - Ranges and lists (`5-20亿元`, `3至5万`, `180-90nm`, `65/55-40nm`, `8/12英寸`) have `value` None and `low`/`high`
   set; the unit of the last member applies to all, and so does its 万/亿 scale where a member has none.
+  Members with different units are separate mentions (`增长5%至11.62亿美元` is 5 '%' and 1.162e9 'USD').
   Vague numerals are ranges too: `十几` 11..19, `数十亿` 2e9..9e9, `二三十` 20..30, `上百` 100..1000.
 - `hedge` is the direction a hedge gives the number, and sets `approximate`:
   'over' (超, 超过, 逾, 突破, 以上, 多, 余, 上百), 'at_least' (至少, 不少于, 或以上), 'under' (近, 将近, 不到, 不足,
@@ -333,7 +336,9 @@ def find_quantities(text: str) -> list[Quantity]:
             q = _trimmed(q, out[-1].end, text)
         if q is not None:
             out.append(q)
-        pos = max(q.end if q is not None else 0, m.end(), s + 1)
+        # a candidate cut short (28nm/40V) goes on after the mention it kept
+        pos = max(q.end if q is not None else 0, s + 1) if q is not None and q.end < m.end() \
+            else max(q.end if q is not None else 0, m.end(), s + 1)
         if pos >= n:
             break
     return _joined_bounds(g, text, t, out)
@@ -477,13 +482,23 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         if any(p is None for p in parsed):
             return None
         nums = [mm.group("num").strip() for mm, _ in members]
+        if any(len(n) > 1 and n.startswith("0") and n.isdigit() for n in nums):
+            return None  # 010-86625909, 0921-607045: a telephone number, not a range
         if last_unit is None and all(n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100 for n in nums):
             return None  # 2014至2017: a span of years
     first_num = members[0][0].group("num")
     unit = parsed[-1].unit
+    cut = False
     if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
                                for p in parsed[:-1]):
-        return None  # members with different units are separate mentions: 28nm/40V is not a list
+        # members with different units are separate mentions: 28nm/40V is not a list, and 增长5%至11.62亿美元
+        # is a rate and an amount; the first stands alone here and the scan goes on after it
+        if parsed[0].unit is None or members[0][0].group("coins"):
+            return None
+        members, seps, parsed = members[:1], [], parsed[:1]
+        end = members[0][0].end()
+        unit = parsed[0].unit
+        cut = True
     # sign: 负3%, -2.5% (a hyphen after a number is a range dash, handled by the separator)
     sign = 1.0
     if s and (t[s - 1] == "负" or (t[s - 1] == "-" and not (s > 1 and (_is_ascii_alnum(t[s - 2])
@@ -513,7 +528,7 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
                 hedge = g.pre_hedge_directions[hedge_m.lastindex - 1]
                 s = hedge_m.start()
     currency = currency or sym_currency
-    if m.group("post"):
+    if m.group("post") and not cut:
         hedge = g.post_hedges.get(m.group("post").strip(), hedge) if hedge is None else hedge
     if len(parsed) == 1 and unit is None and hedge is None and currency is None \
             and _bare_reject(g, t, m.start(), first_num):
@@ -531,7 +546,7 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
             hedge = g.comparative_after[t[after_at]]
             s = b - k
             end = after_at + 1
-    if m.group("between"):
+    if m.group("between") and not cut:
         bm = g.between_before.search(t, max(0, s - 4), s)
         if bm:
             s = bm.start()

@@ -184,7 +184,8 @@ def _tokens(s: str, tables: NumeralTables) -> list[tuple[str, float, bool]] | No
             m = _ARABIC.match(s, i)
             if not m:
                 return None
-            out.append(("digit", float(m.group().replace(",", "")), False))
+            # a lone arabic digit reads like a Chinese one: 1万5 is 15000 as 一万五 is
+            out.append(("digit", float(m.group().replace(",", "")), len(m.group()) == 1))
             i = m.end()
             continue
         if ch in tables.digits:

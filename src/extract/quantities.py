@@ -54,6 +54,7 @@ _LOWER_BOUNDS = frozenset({"over", "at_least"})
 _UPPER_BOUNDS = frozenset({"under", "at_most"})
 _PURE_INTEGER = re.compile(r"\d{2,}")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_YEAR_LIKE = re.compile(r"19\d\d|20\d\d|2100")
 _BETWEEN_JOIN = re.compile(r"[ \t]*[和与][ \t]*")
 
 
@@ -93,6 +94,7 @@ class Grammar:
     separator: re.Pattern
     pre_hedge: re.Pattern
     pre_hedge_directions: tuple[str, ...]
+    hedge_not_before: dict[str, re.Pattern]  # a hedge word that is a verb particle before such a number
     post_hedges: dict[str, str]
     currency_prefix: re.Pattern
     currency_prefixes: dict[str, str]
@@ -110,6 +112,8 @@ class Grammar:
     bound_joiner: re.Pattern
     between_before: re.Pattern
     bare_after_ok: frozenset[str]
+    year_after: re.Pattern  # what follows a bare year-like number (2025新菜单, 2020及2021年, 2022-至今)
+    model_year_units: frozenset[str]
     units: dict[str, UnitSpec]
 
 
@@ -195,6 +199,7 @@ def grammar(tight: bool = False) -> Grammar:
             separator=re.compile(expand("{separator}")),
             pre_hedge=re.compile("(?:" + "|".join(f"({p})" for p, _ in pre) + r")[ \t]*$"),
             pre_hedge_directions=tuple(d for _, d in pre),
+            hedge_not_before={str(k): re.compile(v) for k, v in (data.get("hedge_not_before") or {}).items()},
             post_hedges=post,
             currency_prefix=re.compile("(" + _alternation(word_prefixes) + r")[ \t]*$"),
             currency_prefixes=prefixes,
@@ -209,6 +214,8 @@ def grammar(tight: bool = False) -> Grammar:
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
                                           + r")[^，。；;,\d\n率比]{0,3}$"),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
+            year_after=re.compile(data["year_like_after"]),
+            model_year_units=frozenset(data["model_year_units"]),
             comparative_before=str(data["comparative_before"]),
             comparative_after={ch: d for d, chars in data["comparative_after"].items() for ch in chars},
             bound_joiner=re.compile(data["bound_joiner"]),
@@ -470,6 +477,8 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         return None  # GLM-4.5, f/1.8, X\_9: the tail of a code
     if end < len(t) and t[end - 1].isascii() and _is_ascii_alnum(t[end]):
         return None
+    if end + 1 < len(t) and t[end] == "-" and t[end + 1].isascii() and t[end + 1].isalpha():
+        return None  # 7-ELEVEn, 3-COFFEE: the head of a name
     if len(members) == 1:
         mm = members[0][0]
         one = _member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"))
@@ -489,6 +498,9 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     first_num = members[0][0].group("num")
     unit = parsed[-1].unit
     cut = False
+    if len(parsed) == 1 and unit is not None and unit.surface in g.model_year_units \
+            and _YEAR_LIKE.fullmatch(first_num.strip()):
+        return None  # 2023款揽胜: a model year
     if len(parsed) > 1 and any(p.unit is not None and unit is not None and p.unit.unit != unit.unit
                                for p in parsed[:-1]):
         # members with different units are separate mentions: 28nm/40V is not a list, and 增长5%至11.62亿美元
@@ -511,6 +523,9 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
     while b and t[b - 1] in " \t":
         b -= 1
     hedge_m = g.pre_hedge.search(t, max(0, s - 8), s) if b and t[b - 1] in g.hedge_ends else None
+    if hedge_m and hedge_m.group(hedge_m.lastindex) in g.hedge_not_before \
+            and g.hedge_not_before[hedge_m.group(hedge_m.lastindex)].match(t, s):
+        hedge_m = None  # 扫过一次, 过一个暑假: 过 is the verb's particle, not 'more than'
     if hedge_m:
         hedge = g.pre_hedge_directions[hedge_m.lastindex - 1]
         s = hedge_m.start()
@@ -726,6 +741,8 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     if len(stripped) > 1 and stripped.startswith("0") and stripped.isdigit():
         return True  # 09888, 000001: a stock or postal code
     end = s + len(num)
+    if _YEAR_LIKE.fullmatch(stripped) and g.year_after.match(t, end):
+        return True  # 2025新菜单, 2020及2021年, （2022-至今）: a year, not a quantity
     if end < len(t) and t[end] in "》」』":
         return True  # 《哪吒2》: part of a title
     if s and end < len(t) and t[s - 1] + t[end] in ("()", "（）", "[]", "【】"):
@@ -743,6 +760,16 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
         if not t[line_start:s].strip(" \t>*#-+（(") or t[end] in ")）" \
                 or t[s - 1:s] in ("：", ":", "；", ";", "。", "，", ","):
             return True  # 1. or 二、 at the head of a line or clause, 1）: a list marker
+    if end < len(t) and t[end] == "、":
+        line_start = t.rfind("\n", 0, s) + 1
+        if not t[line_start:s].strip(" \t>*#-+（(") or t[s - 1:s] in ("：", ":", "；", ";", "。", ")", "）"):
+            return True  # 6、2月11日 at the head of a line or sentence: a list marker before a date
+        if all(ch in _CN_DIGITS or ch == "十" for ch in stripped) and not (
+                t[end + 1:end + 2] and (t[end + 1] in _CN_DIGITS or t[end + 1] in "十百千万")):
+            return True  # （含国中生）二、服务项目: a Chinese numeral and 、 before words is a list marker
+        if len(stripped) == 1 and stripped.isdigit() and s and "\u4e00" <= t[s - 1] <= "\u9fff" \
+                and t[s - 1] not in g.bare_after_ok:
+            return True  # 宏观新闻1、外交部…: a marker run into a heading
     if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
         return True  # 七一, 九一八: bare runs of digit characters name days and events; 二〇二五 is a number
     if stripped in ("一", "壹"):

@@ -15,7 +15,10 @@ How mentions are read (the word lists and ranges live in `data/dates/lexicon.yam
 - Loose parts are stated ranges: 年初 Jan-Feb, 年中 Jun-Jul, 年底/年末 Nov-Dec, 月初/上旬 1-10, 月中/中旬 11-20,
   月底/月末/下旬 21-end, 三季度末 the quarter's last month.
 - Open periods: X以来/起/开始 from X's start; X后/之后 from the day after X; X前/之前 to the day before X;
-  截至X / X为止 to X's end (an open side is None). Explicit ranges include both named ends.
+  截至X / X为止 to X's end, and so does X前 where X is an end part (2026年底前, 6月底前: by that end);
+  an open side is None. Explicit ranges include both named ends.
+- A year-less quarter is the publication year's, except 四季度 in a January-March article (last year's,
+  as earnings news reports it); a relative quarter or half (去年第二季度) sets the year of what follows.
 - A two-digit year (25年) is a year before a month or part of the year, with a leading zero, or within
   three years of the publication; otherwise a duration. Three-digit years are ROC years only in
   documents that date themselves in ROC years.
@@ -764,6 +767,8 @@ def _resolve_frame(f: _Frame, ctx: _Ctx, published: date | None, lex: dict,
     elif m is not None:                # 3月: this year's, unless 10 months or more away (12月 in February)
         shift = -1 if m - published.month >= 10 else 1 if published.month - m >= 10 else 0
         candidates = [(published.year + shift, m)]
+    elif f.q is not None and f.q[0] == 4 and published.month <= 3:
+        candidates = [(published.year - 1, m)]  # 四季度 in a first-quarter article: the one just reported
     else:                              # 上半年, 四季度, 年底: the publication year
         candidates = [(published.year, m)]
     for cy, cm in candidates:
@@ -1039,6 +1044,9 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
         mode = suffix_mode or (prefix_mode if prefix_mode in ("since", "until") else None)
         if prefix_mode == "from" and suffix_mode is None:
             mode = None
+        if mode == "before" and ((left.ypart is not None and left.ypart[1] == 12 and left.ypart[0] > 1)
+                                 or (left.mpart is not None and left.mpart[1] == 31 and left.mpart[0] > 1)):
+            mode = "until"             # 2026年底前, 6月底前: by the end of the year or month, not before it
         if mode:
             start_d, end_d = _open_side(lres, mode, published)
             kind = "period"
@@ -1055,7 +1063,8 @@ def _mention(p: _Phrase, text: str, ctx: _Ctx, published: date | None, lex: dict
     # 1980年前; but 截至2025年6月 is 'as of') and a bare relative year (去年降息三次后…5月) name no year the
     # later text is set in.
     open_period = right is None and mode in ("since", "after", "before", "to_now")
-    bare_relative_year = lres.relative and final.m is None and final.start != final.end
+    bare_relative_year = lres.relative and final.m is None and final.start != final.end \
+        and lres.gran not in ("quarter", "half")   # 去年第二季度和第三季度: the year goes on
     if final.y is not None and not final.unresolved and not open_period and not bare_relative_year:
         ctx.y, ctx.m, ctx.text = final.y, final.m, text[start_i:end_i]
         ctx.d = final.start.day if final.start is not None and final.start == final.end else None

@@ -5,14 +5,17 @@ Order of work, each later source filling only the gaps of the earlier ones (one 
    with the word boundaries, and extended by product codes (华为昇腾910B), sub-units (清华大学计算机系) and
    legal names (华为技术有限公司);
 2. rules (data/entities/rules.yaml): titles before names (总统特朗普), names before speech verbs (张伟表示),
-   organisation suffixes (联影医疗), free-standing model codes (H200, GLM-4.5-Air), and, where the model
-   does not read the whole text, unknown words shaped like a Chinese name (surname + one or two characters);
+   organisation suffixes (联影医疗) with a coined brand after them (陕西电子芯业时代), names before an event
+   only a company goes through (引入某某|重整), free-standing model codes (H200, GLM-4.5-Air), products listed
+   beside a product (智谱清言、z.ai和…BigModel), and, where the model does not read the whole text, unknown
+   words shaped like a Chinese name (surname + one or two characters);
 3. the model (extract.ner_model.predict_spans): on a short text (or with model_scope="all") every sentence,
    on a long one only windows around words that look like names nothing above explains, within a budget
    (`model_cues` in rules.yaml), because the model is about twenty-five times slower than OpenCC + jieba.
    Its mentions take the lexicon's canonical name where the lexicon knows the surface, and a longer model
    name around mentions of the same kind (an organisation around a place, a full name around a rule's cut)
-   replaces them.
+   replaces them;
+4. every other mention of a name a rule or the model found once, on word boundaries (one sense per discourse).
 
 Where the trained model is not shipped yet, the lexicon and rules work alone (logged once).
 """

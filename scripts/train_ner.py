@@ -29,7 +29,8 @@ from spacy.training import Example, offsets_to_biluo_tags
 from spacy.util import compounding, minibatch
 from thinc.api import Config
 
-from extract.ner_model import CorpusSentence, TOKENIZER_NAME, model_settings, read_corpus, spans_of_doc
+from extract.ner_model import (CorpusSentence, TOKENIZER_NAME, TOKENIZER_NAME_GAZETTEER, model_settings,
+                               read_corpus, spans_of_doc)
 
 CONFIG = """
 [nlp]
@@ -65,7 +66,7 @@ nO = null
 @architectures = "spacy.MultiHashEmbed.v2"
 width = %(width)d
 attrs = ["ORTH", "NORM", "TAG", "LEMMA", "SHAPE"]
-rows = [8000, 20000, 64, 30000, 200]
+rows = [8000, 20000, %(tag_rows)d, 30000, 200]
 include_static_vectors = false
 
 [components.ner.model.tok2vec.encode]
@@ -156,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--repeat", default="msra=1,boson=2,cluener=2,weibo=2",
                         help="how often each train corpus is seen per epoch")
+    parser.add_argument("--gazetteer", action="store_true",
+                        help="give each token the lexicon's label and position as a feature (tokenizer v2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", type=Path, default=None,
                         help="continue training the pipeline saved at this path instead of starting from scratch")
@@ -168,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume:
         nlp = spacy.load(args.resume)  # the tokenizer is registered by importing extract.ner_model
     else:
-        config = Config().from_str(CONFIG % {"tokenizer": TOKENIZER_NAME, "width": args.width,
-                                             "depth": args.depth, "hidden": args.hidden})
+        tokenizer = TOKENIZER_NAME_GAZETTEER if args.gazetteer else TOKENIZER_NAME
+        config = Config().from_str(CONFIG % {"tokenizer": tokenizer, "width": args.width, "depth": args.depth,
+                                             "hidden": args.hidden, "tag_rows": 1024 if args.gazetteer else 64})
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
 
     repeat = {name: int(times) for name, times in (item.split("=") for item in args.repeat.split(","))}

@@ -91,3 +91,25 @@ def test_ner_model_spans_are_offsets_into_the_text():
             assert 0 <= start < end <= len(text)
             assert text[start:end].strip() == text[start:end]
             assert label in {"PERSON", "ORG", "LOC"}
+
+
+def test_gazetteer_marks_give_the_lexicon_label_and_position_per_character():
+    from extract.ner_model import _gazetteer_marks
+
+    text = "英伟达在上海"
+    assert _gazetteer_marks(text) == ["ORG-B", "ORG-I", "ORG-E", "", "GPE-B", "GPE-E"]
+
+
+def test_gazetteer_tokenizer_changes_only_the_tag_feature():
+    import spacy
+
+    from extract.ner_model import CharWordTokenizer
+
+    vocab = spacy.blank("zh").vocab
+    text = "英伟达在上海发布新品"
+    plain, marked = CharWordTokenizer(vocab)(text), CharWordTokenizer(vocab, gazetteer=True)(text)
+    assert [t.text for t in plain] == [t.text for t in marked]
+    assert [t.norm for t in plain] == [t.norm for t in marked] and [t.lemma for t in plain] == [t.lemma for t in marked]
+    # characters the lexicon covers get another TAG; the rest keep theirs
+    changed = [plain[i].tag != marked[i].tag for i in range(len(text))]
+    assert changed == [True, True, True, False, True, True, False, False, False, False]

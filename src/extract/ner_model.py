@@ -32,6 +32,9 @@ from extract.resources import load_yaml
 
 MODEL_DIR = Path(str(resources.files("extract") / "models" / "ner"))
 TOKENIZER_NAME = "zh_extract.ner_char_tokenizer.v1"
+# v2 adds the lexicon's view to each token's TAG: the label of the lexicon name covering it and its place in
+# that name (ORG-B, LOC-E, ...), so that the model learns how far to trust the lexicon.
+TOKENIZER_NAME_GAZETTEER = "zh_extract.ner_char_tokenizer.v2"
 
 # Word positions are few and common; longer words are folded into one length class.
 _MAX_WORD_LENGTH_CLASS = 4
@@ -106,15 +109,47 @@ def _position_hashes() -> dict[tuple[bool, bool, int], int]:
     return hashes
 
 
+@cache
+def _gazetteer():
+    """Return an Aho-Corasick automaton over the lexicon's Simplified surfaces of 2+ characters -> label."""
+    import ahocorasick
+
+    from extract.lexicon import load_lexicon
+
+    automaton = ahocorasick.Automaton()
+    for surface, (_canonical, label) in load_lexicon().by_surface.items():
+        if len(surface) >= 2:
+            automaton.add_word(surface.lower(), (len(surface), label))
+    automaton.make_automaton()
+    return automaton
+
+
+def _gazetteer_marks(text: str) -> list[str]:
+    """Return, per character of `text`, the lexicon label and position covering it ("ORG-B"), or ""."""
+    marks = [""] * len(text)
+    for end_index, (length, label) in _gazetteer().iter_long(text.lower()):
+        start = end_index + 1 - length
+        if length == 1:
+            marks[start] = f"{label}-S"
+            continue
+        marks[start] = f"{label}-B"
+        for i in range(start + 1, end_index):
+            marks[i] = f"{label}-I"
+        marks[end_index] = f"{label}-E"
+    return marks
+
+
 class CharWordTokenizer:
     """Split Simplified text into character tokens that carry jieba word features.
 
     Token attributes set: NORM = the jieba word containing the token (lower-cased), TAG = its position in
     that word and the word's length class (B2, M4, S1, ...), LEMMA = the bigram of this and the next token.
+    With `gazetteer`, TAG also holds the lexicon label and position covering the token's first character.
     """
 
-    def __init__(self, vocab: Vocab):
+    def __init__(self, vocab: Vocab, *, gazetteer: bool = False):
         self.vocab = vocab
+        self.gazetteer = gazetteer
 
     def __call__(self, text: str) -> Doc:
         words: list[str] = []
@@ -138,12 +173,16 @@ class CharWordTokenizer:
         lowered = [w.lower() for w in words]
         lowered.append("</s>")
         position_hashes = _position_hashes()
+        marks = _gazetteer_marks(text) if self.gazetteer else None
         rows = []
         for i, start in enumerate(starts):
             piece = lowered[i]
             word_hash, word_start, word_end = word_of_char[start]
-            position = position_hashes[(start <= word_start, start + len(piece) >= word_end,
-                                        min(word_end - word_start, _MAX_WORD_LENGTH_CLASS))]
+            key = (start <= word_start, start + len(piece) >= word_end, min(word_end - word_start, _MAX_WORD_LENGTH_CLASS))
+            if marks is not None and marks[start]:
+                position = _marked_position_hash(key, marks[start])
+            else:
+                position = position_hashes[key]
             rows.append((word_hash, position, hash_string(piece + lowered[i + 1])))
         features = numpy.array(rows, dtype=numpy.uint64)
         # Hashes only: the strings are never needed back, so the vocabulary's StringStore does not grow.
@@ -158,7 +197,8 @@ class CharWordTokenizer:
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        (path / "tokenizer.json").write_text(json.dumps({"name": TOKENIZER_NAME}), encoding="utf-8")
+        name = TOKENIZER_NAME_GAZETTEER if self.gazetteer else TOKENIZER_NAME
+        (path / "tokenizer.json").write_text(json.dumps({"name": name}), encoding="utf-8")
 
     def from_disk(self, path, *, exclude=tuple()) -> "CharWordTokenizer":
         return self
@@ -170,12 +210,29 @@ class CharWordTokenizer:
         return self
 
 
+@cache
+def _marked_position_hash(key: tuple[bool, bool, int], mark: str) -> int:
+    begins, ends, length = key
+    start, end = (0 if begins else 1), (length if ends else length - 1)
+    return hash_string(_position_class(start, end, 0, length) + "|" + mark)
+
+
 @registry.tokenizers(TOKENIZER_NAME)
 def create_char_word_tokenizer():
     """Return the factory spaCy calls to build the model's tokenizer from its config."""
 
     def make_tokenizer(nlp: Language) -> CharWordTokenizer:
         return CharWordTokenizer(nlp.vocab)
+
+    return make_tokenizer
+
+
+@registry.tokenizers(TOKENIZER_NAME_GAZETTEER)
+def create_char_word_gazetteer_tokenizer():
+    """Return the factory of the tokenizer whose TAG feature also carries the lexicon's view (v2)."""
+
+    def make_tokenizer(nlp: Language) -> CharWordTokenizer:
+        return CharWordTokenizer(nlp.vocab, gazetteer=True)
 
     return make_tokenizer
 

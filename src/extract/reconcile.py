@@ -112,6 +112,9 @@ class _Settings:
     measure_role: dict[str, str]           # group name -> "subject" or "change"
     measure_words: tuple[str, ...]         # longest first
     future_markers: tuple[str, ...]
+    in_force_markers: tuple[str, ...]
+    dateline_words: tuple[str, ...]
+    measure_periods: dict[str, str]        # word before a measure -> period (month, year, cumulative, …)
     clause_break: re.Pattern
 
 
@@ -153,6 +156,9 @@ def settings() -> _Settings:
             measure_of=measure_of, measure_gloss=gloss, measure_role=role,
             measure_words=tuple(sorted(measure_of, key=len, reverse=True)),
             future_markers=tuple(raw["future_markers"]),
+            in_force_markers=tuple(raw["in_force_markers"]),
+            dateline_words=tuple(sorted(raw["dateline_words"], key=len, reverse=True)),
+            measure_periods={str(k): str(v) for k, v in raw["measure_periods"].items()},
             clause_break=clause_break,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -643,6 +649,12 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
 def _measure(passage: Passage, q, role: str = "subject") -> tuple[str, str] | None:
     """Return (word, group) of the measure of `role` a quantity is attached to: the nearest one before it in
     its clause, else the nearest one after it."""
+    found = _measure_at(passage, q, role)
+    return found[:2] if found else None
+
+
+def _measure_at(passage: Passage, q, role: str = "subject") -> tuple[str, str, int] | None:
+    """Return (word, group, offset of the word in passage.text) of the measure `_measure` finds."""
     cfg = settings()
     rel_s, rel_e = q.start - passage.start, q.end - passage.start
     if not (0 <= rel_s <= rel_e <= len(passage.text)):
@@ -656,15 +668,66 @@ def _measure(passage: Passage, q, role: str = "subject") -> tuple[str, str] | No
         if pos >= 0:
             distance = len(before) - (pos + len(word))
             if best is None or distance < best[0]:
-                best = (distance, word)
+                best = (distance, word, c_s + pos)
     if best is None:
         for word in words:
             pos = after.find(word)
             if pos >= 0 and (best is None or pos < best[0]):
-                best = (pos, word)
+                best = (pos, word, rel_e + pos)
     if best is None:
         return None
-    return best[1], cfg.measure_of[best[1]]
+    return best[1], cfg.measure_of[best[1]], best[2]
+
+
+def _period(passage: Passage, q) -> str:
+    """Return how the measure a quantity is attached to is counted: the period or way named just before (or
+    at the start of) the measure word (月产能 -> month, 一季度营收 -> quarter, 累计投资 -> cumulative); "whole"
+    for none, and for a year, which is what an unqualified figure usually covers."""
+    cfg = settings()
+    found = _measure_at(passage, q)
+    if found is None:
+        return "whole"
+    word, _, pos = found
+    c_s, _ = _clause(passage.text, pos, pos + len(word))
+    window = passage.text[max(c_s, pos - 4):pos + len(word)]
+    best = None
+    for key, period in cfg.measure_periods.items():
+        at = window.rfind(key, 0, len(window) - len(word) + len(key))
+        if at >= 0 and (best is None or (at + len(key), len(key)) > best[0]):
+            best = ((at + len(key), len(key)), period)
+    period = best[1] if best else "whole"
+    return "whole" if period == "year" else period
+
+
+def _clause_dates(passage: Passage, q) -> list[Any]:
+    """Return the dates (not durations) in the clause of a quantity: the time the figure is given for."""
+    rel_s, rel_e = q.start - passage.start, q.end - passage.start
+    if not (0 <= rel_s <= rel_e <= len(passage.text)):
+        return []
+    c_s, c_e = _clause(passage.text, rel_s, rel_e)
+    return [d for d in passage.dates if d.kind != "duration" and d.start_date is not None
+            and d.end_date is not None and c_s <= d.start - passage.start and d.end - passage.start <= c_e]
+
+
+def _same_footing(sent: Passage, qa, title: Passage, qb) -> bool:
+    """Say whether two figures of the same measure are counted alike: the same period or way (a monthly and an
+    annual capacity are not), and, where both clauses date them, overlapping dates (2022年 and 2023年 revenue
+    are not the same figure)."""
+    if _period(sent, qa) != _period(title, qb):
+        return False
+    da, db = _clause_dates(sent, qa), _clause_dates(title, qb)
+    return not (da and db and not _overlapping_dates(da, db))
+
+
+def _also_given(passage: Passage, value_of, group: str, role: str = "subject") -> bool:
+    """Say whether the passage gives a figure equal to `value_of` attached to a measure of `group`."""
+    for q in passage.quantities:
+        if q is value_of or not _comparable(q, value_of) or not _same_value(q, value_of):
+            continue
+        found = _measure(passage, q, role)
+        if found and found[1] == group:
+            return True
+    return False
 
 
 def _is_planned(passage: Passage, d) -> bool:
@@ -726,14 +789,22 @@ def _quantity_conflicts(sent: Passage, ref: Reference, title: Passage, cfg: _Set
             same_value = _same_value(qa, qb)
             detail = None
             kind = "term_mismatch"
-            if same_value and sa and sb and sa[1] != sb[1]:
+            if (same_value and sa and sb and sa[1] != sb[1]
+                    # the article also gives the figure for the source's measure, or the source for the
+                    # article's (营收增长20%，净利润增长20%): two figures that happen to be equal
+                    and not _also_given(sent, qb, sb[1]) and not _also_given(title, qa, sa[1])):
                 detail = (f"the article attaches {qa.text} to {sa[0]} ({cfg.measure_gloss[sa[1]]}); reference "
                           f"{_label(ref)} attaches {qb.text} to {sb[0]} ({cfg.measure_gloss[sb[1]]})")
-            elif same_value and ca and cb and ca[1] != cb[1] and (sa is None or sb is None or sa[1] == sb[1]):
+            elif (same_value and ca and cb and ca[1] != cb[1] and (sa is None or sb is None or sa[1] == sb[1])
+                  and not _also_given(sent, qb, cb[1], "change") and not _also_given(title, qa, ca[1], "change")):
                 detail = (f"the article says {qa.text} of {ca[0]} ({cfg.measure_gloss[ca[1]]}); reference "
                           f"{_label(ref)} says {qb.text} of {cb[0]} ({cfg.measure_gloss[cb[1]]})")
             elif (not same_value and _disagree(qa, qb) and sa and sb and sa[1] == sb[1]
-                  and (ca is None) == (cb is None) and (ca is None or ca[1] == cb[1])):
+                  and (ca is None) == (cb is None) and (ca is None or ca[1] == cb[1])
+                  # the sentence also gives the source's figure for this measure (another year, company or
+                  # target beside it), or the source gives the article's
+                  and not _also_given(sent, qb, sa[1]) and not _also_given(title, qa, sb[1])
+                  and _same_footing(sent, qa, title, qb)):
                 kind = "quantity_mismatch"
                 what = f"{sa[0]} {ca[0]}" if ca else sa[0]
                 detail = (f"the article gives {what} ({cfg.measure_gloss[sa[1]]}) as {qa.text}; reference "
@@ -746,7 +817,10 @@ def _quantity_conflicts(sent: Passage, ref: Reference, title: Passage, cfg: _Set
 
 def _date_conflicts(sent: Passage, ref: Reference, title: Passage, published: date | None) -> list[Conflict]:
     """A date in the sentence after the reference's publication, not planned, and not after the article's own
-    date (which would make it a forecast, not something reported as done)."""
+    date (which would make it a forecast, not something reported as done). Not either: the day something
+    announced takes effect (7月1日生效), a dateline of the article's own post (2024/12/19转发动态：), a date the
+    reference's title gives itself, and a date without its own year that, read in the reference's time, is not
+    after it (the year was only inferred from the article's date)."""
     if ref.published is None:
         return []
     out = []
@@ -755,9 +829,48 @@ def _date_conflicts(sent: Passage, ref: Reference, title: Passage, published: da
             continue
         if (published is not None and d.start_date > published) or _is_planned(sent, d):
             continue
+        if _in_force(sent, d) or _is_dateline(sent, d) or _overlapping_dates([d], title.dates):
+            continue
+        if _year_inferred_before(sent, d, ref.published):
+            continue
         out.append(Conflict(
             ref.ref_idx, sent.idx, "date_after_source", sent.text, title.text,
             f"the sentence reports {d.text} (from {d.start_date.isoformat()}) as having happened, but reference "
             f"{_label(ref)} was published on {ref.published.isoformat()}, before it",
             (sent.start, sent.end), (title.start, title.end)))
     return out
+
+
+def _in_force(passage: Passage, d) -> bool:
+    """Say whether a date is the day something takes effect (于5月1日起施行, 2020年实施): its clause says so."""
+    rel_s, rel_e = d.start - passage.start, d.end - passage.start
+    c_s, c_e = _clause(passage.text, max(rel_s, 0), max(rel_e, 0))
+    after = passage.text[max(rel_e, 0):c_e]
+    return any(marker in after for marker in settings().in_force_markers)
+
+
+def _is_dateline(passage: Passage, d) -> bool:
+    """Say whether a date opens the sentence as the dateline of the article's own post: "2024/12/19转发动态："."""
+    rel_s, rel_e = d.start - passage.start, d.end - passage.start
+    if rel_s < 0 or passage.text[:rel_s].strip(" \t>*#-—·•【[「“\"'"):
+        return False
+    rest = passage.text[rel_e:].lstrip()
+    # a bare "2024年6月10日：" opens a timeline entry, an event: only a word of posting makes it a dateline
+    return any(rest.startswith(word) and rest[len(word):].lstrip()[:1] in ("：", ":")
+               for word in settings().dateline_words)
+
+
+def _year_inferred_before(passage: Passage, d, source_date: date) -> bool:
+    """Say whether a date the sentence prints without its year (3月17日, 2号) falls on or before the source's
+    date when read against that date: only the year taken from the article's own date put it after."""
+    if getattr(d, "anchor", None) is None or d.kind == "relative" or re.search(r"\d{4}|[〇零一二三四五六七八九]{4}", d.text):
+        return False
+    try:
+        from extract.dates import find_dates
+    except ImportError:
+        return False
+    rel_s, rel_e = d.start - passage.start, d.end - passage.start
+    for other in find_dates(passage.text, published=source_date):
+        if other.start == rel_s and other.end == rel_e and other.start_date is not None:
+            return other.start_date <= source_date
+    return False

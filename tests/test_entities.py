@@ -286,3 +286,11 @@ def test_entities_coined_word_after_an_organisation_joins_it_only_before_a_numbe
 
 def test_entities_surname_led_word_after_a_number_is_a_count():
     assert [e.text for e in find_entities("共组织1000余人参加救援。", use_model=False) if e.label == "PERSON"] == []
+
+
+def test_entities_unknown_word_needs_name_characters_after_its_surname():
+    # 高|管, 智|算, 居|前 begin with a surname but their other characters are rarely in given names.
+    for text in ("公司高管表示，将继续增持。", "多个智算项目落地。", "涨幅居前的板块有三个。"):
+        assert [e.text for e in find_entities(text, use_model=False) if e.label == "PERSON"] == [], text
+    got = [e.text for e in find_entities("冯晓楠当天到场。", use_model=False) if e.label == "PERSON"]
+    assert got == ["冯晓楠"]

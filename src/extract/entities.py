@@ -32,7 +32,7 @@ import ahocorasick
 
 from extract.errors import DataFileError
 from extract.lexicon import load_lexicon
-from extract.resources import load_yaml
+from extract.resources import load_tsv, load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class EntityRules:
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
     given_name_max_freq: int
+    given_name_char_min_share: float
+    given_name_unseen_char_max_freq: int
     common_word_min_freq: int
     name_inner_stop_chars: frozenset[str]
     transliteration_chars: frozenset[str]
@@ -153,6 +155,8 @@ def entity_rules() -> EntityRules:
             name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
             person_tags=frozenset(raw["person_tags"]),
             given_name_max_freq=int(raw["given_name_max_freq"]),
+            given_name_char_min_share=float(raw["given_name_char_min_share"]),
+            given_name_unseen_char_max_freq=int(raw["given_name_unseen_char_max_freq"]),
             common_word_min_freq=int(raw["common_word_min_freq"]),
             name_inner_stop_chars=frozenset(raw["name_inner_stop_chars"]),
             transliteration_chars=frozenset(raw["transliteration_chars"]),
@@ -413,6 +417,20 @@ def _is_coined(word: str, rules: EntityRules) -> bool:
     return (2 <= len(word) <= 4 and bool(_HAN.match(word)) and word not in _jieba_tags()
             and word[0] not in rules.name_start_stop_chars and not rules.name_inner_stop_chars & set(word)
             and load_lexicon().lookup(word) is None)
+
+
+@cache
+def _given_name_shares() -> dict[str, float]:
+    # Per character: the share of its appearances in the NER train corpora that stand in a given name.
+    return {ch: int(in_names) / max(int(in_text), 1)
+            for ch, in_names, in_text in load_tsv("entities", "given_name_chars.tsv", columns=3)}
+
+
+def _is_given_name(given: str, rules: EntityRules) -> bool:
+    shares = _given_name_shares()
+    freqs = _jieba_freqs()
+    return all(shares[ch] >= rules.given_name_char_min_share if ch in shares
+               else freqs.get(ch, 0) <= rules.given_name_unseen_char_max_freq for ch in given)
 
 
 def _is_rare_word(word: str, rules: EntityRules) -> bool:
@@ -890,6 +908,8 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
         given = word[surname:]
         # A piece of a longer foreign name (克尤木·巴吾东, 艾尔-霍福德) is not the name.
         if (s > 0 and text[s - 1] in rules.name_joiners) or (e < len(text) and text[e] in rules.name_joiners):
+            continue
+        if not _is_given_name(given, rules):
             continue
         if rules.name_inner_stop_chars & set(given) or given[-1] in rules.name_end_stop_chars \
                 or given[-1] in rules.unknown_name_end_stop_chars \

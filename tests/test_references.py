@@ -42,13 +42,15 @@ def test_references_golden_case(case):
 
 
 @pytest.mark.parametrize("marker,number", [("①", 1), ("⑳", 20), ("㉑", 21), ("[12]", 12), ("［3］", 3), ("注4", 4),
-                                           ("(5)", 5), ("6.", 6), ("7、", 7), ("?", None)])
+                                           ("(5)", 5), ("6.", 6), ("7、", 7), ("?", None),
+                                           ("（8）", 8), ("注释9：", 9), ("［10］", 10), ("㉒", 22)])
 def test_references_marker_number(marker, number):
     assert reference_number(marker) == number
 
 
 @pytest.mark.parametrize("heading", ["[引用]", "引用", "参考资料", "参考文献：", "【参考资料】", "## References",
-                                     "资料来源:", "来源", "注释", "References", "**参考链接：**"])
+                                     "资料来源:", "来源", "注释", "References", "**参考链接：**",
+                                     "参考文献", "资料来源", "来源：", "注释："])
 def test_references_heading_variants_found(heading):
     text = f"正文一句。\n{heading}\n[1] 某报告. 某某网. 2024-01-01\n"
     section = find_reference_section(text)

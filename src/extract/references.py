@@ -10,10 +10,12 @@ How the formats split (tests/cases/references.jsonl has a case for each):
   is the publisher when it is short and has no sentence punctuation; the rest, dots and all, is the title.
 - `媒体：标题`: only when 媒体 looks like an outlet (ends with 报/网/财经/…, or is a known one).
 - `《标题》媒体`, `媒体，《标题》`: the title is inside 《》; a publisher glued to the marks must look like an outlet.
+- `标题，媒体，2024-01-01`: before a date, the last comma field when it is outlet-shaped (某某晚报, a known outlet).
 - `标题（媒体 发布于 2021-03-03）` and fields set apart by wide spaces: title first, then the publisher; bylines
   (作者：…, 文/…, 某某 文) are skipped.
 - GB/T 7714 `[1] 作者. 题名[J]. 刊名, 2020, 12(3): 1-10.`: the title ends at the type code; the journal
-  (or, for [M], the publisher after "place:") follows it. APA `作者. (2022). 题名. 刊名, 1` and Latin author lists
+  (or, for [M], the publisher after "place:") follows it. In `[EB/OL]. (2021-03-03)[2021-05-01]` the date in
+  parentheses is the publication, the bracketed one (like "访问日期：…") the day it was read, never `published`. APA `作者. (2022). 题名. 刊名, 1` and Latin author lists
   (`… et al. Title. Journal 16 (2025)`) likewise.
 - An entry that is only a URL has the URL as its title.
 """
@@ -68,6 +70,7 @@ class _Grammar:
     date_day: re.Pattern
     date_month: re.Pattern
     date_lead: re.Pattern
+    access_lead: re.Pattern
     dot: re.Pattern
     comma: re.Pattern
     gap: re.Pattern
@@ -120,6 +123,7 @@ def grammar() -> _Grammar:
             date_day=_compile("fields.yaml", fields["dates"]["day"]),
             date_month=_compile("fields.yaml", fields["dates"]["month"]),
             date_lead=_compile("fields.yaml", fields["date_lead"]),
+            access_lead=_compile("fields.yaml", fields["access_lead"]),
             dot=_compile("fields.yaml", fields["separators"]["dot"]),
             comma=_compile("fields.yaml", fields["separators"]["comma"]),
             gap=_compile("fields.yaml", fields["separators"]["gap"]),
@@ -468,6 +472,8 @@ def _find_date(text: str, s: int, e: int, masked: str) -> tuple[date | None, tup
                 continue
             if not has_day and (text[b:b + 1].isdigit() or not at_field_end):
                 continue
+            if g.access_lead.search(text, s, a):
+                continue                    # "[2021-05-01]", "访问日期：…": the day it was read
             best = (m, a, b, has_day)
         if best:
             break
@@ -524,6 +530,10 @@ def _parse_entry(text: str, idx: int, marker: str, number: int | None,
     head_s, head_e = _trim(text, head_s, head_e)
 
     open_paren = re.search(r"[（(][^（()）]*$", text[head_s:head_e]) if date_span else None
+    if open_paren and not text[head_s + open_paren.start() + 1:head_e].strip():
+        # "题名[EB/OL]. (2021-03-03)": the parentheses hold only the date
+        head_s, head_e = _trim(text, head_s, head_s + open_paren.start())
+        open_paren = None
     if url_title:
         title, publisher_span = url_title, _publisher_field(text, head_s, head_e) if head_e > head_s else None
     elif open_paren and open_paren.start() > 0:
@@ -581,7 +591,23 @@ def _split_title_publisher(text: str, s: int, e: int, *, dated: bool = False
         result = reader(text, s, e)
         if result is not None:
             return result
+    if dated:
+        result = _read_comma(text, s, e)
+        if result is not None:
+            return result
     return (s, e), None
+
+
+def _read_comma(text: str, s: int, e: int):
+    """ "标题，媒体" before a date ("标题，某某晚报，2024-01-01"): the last comma field when it is outlet-shaped
+    (headlines hold commas too, so only a 某某报 / 某某网 / known outlet counts)."""
+    seps = list(grammar().comma.finditer(text, s, e))
+    if not seps or seps[-1].start() <= s:
+        return None
+    publisher = _publisher_field(text, seps[-1].end(), e, strict=True)
+    if publisher is None:
+        return None
+    return _trim(text, s, seps[-1].start()), publisher
 
 
 def _read_gbt(text: str, s: int, e: int):

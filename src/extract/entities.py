@@ -768,8 +768,11 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
                           rules: EntityRules) -> list[Entity]:
     """Return people named right after a title or role (总统特朗普, 教授翟季冬)."""
     out = []
-    for word, s, e in bounds.tokens:
+    for k, (word, s, e) in enumerate(bounds.tokens):
         if word not in rules.person_titles:
+            continue
+        # In a chain of titles (总统|顾问|波多利亚克) the name follows the last one.
+        if k + 1 < len(bounds.tokens) and bounds.tokens[k + 1][0] in rules.person_titles:
             continue
         end = _person_after(text, e, bounds, rules)
         if end is None or taken.overlaps(e, end):

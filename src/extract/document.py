@@ -132,18 +132,22 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
             "text": article.text[a:b], "text_simplified": simplified[sent.start:sent.end],
             "paragraph_idx": sent.line_idx,
         })
-    per_sentence: dict[int, int] = {}
+    # Tokens come in text order: walk the sentence starts alongside instead of searching them per token.
+    token_rows, original = rows["tokens"], article.text
+    orig_start, orig_end = norm.orig_start, norm.orig_end
+    starts, n_sent = spans.starts, len(spans.starts)
+    sent_idx, tok_idx = 0, 0
     for tok in tokens:
         if tok.text.isspace():
             continue
-        sent_idx = spans.sent_idx(tok.start)
-        tok_idx = per_sentence.get(sent_idx, 0)
-        per_sentence[sent_idx] = tok_idx + 1
-        a, b = norm.to_original(tok.start, tok.end)
-        rows["tokens"].append({
+        while sent_idx + 1 < n_sent and starts[sent_idx + 1] <= tok.start:
+            sent_idx, tok_idx = sent_idx + 1, 0
+        a, b = orig_start[tok.start], orig_end[tok.end - 1]
+        token_rows.append({
             "doc_id": doc_id, "sent_idx": sent_idx, "tok_idx": tok_idx, "start": a, "end": b,
-            "text": article.text[a:b], "text_simplified": tok.text, "pos": tok.pos,
+            "text": original[a:b], "text_simplified": tok.text, "pos": tok.pos,
         })
+        tok_idx += 1
     for ent in doc._.entities or ():
         rows["entities"].append({**spans.row(doc_id, ent.start, ent.end), "label": ent.label,
                                  "canonical": ent.canonical, "method": ent.method})

@@ -886,7 +886,11 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     tags = _jieba_tags()
     lex = load_lexicon()
     tokens = bounds.tokens
+    surnames, compound = rules.surnames, rules.surnames_compound
     for k, (word, s, e) in enumerate(tokens):
+        # Cheap tests first: most words are no surname-led word of two to four characters.
+        if not 2 <= len(word) <= 4 or (word[0] not in surnames and word[:2] not in compound):
+            continue
         # jieba's dictionary knows many full names (tagged nr): three characters led by a surname.
         # The tag is loose (胡萝卜, 富顺县 are nr too): a given name that is itself a common word (萝卜) or
         # a place or abstract-noun ending (县, 宫, 性) makes it no name.

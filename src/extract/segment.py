@@ -71,10 +71,10 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[Token]:
         """Return the tokens of `text` in order, whitespace included (tagged 'x')."""
-        out = []
-        for word, start, end in self._tokenizer.tokenize(text, HMM=True):
-            out.append(Token(word, start, end, self.tag(word)))
-        return out
+        tags, tag_of = self._tags, self.tag
+        # Most words carry a dictionary tag: look it up inline, the fallback only for the rest.
+        return [Token(word, start, end, tags.get(word) or tag_of(word))
+                for word, start, end in self._tokenizer.tokenize(text, HMM=True)]
 
     def tag(self, word: str) -> str:
         """Return the part-of-speech tag of a word: dictionary tag, else by its characters."""

@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # Retrain the entity model from ../shared/ner (about an hour on one core; not part of the tests).
 train-ner: $(STAMP)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/models/ner --minutes 63
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/models/ner --minutes 68 --gazetteer
 
 # Continue training the shipped model; writes checkpoints to /tmp/ner_resume for comparison before shipping.
 train-ner-resume: $(STAMP)

@@ -1,6 +1,6 @@
 """Characters per second of OpenCC alone, jieba alone and the whole analysis, on real Traditional news.
 
-    python benchmarks/throughput.py [--articles 500] [--repeat 3] [--corpus ../shared/corpus/news_zh_hant.jsonl]
+    python benchmarks/throughput.py [--articles 500] [--repeat 5] [--corpus ../shared/corpus/news_zh_hant.jsonl]
 
 Prints one line per stage and the ratios the issues track: pipeline / jieba, and the whole analysis with
 entities against OpenCC + jieba. Each stage is timed `--repeat` times, interleaved, and its best (least
@@ -39,7 +39,7 @@ def _load(path: Path, limit: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "news_zh_hant.jsonl")
     args = parser.parse_args()
     texts = _load(args.corpus, args.articles)

@@ -61,3 +61,13 @@ def test_normalize_every_block_converts_alone():
 def test_normalize_rejects_text_without_chinese():
     with pytest.raises(EmptyTextError, match="no Chinese"):
         detect_variant("Only English here, 123.")
+
+
+def test_normalize_inner_offsets_are_the_non_boundaries():
+    from extract.segment import Token, merge_across
+
+    result = normalize("記憶體和伺服器")
+    inner = result.inner_offsets()
+    assert inner == {j for j in range(len(result.simplified) + 1) if not result.is_boundary(j)}
+    tokens = [Token(ch, i, i + 1, "x") for i, ch in enumerate(result.simplified)]
+    assert merge_across(tokens, inner) == merge_across(tokens, result.is_boundary)

@@ -105,7 +105,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
                            code="bad_setting", stage="settings")
     nlp = build_nlp(settings.cache_dir, _pipes(settings))
     seg = nlp.tokenizer.segmenter
-    tokens = merge_across(seg.tokens(simplified), norm.is_boundary)
+    tokens = merge_across(seg.tokens(simplified), norm.inner_offsets())
     doc = Doc(nlp.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens), tags=[t.pos for t in tokens])
     # Components read the words from here: iterating spaCy tokens from Python costs more than jieba itself.
     doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]

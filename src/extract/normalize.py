@@ -59,6 +59,11 @@ class Normalized:
         """Return the smallest Simplified span covering [start, end) whose ends are not inside a converted phrase."""
         return self.to_simplified(*self.to_original(start, end))
 
+    def inner_offsets(self) -> frozenset[int]:
+        """Return the Simplified offsets that fall inside a conversion block (is_boundary is False there)."""
+        starts = self.orig_start
+        return frozenset(j for j in range(1, len(starts)) if starts[j] == starts[j - 1])
+
     def is_boundary(self, pos: int) -> bool:
         """Return whether Simplified offset `pos` falls between two conversion blocks (not inside one)."""
         if pos <= 0 or pos >= len(self.simplified):
@@ -186,15 +191,19 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
     cursor = 0  # original position copied so far
     pos = 0  # Simplified length so far
 
-    def copy_verbatim(a: int, b: int) -> None:
+    def copy_one_to_one(a: int, b: int, piece: str) -> None:
+        # Character k of text[a:b] is character pos + k of the output (slices of ranges: no per-character loop).
         nonlocal pos
-        out.append(text[a:b])
-        for i in range(a, b):
-            orig_start.append(i)
-            orig_end.append(i + 1)
-            simp_start[i] = pos
-            simp_end[i] = pos + 1
-            pos += 1
+        n = b - a
+        out.append(piece)
+        orig_start.extend(range(a, b))
+        orig_end.extend(range(a + 1, b + 1))
+        simp_start[a:b] = range(pos, pos + n)
+        simp_end[a:b] = range(pos + 1, pos + n + 1)
+        pos += n
+
+    def copy_verbatim(a: int, b: int) -> None:
+        copy_one_to_one(a, b, text[a:b])
 
     char_pos = 0
     for (a, b), conv in zip(runs, converted):
@@ -204,13 +213,7 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
         char_pos += len(run)
         # Where the phrase conversion equals the character conversion, characters map one to one.
         if len(conv) == len(run) and conv == "".join(run_chars):
-            out.append(conv)
-            for k in range(len(run)):
-                orig_start.append(a + k)
-                orig_end.append(a + k + 1)
-                simp_start[a + k] = pos + k
-                simp_end[a + k] = pos + k + 1
-            pos += len(run)
+            copy_one_to_one(a, b, conv)
         else:
             out.append(conv)
             for oa, ob, ca, cb in _align_run(run, conv, _converter(config)):

@@ -95,9 +95,16 @@ class Segmenter:
 def merge_across(tokens: list[Token], is_boundary) -> list[Token]:
     """Return tokens with any two neighbours joined where their shared edge is not a valid boundary.
 
-    `is_boundary(pos)` says whether a Simplified offset may be cut (see Normalized.is_boundary): a token edge
-    inside a phrase that OpenCC converted as a whole could not be mapped back to the original text exactly.
+    `is_boundary(pos)` says whether a Simplified offset may be cut (see Normalized.is_boundary); it may also be
+    the frozenset of offsets that may not be cut (Normalized.inner_offsets). A token edge inside a phrase
+    that OpenCC converted as a whole could not be mapped back to the original text exactly.
     """
+    # The frozenset form is the fast one: most texts have no inner offset at all, and then nothing is merged.
+    if isinstance(is_boundary, frozenset):
+        inner = is_boundary
+        if not inner:
+            return list(tokens)
+        is_boundary = lambda pos: pos not in inner  # noqa: E731
     out: list[Token] = []
     for token in tokens:
         if out and not is_boundary(token.start):

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import ahocorasick
 
 from extract.errors import DataFileError
-from extract.lexicon import load_lexicon
+from extract.lexicon import load_lexicon, surface_automaton
 from extract.resources import load_tsv, load_yaml
 
 log = logging.getLogger(__name__)
@@ -197,17 +196,6 @@ def entity_rules() -> EntityRules:
 
 
 @cache
-def _automaton() -> ahocorasick.Automaton:
-    # One automaton over every Simplified surface form of the lexicon: a single pass finds all mentions.
-    automaton = ahocorasick.Automaton()
-    for surface, (canonical, label) in load_lexicon().by_surface.items():
-        if len(surface) >= 2:
-            automaton.add_word(surface, (len(surface), canonical, label))
-    automaton.make_automaton()
-    return automaton
-
-
-@cache
 def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
     tags, freqs = {}, {}
@@ -274,7 +262,7 @@ def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list
     jieba word) makes that whole word the mention.
     """
     found = []
-    for end_index, (length, canonical, label) in _automaton().iter_long(text):
+    for end_index, (length, canonical, label) in surface_automaton().iter_long(text):
         end = end_index + 1
         start = end - length
         if not _latin_edges_ok(text, start, end):
@@ -527,9 +515,7 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
             if head and head[1] == "ORG":
                 canonical = head[0]
                 break
-        for span in inner:
-            taken.remove(*span)
-            found[:] = [ent for ent in found if (ent.start, ent.end) != span]
+        _remove_mentions(inner, found, taken)
         out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
         taken.add(start, e)
     return out

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import ahocorasick
 import opencc
 
 from extract.errors import DataFileError
@@ -127,6 +128,19 @@ def _jieba_entries() -> tuple[tuple[str, str], ...]:
 def jieba_words() -> list[str]:
     """Return every Simplified surface form of two or more characters, for the segmenter's jieba dictionary."""
     return [surface for surface, _label in _jieba_entries()]
+
+
+@cache
+def surface_automaton(lowercase: bool = False) -> ahocorasick.Automaton:
+    """Return one Aho-Corasick automaton over every Simplified surface form of 2+ characters, each mapped to
+    (length, canonical, label): a single pass over a text finds all lexicon names. With `lowercase`, the
+    surfaces are lower-cased (match it against lower-cased text)."""
+    automaton = ahocorasick.Automaton()
+    for surface, (canonical, label) in load_lexicon().by_surface.items():
+        if len(surface) >= 2:
+            automaton.add_word(surface.lower() if lowercase else surface, (len(surface), canonical, label))
+    automaton.make_automaton()
+    return automaton
 
 
 def jieba_entries() -> list[tuple[str, str]]:

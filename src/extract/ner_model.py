@@ -103,31 +103,24 @@ def _position_hashes() -> dict[tuple[bool, bool, int], int]:
     for begins in (False, True):
         for ends in (False, True):
             for length in range(1, _MAX_WORD_LENGTH_CLASS + 1):
-                # Expressed through token offsets so that the class names stay those the model was trained on.
-                start, end = (0 if begins else 1), (length if ends else length - 1)
-                hashes[(begins, ends, length)] = hash_string(_position_class(start, end, 0, length))
+                hashes[(begins, ends, length)] = hash_string(_position_name((begins, ends, length)))
     return hashes
 
 
-@cache
-def _gazetteer():
-    """Return an Aho-Corasick automaton over the lexicon's Simplified surfaces of 2+ characters -> label."""
-    import ahocorasick
-
-    from extract.lexicon import load_lexicon
-
-    automaton = ahocorasick.Automaton()
-    for surface, (_canonical, label) in load_lexicon().by_surface.items():
-        if len(surface) >= 2:
-            automaton.add_word(surface.lower(), (len(surface), label))
-    automaton.make_automaton()
-    return automaton
+def _position_name(key: tuple[bool, bool, int]) -> str:
+    """Return the class name (B2, M4, S1, ...) of a (begins word, ends word, word length class) position."""
+    begins, ends, length = key
+    # Expressed through token offsets so that the class names stay those the model was trained on.
+    start, end = (0 if begins else 1), (length if ends else length - 1)
+    return _position_class(start, end, 0, length)
 
 
 def _gazetteer_marks(text: str) -> list[str]:
     """Return, per character of `text`, the lexicon label and position covering it ("ORG-B"), or ""."""
+    from extract.lexicon import surface_automaton
+
     marks = [""] * len(text)
-    for end_index, (length, label) in _gazetteer().iter_long(text.lower()):
+    for end_index, (length, _canonical, label) in surface_automaton(lowercase=True).iter_long(text.lower()):
         start = end_index + 1 - length
         if length == 1:
             marks[start] = f"{label}-S"
@@ -212,9 +205,7 @@ class CharWordTokenizer:
 
 @cache
 def _marked_position_hash(key: tuple[bool, bool, int], mark: str) -> int:
-    begins, ends, length = key
-    start, end = (0 if begins else 1), (length if ends else length - 1)
-    return hash_string(_position_class(start, end, 0, length) + "|" + mark)
+    return hash_string(_position_name(key) + "|" + mark)
 
 
 @registry.tokenizers(TOKENIZER_NAME)

@@ -202,12 +202,9 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
         simp_end[a:b] = range(pos + 1, pos + n + 1)
         pos += n
 
-    def copy_verbatim(a: int, b: int) -> None:
-        copy_one_to_one(a, b, text[a:b])
-
     char_pos = 0
     for (a, b), conv in zip(runs, converted):
-        copy_verbatim(cursor, a)
+        copy_one_to_one(cursor, a, text[cursor:a])
         run = text[a:b]
         run_chars = per_char[char_pos:char_pos + len(run)]
         char_pos += len(run)
@@ -225,7 +222,7 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
                     simp_end[a + i] = pos + cb
             pos += len(conv)
         cursor = b
-    copy_verbatim(cursor, len(text))
+    copy_one_to_one(cursor, len(text), text[cursor:])
     simplified = "".join(out)
     if len(orig_start) != len(simplified):
         raise NormalizeError(f"offset map length {len(orig_start)} != Simplified length {len(simplified)}")

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install train-ner train-ner-resume bench clean
+.PHONY: run test install train-ner train-ner-crf train-ner-resume bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 # Retrain the entity model from ../shared/ner (about an hour on one core; not part of the tests).
 train-ner: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/models/ner --minutes 68 --gazetteer
+
+# Retrain the CRF entity model from ../shared/ner (about 40 minutes on one core; not part of the tests).
+train-ner-crf: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[train]"
+	$(BIN)/python scripts/train_ner_crf.py --data ../shared/ner --output src/extract/models/ner_crf/model.npz --iterations 200
 
 # Continue training the shipped model; writes checkpoints to /tmp/ner_resume for comparison before shipping.
 train-ner-resume: $(STAMP)

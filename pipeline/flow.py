@@ -45,7 +45,7 @@ def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[Batc
 @flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
-                   entity_model: str = "cues") -> dict:
+                   entity_model: str = "crf") -> dict:
     """Process new and changed articles of `corpus_dir` into the Parquet tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.

@@ -98,8 +98,10 @@ def test_analyze_entity_model_setting_says_what_the_model_reads(seed_text):
 
     article = Article("seed", "seed.txt", seed_text)
     methods = {scope: {e["method"] for e in analyze_article(article, Settings(entity_model=scope)).rows["entities"]}
-               for scope in ("off", "all")}
-    assert "model" not in methods["off"] and "lexicon" in methods["off"]
-    assert "model" in methods["all"]
+               for scope in ("off", "crf", "cnn")}
+    assert not any(m.startswith("model") for m in methods["off"]) and "lexicon" in methods["off"]
+    # By default the CRF reads the whole text; "cnn" puts the spaCy model in its place.
+    assert "model:crf" in methods["crf"] and "model:cnn" not in methods["crf"]
+    assert "model:cnn" in methods["cnn"] and "model:crf" not in methods["cnn"]
     with pytest.raises(Error, match="entity_model"):
-        analyze_article(article, Settings(entity_model="everything"))
+        analyze_article(article, Settings(entity_model="cues"))

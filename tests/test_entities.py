@@ -22,7 +22,7 @@ def test_entities_rules_data_loads_and_compiles():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["text"][:12] for c in CASES])
 def test_entities_golden_case(case):
-    found = find_entities(case["text"], use_model=False)
+    found = find_entities(case["text"], model="off")
     got = {(e.text, e.label, e.canonical) for e in found}
     for item in case["expect"]:
         assert tuple(item[:3]) in got, (item, got)
@@ -47,7 +47,7 @@ def _check_well_formed(text: str, found: list[Entity]) -> None:
 
 def test_entities_offsets_are_sorted_non_overlapping_and_exact():
     text = "新华社北京电 美国总统特朗普表示，英伟达H200将获准出口。\n清华大学计算机系教授翟季冬说。"
-    found = find_entities(text, use_model=False)
+    found = find_entities(text, model="off")
     _check_well_formed(text, found)
     assert [e.text for e in found] == ["新华社", "北京", "美国", "特朗普", "英伟达", "H200", "清华大学计算机系", "翟季冬"]
 
@@ -56,7 +56,7 @@ def test_entities_given_tokens_match_computed_tokens():
     from extract.entities import word_tokens
 
     text = "阿里云与腾讯云扩大采购，华为昇腾910B供不应求。"
-    assert find_entities(text, tokens=word_tokens(text), use_model=False) == find_entities(text, use_model=False)
+    assert find_entities(text, tokens=word_tokens(text), model="off") == find_entities(text, model="off")
 
 
 def test_entities_empty_text_gives_nothing():
@@ -96,11 +96,12 @@ SEED_EXPECTED = {
 }
 
 
-def test_entities_seed_article_orgs_and_products(seed_text):
+@pytest.mark.parametrize("model", ["crf", "off"])
+def test_entities_seed_article_orgs_and_products(seed_text, model):
     from extract.normalize import normalize
 
     text = normalize(seed_text).simplified
-    found = find_entities(text, use_model=False)
+    found = find_entities(text, model=model)
     _check_well_formed(text, found)
     got = {(e.text, e.label, e.canonical) for e in found}
     assert SEED_EXPECTED - got == set()
@@ -110,7 +111,7 @@ def test_entities_seed_article_orgs_and_products(seed_text):
 def test_entities_plain_t2s_spelling_of_a_brand_keeps_its_canonical_name():
     # Plain OpenCC t2s turns 昇騰 into 升腾: the mention is as converted, the canonical name the lexicon's.
     text = opencc.OpenCC("t2s").convert("華為昇騰910B供不應求")
-    got = {(e.text, e.label, e.canonical) for e in find_entities(text, use_model=False)}
+    got = {(e.text, e.label, e.canonical) for e in find_entities(text, model="off")}
     assert got == {("华为", "ORG", "华为"), ("升腾910B", "PRODUCT", "昇腾910B")}
 
 
@@ -120,16 +121,20 @@ def test_entities_shared_corpus_well_formed(shared_dir):
         texts = [json.loads(line)["text"] for _, line in zip(range(40), fh)]
     labels = set()
     for text in texts:
-        found = find_entities(text, use_model=False)
+        found = find_entities(text, model="off")
         _check_well_formed(text, found)
         labels.update(e.label for e in found)
     assert {"PERSON", "ORG", "GPE"} <= labels
 
 
 def _fake_model(monkeypatch, spans_for):
-    """Stand in for the trained model: `spans_for(text)` gives its (start, end, label) spans of one text."""
+    """Stand in for the trained spaCy model: `spans_for(text)` gives its (start, end, label) spans of one text.
+
+    The CRF model is switched off, so that only the stand-in's spans reach the merge.
+    """
     from extract import entities
 
+    monkeypatch.setattr(entities, "_crf_model", lambda: None)
     seen = []
 
     def predict(texts):
@@ -154,10 +159,10 @@ def _spans_of(names: dict[str, str]):
 def test_entities_model_fills_gaps_with_lexicon_canonical_names(monkeypatch):
     text = "记者从辉达获悉，张晓峰与王建明昨日抵达深圳。"
     _fake_model(monkeypatch, _spans_of({"辉达": "ORG", "张晓峰": "PER", "王建明": "PER", "深圳": "LOC"}))
-    found = find_entities(text, model_scope="all")
+    found = find_entities(text, model="cnn")
     got = {(e.text, e.label, e.canonical, e.method) for e in found}
     assert ("辉达", "ORG", "英伟达", "lexicon") in got          # the lexicon came first
-    assert ("张晓峰", "PERSON", "张晓峰", "model") in got
+    assert ("张晓峰", "PERSON", "张晓峰", "model:cnn") in got
     assert ("深圳", "GPE", "深圳市", "lexicon") in got
     _check_well_formed(text, found)
 
@@ -168,65 +173,81 @@ def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypat
     text = "他说中芯将扩产。"
     _fake_model(monkeypatch, lambda t: [(t.find("中芯"), t.find("中芯") + 2, "ORG")] if "中芯" in t else [])
     monkeypatch.setattr(entities, "lexicon_entities", lambda *args: [])   # as if the lexicon had missed it
-    found = find_entities(text, model_scope="all")
-    assert [(e.text, e.canonical, e.label, e.method) for e in found] == [("中芯", "中芯国际", "ORG", "model")]
+    found = find_entities(text, model="cnn")
+    assert [(e.text, e.canonical, e.label, e.method) for e in found] == [("中芯", "中芯国际", "ORG", "model:cnn")]
 
 
 def test_entities_model_spans_that_are_not_names_are_dropped(monkeypatch):
     text = "公司发布新品：芯片28nm工艺，全面量产。Notice: the AI content"  # Latin headings and generic acronyms
     _fake_model(monkeypatch, _spans_of({"芯片": "ORG", "28nm": "ORG", "公司发布新品：芯片": "ORG", "Notice": "ORG",
                                         "AI": "ORG"}))
-    assert find_entities(text, model_scope="all") == []
+    assert find_entities(text, model="cnn") == []
 
 
-def test_entities_model_reads_only_cue_windows_within_budget(monkeypatch):
-    from extract.entities import _Boundaries, _Taken, model_windows, word_tokens
-
-    text = ("今天天气很好，我们一起去公园散步。" * 40) + "据悉，冯晓楠与塔布里兹已抵达。"
-    seen = _fake_model(monkeypatch, lambda t: [])
-    rules = entity_rules()
-    monkeypatch.setitem(rules.model_cues, "max_share", 0.05)
-    found = find_entities(text)
-    assert sum(map(len, seen)) <= 0.05 * len(text)
-    # A surname-led unknown word is settled by the rule on a long text; the model reads the other cue.
-    assert [(e.text, e.method) for e in found] == [("冯晓楠", "rule:unknown_name")]
-    assert any("里兹" in t for t in seen)
-    windows = model_windows(text, _Boundaries(word_tokens(text)), _Taken(len(text)), rules, scope="all")
-    assert len(windows) == 40 + 1  # scope "all" reads whole sentences
+def test_entities_cnn_model_reads_sentence_by_sentence(monkeypatch):
+    text = ("今天天气很好，我们一起去公园散步。" * 3) + "据悉，冯晓楠与塔布里兹已抵达。"
+    seen = _fake_model(monkeypatch, _spans_of({"冯晓楠": "PER"}))
+    found = find_entities(text, model="cnn")
+    assert seen == ["今天天气很好，我们一起去公园散步"] * 3 + ["据悉，冯晓楠与塔布里兹已抵达"]
+    assert [(e.text, e.method) for e in found] == [("冯晓楠", "model:cnn")]
+    # Without a model, a rule guesses the surname-led unknown word.
+    assert [(e.text, e.method) for e in find_entities(text, model="off")] == [("冯晓楠", "rule:unknown_name")]
 
 
-def test_entities_without_model_file_falls_back_to_lexicon_and_rules(monkeypatch):
-    from extract import entities, ner_model
+def test_entities_rejects_an_unknown_model():
+    with pytest.raises(ValueError, match="crf, cnn, off"):
+        find_entities("北京", model="all")
 
-    def missing(*args, **kwargs):
+
+def test_entities_without_model_files_fall_back_to_lexicon_and_rules(monkeypatch):
+    from extract import entities, ner_crf, ner_model
+
+    def cnn_missing(*args, **kwargs):
         raise ner_model.NERModelMissingError("no model here")
 
+    def crf_missing(*args, **kwargs):
+        raise ner_crf.NERCRFError("no model here")
+
     entities._model_predict.cache_clear()
-    monkeypatch.setattr(ner_model, "load_model", missing)
+    entities._crf_model.cache_clear()
+    monkeypatch.setattr(ner_model, "load_model", cnn_missing)
+    monkeypatch.setattr(ner_crf, "load_crf_model", crf_missing)
     try:
-        assert [e.text for e in find_entities("英伟达在美国。")] == ["英伟达", "美国"]
+        for model in ("crf", "cnn"):
+            found = find_entities("英伟达在美国。冯晓楠当天到场。", model=model)
+            # The lexicon, and the rule for unknown names that stands in for a model.
+            assert [(e.text, e.method) for e in found] == [("英伟达", "lexicon"), ("美国", "lexicon"),
+                                                           ("冯晓楠", "rule:unknown_name")], model
     finally:
         entities._model_predict.cache_clear()
+        entities._crf_model.cache_clear()
 
 
 def test_entities_model_one_character_names_need_a_known_abbreviation(monkeypatch):
     text = "中美双方就此交换意见，江说。"
     _fake_model(monkeypatch, lambda t: [(0, 1, "LOC"), (1, 2, "LOC")] if t.startswith("中美") else [(0, 1, "PER")])
-    got = [(e.text, e.label, e.canonical) for e in find_entities(text)]
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
     assert got == [("中", "GPE", "中国"), ("美", "GPE", "美国")]
 
 
 def test_entities_model_name_around_lexicon_names_replaces_them(monkeypatch):
     text = "北京大学附属医院今天开诊。"
     _fake_model(monkeypatch, lambda t: [(0, 8, "ORG")] if t.startswith("北京大学附属医院") else [])
-    got = [(e.text, e.label, e.method) for e in find_entities(text)]
-    assert got == [("北京大学附属医院", "ORG", "model")]
+    got = [(e.text, e.label, e.method) for e in find_entities(text, model="cnn")]
+    assert got == [("北京大学附属医院", "ORG", "model:cnn")]
+
+
+def test_entities_model_name_of_an_organisation_then_a_place_keeps_both(monkeypatch):
+    text = "英特尔中国今天发布新品。"
+    _fake_model(monkeypatch, _spans_of({"英特尔中国": "ORG"}))
+    got = [(e.text, e.label, e.canonical, e.method) for e in find_entities(text, model="cnn")]
+    assert got == [("英特尔", "ORG", "英特尔", "lexicon"), ("中国", "GPE", "中国", "lexicon")]
 
 
 def test_entities_model_one_character_person_before_a_title(monkeypatch):
     text = "王先生和李主席握手。"
     _fake_model(monkeypatch, _spans_of({"王": "PER", "李": "PER"}))
-    assert [(e.text, e.label) for e in find_entities(text)] == [("王", "PERSON"), ("李", "PERSON")]
+    assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [("王", "PERSON"), ("李", "PERSON")]
 
 
 def test_entities_model_full_person_name_replaces_a_rule_cut(monkeypatch):
@@ -234,30 +255,30 @@ def test_entities_model_full_person_name_replaces_a_rule_cut(monkeypatch):
     name = "马丁·加西亚·罗德里格斯"
     text = f"总统{name}今天抵达。"
     _fake_model(monkeypatch, _spans_of({name: "PER"}))
-    assert [(e.text, e.label, e.method) for e in find_entities(text)] == [(name, "PERSON", "model")]
+    assert [(e.text, e.label, e.method) for e in find_entities(text, model="cnn")] == [(name, "PERSON", "model:cnn")]
 
 
 def test_entities_model_place_reading_wins_over_an_ambiguous_suffix(monkeypatch):
     text = "活动在华茂中心举行。"
-    assert [(e.text, e.label) for e in find_entities(text, use_model=False)] == [("华茂中心", "ORG")]
+    assert [(e.text, e.label) for e in find_entities(text, model="off")] == [("华茂中心", "ORG")]
     _fake_model(monkeypatch, _spans_of({"华茂中心": "LOC"}))
-    assert [(e.text, e.label, e.method) for e in find_entities(text)] == [("华茂中心", "LOC", "model")]
+    assert [(e.text, e.label, e.method) for e in find_entities(text, model="cnn")] == [("华茂中心", "LOC", "model:cnn")]
 
 
 def test_entities_model_name_cut_at_a_joiner_is_dropped(monkeypatch):
     _fake_model(monkeypatch, _spans_of({"卡米拉·": "PER"}))
-    assert find_entities("据报道卡米拉·萨瓦多斯今日发言。") == []
+    assert find_entities("据报道卡米拉·萨瓦多斯今日发言。", model="cnn") == []
 
 
 # Names found by their context (invented names, so that no lexicon entry can help).
 def test_entities_org_before_company_event():
-    found = find_entities("2023年引入瑞科昂泰重整后，债权人会议通过了方案。", use_model=False)
+    found = find_entities("2023年引入瑞科昂泰重整后，债权人会议通过了方案。", model="off")
     assert ("瑞科昂泰", "ORG", "rule:org_event") in {(e.text, e.label, e.method) for e in found}
 
 
 def test_entities_org_before_company_event_takes_its_province_and_spreads():
     text = "浙江朗芯微存重整失败。\n据悉，浙江朗芯微存300mm产线已停工。"
-    got = [(e.start, e.text, e.label, e.method) for e in find_entities(text, use_model=False)]
+    got = [(e.start, e.text, e.label, e.method) for e in find_entities(text, model="off")]
     assert (0, "浙江朗芯微存", "ORG", "rule:org_event") in got
     assert (15, "浙江朗芯微存", "ORG", "rule:repeat") in got
     assert not any(e[1] == "浙江" for e in got)
@@ -266,31 +287,31 @@ def test_entities_org_before_company_event_takes_its_province_and_spreads():
 def test_entities_company_event_needs_an_unknown_word_and_no_modifier():
     # Ordinary words before the event (公司, 债务) and an adverb-like modifier (大裁员) make no name.
     for text in ("该公司债务重整方案获批。", "这家银行宣布破产清算。", "朗芯微大裁员引发关注。"):
-        assert not [e for e in find_entities(text, use_model=False) if e.method == "rule:org_event"], text
+        assert not [e for e in find_entities(text, model="off") if e.method == "rule:org_event"], text
 
 
 def test_entities_products_listed_beside_a_product():
     text = "他称百度朗言、q.ai和百度开放平台BigModel都出现了故障。"
-    got = {(e.text, e.label) for e in find_entities(text, use_model=False)}
+    got = {(e.text, e.label) for e in find_entities(text, model="off")}
     assert {("百度朗言", "PRODUCT"), ("q.ai", "PRODUCT"), ("BigModel", "PRODUCT")} <= got
     # The brand inside a product's name is no separate mention.
     assert ("百度", "ORG") in got and sum(1 for t, _ in got if t == "百度") == 1
 
 
 def test_entities_coined_word_after_an_organisation_joins_it_only_before_a_number():
-    got = {e.text for e in find_entities("陕西电子芯朗时代8英寸产线已试生产。", use_model=False)}
+    got = {e.text for e in find_entities("陕西电子芯朗时代8英寸产线已试生产。", model="off")}
     assert "陕西电子芯朗时代" in got
-    got = {e.text for e in find_entities("国金证券研报表示，行业景气回升。", use_model=False)}
+    got = {e.text for e in find_entities("国金证券研报表示，行业景气回升。", model="off")}
     assert "国金证券研报" not in got
 
 
 def test_entities_surname_led_word_after_a_number_is_a_count():
-    assert [e.text for e in find_entities("共组织1000余人参加救援。", use_model=False) if e.label == "PERSON"] == []
+    assert [e.text for e in find_entities("共组织1000余人参加救援。", model="off") if e.label == "PERSON"] == []
 
 
 def test_entities_unknown_word_needs_name_characters_after_its_surname():
     # 高|管, 智|算, 居|前 begin with a surname but their other characters are rarely in given names.
     for text in ("公司高管表示，将继续增持。", "多个智算项目落地。", "涨幅居前的板块有三个。"):
-        assert [e.text for e in find_entities(text, use_model=False) if e.label == "PERSON"] == [], text
-    got = [e.text for e in find_entities("冯晓楠当天到场。", use_model=False) if e.label == "PERSON"]
+        assert [e.text for e in find_entities(text, model="off") if e.label == "PERSON"] == [], text
+    got = [e.text for e in find_entities("冯晓楠当天到场。", model="off") if e.label == "PERSON"]
     assert got == ["冯晓楠"]

@@ -7,17 +7,16 @@ Order of work, each later source filling only the gaps of the earlier ones (one 
 2. rules (data/entities/rules.yaml): titles before names (总统特朗普), names before speech verbs (张伟表示),
    organisation suffixes (联影医疗) with a coined brand after them (陕西电子芯业时代), names before an event
    only a company goes through (引入某某|重整), free-standing model codes (H200, GLM-4.5-Air), products listed
-   beside a product (智谱清言、z.ai和…BigModel), and, where the model does not read the whole text, unknown
+   beside a product (智谱清言、z.ai和…BigModel), and, where no model is used, unknown
    words shaped like a Chinese name (surname + one or two characters);
-3. the model (extract.ner_model.predict_spans): on a short text (or with model_scope="all") every sentence,
-   on a long one only windows around words that look like names nothing above explains, within a budget
-   (`model_cues` in rules.yaml), because the model is about twenty-five times slower than OpenCC + jieba.
-   Its mentions take the lexicon's canonical name where the lexicon knows the surface, and a longer model
-   name around mentions of the same kind (an organisation around a place, a full name around a rule's cut)
-   replaces them;
+3. a statistical model for the names no lexicon entry or rule explains: by default the CRF of
+   extract.ner_crf over the whole text (fast enough to read everything), or the spaCy model of
+   extract.ner_model sentence by sentence (model="cnn": a twentieth of jieba's speed). Its mentions take the
+   lexicon's canonical name where the lexicon knows the surface, and a longer model name around mentions of
+   the same kind (an organisation around a place, a full name around a rule's cut) replaces them;
 4. every other mention of a name a rule or the model found once, on word boundaries (one sense per discourse).
 
-Where the trained model is not shipped yet, the lexicon and rules work alone (logged once).
+Where a trained model is not shipped, the lexicon and rules work alone (logged once).
 """
 from __future__ import annotations
 
@@ -115,7 +114,6 @@ class EntityRules:
     gpe_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     model_labels: dict[str, str]
-    model_cues: dict
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
 
@@ -186,8 +184,6 @@ def entity_rules() -> EntityRules:
             gpe_endings=tuple(raw["gpe_endings"]),
             place_generic_tails=frozenset(raw["place_generic_tails"]),
             model_labels=dict(raw["model_labels"]),
-            model_cues={**raw["model_cues"], "strong_tags": frozenset(raw["model_cues"]["strong_tags"]),
-                        "weak_tags": frozenset(raw["model_cues"]["weak_tags"])},
             clause_breaks=re.compile(raw["clause_breaks"]),
             sentence_breaks=re.compile(raw["sentence_breaks"]),
         )
@@ -195,16 +191,11 @@ def entity_rules() -> EntityRules:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
 
 
-@cache
 def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
-    tags, freqs = {}, {}
-    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, tag = line.split()
-            tags[word] = tag
-            freqs[word] = int(freq)
-    return tags, freqs
+    from extract.segment import stock_dictionary
+
+    return stock_dictionary()
 
 
 def _jieba_tags() -> dict[str, str]:
@@ -983,14 +974,9 @@ def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
 
 @cache
 def _model_predict():
-    """Return extract.ner_model.predict_spans, or None (logged once) where the trained model is not shipped yet."""
-    try:
-        from extract import ner_model
-    except ModuleNotFoundError as exc:
-        if exc.name != "extract.ner_model":
-            raise
-        log.warning("extract.ner_model is not present: entities come from the lexicon and rules only")
-        return None
+    """Return extract.ner_model.predict_spans, or None (logged once) where the trained model is not shipped."""
+    from extract import ner_model
+
     try:
         ner_model.load_model()
     except ner_model.NERModelMissingError as exc:
@@ -1002,156 +988,116 @@ def _model_predict():
     return ner_model.predict_spans
 
 
-def _clauses(text: str, rules: EntityRules, *, breaks: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
-    """Return the non-empty (start, end) clauses of `text`, cut at clause-ending punctuation (or `breaks`)."""
-    clauses = []
+def _sentences(text: str, rules: EntityRules) -> list[tuple[int, int]]:
+    """Return the non-empty (start, end) sentences of `text`, cut at sentence-ending punctuation."""
+    sentences = []
     start = 0
-    for brk in (breaks or rules.clause_breaks).finditer(text):
+    for brk in rules.sentence_breaks.finditer(text):
         if brk.start() > start:
-            clauses.append((start, brk.start()))
+            sentences.append((start, brk.start()))
         start = brk.end()
     if len(text) > start:
-        clauses.append((start, len(text)))
-    return clauses
+        sentences.append((start, len(text)))
+    return sentences
 
 
-def _cue_tier(word: str, rules: EntityRules) -> int | None:
-    """Return how strongly a word suggests an unknown name (0 strongest), or None where it does not."""
-    if len(word) < 2 or not _HAN.match(word) or word in rules.generic_nouns:
-        return None
-    tag = _jieba_tags().get(word)
-    cues = rules.model_cues
-    if tag is None:
-        if word[0] in rules.name_start_stop_chars:
-            return 2
-        return 0 if len(word) >= 3 else 1
-    if tag in cues["strong_tags"]:
-        return 0 if _jieba_freqs()[word] < cues["rare_freq"] else 1
-    if tag in cues["weak_tags"]:
-        return 2
-    return None
-
-
-def model_windows(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules,
-                  *, scope: str = "cues") -> list[tuple[int, int]]:
-    """Return the (start, end) stretches of `text` the model should read, sorted and disjoint.
-
-    scope "all": every clause. scope "cues": a few characters either side of each word that looks like a
-    name no lexicon entry or rule explains (a word jieba's dictionary lacks, or tags as a rare name), cut
-    at clause ends, strongest cues first, until the budget of rules.yaml (`model_cues.max_share` of the
-    text) is spent; a text of at most `model_cues.whole_text_chars` (a sentence, a headline) is read whole,
-    sentence by sentence. The model costs
-    about twenty times jieba's time per character, so on long articles it must read a small part of them.
-    """
-    if scope not in ("cues", "all"):
-        raise ValueError(f"model scope must be 'cues' or 'all', not {scope!r}")
-    cues = rules.model_cues
-    budget = int(cues["max_share"] * len(text))
-    if scope == "all" or len(text) <= max(budget, cues["whole_text_chars"]):
-        # Whole sentences: the model was trained on them, and a comma's context (江苏…出版社，…) helps it.
-        # A short text (a sentence, a headline) costs little: the model reads all of it.
-        return _clauses(text, rules, breaks=rules.sentence_breaks)
-    if budget < 1:
-        return []
-    clauses = _clauses(text, rules)
-    ranked = []
-    for word, s, e in bounds.tokens:
-        tier = _cue_tier(word, rules)
-        if tier is not None and tier <= cues["max_tier"] and not taken.overlaps(s, e):
-            ranked.append((tier, s, e))
-    if not ranked:
-        return []
-    ranked.sort()
-    clause_starts = [c[0] for c in clauses]
-    reach = cues["window_chars"]
-    chosen = bytearray(len(text))
-    used = 0
-    for _tier, s, e in ranked:
-        i = bisect_left(clause_starts, s + 1) - 1
-        c_start, c_end = clauses[i] if i >= 0 else (0, len(text))
-        a, b = max(c_start, s - reach), min(c_end, e + reach)
-        new = (b - a) - sum(chosen[a:b])
-        if used + new > budget:
-            continue
-        chosen[a:b] = b"\x01" * (b - a)
-        used += new
-    # Budget left over widens windows to their whole clauses, strongest cues first: context helps the model.
-    for _tier, s, _e in ranked:
-        i = bisect_left(clause_starts, s + 1) - 1
-        c_start, c_end = clauses[i] if i >= 0 else (0, len(text))
-        new = (c_end - c_start) - sum(chosen[c_start:c_end])
-        if new and used + new <= budget:
-            chosen[c_start:c_end] = b"\x01" * (c_end - c_start)
-            used += new
-    windows = []
-    pos = chosen.find(1)
-    while pos != -1:
-        stop = chosen.find(0, pos)
-        stop = len(text) if stop == -1 else stop
-        windows.append((pos, stop))
-        pos = chosen.find(1, stop)
-    return windows
-
-
-def model_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity], rules: EntityRules,
-                   *, scope: str = "cues") -> list[Entity]:
-    """Return the model's mentions in the stretches the lexicon and rules leave unexplained.
-
-    A model name that wholly contains earlier mentions of the same kind replaces them (they are removed
-    from `found` and `taken`).
-    """
+def cnn_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                 rules: EntityRules) -> list[Entity]:
+    """Return the spaCy CNN model's mentions, read sentence by sentence, merged by merge_model_spans."""
     predict = _model_predict()
     if predict is None:
         return []
-    windows = model_windows(text, bounds, taken, rules, scope=scope)
-    if not windows:
+    sentences = _sentences(text, rules)
+    spans = [(a + s, a + e, label) for (a, b), predicted in zip(sentences, predict([text[a:b] for a, b in sentences]))
+             for s, e, label in predicted]
+    return merge_model_spans(text, spans, bounds, taken, found, rules, method="model:cnn")
+
+
+@cache
+def _crf_model():
+    """Return the shipped CRF model, or None (logged once) where it is not shipped."""
+    from extract import ner_crf
+
+    try:
+        return ner_crf.load_crf_model()
+    except ner_crf.NERCRFError as exc:
+        log.warning("no CRF model (%s): entities come from the lexicon, rules and the spaCy model only", exc)
+        return None
+
+
+def crf_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                 rules: EntityRules) -> list[Entity]:
+    """Return the CRF model's mentions in the whole text, merged by merge_model_spans."""
+    from extract import ner_crf
+
+    model = _crf_model()
+    if model is None:
         return []
+    spans = ner_crf.predict_spans(text, bounds.tokens, model=model)
+    return merge_model_spans(text, spans, bounds, taken, found, rules, method="model:crf")
+
+
+def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Boundaries, taken: _Taken,
+                      found: list[Entity], rules: EntityRules, *, method: str) -> list[Entity]:
+    """Return the mentions a model's (start, end, label) spans add to those already `found`.
+
+    Implausible names (generic nouns, clauses, pieces of a name) are dropped. A model name that wholly
+    contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
+    one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
+    """
     lex = load_lexicon()
     out = []
-    for (w_start, w_end), spans in zip(windows, predict([text[a:b] for a, b in windows])):
-        for s, e, raw_label in spans:
-            start, end = w_start + s, w_start + e
-            # A name touching a window edge that is no clause edge may be cut short: drop it.
-            if (s == 0 and w_start > 0 and _HAN_CHAR.match(text[w_start - 1])) or \
-                    (end == w_end and w_end < len(text) and _HAN_CHAR.match(text[w_end])):
-                continue
-            surface = text[start:end]
-            label = rules.model_labels.get(raw_label)
-            if label is None or not _plausible(surface, rules) or (
-                    len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
-                continue
+    for start, end, raw_label in spans:
+        surface = text[start:end]
+        label = rules.model_labels.get(raw_label)
+        if label is None or not _plausible(surface, rules) or (
+                len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
+            continue
+        if taken.overlaps(start, end):
             same = next((ent for ent in found if (ent.start, ent.end) == (start, end)), None)
             if same is not None and label in ("LOC", "GPE") and same.method == "rule:org_suffix" \
                     and surface.endswith(tuple(rules.org_suffixes_place_or_org)):
                 # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
                 found.remove(same)
-                out.append(Entity(start, end, surface, "LOC", surface, "model"))
+                out.append(Entity(start, end, surface, "LOC", surface, method))
                 continue
-            if taken.overlaps(start, end):
-                # A longer name around earlier mentions is the better mention: an organisation or place around
-                # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
-                # person (a full transliterated name around its surname, which rules cut at a length limit).
-                # A span cutting across a mention, or around a product, is not.
-                inner = taken.spans_overlapping(start, end)
-                swallowed = [ent for ent in found if (ent.start, ent.end) in inner]
-                if len(swallowed) != len(inner) or any(
-                        not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
-                        or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                        for ent in swallowed):
-                    continue
-                for ent in swallowed:
-                    taken.remove(ent.start, ent.end)
-                    found.remove(ent)
-            hit = lex.lookup(surface)
-            if hit:
-                canonical, label = hit
-            else:
-                canonical = surface
-                if label == "LOC" and surface.endswith(rules.gpe_endings):
-                    label = "GPE"
-            out.append(Entity(start, end, surface, label, canonical, "model"))
-            taken.add(start, end)
+            # A longer name around earlier mentions is the better mention: an organisation or place around
+            # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
+            # person (a full transliterated name around its surname, which rules cut at a length limit).
+            # A span cutting across a mention, or around a product, is not.
+            inner = taken.spans_overlapping(start, end)
+            swallowed = [ent for ent in found if (ent.start, ent.end) in inner]
+            if len(swallowed) != len(inner) or any(
+                    not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
+                    or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
+                    for ent in swallowed) or _org_then_place(swallowed, start, end):
+                continue
+            for ent in swallowed:
+                taken.remove(ent.start, ent.end)
+                found.remove(ent)
+        hit = lex.lookup(surface)
+        if hit:
+            canonical, label = hit
+        else:
+            canonical = surface
+            if label == "LOC" and surface.endswith(rules.gpe_endings):
+                label = "GPE"
+        out.append(Entity(start, end, surface, label, canonical, method))
+        taken.add(start, end)
     return out
+
+
+def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
+    """Return whether `mentions` are exactly an organisation and then a place filling start..end.
+
+    华虹无锡, 英特尔中国: a company's unit named by its place. Both names are known and carry canonical names
+    a reader can join on; the pair as one name would carry none.
+    """
+    if len(mentions) != 2:
+        return False
+    first, second = sorted(mentions, key=lambda ent: ent.start)
+    return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
+        and first.label == "ORG" and second.label in ("GPE", "LOC")
 
 
 def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, rules: EntityRules) -> bool:
@@ -1184,16 +1130,21 @@ def _plausible(surface: str, rules: EntityRules) -> bool:
     return not any(ch in rules.model_span_stop_chars for ch in surface)
 
 
+MODELS = ("crf", "cnn", "off")
+
+
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
-                  use_model: bool = True, model_scope: str = "cues") -> list[Entity]:
+                  model: str = "crf") -> list[Entity]:
     """Return the named-entity mentions of a Simplified text, sorted and non-overlapping.
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
-    otherwise). `use_model=False` skips the statistical model (lexicon and rules only); `model_scope`
-    says what it reads: "cues" (default, fast: a short text whole, in a long one the stretches around
-    unexplained name-like words within the budget of rules.yaml) or "all" (every sentence: best F1, about
-    a twentieth of jieba's speed).
+    otherwise). `model` says which statistical model fills what the lexicon and rules leave: "crf" (default:
+    extract.ner_crf reads the whole text, at about a quarter of jieba's speed), "cnn" (the spaCy model of
+    extract.ner_model reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
+    (lexicon and rules only; then a rule guesses unknown words shaped like Chinese names).
     """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if not text:
         return []
     rules = entity_rules()
@@ -1210,13 +1161,12 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
-    # Where the model reads the whole text, its judgement on unknown words stands (the rule's guesses cost
-    # precision there); where it reads a little, the rule comes first and the model's budget goes to cues
-    # the rule cannot settle.
-    if not (use_model and _model_predict() is not None
-            and (model_scope == "all" or len(text) <= rules.model_cues["whole_text_chars"])):
+    # A model reading the whole text judges unknown words better than the rule's guesses (which cost precision).
+    if model == "crf" and _crf_model() is not None:
+        found += crf_entities(text, bounds, taken, found, rules)
+    elif model == "cnn" and _model_predict() is not None:
+        found += cnn_entities(text, bounds, taken, found, rules)
+    else:
         found += unknown_word_person_entities(text, bounds, taken, rules)
-    if use_model:
-        found += model_entities(text, bounds, taken, found, rules, scope=model_scope)
     found += repeated_entities(text, bounds, taken, found, rules)
     return sorted(found, key=lambda ent: (ent.start, ent.end))

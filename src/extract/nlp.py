@@ -97,9 +97,7 @@ def entities_component(doc: Doc) -> Doc:
     from extract.entities import find_entities
 
     tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-    scope = doc._.entity_model or "cues"
-    doc._.entities = find_entities(doc_text(doc), tokens=tokens, use_model=scope != "off",
-                                   model_scope="cues" if scope == "off" else scope)
+    doc._.entities = find_entities(doc_text(doc), tokens=tokens, model=doc._.entity_model or "crf")
     _set_spans(doc, "entities", doc._.entities, "label")
     return doc
 

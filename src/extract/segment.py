@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import jieba
@@ -90,6 +91,18 @@ class Segmenter:
         if len(word) == 1 and not word.isalnum():
             return "x"
         return "x" if not any(ch.isalnum() for ch in word) else "n"
+
+
+@cache
+def stock_dictionary() -> tuple[dict[str, str], dict[str, int]]:
+    """Return jieba's stock dictionary, read once: (tag of each word, count of each word)."""
+    tags, freqs = {}, {}
+    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, freq, tag = line.split()
+            tags[word] = tag
+            freqs[word] = int(freq)
+    return tags, freqs
 
 
 def merge_across(tokens: list[Token], is_boundary) -> list[Token]:

@@ -21,8 +21,8 @@ def _code_digest() -> str:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
             continue
-        # Model weights are large; their meta.json (with its version and training digest) stands for them.
-        if "models" in path.relative_to(root).parts and path.name != "meta.json":
+        # Model weights are large; their meta.json and training.json (settings, scores) stand for them.
+        if "models" in path.relative_to(root).parts and path.name not in ("meta.json", "training.json"):
             continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())

@@ -1,0 +1,398 @@
+"""The fast statistical named-entity model: a linear-chain CRF over characters, scored with numpy.
+
+Why a second model beside the spaCy one: the spaCy CNN reads 15-20k characters a second here, about a
+twentieth of jieba, so in the pipeline it can only read a small part of a long article. A linear CRF with
+hashed character n-gram, word and lexicon features is what the SIGHAN 2006 systems used on MSRA (F1 about
+0.86-0.89), and its scores are a table lookup: every feature of every character of an article is computed at
+once as numpy arrays, so it can read everything.
+
+Pieces, one job each:
+- `char_features` turns a text, its jieba tokens and its lexicon matches into one row of feature buckets per
+  character (the same function feeds training and prediction, so they cannot drift apart);
+- `CRFModel` holds the trained weights (`models/ner_crf/model.npz`) and decodes with Viterbi, run only on
+  stretches where some name label can compete with O (elsewhere the best path provably stays O);
+- `predict_spans` returns (start, end, label) spans.
+
+Training is `scripts/train_ner_crf.py` (python-crfsuite); feature buckets stand in for attribute names there,
+so a trained model is exported by reading each bucket's weights back.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numba
+import numpy
+
+from extract.errors import ExtractError
+
+MODEL_PATH = Path(str(resources.files("extract") / "models" / "ner_crf" / "model.npz"))
+
+BUCKET_BITS = 22
+_MASK64 = numpy.uint64(0xFFFFFFFFFFFFFFFF)
+_K1 = numpy.uint64(0x9E3779B97F4A7C15)
+_K2 = numpy.uint64(0xBF58476D1CE4E5B9)
+_K3 = numpy.uint64(0x94D049BB133111EB)
+_SHIFT = numpy.uint64(64 - BUCKET_BITS)
+
+# Padding codes for characters before the start and after the end of a text (never Unicode code points).
+_PAD_BEFORE = (0x110001, 0x110002)
+_PAD_AFTER = (0x110003, 0x110004)
+# Character classes: Han, digit, Latin letter, space, other (punctuation, symbols), padding.
+_HAN, _DIGIT, _LATIN, _SPACE, _OTHER, _PAD = range(6)
+_MAX_LENGTH_CLASS = 4
+_FREQ_CLASSES = (0, 1, 10, 100, 1000, 10000)  # jieba dictionary count thresholds, log-spaced
+_GAZETTEER_LABELS = ("PERSON", "ORG", "LOC", "GPE", "PRODUCT")
+
+
+class NERCRFError(ExtractError):
+    """The CRF model could not be loaded."""
+
+    stage = "entities"
+    code = "ner_crf_model"
+
+
+def _buckets(keys: numpy.ndarray) -> numpy.ndarray:
+    """Return the BUCKET_BITS-bit bucket of each uint64 key (a multiply-xorshift mix, then the top bits)."""
+    with numpy.errstate(over="ignore"):
+        h = keys * _K1
+        h ^= h >> numpy.uint64(29)
+        h *= _K2
+    return (h >> _SHIFT).astype(numpy.uint32)
+
+
+def _codes(text: str) -> numpy.ndarray:
+    """Return the text's code points with fullwidth forms folded to ASCII, Latin lower-cased, digits as 0."""
+    codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32).astype(numpy.int64)
+    fullwidth = (codes >= 0xFF01) & (codes <= 0xFF5E)
+    codes[fullwidth] -= 0xFEE0
+    upper = (codes >= 0x41) & (codes <= 0x5A)
+    codes[upper] += 0x20
+    codes[(codes >= 0x30) & (codes <= 0x39)] = 0x30
+    return codes
+
+
+def _classes(codes: numpy.ndarray) -> numpy.ndarray:
+    cls = numpy.full(len(codes), _OTHER, dtype=numpy.int64)
+    cls[((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))] = _HAN
+    cls[codes == 0x30] = _DIGIT
+    cls[(codes >= 0x61) & (codes <= 0x7A)] = _LATIN
+    cls[(codes == 0x20) | (codes == 0x3000) | (codes == 0x09) | (codes == 0x0A)] = _SPACE
+    return cls
+
+
+def _freq_class(freq: int) -> int:
+    return sum(freq >= t for t in _FREQ_CLASSES)
+
+
+@dataclass(frozen=True, eq=False)
+class WordInfo:
+    """What the features need to know of jieba's words: dictionary tags and counts (stock dictionary)."""
+
+    tags: dict[str, str]
+    freqs: dict[str, int]
+
+
+def _stable_hash(word: str) -> int:
+    # Python's str hash changes between processes; the model's buckets must not.
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def _tag_id(tag: str | None) -> int:
+    return _stable_hash(tag or "?")
+
+
+def _gazetteer_codes(text: str, automaton) -> numpy.ndarray:
+    """Return per character 1 + label index * 4 + position (B, I, E, S) of the lexicon name covering it, or 0.
+
+    `automaton` is gazetteer_automaton(): leftmost-longest matches of the lower-cased text.
+    """
+    marks = numpy.zeros(len(text), dtype=numpy.int64)
+    if automaton is None or not text:
+        return marks
+    found = list(automaton.iter_long(text.lower()))
+    if not found:
+        return marks
+    pairs = numpy.array(found, dtype=numpy.int64)
+    ends, lengths, bases = pairs[:, 0], pairs[:, 1] >> 8, pairs[:, 1] & 0xFF
+    starts = ends + 1 - lengths
+    # Inside characters first, then ends, then starts: a name of one character is its own start (S).
+    inner = numpy.repeat(bases + 1, lengths)
+    offsets = numpy.arange(lengths.sum()) - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths)
+    marks[numpy.repeat(starts, lengths) + offsets] = inner
+    marks[ends] = bases + 2
+    marks[starts] = numpy.where(lengths == 1, bases + 3, bases)
+    return marks
+
+
+_GAZETTEER_CODE = {label: 1 + i * 4 for i, label in enumerate(_GAZETTEER_LABELS)}
+_OTHER_GAZETTEER_CODE = 1 + len(_GAZETTEER_LABELS) * 4
+
+
+@cache
+def _template_salts() -> numpy.ndarray:
+    # One fixed 64-bit constant per template, XORed into its keys, so that templates never share buckets
+    # by construction (only by hash collision).
+    return numpy.random.default_rng(20261128).integers(1, 2**63, size=_N_TEMPLATES, dtype=numpy.int64
+                                                       ).astype(numpy.uint64)
+
+
+_N_TEMPLATES = 25
+_WORD_MEMO_LIMIT = 500_000
+
+
+def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo,
+                  automaton=None) -> numpy.ndarray:
+    """Return a (25, len(text)) uint32 array: the hashed feature bucket of each template (row) at each character.
+
+    `tokens` are jieba (word, start, end) tokens covering `text`; `automaton` the lexicon's surface automaton
+    (gazetteer_automaton()), or None for no lexicon features. Templates: the
+    characters at -2..+2, the four bigrams and three trigrams around the character and the skip pair
+    (-1, +1); the character's place in its word with and without the character; its word and the words
+    before and after; the word's dictionary tag and count class; the lexicon name covering it; the
+    character classes (Han, digit, Latin, ...) at -1, 0, +1.
+    """
+    n = len(text)
+    codes = _codes(text).astype(numpy.uint64)
+    padded = numpy.concatenate([numpy.array(_PAD_BEFORE, dtype=numpy.uint64), codes,
+                                numpy.array(_PAD_AFTER, dtype=numpy.uint64)])
+    cls = numpy.concatenate([[_PAD, _PAD], _classes(codes), [_PAD, _PAD]]).astype(numpy.uint64)
+    u = [padded[k:k + n] for k in range(5)]  # u[2] is the character itself, u[0] two before it
+    c = [cls[k:k + n] for k in range(1, 4)]
+
+    # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
+    memo_get, info = _word_info_of(words)
+    packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
+    sizes = numpy.fromiter([e - s for _, s, e in tokens], dtype=numpy.int64, count=len(tokens))
+    if int(sizes.sum()) != n or (tokens and tokens[0][1] != 0):
+        raise ValueError(f"tokens do not cover the {n} characters of the text in order")
+    token_of = numpy.repeat(numpy.arange(len(tokens)), sizes)
+    ends = numpy.cumsum(sizes)
+    index = numpy.arange(n)
+    w_end = ends[token_of]
+    size = sizes[token_of]
+    w_start = w_end - size
+    position = numpy.where(size == 1, 3, numpy.where(index == w_start, 0, numpy.where(index == w_end - 1, 2, 1)))
+    pos_class = (position * 8 + numpy.minimum(size, _MAX_LENGTH_CLASS)).astype(numpy.uint64)
+    word_hashes = numpy.concatenate([numpy.array([1], dtype=numpy.uint64), packed >> numpy.uint64(32),
+                                     numpy.array([2], dtype=numpy.uint64)])
+    tag_freq = packed[token_of] & numpy.uint64(0xFFFFFFFF)
+    freq = tag_freq & numpy.uint64(0xFF)
+    gaz = numpy.concatenate([[0, 0], _gazetteer_codes(text, automaton), [0, 0]]).astype(numpy.uint64)
+    g = [gaz[k:k + n] for k in range(1, 4)]
+
+    s21, s42, s8, s16 = (numpy.uint64(x) for x in (21, 42, 8, 16))
+    keys = numpy.empty((_N_TEMPLATES, n), dtype=numpy.uint64)
+    keys[0] = 0                                            # bias
+    for k in range(5):
+        keys[1 + k] = u[k]                                 # characters -2..+2
+    for k in range(4):
+        keys[6 + k] = (u[k] << s21) | u[k + 1]             # bigrams
+    for k in range(3):
+        keys[10 + k] = (u[k] << s42) | (u[k + 1] << s21) | u[k + 2]   # trigrams
+    keys[13] = (u[1] << s21) | u[3]                        # skip pair -1, +1
+    keys[14] = pos_class
+    keys[15] = (pos_class << s21) | u[2]
+    keys[16] = word_hashes[token_of + 1]
+    keys[17] = word_hashes[token_of]
+    keys[18] = word_hashes[token_of + 2]
+    keys[19] = (tag_freq << s8) | pos_class
+    keys[20] = (freq << s21) | u[2]
+    keys[21] = g[1]
+    keys[22] = (g[1] << s21) | u[2]
+    keys[23] = (g[0] << s16) | (g[1] << s8) | g[2]
+    keys[24] = (c[0] << s16) | (c[1] << s8) | c[2]
+    keys ^= _template_salts()[:, None]
+    return _buckets(keys)
+
+
+@cache
+def _word_info_of(words: WordInfo):
+    """Return (memo.get, compute) for word -> packed (stable hash, dictionary tag hash, count class)."""
+    memo: dict[str, int] = {}
+    tag_of, freq_of = words.tags, words.freqs
+
+    def info(word: str) -> int:
+        if len(memo) > _WORD_MEMO_LIMIT:  # new words (jieba's HMM finds names) must not grow it forever
+            memo.clear()
+        packed = memo[word] = ((_stable_hash(word.lower()) << 32) | ((_tag_id(tag_of.get(word)) & 0xFFFFFF) << 8)
+                               | _freq_class(freq_of.get(word, 0)))
+        return packed
+
+    return memo.get, info
+
+
+# The two loops of the model, compiled: a sum of table rows and Viterbi are a few lines of arithmetic per
+# character, which numpy can only express as a call per character (Viterbi) or a temporary per template.
+# Compiled once per machine (cache=True keeps the machine code beside this file).
+@numba.njit(cache=True, nogil=True)
+def _sum_rows(rows: numpy.ndarray, state: numpy.ndarray, features: numpy.ndarray) -> numpy.ndarray:
+    n_templates, n = features.shape
+    n_labels = state.shape[1]
+    out = numpy.zeros((n, n_labels), dtype=numpy.float32)
+    for j in range(n_templates):
+        for i in range(n):
+            row = rows[features[j, i]]
+            if row:
+                for y in range(n_labels):
+                    out[i, y] += state[row, y]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _viterbi(emissions: numpy.ndarray, transitions: numpy.ndarray, fixed: numpy.ndarray,
+             outside: int) -> numpy.ndarray:
+    n, n_labels = emissions.shape
+    back = numpy.empty((n, n_labels), dtype=numpy.int32)
+    score = numpy.empty(n_labels, dtype=numpy.float32)
+    new = numpy.empty(n_labels, dtype=numpy.float32)
+    for y in range(n_labels):
+        score[y] = emissions[0, y] if (not fixed[0] or y == outside) else -numpy.inf
+    for i in range(1, n):
+        for y in range(n_labels):
+            best, arg = -numpy.inf, 0
+            for p in range(n_labels):
+                value = score[p] + transitions[p, y]
+                if value > best:
+                    best, arg = value, p
+            back[i, y] = arg
+            new[y] = best + emissions[i, y] if (not fixed[i] or y == outside) else -numpy.inf
+        score[:] = new
+    labels = numpy.empty(n, dtype=numpy.int64)
+    labels[n - 1] = numpy.argmax(score)
+    for i in range(n - 1, 0, -1):
+        labels[i - 1] = back[i, labels[i]]
+    return labels
+
+
+@dataclass(frozen=True)
+class CRFModel:
+    """Trained weights: `rows[bucket]` is the row of `state` holding that bucket's label weights (row 0: none)."""
+
+    labels: tuple[str, ...]
+    rows: numpy.ndarray          # (2**BUCKET_BITS,) int32
+    state: numpy.ndarray         # (n_rows, n_labels) float32
+    transitions: numpy.ndarray   # (n_labels, n_labels) float32: from label (row) to label (column)
+
+    @classmethod
+    def load(cls, path: Path) -> "CRFModel":
+        try:
+            with numpy.load(path) as data:
+                buckets = data["buckets"].astype(numpy.int64)
+                state = numpy.vstack([numpy.zeros((1, data["state"].shape[1]), dtype=numpy.float32),
+                                      data["state"].astype(numpy.float32)])
+                transitions = data["transitions"].astype(numpy.float32)
+                labels = tuple(str(x) for x in data["labels"])
+                bits = int(data["bucket_bits"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise NERCRFError(f"the CRF model at {path} could not be read: {exc}", source=str(path)) from exc
+        if bits != BUCKET_BITS:
+            raise NERCRFError(f"the CRF model at {path} hashes into 2**{bits} buckets, this code into "
+                              f"2**{BUCKET_BITS}: retrain it", source=str(path))
+        rows = numpy.zeros(1 << BUCKET_BITS, dtype=numpy.int32)
+        rows[buckets] = numpy.arange(1, len(buckets) + 1, dtype=numpy.int32)
+        return cls(labels, rows, state, transitions)
+
+    def emissions(self, features: numpy.ndarray) -> numpy.ndarray:
+        """Return the (n_chars, n_labels) state scores of a (templates, n_chars) feature bucket matrix."""
+        return _sum_rows(self.rows, self.state, features)
+
+    def decode(self, emissions: numpy.ndarray, *, fixed_outside: numpy.ndarray | None = None) -> numpy.ndarray:
+        """Return the Viterbi label index of each character: the CRF's own decoding (no start, end or BIO
+        constraints beyond the learnt transition weights), exactly as crfsuite decodes.
+
+        `fixed_outside` marks characters that must be O (clause punctuation: no name holds one, and the
+        corpora never taught the model a line break, so without it names run across lines).
+        """
+        n = len(emissions)
+        if n == 0:
+            return numpy.empty(0, dtype=numpy.int64)
+        fixed = numpy.zeros(n, dtype=numpy.bool_) if fixed_outside is None else fixed_outside
+        return _viterbi(emissions, self.transitions, fixed, self.outside)
+
+    @property
+    def outside(self) -> int:
+        return self.labels.index("O")
+
+    def spans(self, label_ids: numpy.ndarray) -> list[tuple[int, int, str]]:
+        """Return (start, end, type) spans of a BIO label sequence; an I- without its B- starts a span."""
+        spans = []
+        start, kind, previous = None, None, -2
+        labels = self.labels
+        for i in numpy.flatnonzero(label_ids != self.outside).tolist():
+            prefix, _, name = labels[label_ids[i]].partition("-")
+            if prefix == "I" and kind == name and previous == i - 1:
+                previous = i
+                continue
+            if kind is not None:
+                spans.append((start, previous + 1, kind))
+            start, kind, previous = i, name, i
+        if kind is not None:
+            spans.append((start, previous + 1, kind))
+        return spans
+
+
+@cache
+def load_crf_model(path: Path | None = None) -> CRFModel:
+    """Return the shipped CRF model (loaded once)."""
+    model_path = Path(path) if path is not None else MODEL_PATH
+    if not model_path.is_file():
+        raise NERCRFError(f"no trained CRF model at {model_path}; train one with scripts/train_ner_crf.py",
+                          source=str(model_path))
+    return CRFModel.load(model_path)
+
+
+@cache
+def _clause_table() -> numpy.ndarray:
+    # A lookup table over every code point: one indexing operation per text instead of a set test per character.
+    from extract.resources import load_yaml
+
+    table = numpy.zeros(0x110000, dtype=numpy.bool_)
+    table[[ord(ch) for ch in load_yaml("ner_model", "settings.yaml")["crf"]["clause_marks"]]] = True
+    return table
+
+
+def clause_marks(text: str) -> numpy.ndarray:
+    """Return, per character, whether it is clause punctuation (settings.yaml `crf.clause_marks`)."""
+    return _clause_table()[numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)]
+
+
+@cache
+def default_word_info() -> WordInfo:
+    """Return jieba's stock dictionary tags and counts (read once)."""
+    from extract.segment import stock_dictionary
+
+    return WordInfo(*stock_dictionary())
+
+
+@cache
+def gazetteer_automaton():
+    """Return an Aho-Corasick automaton over the lexicon's lower-cased surface forms of 2+ characters, each
+    mapped to length << 8 | gazetteer code of its label (one int per match: the feature pass reads many)."""
+    import ahocorasick
+
+    from extract.lexicon import load_lexicon
+
+    automaton = ahocorasick.Automaton()
+    for surface, (_canonical, label) in load_lexicon().by_surface.items():
+        if len(surface) >= 2:
+            automaton.add_word(surface.lower(), len(surface) << 8 | _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
+    automaton.make_automaton()
+    return automaton
+
+
+def predict_spans(text: str, tokens: list[tuple[str, int, int]], *,
+                  model: CRFModel | None = None) -> list[tuple[int, int, str]]:
+    """Return the (start, end, label) PERSON/ORG/LOC spans the CRF finds in a Simplified text.
+
+    `tokens` are the pipeline segmenter's (word, start, end) tokens of `text` (the lexicon's names as words).
+    """
+    if not text:
+        return []
+    model = model or load_crf_model()
+    features = char_features(text, tokens, default_word_info(), gazetteer_automaton())
+    labels = model.decode(model.emissions(features), fixed_outside=clause_marks(text))
+    return [span for span in model.spans(labels) if span[2] != "MISC"]

@@ -177,6 +177,13 @@ def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypat
     assert [(e.text, e.canonical, e.label, e.method) for e in found] == [("中芯", "中芯国际", "ORG", "model:cnn")]
 
 
+def test_entities_model_handle_is_a_name_whose_canonical_drops_the_at_sign(monkeypatch):
+    text = "演员@钟汉良 转发了这条微博。"
+    _fake_model(monkeypatch, _spans_of({"@钟汉良": "PER"}))
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
+    assert got == [("@钟汉良", "PERSON", "钟汉良")]
+
+
 def test_entities_model_spans_that_are_not_names_are_dropped(monkeypatch):
     text = "公司发布新品：芯片28nm工艺，全面量产。Notice: the AI content"  # Latin headings and generic acronyms
     _fake_model(monkeypatch, _spans_of({"芯片": "ORG", "28nm": "ORG", "公司发布新品：芯片": "ORG", "Notice": "ORG",

@@ -1075,12 +1075,14 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
                 found.remove(ent)
-        hit = lex.lookup(surface)
+        # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
+        name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
+        hit = lex.lookup(name)
         if hit:
             canonical, label = hit
         else:
-            canonical = surface
-            if label == "LOC" and surface.endswith(rules.gpe_endings):
+            canonical = name
+            if label == "LOC" and name.endswith(rules.gpe_endings):
                 label = "GPE"
         out.append(Entity(start, end, surface, label, canonical, method))
         taken.add(start, end)

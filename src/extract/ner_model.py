@@ -1,6 +1,8 @@
-"""The statistical named-entity model: a spaCy NER component over character tokens with word features.
+"""The spaCy named-entity model: a spaCy NER component over character tokens with word features.
 
-The model finds PERSON, ORG and LOC names that no lexicon holds. It reads Simplified text and returns
+The entities extractor uses it with entity_model="cnn"; by default the faster and better-scoring CRF of
+extract.ner_crf takes its place (figures in the README). The module also holds the corpus reader both
+models train and evaluate on (read_corpus). The model finds PERSON, ORG and LOC names that no lexicon holds. It reads Simplified text and returns
 half-open character spans. Its tokens are single CJK characters (so an entity boundary is never hidden
 inside a jieba word, which happens for 3-12% of gold entities in the public corpora), and each character
 carries jieba's view of the word around it as features (the word, the character's position in it, the

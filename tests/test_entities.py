@@ -178,7 +178,7 @@ def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypat
 
 
 def test_entities_model_handle_is_a_name_whose_canonical_drops_the_at_sign(monkeypatch):
-    text = "演员@钟汉良 转发了这条微博。"
+    text = "演员@钟汉良 转发了这条消息。"
     _fake_model(monkeypatch, _spans_of({"@钟汉良": "PER"}))
     got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
     assert got == [("@钟汉良", "PERSON", "钟汉良")]

@@ -1,20 +1,20 @@
-"""The fast statistical named-entity model: a linear-chain CRF over characters, scored with numpy.
+"""The default statistical named-entity model: a linear-chain CRF over characters.
 
-Why a second model beside the spaCy one: the spaCy CNN reads 15-20k characters a second here, about a
-twentieth of jieba, so in the pipeline it can only read a small part of a long article. A linear CRF with
-hashed character n-gram, word and lexicon features is what the SIGHAN 2006 systems used on MSRA (F1 about
-0.86-0.89), and its scores are a table lookup: every feature of every character of an article is computed at
-once as numpy arrays, so it can read everything.
+Why a CRF beside the spaCy model (extract.ner_model): the spaCy CNN reads 15-20k characters a second here,
+about a twentieth of jieba, so it cannot read whole articles within the pipeline's speed target, and it
+scores lower. A linear CRF with hashed character n-gram, word and lexicon features is what the SIGHAN 2006
+systems used on MSRA; its scores are table lookups and its decoding 81 additions per character, compiled
+with numba, so it reads everything.
 
 Pieces, one job each:
-- `char_features` turns a text, its jieba tokens and its lexicon matches into one row of feature buckets per
-  character (the same function feeds training and prediction, so they cannot drift apart);
-- `CRFModel` holds the trained weights (`models/ner_crf/model.npz`) and decodes with Viterbi, run only on
-  stretches where some name label can compete with O (elsewhere the best path provably stays O);
+- `char_features` turns a text, its jieba tokens and its lexicon matches into one feature bucket per
+  template and character (the same function feeds training and prediction, so they cannot drift apart);
+- `CRFModel` holds the trained weights (`models/ner_crf/model.npz`), sums them into label scores and decodes
+  with Viterbi, exactly as crfsuite does, clause punctuation taken as O;
 - `predict_spans` returns (start, end, label) spans.
 
-Training is `scripts/train_ner_crf.py` (python-crfsuite); feature buckets stand in for attribute names there,
-so a trained model is exported by reading each bucket's weights back.
+Training is `scripts/train_ner_crf.py` (python-crfsuite): bucket numbers stand in for attribute names
+there, so the trained model is exported by reading each bucket's weights back.
 """
 from __future__ import annotations
 
@@ -32,11 +32,6 @@ from extract.errors import ExtractError
 MODEL_PATH = Path(str(resources.files("extract") / "models" / "ner_crf" / "model.npz"))
 
 BUCKET_BITS = 22
-_MASK64 = numpy.uint64(0xFFFFFFFFFFFFFFFF)
-_K1 = numpy.uint64(0x9E3779B97F4A7C15)
-_K2 = numpy.uint64(0xBF58476D1CE4E5B9)
-_K3 = numpy.uint64(0x94D049BB133111EB)
-_SHIFT = numpy.uint64(64 - BUCKET_BITS)
 
 # Padding codes for characters before the start and after the end of a text (never Unicode code points).
 _PAD_BEFORE = (0x110001, 0x110002)
@@ -53,15 +48,6 @@ class NERCRFError(ExtractError):
 
     stage = "entities"
     code = "ner_crf_model"
-
-
-def _buckets(keys: numpy.ndarray) -> numpy.ndarray:
-    """Return the BUCKET_BITS-bit bucket of each uint64 key (a multiply-xorshift mix, then the top bits)."""
-    with numpy.errstate(over="ignore"):
-        h = keys * _K1
-        h ^= h >> numpy.uint64(29)
-        h *= _K2
-    return (h >> _SHIFT).astype(numpy.uint32)
 
 
 def _codes(text: str) -> numpy.ndarray:
@@ -156,57 +142,86 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     character classes (Han, digit, Latin, ...) at -1, 0, +1.
     """
     n = len(text)
-    codes = _codes(text).astype(numpy.uint64)
-    padded = numpy.concatenate([numpy.array(_PAD_BEFORE, dtype=numpy.uint64), codes,
-                                numpy.array(_PAD_AFTER, dtype=numpy.uint64)])
-    cls = numpy.concatenate([[_PAD, _PAD], _classes(codes), [_PAD, _PAD]]).astype(numpy.uint64)
-    u = [padded[k:k + n] for k in range(5)]  # u[2] is the character itself, u[0] two before it
-    c = [cls[k:k + n] for k in range(1, 4)]
-
+    codes = _codes(text)
     # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
     memo_get, info = _word_info_of(words)
     packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
     sizes = numpy.fromiter([e - s for _, s, e in tokens], dtype=numpy.int64, count=len(tokens))
     if int(sizes.sum()) != n or (tokens and tokens[0][1] != 0):
         raise ValueError(f"tokens do not cover the {n} characters of the text in order")
-    token_of = numpy.repeat(numpy.arange(len(tokens)), sizes)
-    ends = numpy.cumsum(sizes)
-    index = numpy.arange(n)
-    w_end = ends[token_of]
-    size = sizes[token_of]
-    w_start = w_end - size
-    position = numpy.where(size == 1, 3, numpy.where(index == w_start, 0, numpy.where(index == w_end - 1, 2, 1)))
-    pos_class = (position * 8 + numpy.minimum(size, _MAX_LENGTH_CLASS)).astype(numpy.uint64)
-    word_hashes = numpy.concatenate([numpy.array([1], dtype=numpy.uint64), packed >> numpy.uint64(32),
-                                     numpy.array([2], dtype=numpy.uint64)])
-    tag_freq = packed[token_of] & numpy.uint64(0xFFFFFFFF)
-    freq = tag_freq & numpy.uint64(0xFF)
-    gaz = numpy.concatenate([[0, 0], _gazetteer_codes(text, automaton), [0, 0]]).astype(numpy.uint64)
-    g = [gaz[k:k + n] for k in range(1, 4)]
+    buckets = numpy.empty((_N_TEMPLATES, n), dtype=numpy.uint32)
+    _bucket_kernel(codes, _classes(codes), _gazetteer_codes(text, automaton), packed, sizes,
+                   _template_salts(), buckets)
+    return buckets
 
-    s21, s42, s8, s16 = (numpy.uint64(x) for x in (21, 42, 8, 16))
-    keys = numpy.empty((_N_TEMPLATES, n), dtype=numpy.uint64)
-    keys[0] = 0                                            # bias
-    for k in range(5):
-        keys[1 + k] = u[k]                                 # characters -2..+2
-    for k in range(4):
-        keys[6 + k] = (u[k] << s21) | u[k + 1]             # bigrams
-    for k in range(3):
-        keys[10 + k] = (u[k] << s42) | (u[k + 1] << s21) | u[k + 2]   # trigrams
-    keys[13] = (u[1] << s21) | u[3]                        # skip pair -1, +1
-    keys[14] = pos_class
-    keys[15] = (pos_class << s21) | u[2]
-    keys[16] = word_hashes[token_of + 1]
-    keys[17] = word_hashes[token_of]
-    keys[18] = word_hashes[token_of + 2]
-    keys[19] = (tag_freq << s8) | pos_class
-    keys[20] = (freq << s21) | u[2]
-    keys[21] = g[1]
-    keys[22] = (g[1] << s21) | u[2]
-    keys[23] = (g[0] << s16) | (g[1] << s8) | g[2]
-    keys[24] = (c[0] << s16) | (c[1] << s8) | c[2]
-    keys ^= _template_salts()[:, None]
-    return _buckets(keys)
+
+# The feature keys of every template at every character, hashed into buckets: one compiled pass instead of
+# some fifty numpy calls per text (which cost more than the arithmetic on a short text).
+@numba.njit(cache=True, nogil=True)
+def _bucket_kernel(codes, classes, gazetteer, packed, sizes, salts, out) -> None:
+    n = len(codes)
+    k1 = numpy.uint64(0x9E3779B97F4A7C15)
+    k2 = numpy.uint64(0xBF58476D1CE4E5B9)
+    shift = numpy.uint64(64 - BUCKET_BITS)
+    s8, s16, s21, s32, s42 = numpy.uint64(8), numpy.uint64(16), numpy.uint64(21), numpy.uint64(32), numpy.uint64(42)
+    pad_class = numpy.uint64(_PAD)
+    keys = numpy.empty(_N_TEMPLATES, dtype=numpy.uint64)
+    u = numpy.empty(5, dtype=numpy.uint64)
+    c = numpy.empty(3, dtype=numpy.uint64)
+    g = numpy.empty(3, dtype=numpy.uint64)
+    token, token_start = 0, 0
+    for i in range(n):
+        while i >= token_start + sizes[token]:
+            token_start += sizes[token]
+            token += 1
+        size = sizes[token]
+        for k in range(5):
+            j = i + k - 2
+            if j < 0:
+                u[k] = numpy.uint64(_PAD_BEFORE[j + 2])
+            elif j >= n:
+                u[k] = numpy.uint64(_PAD_AFTER[j - n])
+            else:
+                u[k] = numpy.uint64(codes[j])
+        for k in range(3):
+            j = i + k - 1
+            if 0 <= j < n:
+                c[k] = numpy.uint64(classes[j])
+                g[k] = numpy.uint64(gazetteer[j])
+            else:
+                c[k] = pad_class
+                g[k] = numpy.uint64(0)
+        position = 3 if size == 1 else 0 if i == token_start else 2 if i == token_start + size - 1 else 1
+        pos_class = numpy.uint64(position * 8 + min(size, _MAX_LENGTH_CLASS))
+        word = packed[token] >> s32
+        previous_word = packed[token - 1] >> s32 if token > 0 else numpy.uint64(1)
+        next_word = packed[token + 1] >> s32 if token + 1 < len(sizes) else numpy.uint64(2)
+        tag_freq = packed[token] & numpy.uint64(0xFFFFFFFF)
+        freq = tag_freq & numpy.uint64(0xFF)
+        keys[0] = 0                                                   # bias
+        for k in range(5):
+            keys[1 + k] = u[k]                                        # characters -2..+2
+        for k in range(4):
+            keys[6 + k] = (u[k] << s21) | u[k + 1]                    # bigrams
+        for k in range(3):
+            keys[10 + k] = (u[k] << s42) | (u[k + 1] << s21) | u[k + 2]   # trigrams
+        keys[13] = (u[1] << s21) | u[3]                               # skip pair -1, +1
+        keys[14] = pos_class
+        keys[15] = (pos_class << s21) | u[2]
+        keys[16] = word
+        keys[17] = previous_word
+        keys[18] = next_word
+        keys[19] = (tag_freq << s8) | pos_class
+        keys[20] = (freq << s21) | u[2]
+        keys[21] = g[1]
+        keys[22] = (g[1] << s21) | u[2]
+        keys[23] = (g[0] << s16) | (g[1] << s8) | g[2]
+        keys[24] = (c[0] << s16) | (c[1] << s8) | c[2]
+        for t in range(_N_TEMPLATES):
+            h = (keys[t] ^ salts[t]) * k1
+            h ^= h >> numpy.uint64(29)
+            h *= k2
+            out[t, i] = h >> shift
 
 
 @cache

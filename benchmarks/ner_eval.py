@@ -219,20 +219,20 @@ def main(argv: list[str] | None = None) -> int:
             texts, gold = joined_into_articles(texts, gold, args.article_chars)
         n_chars = sum(map(len, texts))
         print(f"\n== {split}: {len(texts)} texts, {n_chars} chars, {sum(map(len, gold))} entities {notes.get(split, '')}")
-        print(f"  {'label':<6} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}")
+        print(f"  {'label':<6} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6}")
         for name, (title, function) in available.items():
             began = time.perf_counter()
             predicted = function(texts)
             speed = n_chars / (time.perf_counter() - began)
             print(f"{title}   ({speed:,.0f} chars/s)")
             for label, (p, r, f1, n) in scores_of(gold, predicted).items():
-                print(f"  {label:<6} {p:6.3f} {r:6.3f} {f1:6.3f} {n:6d}")
+                print(f"  {label:<6} {p:7.4f} {r:7.4f} {f1:7.4f} {n:6d}")
             if missing and not args.article_chars:
                 # Secondary figure, not the target's: a name on a span the corpus marks as a kind we do not
                 # score (BosonNLP products, CLUENER films, games, books, scenic spots) counts neither way.
                 kept = [[sp for sp in found if sp[:2] not in spans] for found, spans in zip(predicted, missing)]
                 p, r, f1, n = scores_of(gold, kept)["micro"]
-                print(f"  {'micro*':<6} {p:6.3f} {r:6.3f} {f1:6.3f} {n:6d}   (* names on spans of unscored kinds ignored)")
+                print(f"  {'micro*':<6} {p:7.4f} {r:7.4f} {f1:7.4f} {n:6d}   (* names on spans of unscored kinds ignored)")
     return 0
 
 

@@ -773,13 +773,15 @@ def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, foun
     ordinary word, which the suffix rule alone would not accept.
     """
     out = []
-    index_of_start = {t[1]: i for i, t in enumerate(bounds.tokens)}
+    index_of_start = None  # built at the first organisation with a suffix: most texts have none
     for ent in list(found):
         if ent.label != "ORG":
             continue
         suffix = next((x for x in rules.org_suffixes if ent.text.endswith(x) and len(ent.text) > len(x)), None)
         if suffix is None:
             continue
+        if index_of_start is None:
+            index_of_start = {t[1]: i for i, t in enumerate(bounds.tokens)}
         pos = ent.end
         while pos < len(text) and text[pos] in rules.list_separators:
             i = index_of_start.get(pos + 1)

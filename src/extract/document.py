@@ -30,7 +30,7 @@ class Settings:
     cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: jieba's default)
     entities: bool = True
     # Which statistical NER model fills what the lexicon and rules leave (extract.entities.MODELS): "crf"
-    # (default: reads the whole text, about a quarter of jieba's speed), "cnn" (the spaCy model, sentence by
+    # (default: reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model, sentence by
     # sentence: about a twentieth of jieba's speed and no better) or "off" (lexicon and rules only).
     entity_model: str = "crf"
     quantities: bool = True

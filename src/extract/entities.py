@@ -1143,7 +1143,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
     otherwise). `model` says which statistical model fills what the lexicon and rules leave: "crf" (default:
-    extract.ner_crf reads the whole text, at about a quarter of jieba's speed), "cnn" (the spaCy model of
+    extract.ner_crf reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model of
     extract.ner_model reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
     (lexicon and rules only; then a rule guesses unknown words shaped like Chinese names).
     """

@@ -30,7 +30,7 @@ from spacy.util import compounding, minibatch
 from thinc.api import Config
 
 from extract.ner_model import (CorpusSentence, TOKENIZER_NAME, TOKENIZER_NAME_GAZETTEER, model_settings,
-                               read_corpus, spans_of_doc)
+                               spans_of_doc, training_splits)
 
 CONFIG = """
 [nlp]
@@ -91,7 +91,6 @@ eps = 0.00000001
 learn_rate = 0.001
 """
 
-CLUENER_HELD_OUT = 500
 RESUME_WARMUP_STEPS = 200
 
 
@@ -176,21 +175,11 @@ def main(argv: list[str] | None = None) -> int:
                                              "hidden": args.hidden, "tag_rows": 1024 if args.gazetteer else 64})
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
 
-    repeat = {name: int(times) for name, times in (item.split("=") for item in args.repeat.split(","))}
+    splits, dev = training_splits(args.data, args.repeat, limit=args.limit)
     train: list[CorpusSentence] = []
-    dev: dict[str, list[CorpusSentence]] = {}
-    for corpus, times in repeat.items():
-        sentences = read_corpus(args.data / corpus / "train.jsonl", corpus, max_chars=200)
-        if corpus == "cluener":
-            dev["cluener-heldout"] = sentences[-CLUENER_HELD_OUT:]
-            sentences = sentences[:-CLUENER_HELD_OUT]
-        if args.limit:
-            sentences = sentences[:args.limit]
+    for corpus, sentences, times in splits:
         train.extend(sentences * times)
         log(f"train {corpus}: {len(sentences)} sentences x{times}")
-    dev["msra"] = random.Random(1).sample(read_corpus(args.data / "msra" / "dev.jsonl", "msra"), 1000)
-    dev["boson"] = read_corpus(args.data / "boson" / "dev.jsonl", "boson")
-    dev["weibo"] = read_corpus(args.data / "weibo" / "dev.jsonl", "weibo")
     if args.limit:
         dev = {name: sentences[:args.limit] for name, sentences in dev.items()}
 

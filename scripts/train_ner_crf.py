@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import time
@@ -23,9 +22,8 @@ import numpy
 
 from extract.entities import word_tokens
 from extract.ner_crf import BUCKET_BITS, CRFModel, gazetteer_automaton, char_features, default_word_info, predict_spans
-from extract.ner_model import CorpusSentence, read_corpus
+from extract.ner_model import CorpusSentence, training_splits
 
-CLUENER_HELD_OUT = 500
 TYPES = ("PERSON", "ORG", "LOC", "MISC")
 
 
@@ -122,17 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import pycrfsuite
 
-    repeat = {name: int(times) for name, times in (item.split("=") for item in args.repeat.split(","))}
+    splits, dev = training_splits(args.data, args.repeat, limit=args.limit)
     trainer = pycrfsuite.Trainer(verbose=False)
-    dev: dict[str, list[CorpusSentence]] = {}
     n_chars = 0
-    for corpus, times in repeat.items():
-        sentences = read_corpus(args.data / corpus / "train.jsonl", corpus, max_chars=200)
-        if corpus == "cluener":
-            dev["cluener-heldout"] = sentences[-CLUENER_HELD_OUT:]
-            sentences = sentences[:-CLUENER_HELD_OUT]
-        if args.limit:
-            sentences = sentences[:args.limit]
+    for corpus, sentences, times in splits:
         for sentence in sentences:
             if not sentence.text:
                 continue
@@ -143,9 +134,6 @@ def main(argv: list[str] | None = None) -> int:
                 trainer.append(xseq, yseq)
             n_chars += len(sentence.text) * times
         log(f"train {corpus}: {len(sentences)} sentences x{times}")
-    dev["msra"] = random.Random(1).sample(read_corpus(args.data / "msra" / "dev.jsonl", "msra"), 1000)
-    dev["boson"] = read_corpus(args.data / "boson" / "dev.jsonl", "boson")
-    dev["weibo"] = read_corpus(args.data / "weibo" / "dev.jsonl", "weibo")
     log(f"{n_chars} training characters")
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.minfreq": args.min_freq, "feature.possible_transitions": True})
@@ -161,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, score in scores.items():
         log(f"dev {name}: {score}")
     (args.output.parent / "training.json").write_text(json.dumps({
-        "repeat": repeat, "iterations": args.iterations, "c1": args.c1, "c2": args.c2,
+        "repeat": {corpus: times for corpus, _, times in splits}, "iterations": args.iterations, "c1": args.c1, "c2": args.c2,
         "min_freq": args.min_freq, "training_chars": n_chars, "dev": scores,
         "minutes": round((time.time() - started) / 60, 1)}, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -305,3 +306,32 @@ def read_corpus(path: Path, corpus: str, *, max_chars: int | None = None) -> lis
             sentence = CorpusSentence(record["text"], tuple(sorted(spans)), tuple(sorted(missing)))
             sentences.extend(_split_at_sentence_ends(sentence, max_chars) if max_chars else [sentence])
     return sentences
+
+
+# Sentences held out of CLUENER train for model selection: CLUENER dev is an evaluation split.
+CLUENER_HELD_OUT = 500
+
+
+def training_splits(data: Path, repeat: str, *, limit: int = 0
+                    ) -> tuple[list[tuple[str, list[CorpusSentence], int]], dict[str, list[CorpusSentence]]]:
+    """Return the train sets and the dev sets both NER models train and select on (no test split is read).
+
+    `repeat` is "corpus=times,..." (how often each train corpus is seen); the train sets come as
+    (corpus, sentences, times), paragraphs cut into sentences of at most 200 characters, with `limit`
+    sentences at most each (smoke runs). Dev sets: 1,000 sentences of MSRA dev, BosonNLP dev, Weibo dev and
+    the last CLUENER_HELD_OUT sentences of CLUENER train.
+    """
+    train, dev = [], {}
+    for item in repeat.split(","):
+        corpus, times = item.split("=")
+        sentences = read_corpus(Path(data) / corpus / "train.jsonl", corpus, max_chars=200)
+        if corpus == "cluener":
+            dev["cluener-heldout"] = sentences[-CLUENER_HELD_OUT:]
+            sentences = sentences[:-CLUENER_HELD_OUT]
+        if limit:
+            sentences = sentences[:limit]
+        train.append((corpus, sentences, int(times)))
+    dev["msra"] = random.Random(1).sample(read_corpus(Path(data) / "msra" / "dev.jsonl", "msra"), 1000)
+    dev["boson"] = read_corpus(Path(data) / "boson" / "dev.jsonl", "boson")
+    dev["weibo"] = read_corpus(Path(data) / "weibo" / "dev.jsonl", "weibo")
+    return train, dev

@@ -183,6 +183,8 @@ def _identity(text: str, variant: str) -> Normalized:
 
 def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
               converted: list[str], per_char: list[str]) -> Normalized:
+    if _one_to_one(runs, converted, per_char):
+        return _same_offsets(text, variant, config, runs, converted)
     out: list[str] = []
     orig_start: list[int] = []
     orig_end: list[int] = []
@@ -227,6 +229,26 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
     if len(orig_start) != len(simplified):
         raise NormalizeError(f"offset map length {len(orig_start)} != Simplified length {len(simplified)}")
     return Normalized(text, simplified, variant, config, orig_start, orig_end, simp_start, simp_end)
+
+
+def _one_to_one(runs: list[tuple[int, int]], converted: list[str], per_char: list[str]) -> bool:
+    """Return whether every run converted as phrases equals its character-by-character conversion."""
+    return (all(len(conv) == b - a for (a, b), conv in zip(runs, converted))
+            and "".join(converted) == "".join(per_char))
+
+
+def _same_offsets(text: str, variant: str, config: str, runs: list[tuple[int, int]],
+                  converted: list[str]) -> Normalized:
+    # Most articles: no phrase changed length, so character i of the output is character i of the input.
+    out, cursor = [], 0
+    for (a, b), conv in zip(runs, converted):
+        out.append(text[cursor:a])
+        out.append(conv)
+        cursor = b
+    out.append(text[cursor:])
+    starts = list(range(len(text)))
+    ends = list(range(1, len(text) + 1))
+    return Normalized(text, "".join(out), variant, config, starts, ends, starts, ends)
 
 
 def _apply_keep_terms(result: Normalized) -> Normalized:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import jieba
 
@@ -27,9 +27,12 @@ _LATIN = re.compile(r"^[A-Za-zＡ-Ｚａ-ｚ0-9０-９._\-]+$")
 _SPACE = re.compile(r"^\s+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of the Simplified text with its half-open offsets and its part-of-speech tag."""
+class Token(NamedTuple):
+    """A word of the Simplified text with its half-open offsets and its part-of-speech tag.
+
+    A named tuple, not a frozen dataclass: an article has thousands of tokens, and a frozen dataclass's
+    constructor cost a quarter of the segmentation time.
+    """
 
     text: str
     start: int

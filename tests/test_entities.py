@@ -272,6 +272,35 @@ def test_entities_model_place_reading_wins_over_an_ambiguous_suffix(monkeypatch)
     assert [(e.text, e.label, e.method) for e in find_entities(text, model="cnn")] == [("华茂中心", "LOC", "model:cnn")]
 
 
+def test_entities_model_reading_a_city_as_an_organisation_makes_it_a_club(monkeypatch):
+    # A foreign city read as an organisation is a team named after it; a country or a Chinese province or city
+    # read so is its government, which stays GPE.
+    text = "利物浦2比0击败米兰，俄罗斯与上海均表示祝贺。"
+    _fake_model(monkeypatch, _spans_of({"利物浦": "ORG", "米兰": "LOC", "俄罗斯": "ORG", "上海": "ORG"}))
+    got = [(e.text, e.label, e.canonical, e.method) for e in find_entities(text, model="cnn")]
+    assert got == [("利物浦", "ORG", "利物浦", "model:cnn"), ("米兰", "GPE", "米兰", "lexicon"),
+                   ("俄罗斯", "GPE", "俄罗斯", "lexicon"), ("上海", "GPE", "上海市", "lexicon")]
+
+
+def test_entities_model_lower_case_word_is_a_name_only_in_a_lower_cased_text(monkeypatch):
+    _fake_model(monkeypatch, _spans_of({"bwin": "ORG", "snai": "ORG"}))
+    got = [(e.text, e.label) for e in find_entities("据悉bwin与snai达成合作。", model="cnn")]
+    assert got == [("bwin", "ORG"), ("snai", "ORG")]
+    # Where the text capitalises (here NBA), a lower-case word is an ordinary word.
+    got = [(e.text, e.label) for e in find_entities("据悉NBA球迷说bwin与snai达成合作。", model="cnn")]
+    assert got == []
+
+
+def test_entities_model_company_name_may_hold_its_region_in_brackets(monkeypatch):
+    names = {"韩国友利银行（中国）有限公司": "ORG", "海辉软件(国际)集团公司": "ORG", "他说（中国）很好": "ORG",
+             "昆明（翠湖）有限公司": "ORG"}
+    _fake_model(monkeypatch, _spans_of(names))
+    text = "韩国友利银行（中国）有限公司与海辉软件(国际)集团公司签约。他说（中国）很好。昆明（翠湖）有限公司"
+    got = [e.text for e in find_entities(text, model="cnn") if e.method == "model:cnn"]
+    # Brackets hold a place or a scope word, and the name ends in a legal form or suffix; no clause is a name.
+    assert got == ["韩国友利银行（中国）有限公司", "海辉软件(国际)集团公司"]
+
+
 def test_entities_model_name_cut_at_a_joiner_is_dropped(monkeypatch):
     _fake_model(monkeypatch, _spans_of({"卡米拉·": "PER"}))
     assert find_entities("据报道卡米拉·萨瓦多斯今日发言。", model="cnn") == []

@@ -29,7 +29,7 @@ from importlib import resources
 
 
 from extract.errors import DataFileError
-from extract.lexicon import load_lexicon, surface_automaton
+from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load_tsv, load_yaml
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class EntityRules:
     org_suffixes_after_place: frozenset[str]
     org_suffixes_place_or_org: frozenset[str]
     org_legal_forms: tuple[str, ...]
+    org_bracket_words: frozenset[str]
     list_separators: frozenset[str]
     division_endings: tuple[str, ...]
     name_tags: frozenset[str]
@@ -129,6 +130,7 @@ def entity_rules() -> EntityRules:
             org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
             org_suffixes_place_or_org=frozenset(raw["org_suffixes_place_or_org"]),
             org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
+            org_bracket_words=frozenset(raw["org_bracket_words"]),
             list_separators=frozenset(raw["list_separators"]),
             division_endings=tuple(raw["division_endings"]),
             name_tags=frozenset(raw["name_tags"]),
@@ -1039,6 +1041,9 @@ def crf_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Enti
     return merge_model_spans(text, spans, bounds, taken, found, rules, method="model:crf")
 
 
+_CAPITAL = re.compile("[A-ZＡ-Ｚ]")
+
+
 def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Boundaries, taken: _Taken,
                       found: list[Entity], rules: EntityRules, *, method: str) -> list[Entity]:
     """Return the mentions a model's (start, end, label) spans add to those already `found`.
@@ -1048,11 +1053,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
     lex = load_lexicon()
+    # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
+    # bwin) leaves the model's reading as the only evidence.
+    cased = _CAPITAL.search(text) is not None
     out = []
     for start, end, raw_label in spans:
         surface = text[start:end]
         label = rules.model_labels.get(raw_label)
-        if label is None or not _plausible(surface, rules) or (
+        checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
+        if label is None or not _plausible(checked, rules, cased=cased) or (
                 len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
             continue
         if taken.overlaps(start, end):
@@ -1062,6 +1071,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
                 found.remove(same)
                 out.append(Entity(start, end, surface, "LOC", surface, method))
+                continue
+            if same is not None and label == "ORG" and same.method == "lexicon" and same.label in ("GPE", "LOC") \
+                    and same.canonical not in state_names():
+                # A city's name the model reads as an organisation in context is a club or team named after
+                # it (利物浦 2-0 切尔西): the model's label, the lexicon's canonical name. The name of a country
+                # or a Chinese province or city read so stands for its government, which our labels call GPE
+                # (the lexicon's label).
+                found.remove(same)
+                out.append(Entity(start, end, surface, "ORG", same.canonical, method))
                 continue
             # A longer name around earlier mentions is the better mention: an organisation or place around
             # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
@@ -1122,9 +1140,28 @@ def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, ru
                for n in range(1, len(after) + 1))
 
 
-def _plausible(surface: str, rules: EntityRules) -> bool:
+_ORG_BRACKETS = re.compile(r"(?<=[\u4e00-\u9fff])[（(]([^（()）]{1,6})[)）](?=[\u4e00-\u9fff])")
+
+
+def _without_org_brackets(surface: str, rules: EntityRules) -> str:
+    """Return an organisation's name without the bracketed region or scope inside it (某某（中国）有限公司);
+    only a name ending in an organisation suffix or legal form has such brackets."""
+    if not surface.endswith(rules.org_suffixes) and not surface.endswith(rules.org_legal_forms):
+        return surface
+    lex = load_lexicon()
+
+    def drop(m: re.Match) -> str:
+        inner = m.group(1)
+        hit = lex.lookup(inner)
+        return "" if inner in rules.org_bracket_words or (hit and hit[1] == "GPE") else m.group()
+
+    return _ORG_BRACKETS.sub(drop, surface)
+
+
+def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     # Not entities: generic nouns, measures such as process nodes, headings and clauses the model swallowed.
-    if surface in rules.generic_nouns or rules.not_entity.match(surface) or rules.model_not_name.match(surface):
+    if surface in rules.generic_nouns or rules.not_entity.match(surface) or (
+            cased and rules.model_not_name.match(surface)):
         return False
     if not surface.strip() or len(surface) > rules.model_max_chars:
         return False

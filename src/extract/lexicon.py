@@ -146,3 +146,11 @@ def surface_automaton(lowercase: bool = False) -> ahocorasick.Automaton:
 def jieba_entries() -> list[tuple[str, str]]:
     """Return (surface form, label) for every word of jieba_words(), for a segmenter that tags by label."""
     return list(_jieba_entries())
+
+
+@cache
+def state_names() -> frozenset[str]:
+    """Return the canonical names of countries, territories and Chinese administrative divisions
+    (countries.tsv, places_cn.tsv): places whose name also stands for their government."""
+    return frozenset(entry.canonical for entry in load_lexicon().entries
+                     if entry.source in ("countries.tsv", "places_cn.tsv"))

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy
 import opencc
 
 from extract.errors import EmptyTextError, NormalizeError
@@ -19,7 +20,6 @@ from extract.resources import load_tsv, load_yaml
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 # A record separator OpenCC leaves alone and no phrase contains, so many runs convert in one call.
 _SEP = "\n"
 
@@ -79,6 +79,24 @@ def _converter(config: str) -> opencc.OpenCC:
         raise NormalizeError(f"OpenCC configuration {config!r} could not be loaded: {exc}") from exc
 
 
+class _CharTable(dict):
+    """Code point -> its conversion on its own by one OpenCC configuration, filled as characters are met
+    (a str.translate table: one C-speed pass per text instead of an OpenCC call on every character)."""
+
+    def __init__(self, converter: opencc.OpenCC):
+        super().__init__()
+        self._converter = converter
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self._converter.convert(chr(code))
+        return value
+
+
+@cache
+def _char_table(config: str) -> _CharTable:
+    return _CharTable(_converter(config))
+
+
 @cache
 def _keep_terms() -> tuple[re.Pattern[str] | None, dict[str, str]]:
     table = {}
@@ -102,13 +120,15 @@ def detect_variant(text: str) -> str:
 
     Raises EmptyTextError when the text holds no Chinese characters.
     """
-    cjk = _CJK_CHAR.findall(text)
-    if not cjk:
+    sample = "".join(_CJK_RUN.findall(text))[:20000]
+    if not sample:
         raise EmptyTextError("the text contains no Chinese characters")
     rules = _variant_rules()
-    sample = "".join(cjk[:20000])
     converted = _converter("t2s").convert(sample)
-    changed = sum(1 for a, b in zip(sample, converted) if a != b)
+    if len(converted) == len(sample):  # the usual case: compare code points as arrays
+        changed = int(numpy.count_nonzero(_code_points(sample) != _code_points(converted)))
+    else:
+        changed = sum(1 for a, b in zip(sample, converted) if a != b)
     if changed < rules["traditional_ratio"] * len(sample):
         return "zh-Hans"
     taiwan = sum(text.count(word) for word in rules["taiwan"])
@@ -120,6 +140,10 @@ def detect_variant(text: str) -> str:
     return "zh-Hant"
 
 
+def _code_points(text: str) -> numpy.ndarray:
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+
+
 def config_for(variant: str) -> str:
     """Return the OpenCC configuration used for a variant ('none' for Simplified text)."""
     try:
@@ -128,13 +152,38 @@ def config_for(variant: str) -> str:
         raise NormalizeError(f"unknown script variant {variant!r}") from exc
 
 
-def _align_run(orig: str, conv: str, converter: opencc.OpenCC) -> list[tuple[int, int, int, int]]:
+def _align_run(orig: str, conv: str, converter: opencc.OpenCC,
+               run_chars: list[str]) -> list[tuple[int, int, int, int]]:
     """Split a run converted as phrases into the finest blocks that convert on their own.
 
     Returns (orig_a, orig_b, conv_a, conv_b) blocks such that converting orig[orig_a:orig_b] alone gives
     conv[conv_a:conv_b] and the rest of the run converts to the rest of `conv`, so every block boundary is a
-    place where the original and the Simplified text can be cut consistently.
+    place where the original and the Simplified text can be cut consistently. `run_chars` is the run
+    converted character by character.
     """
+    # The search below converts O(n²) substrings. The phrase conversion differs from the character one only
+    # around the phrases that changed length: where the characters before and after that window convert
+    # alone as they do in `conv`, they are blocks of one, and the search runs on the window only.
+    head = 0
+    while head < len(orig) and head < len(conv) and run_chars[head] == conv[head]:
+        head += 1
+    tail = 0
+    while (tail < len(orig) - head and tail < len(conv) - head
+           and run_chars[len(orig) - 1 - tail] == conv[len(conv) - 1 - tail]):
+        tail += 1
+    if head or tail:
+        mid_orig, mid_conv = orig[head:len(orig) - tail], conv[head:len(conv) - tail]
+        if mid_orig and converter.convert(mid_orig) == mid_conv:
+            after_orig, after_conv = len(orig) - tail, len(conv) - tail
+            return ([(i, i + 1, i, i + 1) for i in range(head)]
+                    + [(head + a, head + b, head + c, head + d)
+                       for a, b, c, d in _finest_blocks(mid_orig, mid_conv, converter)]
+                    + [(after_orig + i, after_orig + i + 1, after_conv + i, after_conv + i + 1)
+                       for i in range(tail)])
+    return _finest_blocks(orig, conv, converter)
+
+
+def _finest_blocks(orig: str, conv: str, converter: opencc.OpenCC) -> list[tuple[int, int, int, int]]:
     blocks = []
     i = j = 0
     while i < len(orig):
@@ -167,11 +216,9 @@ def normalize(text: str, *, variant: str | None = None, config: str | None = Non
         runs = [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
         converter = _converter(config)
         converted = converter.convert(_SEP.join(text[a:b] for a, b in runs)).split(_SEP) if runs else []
-        chars = "".join(text[a:b] for a, b in runs)
-        per_char = converter.convert(_SEP.join(chars)).split(_SEP) if chars else []
-        if len(converted) != len(runs) or len(per_char) != len(chars):
+        if len(converted) != len(runs):
             raise NormalizeError(f"OpenCC {config} merged or split runs ({len(runs)} in, {len(converted)} out)")
-        result = _assemble(text, variant, config, runs, converted, per_char)
+        result = _assemble(text, variant, config, runs, converted, _char_table(config))
     return _apply_keep_terms(result)
 
 
@@ -182,15 +229,14 @@ def _identity(text: str, variant: str) -> Normalized:
 
 
 def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
-              converted: list[str], per_char: list[str]) -> Normalized:
-    if _one_to_one(runs, converted, per_char):
+              converted: list[str], table: _CharTable) -> Normalized:
+    if _one_to_one(text, runs, converted, table):
         return _same_offsets(text, variant, config, runs, converted)
     out: list[str] = []
     orig_start: list[int] = []
     orig_end: list[int] = []
     simp_start = [0] * len(text)
     simp_end = [0] * len(text)
-    cursor = 0  # original position copied so far
     pos = 0  # Simplified length so far
 
     def copy_one_to_one(a: int, b: int, piece: str) -> None:
@@ -204,37 +250,39 @@ def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
         simp_end[a:b] = range(pos + 1, pos + n + 1)
         pos += n
 
-    char_pos = 0
+    # Text between runs and runs whose phrase conversion equals their character conversion map one to one:
+    # they are gathered into stretches, copied when a run that changed comes or at the end.
+    stretch_start, cursor, pieces = 0, 0, []
     for (a, b), conv in zip(runs, converted):
-        copy_one_to_one(cursor, a, text[cursor:a])
         run = text[a:b]
-        run_chars = per_char[char_pos:char_pos + len(run)]
-        char_pos += len(run)
-        # Where the phrase conversion equals the character conversion, characters map one to one.
-        if len(conv) == len(run) and conv == "".join(run_chars):
-            copy_one_to_one(a, b, conv)
-        else:
-            out.append(conv)
-            for oa, ob, ca, cb in _align_run(run, conv, _converter(config)):
-                for j in range(ca, cb):
-                    orig_start.append(a + oa)
-                    orig_end.append(a + ob)
-                for i in range(oa, ob):
-                    simp_start[a + i] = pos + ca
-                    simp_end[a + i] = pos + cb
-            pos += len(conv)
+        pieces.append(text[cursor:a])
         cursor = b
-    copy_one_to_one(cursor, len(text), text[cursor:])
+        if len(conv) == len(run) and conv == run.translate(table):
+            pieces.append(conv)
+            continue
+        copy_one_to_one(stretch_start, a, "".join(pieces))
+        stretch_start, pieces = b, []
+        out.append(conv)
+        for oa, ob, ca, cb in _align_run(run, conv, _converter(config), [table[ord(ch)] for ch in run]):
+            for j in range(ca, cb):
+                orig_start.append(a + oa)
+                orig_end.append(a + ob)
+            for i in range(oa, ob):
+                simp_start[a + i] = pos + ca
+                simp_end[a + i] = pos + cb
+        pos += len(conv)
+    pieces.append(text[cursor:])
+    copy_one_to_one(stretch_start, len(text), "".join(pieces))
     simplified = "".join(out)
     if len(orig_start) != len(simplified):
         raise NormalizeError(f"offset map length {len(orig_start)} != Simplified length {len(simplified)}")
     return Normalized(text, simplified, variant, config, orig_start, orig_end, simp_start, simp_end)
 
 
-def _one_to_one(runs: list[tuple[int, int]], converted: list[str], per_char: list[str]) -> bool:
+def _one_to_one(text: str, runs: list[tuple[int, int]], converted: list[str], table: _CharTable) -> bool:
     """Return whether every run converted as phrases equals its character-by-character conversion."""
     return (all(len(conv) == b - a for (a, b), conv in zip(runs, converted))
-            and "".join(converted) == "".join(per_char))
+            and "".join(converted) == "".join(text[a:b] for a, b in runs).translate(table))
 
 
 def _same_offsets(text: str, variant: str, config: str, runs: list[tuple[int, int]],

@@ -237,6 +237,15 @@ def test_entities_model_one_character_names_need_a_known_abbreviation(monkeypatc
     assert got == [("中", "GPE", "中国"), ("美", "GPE", "美国")]
 
 
+def test_entities_model_one_character_country_abbreviations(monkeypatch):
+    # 墨 and 以 are no lexicon aliases (以 is a common word) but stand for countries in such pairs; 巴 stands for
+    # several; 奥 inside 奥运会 is a piece of a word.
+    text = "中墨两国发表声明，敦促巴以停火。奥运会开幕。"
+    _fake_model(monkeypatch, lambda t: [(i, i + 1, "LOC") for i, ch in enumerate(t) if ch in "中墨巴以奥"])
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
+    assert got == [("中", "GPE", "中国"), ("墨", "GPE", "墨西哥"), ("巴", "GPE", "巴"), ("以", "GPE", "以色列")]
+
+
 def test_entities_model_name_around_lexicon_names_replaces_them(monkeypatch):
     text = "北京大学附属医院今天开诊。"
     _fake_model(monkeypatch, lambda t: [(0, 8, "ORG")] if t.startswith("北京大学附属医院") else [])

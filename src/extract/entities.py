@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -712,8 +712,9 @@ def _transliterated_name_end(text: str, pos: int, bounds: _Boundaries, rules: En
     while end < len(text) and text[end] in rules.transliteration_chars and end - pos < rules.transliteration_max_chars:
         end += 1
     while end - pos >= rules.transliteration_min_chars:
-        if end in bounds.ends and text[end - 1] != "·" and not _holds_common_word(pos, end, bounds, rules,
-                                                                                   foreign=True):
+        # 于, 坦 spell names but end clauses too (罗宾·西克|于2013年): a name does not end on one.
+        if end in bounds.ends and text[end - 1] != "·" and text[end - 1] not in rules.name_end_stop_chars \
+                and not _holds_common_word(pos, end, bounds, rules, foreign=True):
             return end
         end -= 1
     return None
@@ -1100,6 +1101,8 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         hit = lex.lookup(name)
         if hit:
             canonical, label = hit
+        elif len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
+            canonical, label = place_abbreviations()[name] or name, "GPE"
         else:
             canonical = name
             if label == "LOC" and name.endswith(rules.gpe_endings):
@@ -1122,6 +1125,13 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
         and first.label == "ORG" and second.label in ("GPE", "LOC")
 
 
+@cache
+def place_abbreviations() -> dict[str, str]:
+    """Return one-character country abbreviations beyond the lexicon's (place_abbreviations.tsv): character
+    -> canonical name, empty where the character stands for several countries."""
+    return {ch: canonical for ch, canonical in load_tsv("entities", "place_abbreviations.tsv", columns=2)}
+
+
 def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, rules: EntityRules) -> bool:
     """Return whether a one-character model name stands for a name, not a piece of a word.
 
@@ -1131,7 +1141,15 @@ def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, ru
     """
     surface = text[start]
     if label != "PERSON":
-        return load_lexicon().lookup(surface) is not None
+        if load_lexicon().lookup(surface) is not None:
+            return True
+        if surface not in place_abbreviations():
+            return False
+        # 奥 of 奥运会 is a piece of a word; 巴 of 巴以 or 印巴 stands for a country, as every character of
+        # its word does.
+        i = bisect_right(bounds.token_starts, start) - 1
+        word = bounds.tokens[i][0] if i >= 0 else surface
+        return all(ch in place_abbreviations() or load_lexicon().lookup(ch) for ch in word)
     if surface not in rules.surnames:
         return False
     # jieba often keeps the pair as one word (江主席), so the title is read from the text, not the tokens.

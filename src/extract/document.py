@@ -16,7 +16,7 @@ from extract import structure
 from extract.entities import MODELS as ENTITY_MODELS
 from extract.errors import ExtractError
 from extract.ingest import Article
-from extract.nlp import build_nlp
+from extract.nlp import build_nlp, tokens_doc
 from extract.normalize import Normalized, normalize
 from extract.segment import merge_across
 from extract.tables import DOCUMENT_TABLES
@@ -107,9 +107,8 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     nlp = build_nlp(settings.cache_dir, _pipes(settings))
     seg = nlp.tokenizer.segmenter
     tokens = merge_across(seg.tokens(simplified), norm.inner_offsets())
-    doc = Doc(nlp.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens), tags=[t.pos for t in tokens])
-    # Components read the words from here: iterating spaCy tokens from Python costs more than jieba itself.
-    doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]
+    # Components read the words from doc._.word_tokens: iterating spaCy tokens from Python costs more than jieba.
+    doc = tokens_doc(nlp.vocab, tokens)
     doc._.published = published
     doc._.text_cache = simplified
     doc._.entity_model = settings.entity_model

@@ -8,12 +8,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy
 import spacy
+from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 
-from extract.segment import Segmenter
+from extract.segment import Segmenter, Token
 
 _EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
 for _name in _EXTENSIONS:
@@ -29,11 +31,24 @@ class JiebaTokenizer:
         self.segmenter = segmenter
 
     def __call__(self, text: str) -> Doc:
-        tokens = self.segmenter.tokens(text)
-        doc = Doc(self.vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens),
-                  tags=[t.pos for t in tokens])
-        doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]
-        return doc
+        return tokens_doc(self.vocab, self.segmenter.tokens(text))
+
+
+def tokens_doc(vocab, tokens: list[Token]) -> Doc:
+    """Return a Doc of jieba tokens with their tags, and the (word, start, end) list components read."""
+    doc = Doc(vocab, words=[t.text for t in tokens], spaces=[False] * len(tokens))
+    # Tags go in as one array: Doc(tags=...) sets them token by token from Python, which costs as much as
+    # building the Doc.
+    strings, hashes = vocab.strings, _tag_hashes(vocab)
+    doc.from_array([TAG], numpy.array([hashes.get(t.pos) or hashes.setdefault(t.pos, strings.add(t.pos))
+                                       for t in tokens], dtype=numpy.uint64).reshape(-1, 1))
+    doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]
+    return doc
+
+
+@cache
+def _tag_hashes(vocab) -> dict[str, int]:
+    return {}
 
 
 @cache

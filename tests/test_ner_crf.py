@@ -14,8 +14,7 @@ LABELS = ("O", "B-LOC", "B-ORG", "B-PERSON", "I-LOC", "I-ORG", "I-PERSON")
 
 
 def _model(transitions: numpy.ndarray) -> CRFModel:
-    return CRFModel(LABELS, numpy.zeros(1 << ner_crf.BUCKET_BITS, dtype=numpy.int32),
-                    numpy.zeros((1, len(LABELS)), dtype=numpy.float32), transitions.astype(numpy.float32))
+    return CRFModel.from_weights(LABELS, numpy.zeros(0), numpy.zeros((0, len(LABELS))), transitions)
 
 
 def _brute_force(emissions: numpy.ndarray, transitions: numpy.ndarray) -> list[int]:
@@ -29,12 +28,25 @@ def _brute_force(emissions: numpy.ndarray, transitions: numpy.ndarray) -> list[i
     return best_path
 
 
+def test_emissions_sum_the_weights_of_the_buckets_that_carry_any():
+    labels = ("O", "B-PERSON", "I-PERSON")
+    # Buckets at word edges of the bitmap (63, 64), far apart (4,000,000) and given out of order.
+    buckets = numpy.array([4_000_000, 64, 63, 5])
+    state = numpy.array([[1, 2, 3], [10, 20, 30], [100, 200, 300], [0.5, 0, -0.5]])
+    model = CRFModel.from_weights(labels, buckets, state, numpy.zeros((3, 3)))
+    features = numpy.array([[63, 7, 5, 64],
+                            [4_000_000, 62, 65, 5]], dtype=numpy.uint32)
+    expected = numpy.array([[101, 202, 303], [0, 0, 0], [0.5, 0, -0.5], [10.5, 20, 29.5]], dtype=numpy.float32)
+    assert numpy.array_equal(model.emissions(features), expected)
+    with pytest.raises(ner_crf.NERCRFError):
+        CRFModel.from_weights(labels, numpy.array([5, 5]), numpy.zeros((2, 3)), numpy.zeros((3, 3)))
+
+
 def test_decode_is_exact_viterbi_without_margin():
     rng = numpy.random.default_rng(7)
     transitions = rng.normal(0, 2, (3, 3))
     labels = ("O", "B-PERSON", "I-PERSON")
-    model = CRFModel(labels, numpy.zeros(1 << ner_crf.BUCKET_BITS, dtype=numpy.int32),
-                     numpy.zeros((1, 3), dtype=numpy.float32), transitions.astype(numpy.float32))
+    model = CRFModel.from_weights(labels, numpy.zeros(0), numpy.zeros((0, 3)), transitions)
     for trial in range(60):
         n = int(rng.integers(1, 8))
         emissions = rng.normal(0, 3, (n, 3)).astype(numpy.float32)

@@ -48,6 +48,7 @@ class Segmenter:
     """
 
     LEXICON_FREQ = 50_000
+    GUESSED_LIMIT = 200_000
 
     def __init__(self, words: Iterable[tuple[str, str]] = (), *, cache_dir: Path | None = None):
         self._tokenizer = jieba.Tokenizer()
@@ -56,6 +57,7 @@ class Segmenter:
             self._tokenizer.tmp_dir = str(cache_dir)
         self._tokenizer.initialize()
         self._tags: dict[str, str] = {}
+        self._guessed: dict[str, str] = {}
         # jieba's dictionary carries a tag per word; we read it once to tag tokens without its slow HMM tagger.
         with open(self._tokenizer.get_dict_file().name, encoding="utf-8") as fh:
             for line in fh:
@@ -75,10 +77,17 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[Token]:
         """Return the tokens of `text` in order, whitespace included (tagged 'x')."""
-        tags, tag_of = self._tags, self.tag
-        # Most words carry a dictionary tag: look it up inline, the fallback only for the rest.
-        return [Token(word, start, end, tags.get(word) or tag_of(word))
+        tags, guessed, tag_of = self._tags, self._guessed, self._guess_tag
+        # Most words carry a dictionary tag: look it up inline; the others (numbers, Latin words, names jieba's
+        # HMM found) are tagged by their characters once and remembered.
+        return [Token(word, start, end, tags.get(word) or guessed.get(word) or tag_of(word))
                 for word, start, end in self._tokenizer.tokenize(text, HMM=True)]
+
+    def _guess_tag(self, word: str) -> str:
+        if len(self._guessed) >= self.GUESSED_LIMIT:  # new words keep coming: keep the memo bounded
+            self._guessed.clear()
+        tag = self._guessed[word] = self.tag(word)
+        return tag
 
     def tag(self, word: str) -> str:
         """Return the part-of-speech tag of a word: dictionary tag, else by its characters."""

@@ -282,13 +282,15 @@ def test_entities_model_place_reading_wins_over_an_ambiguous_suffix(monkeypatch)
 
 
 def test_entities_model_reading_a_city_as_an_organisation_makes_it_a_club(monkeypatch):
-    # A foreign city read as an organisation is a team named after it; a country or a Chinese province or city
-    # read so is its government, which stays GPE.
-    text = "利物浦2比0击败米兰，俄罗斯与上海均表示祝贺。"
-    _fake_model(monkeypatch, _spans_of({"利物浦": "ORG", "米兰": "LOC", "俄罗斯": "ORG", "上海": "ORG"}))
+    # A foreign city read as an organisation is a team named after it; a country, a province or state, or a
+    # Chinese city read so is its government, which stays GPE.
+    text = "利物浦2比0击败米兰，俄罗斯、上海与安大略省均表示祝贺。"
+    _fake_model(monkeypatch, _spans_of({"利物浦": "ORG", "米兰": "LOC", "俄罗斯": "ORG", "上海": "ORG",
+                                        "安大略省": "ORG"}))
     got = [(e.text, e.label, e.canonical, e.method) for e in find_entities(text, model="cnn")]
     assert got == [("利物浦", "ORG", "利物浦", "model:cnn"), ("米兰", "GPE", "米兰", "lexicon"),
-                   ("俄罗斯", "GPE", "俄罗斯", "lexicon"), ("上海", "GPE", "上海市", "lexicon")]
+                   ("俄罗斯", "GPE", "俄罗斯", "lexicon"), ("上海", "GPE", "上海市", "lexicon"),
+                   ("安大略省", "GPE", "安大略", "lexicon")]
 
 
 def test_entities_model_lower_case_word_is_a_name_only_in_a_lower_cased_text(monkeypatch):

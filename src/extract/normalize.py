@@ -223,9 +223,14 @@ def normalize(text: str, *, variant: str | None = None, config: str | None = Non
 
 
 def _identity(text: str, variant: str) -> Normalized:
-    starts = list(range(len(text)))
-    ends = list(range(1, len(text) + 1))
-    return Normalized(text, text, variant, "none", starts, ends, starts, ends)
+    return _char_for_char(text, text, variant, "none")
+
+
+def _char_for_char(original: str, simplified: str, variant: str, config: str) -> Normalized:
+    # Character i of the Simplified text is character i of the original.
+    starts = list(range(len(original)))
+    ends = list(range(1, len(original) + 1))
+    return Normalized(original, simplified, variant, config, starts, ends, starts, ends)
 
 
 def _assemble(text: str, variant: str, config: str, runs: list[tuple[int, int]],
@@ -287,16 +292,14 @@ def _one_to_one(text: str, runs: list[tuple[int, int]], converted: list[str], ta
 
 def _same_offsets(text: str, variant: str, config: str, runs: list[tuple[int, int]],
                   converted: list[str]) -> Normalized:
-    # Most articles: no phrase changed length, so character i of the output is character i of the input.
+    # Most articles: no phrase changed length, so the runs' conversions replace them in place.
     out, cursor = [], 0
     for (a, b), conv in zip(runs, converted):
         out.append(text[cursor:a])
         out.append(conv)
         cursor = b
     out.append(text[cursor:])
-    starts = list(range(len(text)))
-    ends = list(range(1, len(text) + 1))
-    return Normalized(text, "".join(out), variant, config, starts, ends, starts, ends)
+    return _char_for_char(text, "".join(out), variant, config)
 
 
 def _apply_keep_terms(result: Normalized) -> Normalized:

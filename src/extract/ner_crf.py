@@ -99,11 +99,11 @@ def _gazetteer_codes(text: str, automaton) -> numpy.ndarray:
     marks = numpy.zeros(len(text), dtype=numpy.int64)
     if automaton is None or not text:
         return marks
-    found = list(automaton.iter_long(text.lower()))
+    found = [(end, length, _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
+             for end, (length, _canonical, label) in automaton.iter_long(text.lower())]
     if not found:
         return marks
-    pairs = numpy.array(found, dtype=numpy.int64)
-    ends, lengths, bases = pairs[:, 0], pairs[:, 1] >> 8, pairs[:, 1] & 0xFF
+    ends, lengths, bases = numpy.array(found, dtype=numpy.int64).T
     starts = ends + 1 - lengths
     # Inside characters first, then ends, then starts: a name of one character is its own start (S).
     inner = numpy.repeat(bases + 1, lengths)
@@ -421,20 +421,12 @@ def default_word_info() -> WordInfo:
     return WordInfo(*stock_dictionary())
 
 
-@cache
 def gazetteer_automaton():
-    """Return an Aho-Corasick automaton over the lexicon's lower-cased surface forms of 2+ characters, each
-    mapped to length << 8 | gazetteer code of its label (one int per match: the feature pass reads many)."""
-    import ahocorasick
+    """Return the lexicon automaton the gazetteer features read: lexicon.surface_automaton over lower-cased
+    surface forms (the entity rules' automaton, case-folded), each mapped to (length, canonical, label)."""
+    from extract.lexicon import surface_automaton
 
-    from extract.lexicon import load_lexicon
-
-    automaton = ahocorasick.Automaton()
-    for surface, (_canonical, label) in load_lexicon().by_surface.items():
-        if len(surface) >= 2:
-            automaton.add_word(surface.lower(), len(surface) << 8 | _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
-    automaton.make_automaton()
-    return automaton
+    return surface_automaton(lowercase=True)
 
 
 def predict_spans(text: str, tokens: list[tuple[str, int, int]], *,

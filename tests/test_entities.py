@@ -312,6 +312,19 @@ def test_entities_model_company_name_may_hold_its_region_in_brackets(monkeypatch
     assert got == ["韩国友利银行（中国）有限公司", "海辉软件(国际)集团公司"]
 
 
+def test_entities_model_description_ending_in_a_generic_noun_is_no_name(monkeypatch):
+    # Ordinary words or places before 晶圆厂 or 制造业 describe; a coined word (华茂) names. 银行 ends names of
+    # ordinary words (农商|银行), so it is no description head.
+    names = {"存储器晶圆厂": "ORG", "英寸晶圆厂": "ORG", "中国晶圆制造业": "ORG", "华茂晶圆厂": "ORG",
+             "农商银行": "ORG"}
+    _fake_model(monkeypatch, _spans_of(names))
+    text = "新建的存储器晶圆厂和12英寸晶圆厂推动中国晶圆制造业；华茂晶圆厂获农商银行支持。"
+    got = [(e.text, e.method) for e in find_entities(text, model="cnn")]
+    assert ("华茂晶圆厂", "model:cnn") in got and ("中国", "lexicon") in got
+    assert not {"存储器晶圆厂", "英寸晶圆厂", "中国晶圆制造业"} & {text for text, _ in got}
+    assert ("农商银行", "model:cnn") in got
+
+
 def test_entities_model_name_cut_at_a_joiner_is_dropped(monkeypatch):
     _fake_model(monkeypatch, _spans_of({"卡米拉·": "PER"}))
     assert find_entities("据报道卡米拉·萨瓦多斯今日发言。", model="cnn") == []

@@ -61,6 +61,7 @@ class EntityRules:
     org_legal_forms: tuple[str, ...]
     org_bracket_words: frozenset[str]
     government_place_endings: tuple[str, ...]
+    description_heads: frozenset[str]
     list_separators: frozenset[str]
     division_endings: tuple[str, ...]
     name_tags: frozenset[str]
@@ -132,6 +133,7 @@ def entity_rules() -> EntityRules:
             org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
             org_bracket_words=frozenset(raw["org_bracket_words"]),
             government_place_endings=tuple(raw["government_place_endings"]),
+            description_heads=frozenset(raw["description_heads"]),
             list_separators=frozenset(raw["list_separators"]),
             division_endings=tuple(raw["division_endings"]),
             name_tags=frozenset(raw["name_tags"]),
@@ -1069,7 +1071,8 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         label = rules.model_labels.get(raw_label)
         checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
         if label is None or not _plausible(checked, rules, cased=cased) or (
-                len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
+                len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
+                or _generic_phrase(start, end, bounds, rules):
             continue
         if taken.overlaps(start, end):
             same = next((ent for ent in found if (ent.start, ent.end) == (start, end)), None)
@@ -1182,6 +1185,32 @@ def _without_org_brackets(surface: str, rules: EntityRules) -> str:
         return "" if inner in rules.org_bracket_words or (hit and hit[1] == "GPE") else m.group()
 
     return _ORG_BRACKETS.sub(drop, surface)
+
+
+def _generic_phrase(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
+    """Return whether [start, end) is a generic noun after ordinary dictionary words (存储器|晶圆厂, 英寸|晶圆厂):
+    a description, not a name; places may modify it (中国|晶圆|制造业). A name holds a word the dictionary
+    lacks, a name-tagged word or a lexicon organisation (华茂|晶圆厂). Only nouns that head no name count (rules.yaml description_heads): 银行, 国际 end
+    names made of ordinary words (农业|银行, 中诚信|国际)."""
+    i = bounds.index_at(start)
+    if i is None:
+        return False
+    words = []
+    while i < len(bounds.tokens) and bounds.tokens[i][2] <= end:
+        words.append(bounds.tokens[i][0])
+        i += 1
+    if len(words) < 2 or sum(map(len, words)) != end - start or words[-1] not in rules.description_heads:
+        return False
+    tags, lex = _jieba_tags(), load_lexicon()
+
+    def describes(word: str) -> bool:
+        # An ordinary word, another such noun, or a place (中国|晶圆|制造业: the industry in China).
+        hit = lex.lookup(word)
+        if hit is not None:
+            return hit[1] in ("GPE", "LOC")
+        return word in rules.description_heads or (word in tags and tags[word] not in rules.name_tags)
+
+    return all(describes(word) for word in words[:-1])
 
 
 def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:

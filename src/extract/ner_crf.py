@@ -50,24 +50,33 @@ class NERCRFError(ExtractError):
     code = "ner_crf_model"
 
 
-def _codes(text: str) -> numpy.ndarray:
-    """Return the text's code points with fullwidth forms folded to ASCII, Latin lower-cased, digits as 0."""
-    codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32).astype(numpy.int64)
-    fullwidth = (codes >= 0xFF01) & (codes <= 0xFF5E)
-    codes[fullwidth] -= 0xFEE0
-    upper = (codes >= 0x41) & (codes <= 0x5A)
-    codes[upper] += 0x20
-    codes[(codes >= 0x30) & (codes <= 0x39)] = 0x30
-    return codes
-
-
-def _classes(codes: numpy.ndarray) -> numpy.ndarray:
-    cls = numpy.full(len(codes), _OTHER, dtype=numpy.int64)
-    cls[((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))] = _HAN
-    cls[codes == 0x30] = _DIGIT
-    cls[(codes >= 0x61) & (codes <= 0x7A)] = _LATIN
-    cls[(codes == 0x20) | (codes == 0x3000) | (codes == 0x09) | (codes == 0x0A)] = _SPACE
-    return cls
+@numba.njit(cache=True, nogil=True)
+def _fold_and_classify(points: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Return the code points with fullwidth forms folded to ASCII, Latin lower-cased and digits as 0, and the
+    character class of each (Han, digit, Latin, space, other)."""
+    n = len(points)
+    codes = numpy.empty(n, dtype=numpy.int64)
+    classes = numpy.empty(n, dtype=numpy.int64)
+    for i in range(n):
+        c = numpy.int64(points[i])
+        if 0xFF01 <= c <= 0xFF5E:
+            c -= 0xFEE0
+        if 0x41 <= c <= 0x5A:
+            c += 0x20
+        if 0x30 <= c <= 0x39:
+            c = 0x30
+        codes[i] = c
+        if 0x4E00 <= c <= 0x9FFF or 0x3400 <= c <= 0x4DBF:
+            classes[i] = _HAN
+        elif c == 0x30:
+            classes[i] = _DIGIT
+        elif 0x61 <= c <= 0x7A:
+            classes[i] = _LATIN
+        elif c == 0x20 or c == 0x3000 or c == 0x09 or c == 0x0A:
+            classes[i] = _SPACE
+        else:
+            classes[i] = _OTHER
+    return codes, classes
 
 
 def _freq_class(freq: int) -> int:
@@ -142,7 +151,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     character classes (Han, digit, Latin, ...) at -1, 0, +1.
     """
     n = len(text)
-    codes = _codes(text)
+    codes, classes = _fold_and_classify(numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32))
     # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
     memo_get, info = _word_info_of(words)
     packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
@@ -150,7 +159,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     if int(sizes.sum()) != n or (tokens and tokens[0][1] != 0):
         raise ValueError(f"tokens do not cover the {n} characters of the text in order")
     buckets = numpy.empty((_N_TEMPLATES, n), dtype=numpy.uint32)
-    _bucket_kernel(codes, _classes(codes), _gazetteer_codes(text, automaton), packed, sizes,
+    _bucket_kernel(codes, classes, _gazetteer_codes(text, automaton), packed, sizes,
                    _template_salts(), buckets)
     return buckets
 

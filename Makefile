@@ -22,16 +22,16 @@ test: $(STAMP)
 
 # Retrain the entity model from ../shared/ner (about an hour on one core; not part of the tests).
 train-ner: $(STAMP)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/models/ner --minutes 68 --gazetteer
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --output src/extract/ner/models/ner --minutes 68 --gazetteer
 
 # Retrain the CRF entity model from ../shared/ner (about 40 minutes on one core; not part of the tests).
 train-ner-crf: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[train]"
-	$(BIN)/python scripts/train_ner_crf.py --data ../shared/ner --output src/extract/models/ner_crf/model.npz --iterations 200
+	$(BIN)/python scripts/train_ner_crf.py --data ../shared/ner --output src/extract/ner/models/ner_crf/model.npz --iterations 200
 
 # Continue training the shipped model; writes checkpoints to /tmp/ner_resume for comparison before shipping.
 train-ner-resume: $(STAMP)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --resume src/extract/models/ner --output /tmp/ner_resume --minutes 45
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py --data ../shared/ner --resume src/extract/ner/models/ner --output /tmp/ner_resume --minutes 45
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

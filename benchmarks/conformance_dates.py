@@ -1,4 +1,4 @@
-"""Print the pass rate of extract.dates on the in-scope Recognizers-Text DateTime cases, per file.
+"""Print the pass rate of extract.extractors.dates on the in-scope Recognizers-Text DateTime cases, per file.
 
 Usage: python benchmarks/conformance_dates.py [--failures] [--scope]
 Needs ../shared/conformance/recognizers-text/DateTime beside the project.

@@ -1,4 +1,4 @@
-"""Print the pass rate of extract.quantities on Recognizers-Text's Chinese number files.
+"""Print the pass rate of extract.extractors.quantities on Recognizers-Text's Chinese number files.
 
 Usage: PYTHONPATH=src python benchmarks/conformance_numbers.py [--failures] [--shared ../shared]
 A case is "pass" when it matches as is, "convention" when it matches after mapping upstream's expectation to

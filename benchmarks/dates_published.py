@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import opencc  # noqa: E402
 
-from extract.dates import infer_published  # noqa: E402
+from extract.extractors.dates import infer_published  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

@@ -1,4 +1,4 @@
-"""Print how fast extract.dates runs on real news: chars/s over 500 articles of news_zh_hans.jsonl.
+"""Print how fast extract.extractors.dates runs on real news: chars/s over 500 articles of news_zh_hans.jsonl.
 
 Usage: python benchmarks/dates_speed.py [N]   (needs ../shared/corpus beside the project)
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from extract.dates import _grammar, find_dates, infer_published  # noqa: E402
+from extract.extractors.dates import _grammar, find_dates, infer_published  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news_zh_hans.jsonl"
 

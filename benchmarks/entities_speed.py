@@ -1,4 +1,4 @@
-"""Print the speed of extract.entities.find_entities with each model against OpenCC + jieba.
+"""Print the speed of extract.extractors.entities.find_entities with each model against OpenCC + jieba.
 
     PYTHONPATH=src .venv/bin/python benchmarks/entities_speed.py [--articles 300] [--repeat 3] [--corpus PATH ...]
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import opencc
 
-    from extract.entities import find_entities, word_tokens
+    from extract.extractors.entities import find_entities, word_tokens
 
     raw = []
     for path in args.corpus:

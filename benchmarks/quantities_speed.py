@@ -26,7 +26,7 @@ def main() -> None:
     import jieba
     import opencc
 
-    from extract.quantities import find_quantities, grammar
+    from extract.extractors.quantities import find_quantities, grammar
 
     jieba.setLogLevel(logging.WARNING)
     cc = opencc.OpenCC("t2s")

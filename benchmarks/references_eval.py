@@ -28,7 +28,7 @@ from pathlib import Path
 
 import opencc
 
-from extract.references import find_reference_section, parse_reference_list
+from extract.extractors.references import find_reference_section, parse_reference_list
 
 
 def _norm_title(title: str) -> str:
@@ -114,7 +114,7 @@ def main() -> int:
 
 def _mismatch_cause(ours: list[str], gold: list[str]) -> str:
     """Say why our entries differ from the dataset's (which takes every line after the heading as an entry)."""
-    from extract.references import _ends_list
+    from extract.extractors.references import _ends_list
 
     k = len(ours)
     if ours == gold[:k] and k < len(gold) and _ends_list(gold[k]):

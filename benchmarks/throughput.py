@@ -23,12 +23,12 @@ from pathlib import Path
 import jieba
 import opencc
 
-from extract.document import Settings, analyze_article
-from extract.ingest import Article
-from extract.normalize import normalize
-from extract.quantities import find_quantities
-from extract.dates import find_dates
-from extract.entities import find_entities
+from extract.analysis.article import Settings, analyze_article
+from extract.text.ingest import Article
+from extract.text.normalize import normalize
+from extract.extractors.quantities import find_quantities
+from extract.extractors.dates import find_dates
+from extract.extractors.entities import find_entities
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     from extract.errors import LockedError
-    from extract.ingest import DEFAULT_MAX_BYTES
+    from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.flow import extract_corpus
     from pipeline.runners import task_runner
 
@@ -109,7 +109,7 @@ def _analyze(args) -> int:
 
     try:
         data = args.file.read_bytes()
-        from extract.ingest import decode
+        from extract.text.ingest import decode
 
         text = decode(data, source=str(args.file))
         tables = extract.analyze(text, published=args.published, source=str(args.file))

@@ -1,6 +1,6 @@
 """The Prefect flow: plan the run, analyse batches of articles in tasks, commit the tables atomically.
 
-A thin layer over `extract.corpus`; each task is one logical step or side effect. Import this module only
+A thin layer over `extract.io.corpus`; each task is one logical step or side effect. Import this module only
 after `pipeline.settings.configure_prefect` (the CLI does it).
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extract.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
-from extract.document import Settings
-from extract.ingest import DEFAULT_MAX_BYTES
-from extract.writer import Outputs
+from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
+from extract.analysis.article import Settings
+from extract.text.ingest import DEFAULT_MAX_BYTES
+from extract.io.writer import Outputs
 
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.

@@ -1,11 +1,11 @@
-"""Train the statistical NER model of extract.ner_model on the public corpora of ../shared/ner.
+"""Train the statistical NER model of extract.ner.cnn on the public corpora of ../shared/ner.
 
     PYTHONPATH=src OMP_NUM_THREADS=1 .venv/bin/python scripts/train_ner.py --data ../shared/ner \
-        --output src/extract/models/ner --minutes 65
+        --output src/extract/ner/models/ner --minutes 65
 
     # continue training a saved model (its own config; --width/--depth/--hidden are ignored)
     PYTHONPATH=src OMP_NUM_THREADS=1 .venv/bin/python scripts/train_ner.py --data ../shared/ner \
-        --resume src/extract/models/ner --output /tmp/ner_resume --minutes 45
+        --resume src/extract/ner/models/ner --output /tmp/ner_resume --minutes 45
 
 Trains on a mix of the train splits (MSRA, BosonNLP, CLUENER mapped to our labels, Weibo), selects the model
 on dev splits (MSRA dev, BosonNLP dev, Weibo dev, and 500 sentences held out of CLUENER train, because
@@ -29,7 +29,7 @@ from spacy.training import Example, offsets_to_biluo_tags
 from spacy.util import compounding, minibatch
 from thinc.api import Config
 
-from extract.ner_model import (CorpusSentence, TOKENIZER_NAME, TOKENIZER_NAME_GAZETTEER, model_settings,
+from extract.ner.cnn import (CorpusSentence, TOKENIZER_NAME, TOKENIZER_NAME_GAZETTEER, model_settings,
                                spans_of_doc, training_splits)
 
 CONFIG = """
@@ -147,7 +147,7 @@ def selection_score(scores: dict[str, dict[str, float]]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/ner"))
-    parser.add_argument("--output", type=Path, default=Path("src/extract/models/ner"))
+    parser.add_argument("--output", type=Path, default=Path("src/extract/ner/models/ner"))
     parser.add_argument("--minutes", type=float, default=65.0, help="training time budget")
     parser.add_argument("--eval-minutes", type=float, default=5.0, help="time between dev evaluations")
     parser.add_argument("--limit", type=int, default=0, help="use at most N sentences per train file (smoke runs)")
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(args.seed)
     spacy.util.fix_random_seed(args.seed)
     if args.resume:
-        nlp = spacy.load(args.resume)  # the tokenizer is registered by importing extract.ner_model
+        nlp = spacy.load(args.resume)  # the tokenizer is registered by importing extract.ner.cnn
     else:
         tokenizer = TOKENIZER_NAME_GAZETTEER if args.gazetteer else TOKENIZER_NAME
         config = Config().from_str(CONFIG % {"tokenizer": tokenizer, "width": args.width, "depth": args.depth,

@@ -1,7 +1,7 @@
-"""Train the CRF named-entity model of extract.ner_crf on the public corpora of ../shared/ner.
+"""Train the CRF named-entity model of extract.ner.crf on the public corpora of ../shared/ner.
 
     PYTHONPATH=src .venv/bin/python scripts/train_ner_crf.py --data ../shared/ner \
-        --output src/extract/models/ner_crf/model.npz
+        --output src/extract/ner/models/ner_crf/model.npz
 
 Needs python-crfsuite (`pip install -e .[train]`); the exported model needs only numpy.
 Trains on the train splits (MSRA, BosonNLP, CLUENER, Weibo, mapped to our labels; the names we do not model,
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy
 
-from extract.entities import word_tokens
-from extract.ner_crf import BUCKET_BITS, CRFModel, gazetteer_automaton, char_features, default_word_info, predict_spans
-from extract.ner_model import CorpusSentence, training_splits
+from extract.extractors.entities import word_tokens
+from extract.ner.crf import BUCKET_BITS, CRFModel, gazetteer_automaton, char_features, default_word_info, predict_spans
+from extract.ner.cnn import CorpusSentence, training_splits
 
 TYPES = ("PERSON", "ORG", "LOC", "MISC")
 
@@ -64,7 +64,7 @@ def micro_f1(model: CRFModel, sentences: list[CorpusSentence]) -> dict[str, floa
 
 
 def export(crf_path: Path, output: Path) -> CRFModel:
-    """Write the crfsuite model's weights as the numpy arrays extract.ner_crf reads; return the model."""
+    """Write the crfsuite model's weights as the numpy arrays extract.ner.crf reads; return the model."""
     import pycrfsuite
 
     tagger = pycrfsuite.Tagger()
@@ -109,7 +109,7 @@ def check_decoding(crf_path: Path, model: CRFModel, texts: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/ner"))
-    parser.add_argument("--output", type=Path, default=Path("src/extract/models/ner_crf/model.npz"))
+    parser.add_argument("--output", type=Path, default=Path("src/extract/ner/models/ner_crf/model.npz"))
     parser.add_argument("--repeat", default="msra=1,boson=2,cluener=2,weibo=2",
                         help="how often each train corpus is seen")
     parser.add_argument("--limit", type=int, default=0, help="use at most N sentences per train file (smoke runs)")

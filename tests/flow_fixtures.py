@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from extract.tables import TABLES
+from extract.io.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "h200-china-chips.txt"

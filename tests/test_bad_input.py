@@ -16,7 +16,7 @@ pytest_plugins = ["flow_fixtures"]
 # Run inside the `zh-extract run` process before `main`: faults that a test cannot time from outside.
 FAULTS = '''
 import os, pathlib
-import extract.corpus as corpus
+import extract.io.corpus as corpus
 
 _discover, _analyze = corpus.discover, corpus.analyze_article
 

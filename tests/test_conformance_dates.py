@@ -1,4 +1,4 @@
-"""Conformance of extract.dates on the in-scope Recognizers-Text DateTime cases (../shared)."""
+"""Conformance of extract.extractors.dates on the in-scope Recognizers-Text DateTime cases (../shared)."""
 from __future__ import annotations
 
 import sys

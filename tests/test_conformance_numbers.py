@@ -1,4 +1,4 @@
-"""Recognizers-Text's Chinese number files (../shared/conformance) against extract.quantities.
+"""Recognizers-Text's Chinese number files (../shared/conformance) against extract.extractors.quantities.
 
 The runner and its documented conventions are in tests/conformance/recognizers_numbers.py;
 benchmarks/conformance_numbers.py prints the same figures as a table.

@@ -20,7 +20,7 @@ BATCH = ("--batch-size", "20")
 # renames of staged files over live ones), the moment a kill from outside can hardly hit on purpose.
 KILL_HALFWAY_THROUGH_COMMIT = '''
 import os, signal
-from extract.writer import Outputs
+from extract.io.writer import Outputs
 
 _apply_moves = Outputs._apply_moves
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from extract import normalize, structure
+from extract.text import normalize
+
+from extract.text import structure
 from extract.resources import DATA_DIR, load_tsv
 
 DATA_FILES = sorted(p for p in DATA_DIR.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".tsv"))

@@ -1,4 +1,4 @@
-"""Tests of extract.dates: golden cases, the seed article checked by hand, invariants on the corpus."""
+"""Tests of extract.extractors.dates: golden cases, the seed article checked by hand, invariants on the corpus."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,8 @@ import opencc
 import pytest
 import yaml
 
-from extract import dates
-from extract.dates import DateMention, find_dates, infer_published
+from extract.extractors import dates
+from extract.extractors.dates import DateMention, find_dates, infer_published
 
 CASES = Path(__file__).parent / "cases" / "dates.jsonl"
 DATA = Path(dates.__file__).parent / "data" / "dates"

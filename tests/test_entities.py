@@ -7,7 +7,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from extract.entities import Entity, entity_rules, find_entities
+from extract.extractors.entities import Entity, entity_rules, find_entities
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "cases" / "entities.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -53,7 +53,7 @@ def test_entities_offsets_are_sorted_non_overlapping_and_exact():
 
 
 def test_entities_given_tokens_match_computed_tokens():
-    from extract.entities import word_tokens
+    from extract.extractors.entities import word_tokens
 
     text = "阿里云与腾讯云扩大采购，华为昇腾910B供不应求。"
     assert find_entities(text, tokens=word_tokens(text), model="off") == find_entities(text, model="off")
@@ -98,7 +98,7 @@ SEED_EXPECTED = {
 
 @pytest.mark.parametrize("model", ["crf", "off"])
 def test_entities_seed_article_orgs_and_products(seed_text, model):
-    from extract.normalize import normalize
+    from extract.text.normalize import normalize
 
     text = normalize(seed_text).simplified
     found = find_entities(text, model=model)
@@ -132,7 +132,7 @@ def _fake_model(monkeypatch, spans_for):
 
     The CRF model is switched off, so that only the stand-in's spans reach the merge.
     """
-    from extract import entities
+    from extract.extractors import entities
 
     monkeypatch.setattr(entities, "_crf_model", lambda: None)
     seen = []
@@ -168,7 +168,7 @@ def test_entities_model_fills_gaps_with_lexicon_canonical_names(monkeypatch):
 
 
 def test_entities_model_hit_matching_an_alias_takes_its_canonical_name(monkeypatch):
-    from extract import entities
+    from extract.extractors import entities
 
     text = "他说中芯将扩产。"
     _fake_model(monkeypatch, lambda t: [(t.find("中芯"), t.find("中芯") + 2, "ORG")] if "中芯" in t else [])
@@ -207,7 +207,9 @@ def test_entities_rejects_an_unknown_model():
 
 
 def test_entities_without_model_files_fall_back_to_lexicon_and_rules(monkeypatch):
-    from extract import entities, ner_crf, ner_model
+    from extract.extractors import entities
+    from extract.ner import crf as ner_crf
+    from extract.ner import cnn as ner_model
 
     def cnn_missing(*args, **kwargs):
         raise ner_model.NERModelMissingError("no model here")

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from extract.errors import OutputError
-from extract.tables import TABLES
-from extract.writer import Manifest, Outputs
+from extract.io.tables import TABLES
+from extract.io.writer import Manifest, Outputs
 
 pytest.register_assert_rewrite("flow_fixtures")
 from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
@@ -119,7 +119,7 @@ def test_flow_validation_refuses_offsets_outside_the_text(tmp_path):
 
 
 def test_flow_validation_refuses_null_keys():
-    from extract.corpus import check_rows
+    from extract.io.corpus import check_rows
 
     entity = {"doc_id": "x.txt", "sent_idx": 0, "start": 0, "end": 2, "text": "今天", "text_simplified": "今天",
               "label": None, "canonical": "今天", "method": "test"}
@@ -129,7 +129,7 @@ def test_flow_validation_refuses_null_keys():
 
 
 def test_flow_validation_refuses_rows_of_unknown_documents():
-    from extract.corpus import check_rows
+    from extract.io.corpus import check_rows
 
     sentence = {"doc_id": "x.txt", "sent_idx": 0, "start": 0, "end": 2, "section": "body", "text": "今天",
                 "text_simplified": "今天", "paragraph_idx": 0}

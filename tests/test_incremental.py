@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from extract.tables import TABLES
+from extract.io.tables import TABLES
 
 pytest.register_assert_rewrite("flow_fixtures")
 from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from extract.ingest import Article, IngestFailure, discover, read_path
+from extract.text.ingest import Article, IngestFailure, discover, read_path
 
 TEXT = "據新華社報道，近日，英偉達公開表示，出口所得利潤中需有25%上繳。\n第二段落。"
 

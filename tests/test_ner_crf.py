@@ -1,4 +1,4 @@
-"""Tests of extract.ner_crf: features, exact and pruned Viterbi decoding, span reading, the shipped model."""
+"""Tests of extract.ner.crf: features, exact and pruned Viterbi decoding, span reading, the shipped model."""
 from __future__ import annotations
 
 import itertools
@@ -6,9 +6,9 @@ import itertools
 import numpy
 import pytest
 
-from extract import ner_crf
-from extract.entities import word_tokens
-from extract.ner_crf import CRFModel, char_features, default_word_info
+from extract.ner import crf as ner_crf
+from extract.extractors.entities import word_tokens
+from extract.ner.crf import CRFModel, char_features, default_word_info
 
 LABELS = ("O", "B-LOC", "B-ORG", "B-PERSON", "I-LOC", "I-ORG", "I-PERSON")
 

@@ -1,4 +1,4 @@
-"""Tests of extract.ner_model: its data file, tokenizer, corpus reader and the shipped trained model."""
+"""Tests of extract.ner.cnn: its data file, tokenizer, corpus reader and the shipped trained model."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extract import ner_model
-from extract.ner_model import (
+from extract.ner import cnn as ner_model
+from extract.ner.cnn import (
     CorpusSentence,
     NERModelMissingError,
     CharWordTokenizer,
@@ -94,7 +94,7 @@ def test_ner_model_spans_are_offsets_into_the_text():
 
 
 def test_gazetteer_marks_give_the_lexicon_label_and_position_per_character():
-    from extract.ner_model import _gazetteer_marks
+    from extract.ner.cnn import _gazetteer_marks
 
     text = "英伟达在上海"
     assert _gazetteer_marks(text) == ["ORG-B", "ORG-I", "ORG-E", "", "GPE-B", "GPE-E"]
@@ -103,7 +103,7 @@ def test_gazetteer_marks_give_the_lexicon_label_and_position_per_character():
 def test_gazetteer_tokenizer_changes_only_the_tag_feature():
     import spacy
 
-    from extract.ner_model import CharWordTokenizer
+    from extract.ner.cnn import CharWordTokenizer
 
     vocab = spacy.blank("zh").vocab
     text = "英伟达在上海发布新品"

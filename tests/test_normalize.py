@@ -5,7 +5,7 @@ import opencc
 import pytest
 
 from extract.errors import EmptyTextError
-from extract.normalize import detect_variant, normalize
+from extract.text.normalize import detect_variant, normalize
 
 
 @pytest.mark.parametrize("text, variant, config", [
@@ -64,7 +64,7 @@ def test_normalize_rejects_text_without_chinese():
 
 
 def test_normalize_inner_offsets_are_the_non_boundaries():
-    from extract.segment import Token, merge_across
+    from extract.text.segment import Token, merge_across
 
     result = normalize("記憶體和伺服器")
     inner = result.inner_offsets()

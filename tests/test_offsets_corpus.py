@@ -7,11 +7,11 @@ from collections import Counter
 import opencc
 import pytest
 
-from extract import structure
-from extract.nlp import segmenter
+from extract.text import structure
+from extract.analysis.nlp import segmenter
 from extract.errors import EmptyTextError
-from extract.normalize import normalize
-from extract.segment import merge_across
+from extract.text.normalize import normalize
+from extract.text.segment import merge_across
 
 
 def _articles(shared_dir, name):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.quantities import Quantity, find_quantities
+from extract.extractors.quantities import Quantity, find_quantities
 
 CASES_DIR = Path(__file__).parent / "cases"
 FIELDS = ("text", "kind", "value", "low", "high", "unit", "hedge")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from extract.quantities import find_quantities
+from extract.extractors.quantities import find_quantities
 
 KINDS = {"percent", "money", "measure", "count", "multiplier", "number"}
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from extract.numerals import numeral_tables
-from extract.quantities import find_quantities, grammar, patterns, unit_table
+from extract.extractors.numerals import numeral_tables
+from extract.extractors.quantities import find_quantities, grammar, patterns, unit_table
 
 KINDS = {"percent", "money", "measure", "count", "multiplier", "number"}
 DIRECTIONS = {"over", "at_least", "under", "at_most", "about"}

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from extract import reconcile
-from extract.dates import DateMention
-from extract.quantities import Quantity
+from extract.extractors.dates import DateMention
+from extract.extractors.quantities import Quantity
 from extract.reconcile import Citation, Passage, citations, conflicts, inline_markers
-from extract.references import parse_reference_list
+from extract.extractors.references import parse_reference_list
 
 
 def _q(passage_text: str, offset: int, text: str, value: float, unit: str = "%", kind: str = "percent") -> Quantity:

@@ -1,4 +1,4 @@
-"""Tests of extract.references: the data files, the golden cases, the seed article's list."""
+"""Tests of extract.extractors.references: the data files, the golden cases, the seed article's list."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,8 @@ from pathlib import Path
 import opencc
 import pytest
 
-from extract import references
-from extract.references import Reference, find_reference_section, parse_reference_list, reference_number
+from extract.extractors import references
+from extract.extractors.references import Reference, find_reference_section, parse_reference_list, reference_number
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "cases" / "references.jsonl").read_text(encoding="utf-8").splitlines()

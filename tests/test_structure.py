@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from extract import structure
-from extract.normalize import normalize
-from extract.references import find_reference_section
-from extract.segment import sentence_spans
+from extract.text import structure
+from extract.text.normalize import normalize
+from extract.extractors.references import find_reference_section
+from extract.text.segment import sentence_spans
 
 
 def test_structure_seed_sections(seed_text):

@@ -23,7 +23,7 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
     pipeline infers what it can from the text. Raises an ExtractError subclass when the text cannot be
     processed (for example, it holds no Chinese).
     """
-    from extract.tables import DOCUMENT_TABLES, to_frame
+    from extract.io.tables import DOCUMENT_TABLES, to_frame
 
     rows = analyze_rows(text, published=published, source=source).rows
     return {name: to_frame(name, rows[name]) for name in DOCUMENT_TABLES}
@@ -31,8 +31,8 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
 
 def analyze_rows(text: str, *, published: date | None = None, source: str = "<text>"):
     """Return the DocumentRows of one text (the rows behind `analyze`)."""
-    from extract.document import analyze_article
-    from extract.ingest import Article
+    from extract.analysis.article import analyze_article
+    from extract.text.ingest import Article
 
     if not isinstance(text, str):
         raise ExtractError(f"expected text as str, got {type(text).__name__}", source=source, code="bad_input")

@@ -14,7 +14,7 @@ from extract.resources import DATA_DIR, load_tsv
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
 LEXICON_DIR = "lexicon"
 # Aliases may be written in any script; the text we match is Simplified after one of these conversions
-# (extract.normalize picks one per variant), so each alias is indexed under every form they give it.
+# (extract.text.normalize picks one per variant), so each alias is indexed under every form they give it.
 TO_SIMPLIFIED_CONFIGS = ("t2s", "tw2s", "tw2sp", "hk2s")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 

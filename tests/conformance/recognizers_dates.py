@@ -1,4 +1,4 @@
-"""Conformance of extract.dates against Microsoft Recognizers-Text's Chinese DateTime specifications.
+"""Conformance of extract.extractors.dates against Microsoft Recognizers-Text's Chinese DateTime specifications.
 
 Reads the suite from ../shared/conformance/recognizers-text/DateTime (never copied into the project),
 runs `find_dates` on each in-scope case with the case's ReferenceDateTime as the publication date and
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import opencc
 
-from extract.dates import DateMention, find_dates
+from extract.extractors.dates import DateMention, find_dates
 
 IN_SCOPE_FILES = ("DateExtractor", "DateParser", "DatePeriodExtractor", "DatePeriodParser",
                   "DurationExtractor", "DurationParser", "DateTimeModel")

@@ -1,4 +1,4 @@
-"""Run Recognizers-Text's Chinese number specifications against extract.quantities.find_quantities.
+"""Run Recognizers-Text's Chinese number specifications against extract.extractors.quantities.find_quantities.
 
 Used by tests/test_conformance_numbers.py and benchmarks/conformance_numbers.py. A case passes when every
 expected result is found with the same value (and unit or currency where given) and a span equal to the
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from extract.quantities import Quantity, find_quantities, grammar, unit_table
+from extract.extractors.quantities import Quantity, find_quantities, grammar, unit_table
 
 # file -> (path under recognizers-text/, the kinds of our records that model covers; None: all)
 FILES: dict[str, tuple[str, frozenset[str] | None]] = {
@@ -264,7 +264,7 @@ def _map_expected(text: str, exp: list[Expected], name: str) -> tuple[list[Expec
             conv.append("bare_yi")
             continue
         if e.value is not None or e.interval is not None:
-            from extract.numerals import to_ascii
+            from extract.extractors.numerals import to_ascii
             t = to_ascii(text)
             if g.not_after.match(t, e.end) and not re.match(r"[ \t]*[点分]", t[e.end:]) \
                     or re.match(r"[ \t]*点(?![ \t]*[零〇一二三四五六七八九])", t[e.end:]):

@@ -1,7 +1,7 @@
 """Recognise the layout of a scraped article: title, byline, headings, body, captions, references, boilerplate.
 
 Works line by line on the Simplified text with patterns from data/structure/sections.yaml. The span of the
-reference list is found by extract.references and passed in, so this module holds no reference grammar.
+reference list is found by extract.extractors.references and passed in, so this module holds no reference grammar.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.resources import load_yaml
-from extract.segment import sentence_spans, strip_span
+from extract.text.segment import sentence_spans, strip_span
 
 SECTIONS = ("title", "byline", "heading", "body", "caption", "references", "boilerplate")
 # Sections whose lines are split into sentences; the others are one row per line (a heading, a caption such

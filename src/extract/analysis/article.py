@@ -12,14 +12,14 @@ from datetime import date, datetime, timezone
 
 from spacy.tokens import Doc
 
-from extract import structure
-from extract.entities import MODELS as ENTITY_MODELS
+from extract.text import structure
+from extract.extractors.entities import MODELS as ENTITY_MODELS
 from extract.errors import ExtractError
-from extract.ingest import Article
-from extract.nlp import build_nlp, tokens_doc
-from extract.normalize import Normalized, normalize
-from extract.segment import merge_across
-from extract.tables import DOCUMENT_TABLES
+from extract.text.ingest import Article
+from extract.analysis.nlp import build_nlp, tokens_doc
+from extract.text.normalize import Normalized, normalize
+from extract.text.segment import merge_across
+from extract.io.tables import DOCUMENT_TABLES
 from extract.version import PIPELINE_VERSION
 
 
@@ -29,7 +29,7 @@ class Settings:
 
     cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: jieba's default)
     entities: bool = True
-    # Which statistical NER model fills what the lexicon and rules leave (extract.entities.MODELS): "crf"
+    # Which statistical NER model fills what the lexicon and rules leave (extract.extractors.entities.MODELS): "crf"
     # (default: reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model, sentence by
     # sentence: about a twentieth of jieba's speed and no better) or "off" (lexicon and rules only).
     entity_model: str = "crf"
@@ -86,7 +86,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     simplified = norm.simplified
     reference_span = None
     if settings.references:
-        from extract.references import find_reference_section
+        from extract.extractors.references import find_reference_section
 
         reference_span = find_reference_section(simplified)
     lines = structure.lines(simplified, title_lines=article.title_lines, reference_span=reference_span)
@@ -96,7 +96,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     published, basis = article.published, "metadata" if article.published else None
     if published is None and settings.dates:
         body_start = lines[article.title_lines].start if len(lines) > article.title_lines else 0
-        from extract.dates import infer_published
+        from extract.extractors.dates import infer_published
 
         published = infer_published(simplified[body_start:])
         basis = "inferred" if published else None
@@ -178,7 +178,7 @@ def _author_from_byline(norm: Normalized, lines: list[structure.Line]) -> str | 
 def _reference_rows(out: DocumentRows, doc: Doc, norm: Normalized, sentences, spans: _Spans,
                     reference_span: tuple[int, int], published: date | None) -> None:
     from extract import reconcile
-    from extract.references import parse_reference_list
+    from extract.extractors.references import parse_reference_list
 
     parsed = parse_reference_list(norm.simplified, reference_span)
     # An entry with neither a title nor a URL (a stray "——" or "……" line) is not a reference: report it.

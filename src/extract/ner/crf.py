@@ -1,6 +1,6 @@
 """The default statistical named-entity model: a linear-chain CRF over characters.
 
-Why a CRF beside the spaCy model (extract.ner_model): the spaCy CNN reads 15-20k characters a second here,
+Why a CRF beside the spaCy model (extract.ner.cnn): the spaCy CNN reads 15-20k characters a second here,
 about a twentieth of jieba, so it cannot read whole articles within the pipeline's speed target, and it
 scores lower. A linear CRF with hashed character n-gram, word and lexicon features is what the SIGHAN 2006
 systems used on MSRA; its scores are table lookups and its decoding 81 additions per character, compiled
@@ -29,7 +29,7 @@ import numpy
 
 from extract.errors import ExtractError
 
-MODEL_PATH = Path(str(resources.files("extract") / "models" / "ner_crf" / "model.npz"))
+MODEL_PATH = Path(str(resources.files("extract") / "ner" / "models" / "ner_crf" / "model.npz"))
 
 BUCKET_BITS = 22
 
@@ -426,7 +426,7 @@ def clause_marks(text: str) -> numpy.ndarray:
 @cache
 def default_word_info() -> WordInfo:
     """Return jieba's stock dictionary tags and counts (read once)."""
-    from extract.segment import stock_dictionary
+    from extract.text.segment import stock_dictionary
 
     return WordInfo(*stock_dictionary())
 

@@ -10,8 +10,8 @@ Order of work, each later source filling only the gaps of the earlier ones (one 
    beside a product (智谱清言、z.ai和…BigModel), and, where no model is used, unknown
    words shaped like a Chinese name (surname + one or two characters);
 3. a statistical model for the names no lexicon entry or rule explains: by default the CRF of
-   extract.ner_crf over the whole text (fast enough to read everything), or the spaCy model of
-   extract.ner_model sentence by sentence (model="cnn": a twentieth of jieba's speed). Its mentions take the
+   extract.ner.crf over the whole text (fast enough to read everything), or the spaCy model of
+   extract.ner.cnn sentence by sentence (model="cnn": a twentieth of jieba's speed). Its mentions take the
    lexicon's canonical name where the lexicon knows the surface, and a longer model name around mentions of
    the same kind (an organisation around a place, a full name around a rule's cut) replaces them;
 4. every other mention of a name a rule or the model found once, on word boundaries (one sense per discourse).
@@ -198,7 +198,7 @@ def entity_rules() -> EntityRules:
 
 def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
-    from extract.segment import stock_dictionary
+    from extract.text.segment import stock_dictionary
 
     return stock_dictionary()
 
@@ -215,7 +215,7 @@ def _jieba_freqs() -> dict[str, int]:
 def _segmenter():
     # Used only when the caller gives no tokens: the pipeline's own segmenter, with the lexicon's words.
     from extract.lexicon import jieba_entries
-    from extract.segment import Segmenter
+    from extract.text.segment import Segmenter
 
     return Segmenter(jieba_entries())
 
@@ -982,8 +982,8 @@ def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
 
 @cache
 def _model_predict():
-    """Return extract.ner_model.predict_spans, or None (logged once) where the trained model is not shipped."""
-    from extract import ner_model
+    """Return extract.ner.cnn.predict_spans, or None (logged once) where the trained model is not shipped."""
+    from extract.ner import cnn as ner_model
 
     try:
         ner_model.load_model()
@@ -1024,7 +1024,7 @@ def cnn_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Enti
 @cache
 def _crf_model():
     """Return the shipped CRF model, or None (logged once) where it is not shipped."""
-    from extract import ner_crf
+    from extract.ner import crf as ner_crf
 
     try:
         return ner_crf.load_crf_model()
@@ -1036,7 +1036,7 @@ def _crf_model():
 def crf_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                  rules: EntityRules) -> list[Entity]:
     """Return the CRF model's mentions in the whole text, merged by merge_model_spans."""
-    from extract import ner_crf
+    from extract.ner import crf as ner_crf
 
     model = _crf_model()
     if model is None:
@@ -1235,8 +1235,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
     otherwise). `model` says which statistical model fills what the lexicon and rules leave: "crf" (default:
-    extract.ner_crf reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model of
-    extract.ner_model reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
+    extract.ner.crf reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model of
+    extract.ner.cnn reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
     (lexicon and rules only; then a rule guesses unknown words shaped like Chinese names).
     """
     if model not in MODELS:

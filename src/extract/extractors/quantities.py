@@ -2,7 +2,7 @@
 
 Two steps: one compiled master regex, composed from `data/quantities/patterns.yaml` and `units.tsv`, finds
 candidate spans in a single pass (a character scan jumps between the places where a number can start); a parser
-then reads each span with `extract.numerals` and the unit table. Offsets are half-open code-point indices into
+then reads each span with `extract.extractors.numerals` and the unit table. Offsets are half-open code-point indices into
 the text given.
 
 Conventions (what the records mean):
@@ -40,7 +40,7 @@ from importlib import resources
 import yaml
 
 from extract.errors import DataFileError
-from extract.numerals import Reading, is_well_formed, parse_number, read_numeral, to_ascii
+from extract.extractors.numerals import Reading, is_well_formed, parse_number, read_numeral, to_ascii
 
 _DATA = ("data", "quantities")
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")

@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 
-from extract.segment import Segmenter, Token
+from extract.text.segment import Segmenter, Token
 
 _EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
 for _name in _EXTENSIONS:
@@ -88,8 +88,8 @@ def _set_spans(doc: Doc, key: str, records, label_attr: str | None = None) -> No
 
 @Language.component("zh_extract_quantities_v1", assigns=["doc._.quantities", "doc.spans"])
 def quantities_component(doc: Doc) -> Doc:
-    """Find numbers and quantities (extract.quantities.find_quantities) on the Simplified text."""
-    from extract.quantities import find_quantities
+    """Find numbers and quantities (extract.extractors.quantities.find_quantities) on the Simplified text."""
+    from extract.extractors.quantities import find_quantities
 
     doc._.quantities = find_quantities(doc_text(doc))
     _set_spans(doc, "quantities", doc._.quantities, "kind")
@@ -98,8 +98,8 @@ def quantities_component(doc: Doc) -> Doc:
 
 @Language.component("zh_extract_dates_v1", assigns=["doc._.dates", "doc.spans"])
 def dates_component(doc: Doc) -> Doc:
-    """Find dates, periods and durations, resolved against `doc._.published` (extract.dates.find_dates)."""
-    from extract.dates import find_dates
+    """Find dates, periods and durations, resolved against `doc._.published` (extract.extractors.dates.find_dates)."""
+    from extract.extractors.dates import find_dates
 
     doc._.dates = find_dates(doc_text(doc), published=doc._.published)
     _set_spans(doc, "dates", doc._.dates, "kind")
@@ -108,8 +108,8 @@ def dates_component(doc: Doc) -> Doc:
 
 @Language.component("zh_extract_entities_v1", assigns=["doc._.entities", "doc.spans"])
 def entities_component(doc: Doc) -> Doc:
-    """Find named entities with canonical names (extract.entities.find_entities), reusing the Doc's tokens."""
-    from extract.entities import find_entities
+    """Find named entities with canonical names (extract.extractors.entities.find_entities), reusing the Doc's tokens."""
+    from extract.extractors.entities import find_entities
 
     tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
     doc._.entities = find_entities(doc_text(doc), tokens=tokens, model=doc._.entity_model or "crf")

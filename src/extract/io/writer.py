@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extract.errors import LockedError
-from extract.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, to_arrow, validate
+from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, to_arrow, validate
 
 STATE = "_state"
 DEFAULT_BUCKETS = 8

@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 from extract.errors import DataFileError
-from extract.references import Reference, grammar as reference_grammar
+from extract.extractors.references import Reference, grammar as reference_grammar
 from extract.resources import load_yaml
 
 __all__ = [
@@ -54,8 +54,8 @@ class Passage:
     section: str = "body"
     terms: tuple[str, ...] = ()
     entities: tuple[tuple[str, str], ...] = ()      # (canonical, label)
-    quantities: tuple[Any, ...] = ()                # extract.quantities.Quantity
-    dates: tuple[Any, ...] = ()                     # extract.dates.DateMention
+    quantities: tuple[Any, ...] = ()                # extract.extractors.quantities.Quantity
+    dates: tuple[Any, ...] = ()                     # extract.extractors.dates.DateMention
     paragraph: int | None = None
 
 
@@ -194,7 +194,7 @@ def _within(records: Iterable[Any], start: int, end: int) -> tuple[Any, ...]:
 
 
 def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
-    """Return one Passage per sentence of a Doc (sentences: extract.structure.Sentence, in sent_idx order)."""
+    """Return one Passage per sentence of a Doc (sentences: extract.text.structure.Sentence, in sent_idx order)."""
     entities = list(getattr(doc._, "entities", None) or ())
     quantities = list(getattr(doc._, "quantities", None) or ())
     dates = list(getattr(doc._, "dates", None) or ())
@@ -247,7 +247,7 @@ def reference_passages(doc, refs: Sequence[Reference]) -> list[Passage]:
 def _dates_against(text: str, start: int, end: int, published: date) -> tuple[Any, ...]:
     """Return the dates of text[start:end] resolved against `published` (a title's "12月" is its own year)."""
     try:
-        from extract.dates import find_dates
+        from extract.extractors.dates import find_dates
     except ImportError:
         return ()
     return tuple(_shift(d, start) for d in find_dates(text[start:end], published=published))
@@ -266,7 +266,7 @@ def passage_from_text(idx: int, start: int, end: int, text: str, *, section: str
 
     For scripts and notebooks without a Doc; extractors not installed yet are skipped.
     """
-    from extract.nlp import segmenter
+    from extract.analysis.nlp import segmenter
 
     urls = _url_spans(text, 0, len(text))
     words = [t.text for t in segmenter().tokens(text) if not any(a <= t.start < b for a, b in urls)]
@@ -274,17 +274,17 @@ def passage_from_text(idx: int, start: int, end: int, text: str, *, section: str
     qs: tuple = ()
     ds: tuple = ()
     try:
-        from extract.entities import find_entities
+        from extract.extractors.entities import find_entities
         ents = tuple((e.canonical, e.label) for e in find_entities(text))
     except ImportError:
         pass
     try:
-        from extract.quantities import find_quantities
+        from extract.extractors.quantities import find_quantities
         qs = tuple(_shift(q, start) for q in find_quantities(text))
     except ImportError:
         pass
     try:
-        from extract.dates import find_dates
+        from extract.extractors.dates import find_dates
         ds = tuple(_shift(d, start) for d in find_dates(text, published=published))
     except ImportError:
         pass
@@ -866,7 +866,7 @@ def _year_inferred_before(passage: Passage, d, source_date: date) -> bool:
     if getattr(d, "anchor", None) is None or d.kind == "relative" or re.search(r"\d{4}|[〇零一二三四五六七八九]{4}", d.text):
         return False
     try:
-        from extract.dates import find_dates
+        from extract.extractors.dates import find_dates
     except ImportError:
         return False
     rel_s, rel_e = d.start - passage.start, d.end - passage.start

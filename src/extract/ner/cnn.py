@@ -1,14 +1,14 @@
 """The spaCy named-entity model: a spaCy NER component over character tokens with word features.
 
 The entities extractor uses it with entity_model="cnn"; by default the faster and better-scoring CRF of
-extract.ner_crf takes its place (figures in the README). The module also holds the corpus reader both
+extract.ner.crf takes its place (figures in the README). The module also holds the corpus reader both
 models train and evaluate on (read_corpus). The model finds PERSON, ORG and LOC names that no lexicon holds. It reads Simplified text and returns
 half-open character spans. Its tokens are single CJK characters (so an entity boundary is never hidden
 inside a jieba word, which happens for 3-12% of gold entities in the public corpora), and each character
 carries jieba's view of the word around it as features (the word, the character's position in it, the
 next-character bigram), which is what made word tokens learn faster in our experiments.
 
-Training is `scripts/train_ner.py`; the trained pipeline ships in `extract/models/ner/`.
+Training is `scripts/train_ner.py`; the trained pipeline ships in `extract/ner/models/ner/`.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from spacy.vocab import Vocab
 from extract.errors import ExtractError
 from extract.resources import load_yaml
 
-MODEL_DIR = Path(str(resources.files("extract") / "models" / "ner"))
+MODEL_DIR = Path(str(resources.files("extract") / "ner" / "models" / "ner"))
 TOKENIZER_NAME = "zh_extract.ner_char_tokenizer.v1"
 # v2 adds the lexicon's view to each token's TAG: the label of the lexicon name covering it and its place in
 # that name (ORG-B, LOC-E, ...), so that the model learns how far to trust the lexicon.

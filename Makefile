@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install train-ner train-ner-crf train-ner-resume bench clean
+.PHONY: run test test-all install train-ner train-ner-crf train-ner-resume bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/zh-extract run --corpus corpus --outputs outputs
 
+# The fast default: unit and case tests (under two minutes). Tests that run the flow are marked slow.
 test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Everything, the flow, Prefect server, Dask, serve and crash tests included (what CI runs).
+test-all: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Retrain the entity model from ../shared/ner (about an hour on one core; not part of the tests).

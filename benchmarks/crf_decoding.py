@@ -16,8 +16,14 @@ from pathlib import Path
 import opencc
 
 from extract.extractors.entities import word_tokens
-from extract.ner.crf import char_features, clause_marks, default_word_info, gazetteer_automaton, load_crf_model
 from extract.ner.cnn import read_corpus
+from extract.ner.crf import (
+    char_features,
+    clause_marks,
+    default_word_info,
+    gazetteer_automaton,
+    load_crf_model,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

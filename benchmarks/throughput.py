@@ -23,12 +23,13 @@ from pathlib import Path
 import jieba
 import opencc
 
-from extract.analysis.article import Settings, analyze_article
-from extract.text.ingest import Article
-from extract.text.normalize import normalize
-from extract.extractors.quantities import find_quantities
+from extract.analysis.article import analyze_article
 from extract.extractors.dates import find_dates
 from extract.extractors.entities import find_entities
+from extract.extractors.quantities import find_quantities
+from extract.settings import Settings
+from extract.text.ingest import Article
+from extract.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
-from extract.analysis.article import Settings
-from extract.text.ingest import DEFAULT_MAX_BYTES
 from extract.io.writer import Outputs
+from extract.settings import Settings
+from extract.text.ingest import DEFAULT_MAX_BYTES
 
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.

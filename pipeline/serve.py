@@ -170,9 +170,8 @@ def serve(corpus: str, outputs: str, cron: str, state_dir: Path) -> int:
 
 def cron_problem(cron: str) -> str | None:
     """Return why `cron` is not a schedule Prefect accepts, or None when it is one."""
-    from pydantic import ValidationError
-
     from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
 
     try:
         CronSchedule(cron=cron)
@@ -186,7 +185,10 @@ def _raise_stop(signum, frame) -> None:
 
 
 async def _serve_deployment(corpus_dir: str, output_dir: str, cron: str, *, exclude: LocalServer | None) -> int:
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.client.schemas.objects import (
+        ConcurrencyLimitConfig,
+        ConcurrencyLimitStrategy,
+    )
     from prefect.deployments.runner import EntrypointType
     from prefect.runner import Runner
 

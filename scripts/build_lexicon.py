@@ -17,7 +17,6 @@ import re
 from importlib import metadata, resources
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "extract" / "data" / "lexicon"
 SOURCES = Path(__file__).resolve().parent / "lexicon_sources"

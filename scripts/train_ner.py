@@ -29,8 +29,14 @@ from spacy.training import Example, offsets_to_biluo_tags
 from spacy.util import compounding, minibatch
 from thinc.api import Config
 
-from extract.ner.cnn import (CorpusSentence, TOKENIZER_NAME, TOKENIZER_NAME_GAZETTEER, model_settings,
-                               spans_of_doc, training_splits)
+from extract.ner.cnn import (
+    TOKENIZER_NAME,
+    TOKENIZER_NAME_GAZETTEER,
+    CorpusSentence,
+    model_settings,
+    spans_of_doc,
+    training_splits,
+)
 
 CONFIG = """
 [nlp]

@@ -21,8 +21,15 @@ from pathlib import Path
 import numpy
 
 from extract.extractors.entities import word_tokens
-from extract.ner.crf import BUCKET_BITS, CRFModel, gazetteer_automaton, char_features, default_word_info, predict_spans
 from extract.ner.cnn import CorpusSentence, training_splits
+from extract.ner.crf import (
+    BUCKET_BITS,
+    CRFModel,
+    char_features,
+    default_word_info,
+    gazetteer_automaton,
+    predict_spans,
+)
 
 TYPES = ("PERSON", "ORG", "LOC", "MISC")
 

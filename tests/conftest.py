@@ -24,3 +24,16 @@ def shared_dir() -> Path:
 def seed_text() -> str:
     """The article the project began with, as shipped in corpus/."""
     return (ROOT / "corpus" / "h200-china-chips.txt").read_text(encoding="utf-8")
+
+
+# A test that runs the flow (it needs a Prefect server, directly or through a fixture that made a run) or a
+# whole command in a subprocess is slow: `make test` deselects them, `make test-all` (and CI) runs them.
+_SLOW_FIXTURES = {"prefect_api"}
+_SLOW_MODULES = {"test_serve", "test_dask", "test_crash"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & _SLOW_FIXTURES or item.module.__name__.rsplit(".", 1)[-1] in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

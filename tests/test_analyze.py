@@ -92,8 +92,9 @@ def test_analyze_rejects_unusable_text(text, words):
 
 
 def test_analyze_entity_model_setting_says_what_the_model_reads(seed_text):
-    from extract.analysis.article import Settings, analyze_article
+    from extract.analysis.article import analyze_article
     from extract.errors import ExtractError as Error
+    from extract.settings import Settings
     from extract.text.ingest import Article
 
     article = Article("seed", "seed.txt", seed_text)

@@ -208,8 +208,8 @@ def test_entities_rejects_an_unknown_model():
 
 def test_entities_without_model_files_fall_back_to_lexicon_and_rules(monkeypatch):
     from extract.extractors import entities
-    from extract.ner import crf as ner_crf
     from extract.ner import cnn as ner_model
+    from extract.ner import crf as ner_crf
 
     def cnn_missing(*args, **kwargs):
         raise ner_model.NERModelMissingError("no model here")

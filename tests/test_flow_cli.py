@@ -87,7 +87,7 @@ def test_flow_second_run_while_locked_is_refused(prefect_api, baseline, tmp_path
     with Outputs(str(outputs)):
         run = run_cli(prefect_api, tmp_path, corpus, outputs)
     assert run.returncode == 2
-    assert "another run is writing to" in run.stderr and f"pid " in run.stderr
+    assert "another run is writing to" in run.stderr and "pid " in run.stderr
     assert_tables_equal(read_tables(outputs), baseline["tables"])
 
 

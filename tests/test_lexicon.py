@@ -4,8 +4,16 @@ from __future__ import annotations
 import opencc
 import pytest
 
-from extract.lexicon import (LABELS, jieba_entries, jieba_words, lexicon_files, load_lexicon, read_entries,
-                             simplified_forms, surface_conflicts)
+from extract.lexicon import (
+    LABELS,
+    jieba_entries,
+    jieba_words,
+    lexicon_files,
+    load_lexicon,
+    read_entries,
+    simplified_forms,
+    surface_conflicts,
+)
 
 
 def test_lexicon_files_load_with_valid_labels():

@@ -6,8 +6,8 @@ import itertools
 import numpy
 import pytest
 
-from extract.ner import crf as ner_crf
 from extract.extractors.entities import word_tokens
+from extract.ner import crf as ner_crf
 from extract.ner.crf import CRFModel, char_features, default_word_info
 
 LABELS = ("O", "B-LOC", "B-ORG", "B-PERSON", "I-LOC", "I-ORG", "I-PERSON")

@@ -9,9 +9,9 @@ import pytest
 
 from extract.ner import cnn as ner_model
 from extract.ner.cnn import (
+    CharWordTokenizer,
     CorpusSentence,
     NERModelMissingError,
-    CharWordTokenizer,
     load_model,
     model_settings,
     predict_spans,

@@ -7,9 +7,9 @@ from collections import Counter
 import opencc
 import pytest
 
-from extract.text import structure
 from extract.analysis.nlp import segmenter
 from extract.errors import EmptyTextError
+from extract.text import structure
 from extract.text.normalize import normalize
 from extract.text.segment import merge_across
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from extract.extractors.numerals import Reading, is_well_formed, parse_number, read_numeral, to_ascii
+from extract.extractors.numerals import (
+    Reading,
+    is_well_formed,
+    parse_number,
+    read_numeral,
+    to_ascii,
+)
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "cases" / "quantities_numerals.jsonl").read_text(encoding="utf-8").splitlines()

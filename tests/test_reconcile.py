@@ -9,8 +9,8 @@ import pytest
 from extract import reconcile
 from extract.extractors.dates import DateMention
 from extract.extractors.quantities import Quantity
-from extract.reconcile import Citation, Passage, citations, conflicts, inline_markers
 from extract.extractors.references import parse_reference_list
+from extract.reconcile import Citation, Passage, citations, conflicts, inline_markers
 
 
 def _q(passage_text: str, offset: int, text: str, value: float, unit: str = "%", kind: str = "percent") -> Quantity:

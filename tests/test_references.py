@@ -9,7 +9,12 @@ import opencc
 import pytest
 
 from extract.extractors import references
-from extract.extractors.references import Reference, find_reference_section, parse_reference_list, reference_number
+from extract.extractors.references import (
+    Reference,
+    find_reference_section,
+    parse_reference_list,
+    reference_number,
+)
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "cases" / "references.jsonl").read_text(encoding="utf-8").splitlines()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from extract.extractors.references import find_reference_section
 from extract.text import structure
 from extract.text.normalize import normalize
-from extract.extractors.references import find_reference_section
 from extract.text.segment import sentence_spans
 
 

@@ -9,7 +9,14 @@ from datetime import date
 
 import pandas as pd
 
-from extract.errors import DataFileError, EmptyTextError, ExtractError, IngestError, NormalizeError, OutputError
+from extract.errors import (
+    DataFileError,
+    EmptyTextError,
+    ExtractError,
+    IngestError,
+    NormalizeError,
+    OutputError,
+)
 from extract.version import PIPELINE_VERSION
 
 __all__ = ["analyze", "analyze_rows", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",

@@ -9,14 +9,15 @@ import ahocorasick
 import opencc
 
 from extract.errors import DataFileError
-from extract.resources import DATA_DIR, load_tsv
+from extract.resources import DATA_DIR, load
+from extract.text.chars import HAN
 
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
 LEXICON_DIR = "lexicon"
 # Aliases may be written in any script; the text we match is Simplified after one of these conversions
 # (extract.text.normalize picks one per variant), so each alias is indexed under every form they give it.
 TO_SIMPLIFIED_CONFIGS = ("t2s", "tw2s", "tw2sp", "hk2s")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = re.compile(HAN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def lexicon_files() -> list[str]:
 def read_entries(name: str) -> list[LexiconEntry]:
     """Return the entries of one lexicon file, raising DataFileError on a malformed row."""
     entries = []
-    for canonical, label, aliases in load_tsv(LEXICON_DIR, name, columns=3):
+    for canonical, label, aliases in load(f"{LEXICON_DIR}/{name}"):
         canonical = canonical.strip()
         if label not in LABELS:
             raise DataFileError(f"{LEXICON_DIR}/{name}: {canonical!r} has label {label!r}, not one of {sorted(LABELS)}")

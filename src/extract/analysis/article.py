@@ -12,30 +12,16 @@ from datetime import date, datetime, timezone
 
 from spacy.tokens import Doc
 
-from extract.text import structure
-from extract.extractors.entities import MODELS as ENTITY_MODELS
-from extract.errors import ExtractError
-from extract.text.ingest import Article
 from extract.analysis.nlp import build_nlp, tokens_doc
+from extract.errors import ExtractError
+from extract.extractors.entities import MODELS as ENTITY_MODELS
+from extract.io.tables import DOCUMENT_TABLES
+from extract.settings import Settings
+from extract.text import structure
+from extract.text.ingest import Article
 from extract.text.normalize import Normalized, normalize
 from extract.text.segment import merge_across
-from extract.io.tables import DOCUMENT_TABLES
 from extract.version import PIPELINE_VERSION
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Analysis settings; the flow's parameters map onto these."""
-
-    cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: jieba's default)
-    entities: bool = True
-    # Which statistical NER model fills what the lexicon and rules leave (extract.extractors.entities.MODELS): "crf"
-    # (default: reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model, sentence by
-    # sentence: about a twentieth of jieba's speed and no better) or "off" (lexicon and rules only).
-    entity_model: str = "crf"
-    quantities: bool = True
-    dates: bool = True
-    references: bool = True
 
 
 @dataclass(slots=True)

@@ -30,11 +30,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from extract.errors import DataFileError
+from extract.resources import load
 
 __all__ = ["DateMention", "find_dates", "infer_published"]
 
@@ -64,16 +62,6 @@ _FULLWIDTH = dict(zip("０１２３４５６７８９Ｑｑ／－．～：", "01
 _FULLWIDTH_CHAR = re.compile("[０-９Ｑｑ／－．～：]")
 
 
-def _load_yaml(name: str):
-    path = resources.files("extract") / "data" / "dates" / name
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataFileError(f"dates: data file {path} is missing") from exc
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"dates: {path} is not valid YAML: {exc}") from exc
-
-
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     master: re.Pattern
@@ -92,8 +80,8 @@ def _alternation(words, *, raw: bool = False) -> str:
 @cache
 def _grammar() -> _Grammar:
     """Compile the master regex and the lexer from the data files (once per process)."""
-    gram = _load_yaml("grammar.yaml")
-    lex = _load_yaml("lexicon.yaml")
+    gram = load("dates/grammar.yaml")
+    lex = load("dates/lexicon.yaml")
     pieces = dict(gram["pieces"])
     for name, words in lex["guards"].items():
         pieces[name] = _alternation(words, raw=(name == "boundary"))

@@ -25,17 +25,17 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from extract.errors import DataFileError
 from extract.lexicon import load_lexicon, state_names, surface_automaton
-from extract.resources import load_tsv, load_yaml
+from extract.resources import load
+from extract.text.chars import HAN
 
 log = logging.getLogger(__name__)
 
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
-_HAN = re.compile(r"[\u3400-\u9fff]+\Z")
-_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_HAN = re.compile(f"{HAN}+\\Z")
+_HAN_CHAR = re.compile(HAN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ class EntityRules:
 @cache
 def entity_rules() -> EntityRules:
     """Return the entity rules of data/entities/rules.yaml, compiled (loaded once)."""
-    raw = load_yaml("entities", "rules.yaml")
+    raw = load("entities/rules.yaml")
     try:
         return EntityRules(
             org_suffixes=tuple(sorted(raw["org_suffixes"], key=len, reverse=True)),
@@ -407,7 +407,7 @@ def _is_coined(word: str, rules: EntityRules) -> bool:
 def _given_name_shares() -> dict[str, float]:
     # Per character: the share of its appearances in the NER train corpora that stand in a given name.
     return {ch: int(in_names) / max(int(in_text), 1)
-            for ch, in_names, in_text in load_tsv("entities", "given_name_chars.tsv", columns=3)}
+            for ch, in_names, in_text in load("entities/given_name_chars.tsv")}
 
 
 def _is_given_name(given: str, rules: EntityRules) -> bool:
@@ -1140,7 +1140,7 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
 def place_abbreviations() -> dict[str, str]:
     """Return one-character country abbreviations beyond the lexicon's (place_abbreviations.tsv): character
     -> canonical name, empty where the character stands for several countries."""
-    return {ch: canonical for ch, canonical in load_tsv("entities", "place_abbreviations.tsv", columns=2)}
+    return {ch: canonical for ch, canonical in load("entities/place_abbreviations.tsv")}
 
 
 def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, rules: EntityRules) -> bool:
@@ -1169,7 +1169,7 @@ def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, ru
                for n in range(1, len(after) + 1))
 
 
-_ORG_BRACKETS = re.compile(r"(?<=[\u4e00-\u9fff])[（(]([^（()）]{1,6})[)）](?=[\u4e00-\u9fff])")
+_ORG_BRACKETS = re.compile(f"(?<={HAN})[（(]([^（()）]{{1,6}})[)）](?={HAN})")
 
 
 def _without_org_brackets(surface: str, rules: EntityRules) -> str:

@@ -12,14 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
-import yaml
-
-from extract.errors import DataFileError
-
-_DATA_PACKAGE = "extract"
-_NUMERALS_FILE = ("data", "quantities", "numerals.yaml")
+from extract.resources import load
 
 # Full-width forms (and a few look-alikes) folded one character to one character, so lengths never change.
 _ASCII_FOLD = {0xFF10 + i: 0x30 + i for i in range(10)}
@@ -63,24 +57,20 @@ class NumeralTables:
 @cache
 def numeral_tables() -> NumeralTables:
     """Return the numeral tables, loaded once from the package data."""
-    path = resources.files(_DATA_PACKAGE).joinpath(*_NUMERALS_FILE)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return NumeralTables(
-            digits={str(k): int(v) for k, v in raw["digits"].items()},
-            small_units={str(k): int(v) for k, v in raw["small_units"].items()},
-            big_units={str(k): int(v) for k, v in raw["big_units"].items()},
-            vague_over=frozenset(raw["vague_over"]),
-            vague_digit=frozenset(raw["vague_digit"]),
-            several=frozenset(raw["several"]),
-            upto=frozenset(raw["upto"]),
-            point=frozenset(raw["point"]),
-            fraction_mark=str(raw["fraction_mark"]),
-            mixed_mark=str(raw["mixed_mark"]),
-            negative=frozenset(str(x) for x in raw["negative"]),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise DataFileError(f"{'/'.join(_NUMERALS_FILE)} cannot be read: {exc}", stage="quantities") from exc
+    raw = load("quantities/numerals.yaml")
+    return NumeralTables(
+        digits={str(k): int(v) for k, v in raw["digits"].items()},
+        small_units={str(k): int(v) for k, v in raw["small_units"].items()},
+        big_units={str(k): int(v) for k, v in raw["big_units"].items()},
+        vague_over=frozenset(raw["vague_over"]),
+        vague_digit=frozenset(raw["vague_digit"]),
+        several=frozenset(raw["several"]),
+        upto=frozenset(raw["upto"]),
+        point=frozenset(raw["point"]),
+        fraction_mark=str(raw["fraction_mark"]),
+        mixed_mark=str(raw["mixed_mark"]),
+        negative=frozenset(str(x) for x in raw["negative"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,14 +35,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
-
-import yaml
 
 from extract.errors import DataFileError
-from extract.extractors.numerals import Reading, is_well_formed, parse_number, read_numeral, to_ascii
+from extract.extractors.numerals import (
+    Reading,
+    is_well_formed,
+    parse_number,
+    read_numeral,
+    to_ascii,
+)
+from extract.resources import load
+from extract.text.chars import is_han
 
-_DATA = ("data", "quantities")
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins)>")
 _BIG_SCALE = re.compile(r"[万亿兆]+$")
@@ -53,7 +57,6 @@ _CN_DIGITS = frozenset("零〇一二三四五六七八九壹贰叁肆伍陆柒�
 _LOWER_BOUNDS = frozenset({"over", "at_least"})
 _UPPER_BOUNDS = frozenset({"under", "at_most"})
 _PURE_INTEGER = re.compile(r"\d{2,}")
-_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _YEAR_LIKE = re.compile(r"19\d\d|20\d\d|2100")
 _BETWEEN_JOIN = re.compile(r"[ \t]*[和与][ \t]*")
 
@@ -117,14 +120,6 @@ class Grammar:
     units: dict[str, UnitSpec]
 
 
-def _read_data(name: str) -> str:
-    path = resources.files("extract").joinpath(*_DATA, name)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(f"{'/'.join(_DATA)}/{name} cannot be read: {exc}", stage="quantities") from exc
-
-
 @cache
 def unit_table() -> dict[str, UnitSpec]:
     """Return the units, currencies and classifiers of units.tsv with their not-before guards as regex text."""
@@ -134,32 +129,21 @@ def unit_table() -> dict[str, UnitSpec]:
 @cache
 def _unit_rows() -> dict[str, tuple[UnitSpec, str]]:
     rows: dict[str, tuple[UnitSpec, str]] = {}
-    for lineno, line in enumerate(_read_data("units.tsv").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if len(fields) not in (4, 5):
-            raise DataFileError(f"quantities/units.tsv:{lineno}: expected 4 or 5 tab-separated fields",
-                                stage="quantities")
-        surface, kind, unit, factor = fields[:4]
-        guard = fields[4] if len(fields) == 5 else ""
+    for surface, kind, unit, factor, guard in load("quantities/units.tsv"):
         if surface in rows:
-            raise DataFileError(f"quantities/units.tsv:{lineno}: {surface!r} is listed twice", stage="quantities")
+            raise DataFileError(f"quantities/units.tsv: {surface!r} is listed twice", stage="quantities")
         try:
             spec = UnitSpec(surface, kind, None if unit == "-" else unit, float(factor))
         except ValueError as exc:
-            raise DataFileError(f"quantities/units.tsv:{lineno}: bad factor {factor!r}", stage="quantities") from exc
+            raise DataFileError(f"quantities/units.tsv: {surface!r} has a bad factor {factor!r}",
+                                stage="quantities") from exc
         rows[surface] = (spec, guard)
     return rows
 
 
-@cache
 def patterns() -> dict:
     """Return the parsed patterns.yaml."""
-    try:
-        return yaml.safe_load(_read_data("patterns.yaml"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"quantities/patterns.yaml is not valid YAML: {exc}", stage="quantities") from exc
+    return load("quantities/patterns.yaml")
 
 
 def _alternation(items) -> str:
@@ -753,7 +737,7 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
     if b < s and b and t[b - 1].isascii() and t[b - 1].isalpha():
         return True  # Snapdragon 4 Gen 2, HONOR 200 Smart: part of a product name
     if len(stripped) >= 3 and s and t[s - 1] in "「“《【『\"" and end < len(t) \
-            and ("\u4e00" <= t[end] <= "\u9fff" or t[end] in "」”》】』\""):
+            and (is_han(t[end]) or t[end] in "」”》】』\""):
         return True  # “520”计划, 「329南青论坛」: a number used as a name
     if end < len(t) and t[end] in ".、)）" and not t[end + 1:end + 2].isdigit():
         line_start = t.rfind("\n", 0, s) + 1
@@ -767,7 +751,7 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
         if all(ch in _CN_DIGITS or ch == "十" for ch in stripped) and not (
                 t[end + 1:end + 2] and (t[end + 1] in _CN_DIGITS or t[end + 1] in "十百千万")):
             return True  # （含国中生）二、服务项目: a Chinese numeral and 、 before words is a list marker
-        if len(stripped) == 1 and stripped.isdigit() and s and "\u4e00" <= t[s - 1] <= "\u9fff" \
+        if len(stripped) == 1 and stripped.isdigit() and s and is_han(t[s - 1]) \
                 and t[s - 1] not in g.bare_after_ok:
             return True  # 宏观新闻1、外交部…: a marker run into a heading
     if len(stripped) > 1 and all(ch in _CN_DIGITS for ch in stripped) and not any(ch in "〇零" for ch in stripped):
@@ -778,7 +762,7 @@ def _bare_reject(g: Grammar, t: str, s: int, num: str) -> bool:
         return True  # 11 Street, 3 Pro: part of a name
     if len(stripped) == 1 and (stripped in "陆伍拾肆佰仟" or _SCALE_ONLY.fullmatch(stripped) and stripped != "十"):
         return True
-    if _PURE_INTEGER.fullmatch(stripped) and s and "\u4e00" <= t[s - 1] <= "\u9fff" \
+    if _PURE_INTEGER.fullmatch(stripped) and s and is_han(t[s - 1]) \
             and t[s - 1] not in g.bare_after_ok:
         return True
     return False

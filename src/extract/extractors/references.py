@@ -29,7 +29,8 @@ from datetime import date
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.resources import load_yaml
+from extract.resources import load
+from extract.text.chars import is_han
 
 __all__ = ["Reference", "find_reference_section", "parse_reference_list", "reference_number"]
 
@@ -102,10 +103,10 @@ def _compile(source: str, pattern: str, pieces: dict[str, str] | None = None) ->
 @cache
 def grammar() -> _Grammar:
     """Return the reference-list grammar compiled from data/references/*.yaml (loaded once)."""
-    section = load_yaml("references", "section.yaml")
-    markers = load_yaml("references", "markers.yaml")
-    fields = load_yaml("references", "fields.yaml")
-    pubs = load_yaml("references", "publishers.yaml")
+    section = load("references/section.yaml")
+    markers = load("references/markers.yaml")
+    fields = load("references/fields.yaml")
+    pubs = load("references/publishers.yaml")
     pieces = markers["pieces"]
     try:
         return _Grammar(
@@ -397,7 +398,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    return is_han(ch)
 
 
 def _plausible_publisher(name: str, *, strict: bool = False) -> bool:

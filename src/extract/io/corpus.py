@@ -13,12 +13,20 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract.analysis.article import Settings, analyze_article
+from extract.analysis.article import analyze_article
 from extract.errors import ExtractError, OutputError
-from extract.text.ingest import DEFAULT_MAX_BYTES, Article, IngestFailure, discover, file_fingerprint, read_path
 from extract.io.tables import to_arrow, validate
-from extract.version import PIPELINE_VERSION
 from extract.io.writer import Manifest, Outputs
+from extract.settings import Settings
+from extract.text.ingest import (
+    DEFAULT_MAX_BYTES,
+    Article,
+    IngestFailure,
+    discover,
+    file_fingerprint,
+    read_path,
+)
+from extract.version import PIPELINE_VERSION
 
 
 @dataclass

@@ -31,7 +31,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from extract.errors import ExtractError
-from extract.resources import load_yaml
+from extract.resources import load
 
 MODEL_DIR = Path(str(resources.files("extract") / "ner" / "models" / "ner"))
 TOKENIZER_NAME = "zh_extract.ner_char_tokenizer.v1"
@@ -72,7 +72,7 @@ class CorpusSentence:
 @cache
 def model_settings() -> dict:
     """Return the parsed settings of the NER model (token pattern, labels, corpus label maps)."""
-    return load_yaml("ner_model", "settings.yaml")
+    return load("ner_model/settings.yaml")
 
 
 @cache

@@ -411,10 +411,10 @@ def load_crf_model(path: Path | None = None) -> CRFModel:
 @cache
 def _clause_table() -> numpy.ndarray:
     # A lookup table over every code point: one indexing operation per text instead of a set test per character.
-    from extract.resources import load_yaml
+    from extract.resources import load
 
     table = numpy.zeros(0x110000, dtype=numpy.bool_)
-    table[[ord(ch) for ch in load_yaml("ner_model", "settings.yaml")["crf"]["clause_marks"]]] = True
+    table[[ord(ch) for ch in load("ner_model/settings.yaml")["crf"]["clause_marks"]]] = True
     return table
 
 

@@ -29,8 +29,9 @@ from functools import cache
 from typing import Any
 
 from extract.errors import DataFileError
-from extract.extractors.references import Reference, grammar as reference_grammar
-from extract.resources import load_yaml
+from extract.extractors.references import Reference
+from extract.extractors.references import grammar as reference_grammar
+from extract.resources import load
 
 __all__ = [
     "CITING_SECTIONS", "Citation", "Conflict", "Passage", "citations", "conflicts", "passage_from_text",
@@ -121,7 +122,7 @@ class _Settings:
 @cache
 def settings() -> _Settings:
     """Return the reconciliation settings of data/references/reconcile.yaml (loaded once)."""
-    raw = load_yaml("references", "reconcile.yaml")
+    raw = load("references/reconcile.yaml")
     try:
         sc = raw["scoring"]
         measure_of, gloss, role = {}, {}, {}

@@ -16,10 +16,9 @@ import numpy
 import opencc
 
 from extract.errors import EmptyTextError, NormalizeError
-from extract.resources import load_tsv, load_yaml
+from extract.resources import load
+from extract.text.chars import HAN_RUN
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
 # A record separator OpenCC leaves alone and no phrase contains, so many runs convert in one call.
 _SEP = "\n"
 
@@ -100,7 +99,7 @@ def _char_table(config: str) -> _CharTable:
 @cache
 def _keep_terms() -> tuple[re.Pattern[str] | None, dict[str, str]]:
     table = {}
-    for written, kept in load_tsv("normalize", "keep.tsv", columns=2):
+    for written, kept in load("normalize/keep.tsv"):
         if len(written) != len(kept):
             raise NormalizeError(f"normalize/keep.tsv: {written!r} and {kept!r} differ in length")
         table[written] = kept
@@ -112,7 +111,7 @@ def _keep_terms() -> tuple[re.Pattern[str] | None, dict[str, str]]:
 
 @cache
 def _variant_rules() -> dict:
-    return load_yaml("normalize", "variants.yaml")
+    return load("normalize/variants.yaml")
 
 
 def detect_variant(text: str) -> str:
@@ -120,7 +119,7 @@ def detect_variant(text: str) -> str:
 
     Raises EmptyTextError when the text holds no Chinese characters.
     """
-    sample = "".join(_CJK_RUN.findall(text))[:20000]
+    sample = "".join(HAN_RUN.findall(text))[:20000]
     if not sample:
         raise EmptyTextError("the text contains no Chinese characters")
     rules = _variant_rules()
@@ -213,7 +212,7 @@ def normalize(text: str, *, variant: str | None = None, config: str | None = Non
     if config == "none":
         return _identity(text, variant)
     else:
-        runs = [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
+        runs = [(m.start(), m.end()) for m in HAN_RUN.finditer(text)]
         converter = _converter(config)
         converted = converter.convert(_SEP.join(text[a:b] for a, b in runs)).split(_SEP) if runs else []
         if len(converted) != len(runs):

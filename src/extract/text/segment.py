@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import jieba
 
-from extract.resources import load_yaml
+from extract.resources import load
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -142,7 +142,7 @@ def merge_across(tokens: list[Token], is_boundary) -> list[Token]:
 
 @cache
 def _sentence_rules() -> tuple[re.Pattern[str], int]:
-    rules = load_yaml("segment", "sentences.yaml")
+    rules = load("segment/sentences.yaml")
     enders = "".join(re.escape(ch) for ch in rules["enders"])
     closers = "".join(re.escape(ch) for ch in rules["closers"])
     # An ender run, then any closing quotes/brackets, ends a sentence; a line break always does.

@@ -9,10 +9,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from extract.resources import load_yaml
+from extract.resources import load
 from extract.text.segment import sentence_spans, strip_span
 
-SECTIONS = ("title", "byline", "heading", "body", "caption", "references", "boilerplate")
 # Sections whose lines are split into sentences; the others are one row per line (a heading, a caption such
 # as an image placeholder `![]()`, or a reference
 # entry may hold a question mark without ending there).
@@ -40,7 +39,7 @@ class Sentence:
 
 @cache
 def _rules() -> dict:
-    raw = load_yaml("structure", "sections.yaml")
+    raw = load("structure/sections.yaml")
     compiled = {key: [re.compile(p) for p in raw[key]]
                 for key in ("image", "caption", "byline", "byline_anywhere", "boilerplate", "footer")}
     heading = raw["heading"]

@@ -248,17 +248,17 @@ def case_scores(kind: str) -> dict[str, Score]:
             where = f"{path.stem}:{lineno}"
             file_score.add(score(kind, gold, found, where)["all"])
             for s in case.get("absent", []):
-                if any(s in f["text"] or f["text"] in s and f["text"] for f in found
-                       if _overlaps(case["text"], s, f)):
+                if any(_inside(case["text"], s, f) for f in found):
                     file_score.errors.append(f"{where}: ABSENT {s!r} is (part of) a mention")
         total[path.stem] = file_score
     return total
 
 
-def _overlaps(text: str, needle: str, m: dict) -> bool:
+def _inside(text: str, needle: str, m: dict) -> bool:
+    """Return whether an occurrence of `needle` lies within mention `m` (it is the mention or part of it)."""
     start = text.find(needle)
     while start >= 0:
-        if start < m["end"] and m["start"] < start + len(needle):
+        if m["start"] <= start and start + len(needle) <= m["end"]:
             return True
         start = text.find(needle, start + 1)
     return False

@@ -13,15 +13,15 @@ import yaml
 from extract.extractors import dates
 from extract.extractors.dates import DateMention, find_dates, infer_published
 
-CASES = Path(__file__).parent / "cases" / "dates.jsonl"
+CASES = Path(__file__).parent / "cases" / "dates"
 DATA = Path(dates.__file__).parent / "data" / "dates"
 KINDS = {"date", "period", "duration", "relative"}
 GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade"}
 
 
 def _golden():
-    with CASES.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return [json.loads(line) for path in sorted(CASES.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _as_dict(m: DateMention) -> dict:
@@ -73,11 +73,10 @@ def test_dates_first_chars_cover_the_grammar(seed_text):
 
 
 @pytest.mark.parametrize("case", _golden(), ids=lambda c: c["text"][:24])
-def test_dates_golden_cases(case):
+def test_dates_golden_cases_keep_the_invariants(case):
+    """Values are checked by tests/test_cases.py; here the invariants every result keeps."""
     published = date.fromisoformat(case["published"]) if case["published"] else None
-    got = find_dates(case["text"], published=published)
-    _check_invariants(case["text"], got)
-    assert [_as_dict(m) for m in got] == case["expected"]
+    _check_invariants(case["text"], find_dates(case["text"], published=published))
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,31 +1,14 @@
 """Reading Chinese, Arabic and mixed numerals (extract.extractors.numerals)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from extract.extractors.numerals import (
     Reading,
     is_well_formed,
-    parse_number,
     read_numeral,
     to_ascii,
 )
-
-CASES = [json.loads(line) for line in
-         (Path(__file__).parent / "cases" / "quantities_numerals.jsonl").read_text(encoding="utf-8").splitlines()
-         if line.strip()]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["numeral"] for c in CASES])
-def test_numerals_parse_number_golden(case):
-    got = parse_number(case["numeral"])
-    if case["value"] is None:
-        assert got is None
-    else:
-        assert got == pytest.approx(case["value"])
 
 
 @pytest.mark.parametrize("numeral, expected", [

@@ -169,11 +169,6 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
 @numba.njit(cache=True, nogil=True)
 def _bucket_kernel(codes, classes, gazetteer, packed, sizes, salts, out) -> None:
     n = len(codes)
-    k1 = numpy.uint64(0x9E3779B97F4A7C15)
-    k2 = numpy.uint64(0xBF58476D1CE4E5B9)
-    shift = numpy.uint64(64 - BUCKET_BITS)
-    s8, s16, s21, s32, s42 = numpy.uint64(8), numpy.uint64(16), numpy.uint64(21), numpy.uint64(32), numpy.uint64(42)
-    pad_class = numpy.uint64(_PAD)
     keys = numpy.empty(_N_TEMPLATES, dtype=numpy.uint64)
     u = numpy.empty(5, dtype=numpy.uint64)
     c = numpy.empty(3, dtype=numpy.uint64)
@@ -183,54 +178,73 @@ def _bucket_kernel(codes, classes, gazetteer, packed, sizes, salts, out) -> None
         while i >= token_start + sizes[token]:
             token_start += sizes[token]
             token += 1
-        size = sizes[token]
-        for k in range(5):
-            j = i + k - 2
-            if j < 0:
-                u[k] = numpy.uint64(_PAD_BEFORE[j + 2])
-            elif j >= n:
-                u[k] = numpy.uint64(_PAD_AFTER[j - n])
-            else:
-                u[k] = numpy.uint64(codes[j])
-        for k in range(3):
-            j = i + k - 1
-            if 0 <= j < n:
-                c[k] = numpy.uint64(classes[j])
-                g[k] = numpy.uint64(gazetteer[j])
-            else:
-                c[k] = pad_class
-                g[k] = numpy.uint64(0)
-        position = 3 if size == 1 else 0 if i == token_start else 2 if i == token_start + size - 1 else 1
-        pos_class = numpy.uint64(position * 8 + min(size, _MAX_LENGTH_CLASS))
-        word = packed[token] >> s32
-        previous_word = packed[token - 1] >> s32 if token > 0 else numpy.uint64(1)
-        next_word = packed[token + 1] >> s32 if token + 1 < len(sizes) else numpy.uint64(2)
-        tag_freq = packed[token] & numpy.uint64(0xFFFFFFFF)
-        freq = tag_freq & numpy.uint64(0xFF)
-        keys[0] = 0                                                   # bias
-        for k in range(5):
-            keys[1 + k] = u[k]                                        # characters -2..+2
-        for k in range(4):
-            keys[6 + k] = (u[k] << s21) | u[k + 1]                    # bigrams
-        for k in range(3):
-            keys[10 + k] = (u[k] << s42) | (u[k + 1] << s21) | u[k + 2]   # trigrams
-        keys[13] = (u[1] << s21) | u[3]                               # skip pair -1, +1
-        keys[14] = pos_class
-        keys[15] = (pos_class << s21) | u[2]
-        keys[16] = word
-        keys[17] = previous_word
-        keys[18] = next_word
-        keys[19] = (tag_freq << s8) | pos_class
-        keys[20] = (freq << s21) | u[2]
-        keys[21] = g[1]
-        keys[22] = (g[1] << s21) | u[2]
-        keys[23] = (g[0] << s16) | (g[1] << s8) | g[2]
-        keys[24] = (c[0] << s16) | (c[1] << s8) | c[2]
-        for t in range(_N_TEMPLATES):
-            h = (keys[t] ^ salts[t]) * k1
-            h ^= h >> numpy.uint64(29)
-            h *= k2
-            out[t, i] = h >> shift
+        _read_window(codes, classes, gazetteer, i, u, c, g)
+        _template_keys(u, c, g, packed, sizes, token, token_start, i, keys)
+        _hash_into(keys, salts, out, i)
+
+
+@numba.njit(cache=True, nogil=True)
+def _read_window(codes, classes, gazetteer, i, u, c, g) -> None:
+    """Fill u with the character codes at i-2..i+2 and c, g with the classes and lexicon codes at i-1..i+1."""
+    n = len(codes)
+    for k in range(5):
+        j = i + k - 2
+        if j < 0:
+            u[k] = numpy.uint64(_PAD_BEFORE[j + 2])
+        elif j >= n:
+            u[k] = numpy.uint64(_PAD_AFTER[j - n])
+        else:
+            u[k] = numpy.uint64(codes[j])
+    for k in range(3):
+        j = i + k - 1
+        if 0 <= j < n:
+            c[k] = numpy.uint64(classes[j])
+            g[k] = numpy.uint64(gazetteer[j])
+        else:
+            c[k] = numpy.uint64(_PAD)
+            g[k] = numpy.uint64(0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _template_keys(u, c, g, packed, sizes, token, token_start, i, keys) -> None:
+    """Fill keys with the unhashed key of every template at character i (see char_features)."""
+    s8, s16, s21, s32, s42 = numpy.uint64(8), numpy.uint64(16), numpy.uint64(21), numpy.uint64(32), numpy.uint64(42)
+    size = sizes[token]
+    position = 3 if size == 1 else 0 if i == token_start else 2 if i == token_start + size - 1 else 1
+    pos_class = numpy.uint64(position * 8 + min(size, _MAX_LENGTH_CLASS))
+    tag_freq = packed[token] & numpy.uint64(0xFFFFFFFF)
+    keys[0] = 0                                                   # bias
+    for k in range(5):
+        keys[1 + k] = u[k]                                        # characters -2..+2
+    for k in range(4):
+        keys[6 + k] = (u[k] << s21) | u[k + 1]                    # bigrams
+    for k in range(3):
+        keys[10 + k] = (u[k] << s42) | (u[k + 1] << s21) | u[k + 2]   # trigrams
+    keys[13] = (u[1] << s21) | u[3]                               # skip pair -1, +1
+    keys[14] = pos_class
+    keys[15] = (pos_class << s21) | u[2]
+    keys[16] = packed[token] >> s32                               # the word, the words before and after
+    keys[17] = packed[token - 1] >> s32 if token > 0 else numpy.uint64(1)
+    keys[18] = packed[token + 1] >> s32 if token + 1 < len(sizes) else numpy.uint64(2)
+    keys[19] = (tag_freq << s8) | pos_class
+    keys[20] = ((tag_freq & numpy.uint64(0xFF)) << s21) | u[2]
+    keys[21] = g[1]
+    keys[22] = (g[1] << s21) | u[2]
+    keys[23] = (g[0] << s16) | (g[1] << s8) | g[2]
+    keys[24] = (c[0] << s16) | (c[1] << s8) | c[2]
+
+
+@numba.njit(cache=True, nogil=True)
+def _hash_into(keys, salts, out, i) -> None:
+    """Write the bucket of each salted key (a 64-bit mix, top BUCKET_BITS bits) into out[:, i]."""
+    k1 = numpy.uint64(0x9E3779B97F4A7C15)
+    k2 = numpy.uint64(0xBF58476D1CE4E5B9)
+    shift = numpy.uint64(64 - BUCKET_BITS)
+    for t in range(_N_TEMPLATES):
+        h = (keys[t] ^ salts[t]) * k1
+        h ^= h >> numpy.uint64(29)
+        h *= k2
+        out[t, i] = h >> shift
 
 
 @cache

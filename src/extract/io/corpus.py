@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract.analysis.article import analyze_article
 from extract.errors import ExtractError, OutputError
 from extract.io.tables import to_arrow, validate
 from extract.io.writer import Manifest, Outputs
@@ -112,6 +111,9 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}

@@ -4,9 +4,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from operator import itemgetter
 
+from typing import TYPE_CHECKING
+
 import numpy
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # imported by to_frame only: the flow and its planning never build DataFrames
+    import pandas as pd
 
 SCHEMA_VERSION = "1"
 
@@ -93,6 +97,8 @@ def to_frame(name: str, rows: list[dict]) -> pd.DataFrame:
     pandas array of its type. Converting a pyarrow Table (`to_pandas(types_mapper=...)`) gives the same frame
     at twice the cost, as much as a third of the analysis of a short article, in pandas' conversion machinery.
     """
+    import pandas as pd
+
     fields = SCHEMAS[name]
     names = fields.names
     try:
@@ -107,24 +113,23 @@ def _pandas_column(arrow_type: pa.DataType, values: Sequence):
     """Return a column's values as the pandas array converting the Arrow column would give: nullable Int64,
     boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
     objects."""
+    import pandas as pd
+
     if pa.types.is_integer(arrow_type):
         mask = numpy.fromiter((v is None for v in values), bool, len(values))
         if mask.any():
             values = [0 if v is None else v for v in values]
         return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(len(values)), mask)
     if pa.types.is_string(arrow_type):
-        if _STRING_DTYPE.storage == "pyarrow":
+        if pd.StringDtype().storage == "pyarrow":
             return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
-        return pd.array(list(values), dtype=_STRING_DTYPE)
+        return pd.array(list(values), dtype=pd.StringDtype())
     if pa.types.is_boolean(arrow_type):
         mask = numpy.fromiter((v is None for v in values), bool, len(values))
         return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, len(values)), mask)
     if pa.types.is_floating(arrow_type):
         return numpy.array(values, dtype=numpy.float64).reshape(len(values))
     return pa.array(values, type=arrow_type).to_pandas()  # dates (as objects) and timestamps
-
-
-_STRING_DTYPE = pd.StringDtype()
 
 
 _MENTION_TABLES = ("sentences", "tokens", "entities", "quantities", "dates", "references")

@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     _corpus_args(run)
     run.add_argument("--full", action="store_true", help="reprocess every article")
     run.add_argument("--runner", choices=("default", "dask"), default="default")
-    run.add_argument("--workers", type=int, default=2, help="Dask worker processes (with --runner dask)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes analysing batches (default: one per core; 1: in this process)")
     run.add_argument("--dask-address", default=None, help="an existing Dask scheduler (with --runner dask)")
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
@@ -84,18 +85,19 @@ def _run(args) -> int:
             print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
             return EXIT_OK
     from pipeline.flow import extract_corpus
-    from pipeline.runners import task_runner
+    from pipeline.runners import shared_api, task_runner
 
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address)
     except ValueError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
+    flow = extract_corpus.with_options(task_runner=runner)
     try:
-        summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model)
+        with shared_api():
+            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           entity_model=args.entity_model)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE

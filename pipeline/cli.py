@@ -1,7 +1,7 @@
 """The `zh-extract` command: run the flow once, serve it on a schedule, or analyse one file.
 
 Exit status of `run`: 0 when every input was processed, 1 when some failed (they are in `errors`),
-2 on a usage or configuration error.
+2 on a usage or configuration error, 3 when the outputs are damaged, 4 when another run is writing them.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
+# The outputs need a person: damaged tables (an unreadable log, missing data files), or another writer.
+EXIT_DAMAGED, EXIT_LOCKED = 3, 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--entity-model", choices=("crf", "cnn", "off"), default="crf",
                      help="the statistical NER model: crf (default, reads everything), cnn (the spaCy model, "
                           "about six times slower, no better), off (lexicon and rules only)")
+    run.add_argument("--retention-days", type=float, default=7.0,
+                     help="history the tables keep for time travel and the change feed; vacuum deletes older "
+                          "files (default: 7)")
+    run.add_argument("--export-parquet", default=None, metavar="DEST",
+                     help="after the run, write a plain Parquet snapshot of every table to DEST")
+    export = sub.add_parser("export", help="write a plain Parquet snapshot of every table")
+    export.add_argument("dest", help="folder to write, one subfolder per table")
+    export.add_argument("--format", choices=("parquet",), default="parquet")
+    export.add_argument("--outputs", default="outputs", help="folder or URL of the tables")
+    export.add_argument("--run", default=None, help="a run id of the runs table (default: the latest)")
     serve = sub.add_parser("serve", help="serve the flow on a cron schedule")
     _corpus_args(serve)
     serve.add_argument("--cron", default="0 * * * *")
@@ -56,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
     if args.command == "analyze":
         return _analyze(args)
+    if args.command == "export":
+        return _export(args)
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
@@ -67,8 +81,24 @@ def main(argv: list[str] | None = None) -> int:
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)
 
 
+def _export(args) -> int:
+    from extract.errors import DamagedOutputsError, OutputError
+    from extract.io.export import export_parquet
+
+    try:
+        counts = export_parquet(args.outputs, args.dest, run=args.run)
+    except DamagedOutputsError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OutputError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("exported: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    return EXIT_OK
+
+
 def _run(args) -> int:
-    from extract.errors import LockedError
+    from extract.errors import DamagedOutputsError, LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.flow import extract_corpus
     from pipeline.runners import task_runner
@@ -82,8 +112,17 @@ def _run(args) -> int:
     try:
         summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                        batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model)
+                       entity_model=args.entity_model, retention_days=args.retention_days,
+                       export_parquet=args.export_parquet)
     except LockedError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except DamagedOutputsError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OutputError as exc:
+        if exc.code != "v1_unfinished_commit":
+            raise
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
@@ -97,9 +136,23 @@ def format_summary(summary: dict) -> str:
              f"({summary['seconds']} s)"]
     lines.append("rows written (total): " + ", ".join(
         f"{t} {summary['rows_written'].get(t, 0)} ({n})" for t, n in summary["rows_total"].items()))
+    housekeeping = summary.get("housekeeping")
+    if housekeeping:
+        lines.append(f"run {summary['run_id']}: healed {', '.join(housekeeping['healed']) or 'nothing'}; "
+                     f"compacted {_per_table(housekeeping['compacted'])}; vacuumed "
+                     f"{_per_table(housekeeping['vacuumed'])} (history kept {housekeeping['retention_days']:g} days)")
+    if summary.get("exported"):
+        lines.append(f"exported a Parquet snapshot to {summary['exported']['dest']}")
     for failure in summary["failures"]:
         lines.append(f"  {failure['code']}: {failure['message']}")
     return "\n".join(lines)
+
+
+def _per_table(done: dict) -> str:
+    if not done:
+        return "nothing"
+    return ", ".join(f"{name} ({value['files_removed']} files into {value['files_added']})"
+                     if isinstance(value, dict) else f"{name} ({value} files)" for name, value in done.items())
 
 
 def _analyze(args) -> int:

@@ -14,7 +14,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
-from extract.io.writer import Outputs
+from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
 from extract.text.ingest import DEFAULT_MAX_BYTES
 
@@ -34,9 +34,17 @@ def batch_task(articles, output_dir: str, staging: str, batch_name: str, setting
 
 @task(name="commit-run", cache_policy=NO_CACHE)
 def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[BatchResult],
-                full: bool) -> dict[str, int]:
-    """Publish the run atomically."""
-    return commit_run(Outputs(output_dir), staging, plan, results, full=full)
+                full: bool, retention_days: float) -> dict:
+    """Publish the run: one Delta transaction per table, then the runs row, compaction and vacuum."""
+    return commit_run(Outputs(output_dir), staging, plan, results, full=full, retention_days=retention_days)
+
+
+@task(name="export-parquet", cache_policy=NO_CACHE)
+def export_task(output_dir: str, dest: str) -> dict[str, int]:
+    """Write a plain Parquet snapshot of every table for tools with no Delta reader."""
+    from extract.io.export import export_parquet
+
+    return export_parquet(output_dir, dest)
 
 
 # Batches are CPU-bound Python: threads would only contend for the GIL and share spaCy's vocabulary, which is
@@ -45,8 +53,9 @@ def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[Batc
 @flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
-                   entity_model: str = "crf") -> dict:
-    """Process new and changed articles of `corpus_dir` into the Parquet tables of `output_dir`.
+                   entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
+                   export_parquet: str | None = None) -> dict:
+    """Process new and changed articles of `corpus_dir` into the Delta tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
     """
@@ -70,7 +79,10 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
             elapsed = time.perf_counter() - started
             logger.info("batches %d/%d, articles %d/%d, %.1f articles/s, %.0f chars/s", len(results),
                         len(batches), done, len(plan.to_process), done / elapsed, chars / elapsed)
-        totals = commit_task(output_dir, staging, plan, results, full)
+        report = commit_task(output_dir, staging, plan, results, full, retention_days)
+        healed = outputs.healed
+    totals = report["rows_total"]
+    exported = export_task(output_dir, export_parquet) if export_parquet else None
     failures = plan.failures + [f for r in results for f in r.failures]
     summary = {
         "processed": sum(len(r.processed) for r in results),
@@ -83,7 +95,13 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         "failures": [{"source": f.source, "doc_id": f.doc_id, "code": f.code, "message": f.message}
                      for f in failures],
         "seconds": round(time.perf_counter() - started, 2),
+        "run_id": report["run_id"],
+        "table_versions": report["table_versions"],
+        "housekeeping": {"healed": healed, "compacted": report["compacted"], "vacuumed": report["vacuumed"],
+                         "retention_days": retention_days},
     }
+    if exported is not None:
+        summary["exported"] = {"dest": export_parquet, "rows": exported}
     logger.info("done: %d processed, %d unchanged, %d removed, %d failed in %.1f s", summary["processed"],
                 summary["skipped"], summary["removed"], summary["failed"], summary["seconds"])
     return summary

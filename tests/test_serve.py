@@ -60,7 +60,7 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
 
     started = time.monotonic()
     try:
-        while not (outputs / "_state" / "manifest.json").exists():
+        while not has_completed_run(outputs):
             assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() - started < SCHEDULE_DEADLINE, (
                 f"no run published within {SCHEDULE_DEADLINE} s:\n{(tmp_path / 'serve.log').read_text()[-3000:]}")

@@ -1,7 +1,7 @@
 """zh-extract: facts out of Chinese news articles, as tables.
 
 `analyze(text)` returns every output table for one text as pandas DataFrames; the Prefect flow in
-`pipeline/` runs the same analysis over a corpus and writes the tables as Parquet datasets.
+`pipeline/` runs the same analysis over a corpus and writes the tables as Delta Lake tables; `read_table` reads them back.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from extract.errors import (
 )
 from extract.version import PIPELINE_VERSION
 
-__all__ = ["analyze", "analyze_rows", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
+__all__ = ["analyze", "analyze_rows", "read_table", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
            "DataFileError", "OutputError", "PIPELINE_VERSION"]
 
 
@@ -34,6 +34,18 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
 
     rows = analyze_rows(text, published=published, source=source).rows
     return {name: to_frame(name, rows[name]) for name in DOCUMENT_TABLES}
+
+
+def read_table(outputs, name: str, run: str | None = None) -> pd.DataFrame:
+    """Return table `name` of the outputs folder or URL `outputs` as of `run`, as a pandas DataFrame.
+
+    `run` is a run id of the `runs` table; by default the latest completed run. Every table read with the
+    same `run` comes from that one run, a consistent snapshot across tables. Raises OutputError (code
+    no_such_table, no_such_run) with a message saying what is missing.
+    """
+    from extract.io.delta import snapshot
+
+    return snapshot(outputs, name, run).to_pandas()
 
 
 def analyze_rows(text: str, *, published: date | None = None, source: str = "<text>"):

@@ -1,10 +1,10 @@
-"""The output tables: explicit pyarrow schemas (contract version 1) and conversion of rows into them."""
+"""The output tables: explicit pyarrow schemas (contract version 2) and conversion of rows into them."""
 from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _STR = pa.string()
 _INT = pa.int32()

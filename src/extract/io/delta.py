@@ -216,7 +216,8 @@ def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table
         dt = open_table(outputs, name, version=version) if version is not None else None
     if dt is None:
         raise OutputError(f"table {name} does not exist in {outputs}", code="no_such_table")
-    return _read_whole(dt, name, outputs)
+    table = _read_whole(dt, name, outputs)
+    return table.sort_by([("finished_at", "ascending"), ("run_id", "ascending")]) if name == RUNS else table
 
 
 def _read_whole(dt, name: str, outputs) -> pa.Table:
@@ -519,6 +520,7 @@ class Outputs:
         dt = self.table("errors")
         new = to_arrow("errors", errors)
         validate("errors", new, {})
+        touched = touched | {row["source"] for row in errors}  # a source with a new error was read again
         clauses = []
         if touched:
             published = {d for d, info in manifest.documents.items() if info["source"] in touched} - replaced

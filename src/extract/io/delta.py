@@ -559,6 +559,7 @@ class Outputs:
         """
         from deltalake import write_deltalake
 
+        previous = run_versions(self.url)
         compacted = self.compact(run_id, versions)
         row = {"run_id": run_id, "started_at": run_started_at(run_id), "finished_at": datetime.now(timezone.utc),
                "status": status, "pipeline_version": _pipeline_version(), "processed": counts.processed,
@@ -566,7 +567,9 @@ class Outputs:
                "table_versions": json.dumps(versions, sort_keys=True)}
         write_deltalake(self.uri(RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA), mode="append",
                         storage_options=self.options, commit_properties=_commit_properties(run_id))
-        vacuumed = self.vacuum(retention_days)
+        # Only a table this run changed can hold new unreferenced files (listing every table costs on S3).
+        changed = [name for name in COMMIT_ORDER if versions.get(name) != previous.get(name)]
+        vacuumed = self.vacuum(retention_days, (*changed, RUNS, WRITER))
         return {"run_id": run_id, "table_versions": versions, "compacted": compacted, "vacuumed": vacuumed}
 
     def compact(self, run_id: str, versions: dict[str, int]) -> dict[str, dict]:
@@ -586,10 +589,10 @@ class Outputs:
                           "files_added": metrics.get("numFilesAdded", 0)}
         return done
 
-    def vacuum(self, retention_days: float) -> dict[str, int]:
+    def vacuum(self, retention_days: float, names: Iterable[str] = (*COMMIT_ORDER, RUNS, WRITER)) -> dict[str, int]:
         """Delete data files no version younger than `retention_days` refers to; return files deleted per table."""
         done = {}
-        for name in (*COMMIT_ORDER, RUNS, WRITER):
+        for name in names:
             dt = self.table(name)
             deleted = dt.vacuum(retention_hours=int(retention_days * 24), dry_run=False,
                                 enforce_retention_duration=False)

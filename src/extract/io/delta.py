@@ -43,8 +43,11 @@ COMMIT_ORDER = (*CONTENT_TABLES, "errors", FILES, "documents")
 READABLE_TABLES = (*TABLES, RUNS)
 # Commits that change no row: a table whose commits after a run's version are only these needs no restore.
 ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE"})
-# Compaction rewrites a table's small files into one when this many pile up.
-SMALL_FILE_BYTES = 8 << 20
+# Compaction rewrites a table's small files into files of about TARGET_FILE_BYTES when this many pile up.
+# The target bounds what a changed document costs: its table files are rewritten whole, so a correction to
+# one article rewrites at most one file of each table (a few MB), however large the tables grow.
+TARGET_FILE_BYTES = 4 << 20
+SMALL_FILE_BYTES = TARGET_FILE_BYTES // 2
 COMPACT_AT_SMALL_FILES = 16
 DEFAULT_RETENTION_DAYS = 7.0
 # A claim by a process on another machine is honoured for this long (a local claim is checked by its pid).
@@ -283,6 +286,13 @@ def _writer_properties():
     return WriterProperties(compression="ZSTD")
 
 
+def _write(dt, data: pa.Table, *, mode: str, run_id: str, predicate: str | None = None) -> None:
+    from deltalake import write_deltalake
+
+    write_deltalake(dt, data, mode=mode, predicate=predicate, target_file_size=TARGET_FILE_BYTES,
+                    writer_properties=_writer_properties(), commit_properties=_commit_properties(run_id))
+
+
 class Outputs:
     """The outputs: the writer's claim, healing, staging, per-table transactions, the runs table, housekeeping.
 
@@ -493,21 +503,19 @@ class Outputs:
 
     def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str], *,
                                 full: bool) -> int:
-        from deltalake import write_deltalake
-
         dt = self.table(name)
         data = _with_run_id(rows, name, run_id)
-        props = {"commit_properties": _commit_properties(run_id), "writer_properties": _writer_properties()}
         if full:
-            write_deltalake(dt, data, mode="overwrite", **props)
+            _write(dt, data, mode="overwrite", run_id=run_id)
         elif to_delete and rows.num_rows:
             # One transaction: the predicate names the documents whose rows go and those whose rows come in.
             ids = to_delete | set(rows.column("doc_id").to_pylist())
-            write_deltalake(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), **props)
+            _write(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), run_id=run_id)
         elif to_delete:
-            dt.delete(in_predicate("doc_id", to_delete), **props)
+            dt.delete(in_predicate("doc_id", to_delete), writer_properties=_writer_properties(),
+                      commit_properties=_commit_properties(run_id))
         elif rows.num_rows:
-            write_deltalake(dt, data, mode="append", **props)
+            _write(dt, data, mode="append", run_id=run_id)
         dt.update_incremental()
         return dt.version()
 
@@ -515,8 +523,6 @@ class Outputs:
                        errors: list[dict]) -> int:
         # When a file is read again (or is gone), its errors go, except those of its articles still published
         # unchanged (warnings about them); an article's errors go when the article is processed again.
-        from deltalake import write_deltalake
-
         dt = self.table("errors")
         new = to_arrow("errors", errors)
         validate("errors", new, {})
@@ -528,25 +534,22 @@ class Outputs:
             clauses.append(f"({in_predicate('source', touched)}{keep})")
         if replaced:
             clauses.append(in_predicate("doc_id", replaced))
-        props = {"commit_properties": _commit_properties(run_id), "writer_properties": _writer_properties()}
         if clauses:
-            write_deltalake(dt, _with_run_id(new, "errors", run_id), mode="overwrite",
-                            predicate=" OR ".join(clauses), **props)
+            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", predicate=" OR ".join(clauses),
+                   run_id=run_id)
         elif new.num_rows:
-            write_deltalake(dt, _with_run_id(new, "errors", run_id), mode="append", **props)
+            _write(dt, _with_run_id(new, "errors", run_id), mode="append", run_id=run_id)
         dt.update_incremental()
         return dt.version()
 
     def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str]) -> int:
-        from deltalake import write_deltalake
-
         dt = self.table(FILES)
         rows = [{"source": source, "fingerprint": entry["fingerprint"], "pipeline_version": entry["version"],
                  "failed": bool(entry["failed"]), "doc_ids": list(entry["doc_ids"]), "run_id": run_id}
                 for source, entry in sorted(manifest.files.items()) if source in touched]
         if touched:
-            write_deltalake(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite",
-                            predicate=in_predicate("source", touched), commit_properties=_commit_properties(run_id))
+            _write(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite",
+                   predicate=in_predicate("source", touched), run_id=run_id)
             dt.update_incremental()
         return dt.version()
 
@@ -581,7 +584,7 @@ class Outputs:
             small = sum(1 for size in sizes if size < SMALL_FILE_BYTES)
             if small < COMPACT_AT_SMALL_FILES:
                 continue
-            metrics = dt.optimize.compact(writer_properties=_writer_properties(),
+            metrics = dt.optimize.compact(target_size=TARGET_FILE_BYTES, writer_properties=_writer_properties(),
                                           commit_properties=_commit_properties(run_id))
             dt.update_incremental()
             versions[name] = dt.version()

@@ -42,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
-	rm -rf outputs/*/ outputs/_state .state
+	rm -rf outputs/*/ outputs/_state outputs/_staging .state

@@ -220,6 +220,9 @@ def test_delta_kill_between_commits_then_rerun_gives_equal_tables(tmp_path, unin
     tables = read_tables(out)
     for name, frame in uninterrupted.items():
         pd.testing.assert_frame_equal(tables[name], frame, obj=name)
+    runs = extract.read_table(out, "runs")
+    # The killed run is recorded as failed (its commits restored away); killed after its runs row, it completed.
+    assert list(runs["status"]) == ["completed", "failed" if what != "runs" else "completed", "completed"]
     for name in ("documents", "sentences"):  # the current version, as any Delta reader sees it
         current = DeltaTable(str(out / name)).to_pandas().drop(columns=["run_id"])
         assert len(current) == len(uninterrupted[name]) and not current.duplicated().any()

@@ -394,7 +394,7 @@ class Outputs:
         commits) or a data file it refers to is missing.
         """
         versions = run_versions(self.url)
-        restored = []
+        restored, killed = [], set()
         for name in COMMIT_ORDER:
             dt = self.table(name)
             target = versions.get(name, 0)
@@ -406,12 +406,28 @@ class Outputs:
                                           f"version {target}: its log lost commits; restore the folder from a "
                                           "backup, or delete it and run `zh-extract run --full`",
                                           source=self.url)
-            ahead = [h["operation"] for h in dt.history(limit=dt.version() - target) if h["version"] > target]
-            if any(op not in ROWLESS_OPERATIONS for op in ahead):
+            ahead = [h for h in dt.history(limit=dt.version() - target) if h["version"] > target
+                     and h["operation"] not in ROWLESS_OPERATIONS]
+            if ahead:
+                killed |= {h.get("zh_extract.run_id", "unknown") for h in ahead}
                 dt.restore(target, commit_properties=_commit_properties("heal"))
                 restored.append(name)
             self._check_files(name, dt)
+        if restored:
+            self._record_killed_runs(killed)
         return restored
+
+    def _record_killed_runs(self, run_ids: set[str]) -> None:
+        # A runs row with status failed, recording the restored versions: what a reader of that run gets.
+        from deltalake import write_deltalake
+
+        versions = json.dumps({name: self.table(name).version() for name in COMMIT_ORDER}, sort_keys=True)
+        now = datetime.now(timezone.utc)
+        rows = [{"run_id": run_id, "started_at": _started_or(run_id, now), "finished_at": now, "status": "failed",
+                 "pipeline_version": _pipeline_version(), "processed": 0, "unchanged": 0, "removed": 0,
+                 "failed": 0, "table_versions": versions} for run_id in sorted(run_ids)]
+        write_deltalake(self.uri(RUNS), pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), mode="append",
+                        storage_options=self.options, commit_properties=_commit_properties("heal"))
 
     def _check_files(self, name: str, dt) -> None:
         if is_remote(self.url):
@@ -623,6 +639,13 @@ class Outputs:
 def _with_run_id(rows: pa.Table, name: str, run_id: str) -> pa.Table:
     column = pa.array([run_id] * rows.num_rows, pa.string())
     return rows.append_column(_RUN_ID, column).cast(stored_schema(name))
+
+
+def _started_or(run_id: str, default: datetime) -> datetime:
+    try:
+        return run_started_at(run_id)
+    except ValueError:
+        return default
 
 
 def _pipeline_version() -> str:

@@ -352,3 +352,18 @@ def test_delta_compaction_when_small_files_pile_up(tmp_path, monkeypatch):
     versions = json.loads(extract.read_table(out, "runs")["table_versions"].iloc[3])
     history = {h["version"]: h["operation"] for h in DeltaTable(str(out / "sentences")).history()}
     assert history[versions["sentences"]] == "OPTIMIZE"
+
+
+def test_delta_readme_change_feed_example_runs(tmp_path, monkeypatch):
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What changed since a run: the change data feed", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 10
+    monkeypatch.chdir(tmp_path)
+    publish("outputs", FIRST)
+    publish("outputs", SECOND)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102  (the README's own example)
+    assert set(scope["changes"]["_change_type"]) == set()  # entities hold no rows in synthetic documents
+    feed = DeltaTable("outputs/sentences").load_cdf(starting_version=scope["since"] + 1)
+    assert {"insert", "delete"} <= set(pa.table(feed).to_pandas()["_change_type"])

@@ -10,8 +10,8 @@ and the bytes it wrote (new files under outputs/: data, change feed and log), ag
 
 The base tables are appends of 500 documents compacted into files of about TARGET_FILE_BYTES, as the flow's
 compaction leaves them; text is random CJK characters, so files are about as large as real ones.
-`--where newest` changes documents of the latest 10% (corrections to recent news); `--where random` changes
-documents anywhere. Each changed document costs a rewrite of the files holding its rows (at most one per
+`--where newest` changes documents of the last earlier run (corrections to recent news); `--where random`
+changes documents anywhere. Each changed document costs a rewrite of the files holding its rows (at most one per
 table, at most TARGET_FILE_BYTES each), so the bytes grow with the file size, not with the table.
 """
 from __future__ import annotations
@@ -166,7 +166,7 @@ def main() -> None:
         outputs = root / "outputs"
         build(outputs, size)
         total = table_bytes(outputs)
-        pool = range(size - max(1, size // 10), size) if args.where == "newest" else range(size)
+        pool = range(size - RUN_DOCS, size) if args.where == "newest" else range(size)
         changed = rng.sample(list(pool), args.changed)
         result = commit_once(outputs, size, args.new, changed)
         print(f"{size:>10,} {total / 1e6:>10.1f} {result['commit_s']:>9.2f} {result['record_s']:>10.2f} "

@@ -203,7 +203,8 @@ def uninterrupted(tmp_path_factory):
     return read_tables(out)
 
 
-@pytest.mark.parametrize("n,what", [(2, "sentences"), (4, "_files"), (5, "documents"), (6, "runs")])
+@pytest.mark.parametrize("n,what", [(2, "sentences"), pytest.param(4, "_files", marks=pytest.mark.slow),
+                                    (5, "documents"), pytest.param(6, "runs", marks=pytest.mark.slow)])
 def test_delta_kill_between_commits_then_rerun_gives_equal_tables(tmp_path, uninterrupted, n, what):
     out = tmp_path / "out"
     publish(out, FIRST)

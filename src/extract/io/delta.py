@@ -44,9 +44,10 @@ READABLE_TABLES = (*TABLES, RUNS)
 # Commits that change no row: a table whose commits after a run's version are only these needs no restore.
 ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE"})
 # Compaction rewrites a table's small files into files of about TARGET_FILE_BYTES when this many pile up.
-# The target bounds what a changed document costs: its table files are rewritten whole, so a correction to
-# one article rewrites at most one file of each table (a few MB), however large the tables grow.
-TARGET_FILE_BYTES = 4 << 20
+# The target bounds what a changed document costs: delta-rs rewrites a file holding a changed row whole (it
+# writes no deletion vectors), so a correction to one article rewrites at most one file of each table, about
+# 1 MB (some 150 articles' tokens), however large the tables grow. Readers cope well with thousands of files.
+TARGET_FILE_BYTES = 1 << 20
 SMALL_FILE_BYTES = TARGET_FILE_BYTES // 2
 COMPACT_AT_SMALL_FILES = 16
 DEFAULT_RETENTION_DAYS = 7.0

@@ -302,7 +302,9 @@ class Outputs:
     """
 
     def __init__(self, url: str | Path):
-        self.url = str(url).rstrip("/")
+        url = str(url).rstrip("/")
+        # A local folder is kept as an absolute path: Dask workers in other folders stage into the same place.
+        self.url = url if is_remote(url) else str(Path(url.removeprefix("file://")).resolve())
         self.options = storage_options(self.url)
         self._claim_id: str | None = None
         self.healed: list[str] = []

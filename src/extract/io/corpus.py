@@ -6,6 +6,7 @@ functions so that tests and other schedulers can use them without Prefect.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +28,8 @@ from extract.text.ingest import (
     read_path,
 )
 from extract.version import PIPELINE_VERSION
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,7 +78,7 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
             continue
         plan.touched_sources.add(source)
         doc_ids, failed = [], False
-        for item in read_path(path, corpus, max_bytes=max_bytes):
+        for item in _read_items(path, corpus, source, max_bytes):
             if isinstance(item, IngestFailure):
                 plan.failures.append(item)
                 failed = True
@@ -109,6 +112,17 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
     return plan
 
 
+def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[Article | IngestFailure]:
+    """Return what one file holds; an unexpected exception while reading it becomes an internal_error failure."""
+    items: list[Article | IngestFailure] = []
+    try:
+        for item in read_path(path, corpus, max_bytes=max_bytes):
+            items.append(item)
+    except Exception as exc:  # a bug in ingest costs this file's remaining records, never the run
+        items.append(internal_failure(source, None, "ingest", exc))
+    return items
+
+
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
@@ -116,23 +130,46 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
     for article in articles:
-        try:
-            doc = analyze_article(article, settings)
-            check_rows(doc.rows)
-        except ExtractError as exc:
-            result.failures.append(IngestFailure(article.source, article.doc_id, exc.code,
-                                                 f"{article.doc_id}: {exc.detail}", stage=exc.stage))
+        doc, failures = analyze_isolated(article, settings)
+        result.failures.extend(failures)
+        if doc is None:
             continue
         for name, table_rows in doc.rows.items():
             rows.setdefault(name, []).extend(table_rows)
-        for warning in doc.warnings:
-            result.failures.append(IngestFailure(article.source, article.doc_id, warning.code,
-                                                 f"{article.doc_id}: {warning.detail}", stage=warning.stage))
         result.processed.append((article.doc_id, article.source, article.content_sha256))
         result.chars += len(article.text)
     result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def analyze_isolated(article: Article, settings: Settings = Settings()):
+    """Return `(rows, problems)` for one article: rows None when it failed, problems as `errors` rows.
+
+    Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
+    """
+    try:
+        doc = analyze_article(article, settings)
+        check_rows(doc.rows)
+    except ExtractError as exc:
+        return None, [IngestFailure(article.source, article.doc_id, exc.code, f"{article.doc_id}: {exc.detail}",
+                                    stage=exc.stage)]
+    except Exception as exc:  # a bug in one extractor costs its article, never the batch
+        return None, [internal_failure(article.source, article.doc_id, "analyze", exc)]
+    warnings = [IngestFailure(article.source, article.doc_id, w.code, f"{article.doc_id}: {w.detail}",
+                              stage=w.stage) for w in doc.warnings]
+    return doc, warnings
+
+
+def internal_failure(source: str, doc_id: str | None, stage: str, exc: BaseException) -> IngestFailure:
+    """Return the `errors` row of an unexpected exception (a bug), naming the input and what went wrong.
+
+    The traceback goes to the log; the row keeps the exception's type and message.
+    """
+    _log.error("internal error in %s (%s) at stage %s", doc_id or source, source, stage, exc_info=exc)
+    return IngestFailure(source, doc_id, "internal_error",
+                         f"{doc_id or source}: internal error at stage {stage}: {type(exc).__name__}: {exc}",
+                         stage=stage)
 
 
 def check_rows(rows: dict[str, list[dict]]) -> None:

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from extract.errors import WARNING_CODES
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
 from extract.io.writer import Outputs
 from extract.settings import Settings
@@ -76,8 +77,8 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         "processed": sum(len(r.processed) for r in results),
         "skipped": plan.skipped,
         "removed": len(plan.removed),
-        "failed": len([f for f in failures if f.code != "references_unparsed"]),
-        "warnings": len([f for f in failures if f.code == "references_unparsed"]),
+        "failed": len([f for f in failures if f.code not in WARNING_CODES]),
+        "warnings": len([f for f in failures if f.code in WARNING_CODES]),
         "rows_written": {t: sum(r.rows.get(t, 0) for r in results) for t in totals},
         "rows_total": totals,
         "failures": [{"source": f.source, "doc_id": f.doc_id, "code": f.code, "message": f.message}

@@ -4,13 +4,18 @@ Each bad input costs its own article (an `errors` row), never the batch; crash i
 """
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import extract
 import extract.io.corpus as corpus_mod
+from extract.errors import WARNING_CODES
 from extract.io.corpus import _read_items, analyze_isolated
-from extract.text.ingest import Article, IngestFailure, discover
+from extract.text.ingest import Article, IngestFailure, discover, read_path
 
 ARTICLE = "新华社北京12月9日电 中芯国际今年第二季度产能利用率达到92.5%，营收增长12%。"
 
@@ -78,3 +83,122 @@ def test_robust_lower_same_length_keeps_offsets():
     assert "İ".lower() != "i" and len("İ".lower()) == 2  # why the helper exists
     assert lower_same_length("İNVIDIA报道") == "İnvidia报道"
     assert lower_same_length("NVIDIA") == "nvidia"
+
+
+def _jsonl(tmp_path, name: str, lines: list[str], **kw) -> list:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return list(read_path(path, tmp_path, **kw))
+
+
+def test_robust_jsonl_lone_surrogates_fail_their_record_only(tmp_path):
+    lines = [json.dumps({"id": "a", "text": ARTICLE})]
+    for field in ("text", "title", "url", "id"):
+        record = {"id": f"bad-{field}", "text": ARTICLE}
+        record[field] = "中\ud800文"
+        lines.append(json.dumps(record))  # ensure_ascii: the file holds the escape \ud800
+    lines.append(json.dumps({"id": "z", "text": ARTICLE}))
+    items = _jsonl(tmp_path, "feed.jsonl", lines)
+    assert [i.doc_id for i in items if isinstance(i, Article)] == ["feed.jsonl#a", "feed.jsonl#z"]
+    failures = [i for i in items if isinstance(i, IngestFailure)]
+    assert [(f.code, f.doc_id) for f in failures] == [("invalid_unicode", f"feed.jsonl#@L{n}") for n in (2, 3, 4, 5)]
+    for failure, field in zip(failures, ("text", "title", "url", "id")):
+        assert f"line {failures.index(failure) + 2}: field '{field}'" in failure.message
+        failure.message.encode("utf-8")  # the row itself is writable
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_robust_jsonl_date_out_of_range_is_a_warning_and_the_article_is_analysed(tmp_path, value):
+    lines = [json.dumps({"id": "a", "date": value, "text": "今年营收增长12%，明年将扩产，上个月签约，下周发布。"},
+                        ensure_ascii=False)]
+    warning, article = _jsonl(tmp_path, "feed.jsonl", lines)
+    assert warning.code == "date_out_of_range" and warning.code in WARNING_CODES and value in warning.message
+    assert warning.doc_id == article.doc_id == "feed.jsonl#a" and article.published is None
+    doc, problems = analyze_isolated(article)
+    assert problems == [] and doc.rows["documents"][0]["published"] is None
+
+
+def test_robust_relative_dates_with_extreme_published_through_the_api():
+    for published in (date(1, 1, 1), date(9999, 12, 31)):
+        tables = extract.analyze("今年营收增长12%，明年将扩产，上个月签约，下周发布，三年后上市。", published=published)
+        assert len(tables["quantities"]) == 1
+
+
+def test_robust_ids_cannot_collide(tmp_path):
+    lines = [json.dumps({"id": i, "text": ARTICLE}) for i in ("x", "x@L3", "x", "t.txt")]
+    lines.append(json.dumps({"text": ARTICLE}))
+    items = _jsonl(tmp_path, "c.jsonl", lines)
+    (tmp_path / "c.jsonl#t.txt").write_text(ARTICLE, encoding="utf-8")
+    items += list(read_path(tmp_path / "c.jsonl#t.txt", tmp_path))
+    doc_ids = [i.doc_id for i in items if isinstance(i, Article)]
+    assert doc_ids == ["c.jsonl#x", "c.jsonl#x%40L3", "c.jsonl#x@L3", "c.jsonl#t.txt", "c.jsonl#@L5",
+                       "c.jsonl%23t.txt"]
+    (dup,) = [i for i in items if isinstance(i, IngestFailure)]
+    assert dup.code == "duplicate_id" and dup.doc_id == "c.jsonl#x@L3" and "line 1" in dup.message
+    assert dup.code in WARNING_CODES
+
+
+def test_robust_non_utf8_file_name_is_an_errors_row(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+    with open(raw, "wb") as fh:
+        fh.write(ARTICLE.encode("utf-8"))
+    (tmp_path / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    items = [item for path in discover(tmp_path) for item in _read_items(path, tmp_path, "?", 10_000)]
+    (failure,) = [i for i in items if isinstance(i, IngestFailure)]
+    assert failure.code == "bad_file_name" and failure.source == "caf\\xe9.txt"
+    failure.source.encode("utf-8")
+    assert [i.doc_id for i in items if isinstance(i, Article)] == ["ok.txt"]
+
+
+def test_robust_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:  # a sparse file: 3 GiB by stat, nothing on disk
+        fh.truncate(3 * 1024 ** 3)
+    reads = []
+    real_open = Path.open
+
+    def spy(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        real_read = handle.read
+        handle_read = lambda n=-1: reads.append(n) or real_read(n)  # noqa: E731
+        return _ReadSpy(handle, handle_read)
+
+    monkeypatch.setattr(Path, "open", spy)
+    (failure,) = read_path(path, tmp_path, max_bytes=1000)
+    assert failure.code == "too_large" and "3,221,225,472 bytes" in failure.message
+    assert reads == []
+
+
+class _ReadSpy:
+    def __init__(self, handle, read):
+        self._handle, self.read = handle, read
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()
+
+
+def test_robust_jsonl_line_over_the_limit_is_skipped_without_stopping(tmp_path):
+    lines = [json.dumps({"id": "big", "text": "中" * 5000}, ensure_ascii=False),
+             json.dumps({"id": "ok", "text": ARTICLE}, ensure_ascii=False)]
+    big, ok = _jsonl(tmp_path, "feed.jsonl", lines, max_bytes=2000)
+    assert big.code == "too_large" and "line 1" in big.message
+    assert ok.doc_id == "feed.jsonl#ok"
+
+
+def test_robust_analyze_refuses_bad_types_and_surrogates_cleanly():
+    with pytest.raises(TypeError, match="published"):
+        extract.analyze(ARTICLE, published="2025-01-01")
+    with pytest.raises(TypeError, match="source"):
+        extract.analyze(ARTICLE, source=5)
+    with pytest.raises(extract.ExtractError, match="lone surrogate") as info:
+        extract.analyze("中芯国际\ud800营收增长12%")
+    assert info.value.code == "invalid_unicode"
+
+
+def test_robust_warning_codes_are_listed_in_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code in WARNING_CODES:
+        assert f"`{code}`" in readme, code

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from extract.analysis.article import analyze_article
-from extract.errors import ExtractError, OutputError
+from extract.errors import WARNING_CODES, ExtractError, OutputError
 from extract.io.tables import to_arrow, validate
 from extract.io.writer import Manifest, Outputs
 from extract.settings import Settings
@@ -26,6 +26,7 @@ from extract.text.ingest import (
     discover,
     file_fingerprint,
     read_path,
+    source_name,
 )
 from extract.version import PIPELINE_VERSION
 
@@ -62,7 +63,7 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
     plan = RunPlan(manifest=Manifest(buckets=old.buckets, documents=dict(old.documents), files={}))
     seen_sources = set()
     for path in discover(corpus):
-        source = path.relative_to(corpus).as_posix()
+        source = source_name(path, corpus)
         seen_sources.add(source)
         try:
             fingerprint = file_fingerprint(path)
@@ -81,6 +82,8 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
         for item in _read_items(path, corpus, source, max_bytes):
             if isinstance(item, IngestFailure):
                 plan.failures.append(item)
+                if item.code in WARNING_CODES:  # the article itself follows
+                    continue
                 failed = True
                 if item.doc_id and item.doc_id in old.documents:
                     plan.removed.append(item.doc_id)
@@ -211,6 +214,3 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     return outputs.commit(staging, manifest, replaced_docs=replaced, touched_sources=touched, errors=errors,
                           full=full)
 
-
-# Problems reported in `errors` for an article that was still processed (its rows are published).
-WARNING_CODES = frozenset({"references_unparsed"})

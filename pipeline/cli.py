@@ -1,7 +1,9 @@
 """The `zh-extract` command: run the flow once, serve it on a schedule, or analyse one file.
 
-Exit status of `run`: 0 when every input was processed, 1 when some failed (they are in `errors`),
-2 on a usage or configuration error.
+Exit status of `run` (a scheduler can tell them apart; the README lists them too):
+0 every input was processed (warnings allowed), 1 some inputs failed (they are rows in `errors`), 2 a usage
+error or an invalid setting, 3 the outputs cannot be written or are damaged, 4 another run holds the outputs
+lock, 5 the run itself failed for another reason (the orchestrator, a bug outside any one article).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
+EXIT_OUTPUTS, EXIT_LOCKED, EXIT_RUN_FAILED = 3, 4, 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--article-seconds", type=float, default=300.0,
+                     help="the most seconds one article may take; past it the article is an errors row "
+                          "(code timeout) and the run goes on (0: no limit; default 300)")
     run.add_argument("--entity-model", choices=("crf", "cnn", "off"), default="crf",
                      help="the statistical NER model: crf (default, reads everything), cnn (the spaCy model, "
                           "about six times slower, no better), off (lexicon and rules only)")
@@ -67,8 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)
 
 
+def _usage_problems(args) -> list[str]:
+    """Return what is wrong with the run's options and settings (empty when they can work)."""
+    from extract.errors import SettingsError
+    from extract.settings import Settings
+
+    problems = []
+    if args.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1, not {args.batch_size}")
+    if args.max_bytes is not None and args.max_bytes < 1:
+        problems.append(f"--max-bytes must be at least 1, not {args.max_bytes}")
+    try:
+        Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
+    except SettingsError as exc:
+        problems.append(str(exc).replace("article_seconds", "--article-seconds"))
+    return problems
+
+
 def _run(args) -> int:
-    from extract.errors import LockedError
+    problems = _usage_problems(args)
+    if problems:
+        print(f"zh-extract: {'; '.join(problems)}", file=sys.stderr)
+        return EXIT_USAGE
+    from extract.errors import LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.flow import extract_corpus
     from pipeline.runners import task_runner
@@ -82,10 +109,16 @@ def _run(args) -> int:
     try:
         summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                        batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model)
+                       entity_model=args.entity_model, article_seconds=args.article_seconds)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_LOCKED
+    except (OutputError, OSError) as exc:
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_OUTPUTS
+    except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
+        print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 

@@ -46,14 +46,14 @@ def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[Batc
 @flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
-                   entity_model: str = "crf") -> dict:
+                   entity_model: str = "crf", article_seconds: float | None = 300.0) -> dict:
     """Process new and changed articles of `corpus_dir` into the Parquet tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = Settings(entities=entities, entity_model=entity_model)
+    settings = Settings(entities=entities, entity_model=entity_model, article_seconds=article_seconds)
     with Outputs(output_dir) as outputs:
         plan = plan_task(corpus_dir, output_dir, full, max_bytes)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",

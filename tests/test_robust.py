@@ -202,3 +202,71 @@ def test_robust_warning_codes_are_listed_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for code in WARNING_CODES:
         assert f"`{code}`" in readme, code
+
+
+def test_robust_an_article_over_its_time_budget_becomes_a_timeout_row(monkeypatch):
+    import time
+
+    from extract.settings import Settings
+
+    real = corpus_mod.analyze_article
+
+    def runaway(article, settings):
+        if article.doc_id == "slow.txt":
+            while True:  # a quadratic path on a huge article, in miniature
+                try:
+                    time.sleep(0.01)
+                except Exception:  # an extractor's broad handler must not swallow the stop
+                    pass
+        return real(article, settings)
+
+    monkeypatch.setattr(corpus_mod, "analyze_article", runaway)
+    analyze_isolated(Article(doc_id="warm.txt", source="warm.txt", text=ARTICLE))  # models load once, unbudgeted
+    settings = Settings(article_seconds=0.5)
+    started = time.perf_counter()
+    doc, (row,) = analyze_isolated(Article(doc_id="slow.txt", source="slow.txt", text=ARTICLE), settings)
+    assert doc is None and time.perf_counter() - started < 5
+    assert (row.code, row.stage, row.doc_id) == ("timeout", "analyze", "slow.txt")
+    assert row.message.startswith("slow.txt: ") and "time budget of 0.5 s" in row.message
+    doc, problems = analyze_isolated(Article(doc_id="good.txt", source="good.txt", text=ARTICLE), settings)
+    assert problems == [] and doc is not None
+    time.sleep(0.7)  # the budget of a finished article never fires later
+
+
+def test_robust_settings_refuse_values_that_cannot_work():
+    from extract.errors import SettingsError
+    from extract.settings import Settings
+
+    for bad in ({"article_seconds": -1}, {"article_seconds": float("inf")}, {"entity_model": "bert"}):
+        with pytest.raises(SettingsError) as info:
+            Settings(**bad)
+        assert info.value.code == "bad_setting" and str(next(iter(bad))) in str(info.value)
+    assert Settings(article_seconds=0).article_seconds == 0
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--batch-size", "0", "--batch-size must be at least 1"),
+    ("--batch-size", "-1", "--batch-size must be at least 1"),
+    ("--max-bytes", "-5", "--max-bytes must be at least 1"),
+    ("--article-seconds", "-1", "--article-seconds must be a number of seconds >= 0"),
+    ("--article-seconds", "nan", "--article-seconds must be a number of seconds >= 0"),
+])
+def test_robust_invalid_settings_are_usage_errors(tmp_path, capsys, option, value, words):
+    from pipeline.cli import EXIT_USAGE, main
+
+    (tmp_path / "corpus").mkdir()
+    code = main(["run", "--corpus", str(tmp_path / "corpus"), "--outputs", str(tmp_path / "out"),
+                 "--state-dir", str(tmp_path / "state"), option, value])
+    assert code == EXIT_USAGE == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_robust_exit_codes_are_distinct_and_documented():
+    from pipeline import cli
+
+    codes = {name: getattr(cli, name) for name in dir(cli) if name.startswith("EXIT_")}
+    assert sorted(codes.values()) == [0, 1, 2, 3, 4, 5]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for value in codes.values():
+        assert f"| {value} |" in readme

@@ -51,6 +51,13 @@ class EmptyTextError(ExtractError):
     code = "no_chinese"
 
 
+class SettingsError(ExtractError):
+    """A setting has a value the pipeline cannot work with (a usage error: `zh-extract` exits 2)."""
+
+    stage = "settings"
+    code = "bad_setting"
+
+
 class DataFileError(ExtractError):
     """A packaged data file (lexicon, patterns) is missing or malformed."""
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from extract.analysis.article import analyze_article
+from extract.analysis.budget import time_budget
 from extract.errors import WARNING_CODES, ExtractError, OutputError
 from extract.io.tables import to_arrow, validate
 from extract.io.writer import Manifest, Outputs
@@ -152,7 +153,10 @@ def analyze_isolated(article: Article, settings: Settings = Settings()):
     Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
     """
     try:
-        doc = analyze_article(article, settings)
+        if settings.article_seconds:
+            _warm_up(settings)
+        with time_budget(settings.article_seconds):
+            doc = analyze_article(article, settings)
         check_rows(doc.rows)
     except ExtractError as exc:
         return None, [IngestFailure(article.source, article.doc_id, exc.code, f"{article.doc_id}: {exc.detail}",
@@ -162,6 +166,27 @@ def analyze_isolated(article: Article, settings: Settings = Settings()):
     warnings = [IngestFailure(article.source, article.doc_id, w.code, f"{article.doc_id}: {w.detail}",
                               stage=w.stage) for w in doc.warnings]
     return doc, warnings
+
+
+_WARM: set[Settings] = set()
+
+
+def _warm_up(settings: Settings) -> None:
+    """Load the models and data files once per process, outside any article's time budget.
+
+    Loading takes seconds on a busy machine; counted against the first article's budget it could stop a load
+    half way, and every later article would pay it again.
+    """
+    if settings in _WARM:
+        return
+    _WARM.add(settings)
+    try:
+        analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
+    except Exception:  # noqa: BLE001  a real article will report the problem with its own row
+        _log.debug("warm-up analysis failed", exc_info=True)
+
+
+_WARM_UP_TEXT = "新华社北京12月9日电 中芯国际第二季度营收增长12%，据《财经》报道。\n参考资料\n[1] 某市出台新规. 某某网. 2023-01-06."
 
 
 def internal_failure(source: str, doc_id: str | None, stage: str, exc: BaseException) -> IngestFailure:

@@ -270,3 +270,14 @@ def test_robust_exit_codes_are_distinct_and_documented():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for value in codes.values():
         assert f"| {value} |" in readme
+
+
+def test_robust_more_than_999_bracketed_references_are_kept():
+    from extract.extractors.references import parse_reference_list
+
+    entries = "".join(f"[{n}] 第{n}篇半导体产业观察报告. 某某财经网. 2024-03-05.\n" for n in range(1, 1201))
+    text = "据报道，中芯国际营收增长12%[1000]。\n\n参考资料\n" + entries
+    refs = parse_reference_list(text)
+    assert len(refs) == 1200
+    assert [r.number for r in refs] == list(range(1, 1201))
+    assert refs[1099].marker == "[1100]" and refs[1099].publisher == "某某财经网"

@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
     configure_prefect(args.state_dir)
+    from pipeline.watchdog import start_watchdog
+
+    start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
     if args.command == "run":
         return _run(args)
     from pipeline.serve import serve

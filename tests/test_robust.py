@@ -281,3 +281,31 @@ def test_robust_more_than_999_bracketed_references_are_kept():
     assert len(refs) == 1200
     assert [r.number for r in refs] == list(range(1, 1201))
     assert refs[1099].marker == "[1100]" and refs[1099].publisher == "某某财经网"
+
+
+@pytest.mark.slow
+def test_robust_watchdog_stops_the_children_of_a_killed_command(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    # A stand-in for `zh-extract serve`: it starts the watchdog and a long-lived server, then is killed -9.
+    script = ("import subprocess, sys, time\n"
+              "from pipeline.watchdog import start_watchdog\n"
+              "start_watchdog()\n"
+              "server = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'], "
+              "start_new_session=True)\n"
+              "print(server.pid, flush=True)\n"
+              "time.sleep(300)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    server = psutil.Process(int(parent.stdout.readline()))
+    time.sleep(2.5)  # the watchdog has noted the server
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    gone, alive = psutil.wait_procs([server], timeout=15)
+    for proc in alive:
+        proc.kill()
+    assert gone and not alive, "the server outlived the command that started it"

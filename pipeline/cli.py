@@ -1,7 +1,9 @@
 """The `zh-extract` command: run the flow once, serve it on a schedule, or analyse one file.
 
-Exit status of `run`: 0 when every input was processed, 1 when some failed (they are in `errors`),
-2 on a usage or configuration error, 3 when the outputs are damaged, 4 when another run is writing them.
+Exit status of `run` (a scheduler can tell them apart; the README lists them too):
+0 every input was processed (warnings allowed), 1 some inputs failed (they are rows in `errors`), 2 a usage
+error or an invalid setting, 3 the outputs cannot be written or are damaged, 4 another run holds the outputs
+lock, 5 the run itself failed for another reason (the orchestrator, a bug outside any one article).
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
-# The outputs need a person: damaged tables (an unreadable log, missing data files), or another writer.
-EXIT_DAMAGED, EXIT_LOCKED = 3, 4
+# The outputs need a person: damaged or unwritable tables, or another writer; or the run itself failed.
+EXIT_DAMAGED, EXIT_LOCKED, EXIT_RUN_FAILED = 3, 4, 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--article-seconds", type=float, default=300.0,
+                     help="the most seconds one article may take; past it the article is an errors row "
+                          "(code timeout) and the run goes on (0: no limit; default 300)")
     run.add_argument("--entity-model", choices=("crf", "cnn", "off"), default="crf",
                      help="the statistical NER model: crf (default, reads everything), cnn (the spaCy model, "
                           "about six times slower, no better), off (lexicon and rules only)")
@@ -74,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
     configure_prefect(args.state_dir)
+    from pipeline.watchdog import start_watchdog
+
+    start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
     if args.command == "run":
         return _run(args)
     from pipeline.serve import serve
@@ -97,7 +105,28 @@ def _export(args) -> int:
     return EXIT_OK
 
 
+def _usage_problems(args) -> list[str]:
+    """Return what is wrong with the run's options and settings (empty when they can work)."""
+    from extract.errors import SettingsError
+    from extract.settings import Settings
+
+    problems = []
+    if args.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1, not {args.batch_size}")
+    if args.max_bytes is not None and args.max_bytes < 1:
+        problems.append(f"--max-bytes must be at least 1, not {args.max_bytes}")
+    try:
+        Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
+    except SettingsError as exc:
+        problems.append(str(exc).replace("article_seconds", "--article-seconds"))
+    return problems
+
+
 def _run(args) -> int:
+    problems = _usage_problems(args)
+    if problems:
+        print(f"zh-extract: {'; '.join(problems)}", file=sys.stderr)
+        return EXIT_USAGE
     from extract.errors import DamagedOutputsError, LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.flow import extract_corpus
@@ -113,7 +142,7 @@ def _run(args) -> int:
         summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                        batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                        entity_model=args.entity_model, retention_days=args.retention_days,
-                       export_parquet=args.export_parquet)
+                       export_parquet=args.export_parquet, article_seconds=args.article_seconds)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -121,10 +150,17 @@ def _run(args) -> int:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_DAMAGED
     except OutputError as exc:
-        if exc.code != "v1_unfinished_commit":
-            raise
-        print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        if exc.code == "v1_unfinished_commit":
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OSError as exc:
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
+        print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from extract.errors import WARNING_CODES
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
 from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
@@ -54,14 +55,14 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
-                   export_parquet: str | None = None) -> dict:
+                   export_parquet: str | None = None, article_seconds: float | None = 300.0) -> dict:
     """Process new and changed articles of `corpus_dir` into the Delta tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = Settings(entities=entities, entity_model=entity_model)
+    settings = Settings(entities=entities, entity_model=entity_model, article_seconds=article_seconds)
     with Outputs(output_dir) as outputs:
         plan = plan_task(corpus_dir, output_dir, full, max_bytes)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",
@@ -88,8 +89,8 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         "processed": sum(len(r.processed) for r in results),
         "skipped": plan.skipped,
         "removed": len(plan.removed),
-        "failed": len([f for f in failures if f.code != "references_unparsed"]),
-        "warnings": len([f for f in failures if f.code == "references_unparsed"]),
+        "failed": len([f for f in failures if f.code not in WARNING_CODES]),
+        "warnings": len([f for f in failures if f.code in WARNING_CODES]),
         "rows_written": {t: sum(r.rows.get(t, 0) for r in results) for t in totals},
         "rows_total": totals,
         "failures": [{"source": f.source, "doc_id": f.doc_id, "code": f.code, "message": f.message}

@@ -55,6 +55,15 @@ def analyze_rows(text: str, *, published: date | None = None, source: str = "<te
 
     if not isinstance(text, str):
         raise ExtractError(f"expected text as str, got {type(text).__name__}", source=source, code="bad_input")
+    if published is not None and not isinstance(published, date):
+        raise TypeError(f"published must be a datetime.date or None, not {type(published).__name__}")
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str, not {type(source).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ExtractError(f"the text holds a lone surrogate at offset {exc.start} (an unpaired \\ud800-\\udfff), "
+                           "which is not text", source=source, code="invalid_unicode", stage="ingest") from None
     if not text.strip():
         raise EmptyTextError("the text is empty", source=source, code="empty_text")
     article = Article(doc_id=source, source=source, text=text.replace("\r\n", "\n"), published=published)

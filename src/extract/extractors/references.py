@@ -663,6 +663,8 @@ def _read_author_year(text: str, s: int, e: int):
     comma_style = text[t_s - 1] in "，,"
     sep = g.comma if comma_style else g.dot
     parts = _split(sep, text, t_s, e)
+    if not parts:  # "Wang L (2024)": an author and a year, nothing after them
+        return None
     if len(parts) == 1:
         return parts[0], None
     if comma_style:

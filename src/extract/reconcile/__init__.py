@@ -18,6 +18,7 @@ dated after the article itself).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -190,22 +191,45 @@ def _url_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + m.start(), start + m.end()) for m in reference_grammar().url.finditer(text[start:end])]
 
 
-def _within(records: Iterable[Any], start: int, end: int) -> tuple[Any, ...]:
-    return tuple(r for r in records or () if start <= r.start and r.end <= end)
+class _ByStart:
+    """Records (anything with start and end) indexed by start: those within a span without a scan of all.
+
+    Answers as `_within` does, in the records' own order; a scan per sentence or reference was quadratic in the
+    length of the text.
+    """
+
+    def __init__(self, records: Iterable[Any]):
+        self.records = list(records or ())
+        self.order = sorted(range(len(self.records)), key=lambda k: self.records[k].start)
+        self.starts = [self.records[k].start for k in self.order]
+
+    def within(self, start: int, end: int) -> tuple[Any, ...]:
+        hits = []
+        for pos in range(bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)):
+            k = self.order[pos]
+            if self.records[k].end <= end:
+                hits.append(k)
+        return tuple(self.records[k] for k in sorted(hits))
+
+
+def _token_spans(doc) -> list[tuple[int, int, str]]:
+    """Return (start, end, text) of every token of the Doc, in order (iterating the Doc again costs as much)."""
+    return [(t.idx, t.idx + len(t.text), t.text) for t in doc]
 
 
 def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
     """Return one Passage per sentence of a Doc (sentences: extract.text.structure.Sentence, in sent_idx order)."""
-    entities = list(getattr(doc._, "entities", None) or ())
-    quantities = list(getattr(doc._, "quantities", None) or ())
-    dates = list(getattr(doc._, "dates", None) or ())
-    tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+    entities = _ByStart(getattr(doc._, "entities", None))
+    quantities = _ByStart(getattr(doc._, "quantities", None))
+    dates = _ByStart(getattr(doc._, "dates", None))
+    tokens = _token_spans(doc)
+    text = doc.text  # built from the tokens on every access: once, not once per sentence
     out = []
     k = 0
     for i, sent in enumerate(sentences):
         while k < len(tokens) and tokens[k][1] <= sent.start:
             k += 1
-        urls = _url_spans(doc.text, sent.start, sent.end)
+        urls = _url_spans(text, sent.start, sent.end)
         words = []
         j = k
         while j < len(tokens) and tokens[j][0] < sent.end:
@@ -213,10 +237,10 @@ def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
                 words.append(tokens[j][2])
             j += 1
         out.append(Passage(
-            idx=i, start=sent.start, end=sent.end, text=doc.text[sent.start:sent.end], section=sent.section,
+            idx=i, start=sent.start, end=sent.end, text=text[sent.start:sent.end], section=sent.section,
             terms=content_terms(words),
-            entities=tuple((e.canonical, e.label) for e in _within(entities, sent.start, sent.end)),
-            quantities=_within(quantities, sent.start, sent.end), dates=_within(dates, sent.start, sent.end),
+            entities=tuple((e.canonical, e.label) for e in entities.within(sent.start, sent.end)),
+            quantities=quantities.within(sent.start, sent.end), dates=dates.within(sent.start, sent.end),
             paragraph=getattr(sent, "line_idx", None),
         ))
     return out
@@ -224,23 +248,26 @@ def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
 
 def reference_passages(doc, refs: Sequence[Reference]) -> list[Passage]:
     """Return one Passage per reference, over its title; dates in it are resolved against its own date."""
-    entities = list(getattr(doc._, "entities", None) or ())
-    quantities = list(getattr(doc._, "quantities", None) or ())
-    dates = list(getattr(doc._, "dates", None) or ())
+    entities = _ByStart(getattr(doc._, "entities", None))
+    quantities = _ByStart(getattr(doc._, "quantities", None))
+    dates = _ByStart(getattr(doc._, "dates", None))
+    tokens = _token_spans(doc)
+    token_starts = [a for a, _, _ in tokens]
+    text = doc.text
     out = []
     for ref in refs:
         s, e = ref.title_start, ref.title_end
-        urls = _url_spans(doc.text, s, e)
-        words = [t.text for t in doc if s <= t.idx and t.idx + len(t.text) <= e
-                 and not any(a <= t.idx < b for a, b in urls)]
-        title_dates = _within(dates, s, e)
+        urls = _url_spans(text, s, e)
+        words = [w for a, b, w in tokens[bisect.bisect_left(token_starts, s):bisect.bisect_left(token_starts, e)]
+                 if b <= e and not any(x <= a < y for x, y in urls)]
+        title_dates = dates.within(s, e)
         if ref.published is not None and title_dates:
-            title_dates = _dates_against(doc.text, s, e, ref.published) or title_dates
+            title_dates = _dates_against(text, s, e, ref.published) or title_dates
         out.append(Passage(
-            idx=ref.ref_idx, start=s, end=e, text=doc.text[s:e], section="references",
+            idx=ref.ref_idx, start=s, end=e, text=text[s:e], section="references",
             terms=content_terms(words),
-            entities=tuple((x.canonical, x.label) for x in _within(entities, s, e)),
-            quantities=_within(quantities, s, e), dates=title_dates,
+            entities=tuple((x.canonical, x.label) for x in entities.within(s, e)),
+            quantities=quantities.within(s, e), dates=title_dates,
         ))
     return out
 

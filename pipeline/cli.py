@@ -129,6 +129,19 @@ def _run(args) -> int:
         return EXIT_USAGE
     from extract.errors import DamagedOutputsError, LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
+
+    if not args.full:
+        from pipeline.plan import idle_summary
+
+        # Plan first: with nothing to do, answer without starting Prefect or loading the analysis.
+        try:
+            summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+        except LockedError as exc:
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if summary is not None:
+            print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+            return EXIT_OK
     from pipeline.flow import extract_corpus
     from pipeline.runners import task_runner
 

@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from extract.errors import (
     DataFileError,
@@ -18,6 +17,9 @@ from extract.errors import (
     OutputError,
 )
 from extract.version import PIPELINE_VERSION
+
+if TYPE_CHECKING:  # pandas is imported by `analyze` only: planning a run or reading rows needs none of it
+    import pandas as pd
 
 __all__ = ["analyze", "analyze_rows", "read_table", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
            "DataFileError", "OutputError", "PIPELINE_VERSION"]

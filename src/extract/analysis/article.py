@@ -184,8 +184,9 @@ def _reference_rows(out: DocumentRows, doc: Doc, norm: Normalized, sentences, sp
         from dataclasses import replace
 
         refs = [replace(r, ref_idx=k) for k, r in enumerate(refs, 1)]
-    passages = reconcile.passages(doc, sentences)
-    ref_passages = reconcile.reference_passages(doc, refs)
+    view = reconcile.DocView.of(doc)  # the Doc's text and tokens, read once for both
+    passages = reconcile.passages(view, sentences)
+    ref_passages = reconcile.reference_passages(view, refs)
     body = [p for p in passages if p.section in reconcile.CITING_SECTIONS]
     found = reconcile.citations(body, list(zip(refs, ref_passages)), published=published)
     cited = {c.ref_idx for c in found}

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract.analysis.article import analyze_article
 from extract.analysis.budget import time_budget
 from extract.errors import WARNING_CODES, ExtractError, OutputError
 from extract.io.tables import TABLES, to_arrow, validate
@@ -130,6 +129,9 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -180,6 +182,8 @@ def _warm_up(settings: Settings) -> None:
     if settings in _WARM:
         return
     _WARM.add(settings)
+    from extract.analysis.article import analyze_article
+
     try:
         analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
     except Exception:  # noqa: BLE001  a real article will report the problem with its own row

@@ -1,8 +1,16 @@
 """The output tables: explicit pyarrow schemas (contract version 2) and conversion of rows into them."""
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Sequence
+from operator import itemgetter
+
+from typing import TYPE_CHECKING
+
+import numpy
 import pyarrow as pa
+
+if TYPE_CHECKING:  # imported by to_frame only: the flow and its planning never build DataFrames
+    import pandas as pd
 
 SCHEMA_VERSION = "2"
 
@@ -83,18 +91,45 @@ def to_arrow(name: str, rows: list[dict]) -> pa.Table:
 
 
 def to_frame(name: str, rows: list[dict]) -> pd.DataFrame:
-    """Return `rows` as a pandas DataFrame with the table's columns and types (nullable where the contract says)."""
-    return to_arrow(name, rows).to_pandas(types_mapper=_pandas_type)
+    """Return `rows` as a pandas DataFrame with the table's columns and types (nullable where the contract says).
+
+    Built from columns: the rows are transposed in one pass and each column's values go straight into the
+    pandas array of its type. Converting a pyarrow Table (`to_pandas(types_mapper=...)`) gives the same frame
+    at twice the cost, as much as a third of the analysis of a short article, in pandas' conversion machinery.
+    """
+    import pandas as pd
+
+    fields = SCHEMAS[name]
+    names = fields.names
+    try:
+        columns = list(zip(*map(itemgetter(*names), rows))) if rows else [()] * len(names)
+    except KeyError:  # a row without some optional column
+        columns = [[row.get(column) for row in rows] for column in names]
+    return pd.DataFrame({fld.name: _pandas_column(fld.type, values) for fld, values in zip(fields, columns)},
+                        copy=False)
 
 
-def _pandas_type(arrow_type: pa.DataType):
+def _pandas_column(arrow_type: pa.DataType, values: Sequence):
+    """Return a column's values as the pandas array converting the Arrow column would give: nullable Int64,
+    boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
+    objects."""
+    import pandas as pd
+
     if pa.types.is_integer(arrow_type):
-        return pd.Int64Dtype()
+        mask = numpy.fromiter((v is None for v in values), bool, len(values))
+        if mask.any():
+            values = [0 if v is None else v for v in values]
+        return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(len(values)), mask)
+    if pa.types.is_string(arrow_type):
+        if pd.StringDtype().storage == "pyarrow":
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+        return pd.array(list(values), dtype=pd.StringDtype())
     if pa.types.is_boolean(arrow_type):
-        return pd.BooleanDtype()
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return pd.StringDtype()
-    return None
+        mask = numpy.fromiter((v is None for v in values), bool, len(values))
+        return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, len(values)), mask)
+    if pa.types.is_floating(arrow_type):
+        return numpy.array(values, dtype=numpy.float64).reshape(len(values))
+    return pa.array(values, type=arrow_type).to_pandas()  # dates (as objects) and timestamps
 
 
 _MENTION_TABLES = ("sentences", "tokens", "entities", "quantities", "dates", "references")

@@ -14,7 +14,6 @@ from spacy.tokens import Doc
 
 from extract.analysis.nlp import build_nlp, tokens_doc
 from extract.errors import ExtractError
-from extract.extractors.entities import MODELS as ENTITY_MODELS
 from extract.io.tables import DOCUMENT_TABLES
 from extract.settings import Settings
 from extract.text import structure
@@ -51,17 +50,6 @@ class _Spans:
                 "text": self.norm.original[a:b], "text_simplified": self.norm.simplified[s:e]}
 
 
-def _pipes(settings: Settings) -> tuple[str, ...]:
-    names = []
-    if settings.quantities:
-        names.append("zh_extract_quantities_v1")
-    if settings.dates:
-        names.append("zh_extract_dates_v1")
-    if settings.entities:
-        names.append("zh_extract_entities_v1")
-    return tuple(names)
-
-
 def analyze_article(article: Article, settings: Settings = Settings()) -> DocumentRows:
     """Return the rows of every document table for one article.
 
@@ -87,17 +75,13 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
         published = infer_published(simplified[body_start:])
         basis = "inferred" if published else None
 
-    if settings.entity_model not in ENTITY_MODELS:
-        raise ExtractError(f"entity_model must be one of {', '.join(ENTITY_MODELS)}, not {settings.entity_model!r}",
-                           code="bad_setting", stage="settings")
-    nlp = build_nlp(settings.cache_dir, _pipes(settings))
+    nlp = build_nlp(settings)
     seg = nlp.tokenizer.segmenter
     tokens = merge_across(seg.tokens(simplified), norm.inner_offsets())
     # Components read the words from doc._.word_tokens: iterating spaCy tokens from Python costs more than jieba.
     doc = tokens_doc(nlp.vocab, tokens)
     doc._.published = published
     doc._.text_cache = simplified
-    doc._.entity_model = settings.entity_model
     for _, proc in nlp.pipeline:
         doc = proc(doc)
 

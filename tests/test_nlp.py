@@ -28,3 +28,19 @@ def test_nlp_entity_model_is_the_component_config_not_a_doc_value():
 def test_nlp_unknown_entity_model_is_refused_by_the_factory():
     with pytest.raises(ExtractError, match="entity_model must be one of"):
         build_nlp(Settings(entity_model="cues"))
+
+
+def test_tables_registry_holds_schema_order_and_builder_of_every_table():
+    from extract.io.tables import DOCUMENT_TABLES, REGISTRY, SCHEMAS, TABLES, sort_key
+
+    assert TABLES == ("documents", "sentences", "tokens", "entities", "quantities", "dates", "references",
+                      "citations", "conflicts", "errors")
+    assert DOCUMENT_TABLES == TABLES[:-1]
+    assert all(REGISTRY[name].rows is not None for name in DOCUMENT_TABLES) and REGISTRY["errors"].rows is None
+    assert sort_key("tokens") == [("doc_id", "ascending"), ("sent_idx", "ascending"), ("tok_idx", "ascending")]
+    assert sort_key("citations") == [("doc_id", "ascending"), ("ref_idx", "ascending"), ("sent_idx", "ascending")]
+    assert sort_key("errors") == []
+    assert SCHEMAS["entities"].names == ["doc_id", "sent_idx", "start", "end", "text", "text_simplified", "label",
+                                         "canonical", "method"]
+    assert {n for n, spec in REGISTRY.items() if spec.spans} == {"sentences", "tokens", "entities", "quantities",
+                                                                  "dates", "references"}

@@ -65,9 +65,13 @@ class JiebaTokenizer:
         return segmenter(self.cache_dir)
 
     def __call__(self, text: str) -> Doc:
+        from extract.errors import EmptyTextError
         from extract.text.normalize import normalize
 
-        norm = normalize(text)
+        try:
+            norm = normalize(text)
+        except EmptyTextError:  # no Chinese at all: nothing to convert
+            norm = normalize(text, variant="zh-Hans", config="none")
         tokens = merge_across(self.segmenter.tokens(norm.simplified), norm.inner_offsets())
         if norm.simplified == text:
             doc = tokens_doc(self.vocab, tokens)
@@ -144,12 +148,15 @@ def doc_text(doc: Doc) -> str:
     return doc._.text_cache
 
 
-def doc_span(doc: Doc, start: int, end: int, label: str, kb_id: str = "") -> Span | None:
-    """Return the tokens of Doc covering Simplified span [start, end), or None where no token does."""
+def doc_span(doc: Doc, start: int, end: int, label: str, kb_id: str = "", *, alignment: str = "expand") -> Span | None:
+    """Return the tokens of Doc covering Simplified span [start, end), or None where no token does.
+
+    With `alignment="strict"`, None also where the span starts or ends inside a token.
+    """
     norm = doc._.normalized
     if norm is not None:
         start, end = norm.to_original(*norm.expand(start, end))
-    return doc.char_span(start, end, label=label, kb_id=kb_id, alignment_mode="expand")
+    return doc.char_span(start, end, label=label, kb_id=kb_id, alignment_mode=alignment)
 
 
 def _set_spans(doc: Doc, key: str, records, label_attr: str) -> None:
@@ -248,13 +255,17 @@ def make_ents(nlp: Language, name: str) -> Callable[[Doc], Doc]:
 
 
 def set_ents(doc: Doc) -> Doc:
-    """Set `doc.ents`: the longest mention wins an overlap (on a tie, the kind first in data/spacy/ent_labels.yaml)."""
+    """Set `doc.ents`: the longest mention wins an overlap (on a tie, the kind first in data/spacy/ent_labels.yaml).
+
+    A mention that starts or ends inside a token (華 of the word 對華) is left out of doc.ents, whose spans are
+    whole tokens; it stays in `doc._` and, widened to its tokens, in `doc.spans`.
+    """
     labels = _ent_labels()
     found = []  # (span, rank)
     for rank, key in enumerate(labels["priority"]):
         for record in doc._.get(key) or ():
             label, kb_id = ent_label(key, record, labels)
-            span = doc_span(doc, record.start, record.end, label, kb_id)
+            span = doc_span(doc, record.start, record.end, label, kb_id, alignment="strict")
             if span is not None:
                 found.append((span, rank))
     taken = numpy.zeros(len(doc), dtype=bool)
@@ -319,16 +330,31 @@ def build_nlp(settings: Settings = Settings()) -> Language:
     return _nlp(settings.cache_dir, analysis_pipes(settings))
 
 
+# The spaCy package's dates component infers the publication date from the text (the analysis passes its own).
+_PACKAGE_CONFIG = {"dates": {"infer_published": True}}
+
+
 def package_nlp(cache_dir: str | None = None) -> Language:
-    """Return the full pipeline of the spaCy package: every pipe, dates inferring their publication date."""
-    config = {"dates": {"infer_published": True}}
-    pipes = tuple((p.name, p.factory, tuple(sorted({**p.config(Settings()), **config.get(p.name, {})}.items())))
-                  for p in PIPES)
-    return _nlp(cache_dir, pipes)
+    """Return the full pipeline of the spaCy package (built once): every pipe, dates inferring the publication date."""
+    return _nlp(cache_dir, _package_pipes())
+
+
+def new_package_nlp(cache_dir: str | None = None) -> Language:
+    """Return a new pipeline of the spaCy package, its vocabulary untouched (what scripts/build_spacy_package.py saves)."""
+    return _new_nlp(cache_dir, _package_pipes())
+
+
+def _package_pipes() -> tuple[tuple[str, str, tuple], ...]:
+    return tuple((p.name, p.factory, tuple(sorted({**p.config(Settings()), **_PACKAGE_CONFIG.get(p.name, {})}.items())))
+                 for p in PIPES)
 
 
 @cache
 def _nlp(cache_dir: str | None, pipes: tuple[tuple[str, str, tuple], ...]) -> Language:
+    return _new_nlp(cache_dir, pipes)
+
+
+def _new_nlp(cache_dir: str | None, pipes: tuple[tuple[str, str, tuple], ...]) -> Language:
     config = {"nlp": {"tokenizer": {"@tokenizers": "zh_extract.jieba_tokenizer.v2", "cache_dir": cache_dir}}}
     nlp = spacy.blank("zh", config=config)
     for name, factory, items in pipes:

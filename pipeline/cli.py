@@ -59,9 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    configure_prefect(args.state_dir)
+    configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
     if args.command == "run":
-        return _run(args)
+        from prefect import tags
+
+        from pipeline.report import RUN_TAGS
+
+        with tags(*RUN_TAGS):
+            return _run(args)
     from pipeline.serve import serve
 
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)

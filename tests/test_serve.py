@@ -38,10 +38,12 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
     corpus, outputs, state = tmp_path / "corpus", tmp_path / "outputs", tmp_path / "state"
     write_tiny_corpus(corpus, 3)
     log = (tmp_path / "serve.log").open("w")
+    # As a user runs it: serve itself sends the runs' logs to the API (cli_env switches that off for `run`).
+    env = {k: v for k, v in cli_env(None).items() if k != "PREFECT_LOGGING_TO_API_ENABLED"}
     # No PREFECT_API_URL: serve must start its own server, since the embedded one runs no schedules.
     proc = subprocess.Popen(cli_command() + ["serve", "--corpus", str(corpus), "--outputs", str(outputs),
                                              "--state-dir", str(state), "--cron", "* * * * *"],
-                            cwd=tmp_path, env=cli_env(None), stdout=log, stderr=subprocess.STDOUT)
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     seen: dict[int, psutil.Process] = {}
     cmdlines: dict[int, str] = {}
 

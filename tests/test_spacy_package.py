@@ -111,3 +111,15 @@ def test_spacy_package_loads_by_name_in_a_fresh_interpreter():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True,
                          cwd="/")
     assert json.loads(out.stdout) == [["英偉達", "ORG", "英伟达"]]
+
+
+def test_spacy_package_doc_records_survive_to_bytes_and_docbin(nlp, doc):
+    from spacy.tokens import Doc, DocBin
+
+    again = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert again.text == doc.text and _ents(again) == _ents(doc)
+    assert again._.entities == doc._.entities and again._.dates == doc._.dates
+    assert again._.quantities == doc._.quantities and again._.normalized == doc._.normalized
+    assert again._.published == doc._.published
+    (back,) = DocBin(store_user_data=True, docs=[doc]).get_docs(nlp.vocab)
+    assert list(back._.dates) == list(doc._.dates)  # DocBin reads lists back as tuples

@@ -18,8 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import dataclasses
+from datetime import date
+
 import numpy
 import spacy
+import srsly
 from spacy.attrs import POS, SENT_START, TAG
 from spacy.language import Language
 from spacy.parts_of_speech import IDS as UPOS_IDS
@@ -37,6 +41,42 @@ for _name in _EXTENSIONS:
 if not Span.has_extension("canonical"):
     # The canonical (Simplified) name of an entity of doc.ents, kept as the span's kb_id (it serialises).
     Span.set_extension("canonical", getter=lambda span: span.kb_id_ or None)
+
+
+# -- serialising the records of doc._ (Doc.to_bytes, DocBin, nlp.pipe with n_process > 1) -----------------------
+
+_RECORD, _DATE = "__zh_extract_record__", "__zh_extract_date__"
+
+
+@cache
+def _record_types() -> dict[str, type]:
+    from extract.extractors.dates import DateMention
+    from extract.extractors.entities import Entity
+    from extract.extractors.quantities import Quantity
+    from extract.text.normalize import Normalized
+
+    return {cls.__name__: cls for cls in (Entity, Quantity, DateMention, Normalized)}
+
+
+@srsly.msgpack_encoders("zh_extract_records")
+def _encode_record(obj, chain=None):
+    """Encode our frozen records (and dates) for msgpack, which spaCy uses to serialise `doc.user_data`."""
+    if dataclasses.is_dataclass(obj) and _record_types().get(type(obj).__name__) is type(obj):
+        return {_RECORD: type(obj).__name__, "fields": [getattr(obj, f.name) for f in dataclasses.fields(obj)]}
+    if type(obj) is date:
+        return {_DATE: obj.isoformat()}
+    return obj if chain is None else chain(obj)
+
+
+@srsly.msgpack_decoders("zh_extract_records")
+def _decode_record(obj, chain=None):
+    """Decode what `_encode_record` encoded."""
+    if isinstance(obj, dict):
+        if _RECORD in obj:
+            return _record_types()[obj[_RECORD]](*obj["fields"])
+        if _DATE in obj:
+            return date.fromisoformat(obj[_DATE])
+    return obj if chain is None else chain(obj)
 
 
 # -- tokenizer ---------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    configure_prefect(args.state_dir)
+    configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
     from pipeline.watchdog import start_watchdog
 
     start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
@@ -138,11 +138,14 @@ def _run(args) -> int:
             summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
         except LockedError as exc:
             print(f"zh-extract: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_LOCKED
         if summary is not None:
             print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
             return EXIT_OK
+    from prefect import tags
+
     from pipeline.flow import extract_corpus
+    from pipeline.report import RUN_TAGS
     from pipeline.runners import task_runner
 
     try:
@@ -152,10 +155,11 @@ def _run(args) -> int:
         return EXIT_USAGE
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
-        summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model, retention_days=args.retention_days,
-                       export_parquet=args.export_parquet, article_seconds=args.article_seconds)
+        with tags(*RUN_TAGS):
+            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           entity_model=args.entity_model, retention_days=args.retention_days,
+                           export_parquet=args.export_parquet, article_seconds=args.article_seconds)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_LOCKED

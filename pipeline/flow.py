@@ -19,6 +19,8 @@ from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
 from extract.text.ingest import DEFAULT_MAX_BYTES
 
+from pipeline.report import publish_run_report, rows_of_run, run_name, transient_store_error
+
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.
 @task(name="plan-run", cache_policy=NO_CACHE)
@@ -33,7 +35,10 @@ def batch_task(articles, output_dir: str, staging: str, batch_name: str, setting
     return process_batch(articles, output_dir, staging, batch_name, settings)
 
 
-@task(name="commit-run", cache_policy=NO_CACHE)
+# A store that failed for a moment (a timeout, a dropped connection) gets two more tries; a validation error
+# or the outputs lock fails the same way again and is not retried.
+@task(name="commit-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=transient_store_error)
 def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[BatchResult],
                 full: bool, retention_days: float) -> dict:
     """Publish the run: one Delta transaction per table, then the runs row, compaction and vacuum."""
@@ -51,7 +56,8 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 # Batches are CPU-bound Python: threads would only contend for the GIL and share spaCy's vocabulary, which is
 # not thread-safe (measured: 300 articles took 37 s and 2.4 GB in six threads, 14 s and 0.8 GB in one).
 # The default runner therefore analyses one batch at a time; `--runner dask` gives parallel processes.
-@flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
@@ -105,4 +111,16 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         summary["exported"] = {"dest": export_parquet, "rows": exported}
     logger.info("done: %d processed, %d unchanged, %d removed, %d failed in %.1f s", summary["processed"],
                 summary["skipped"], summary["removed"], summary["failed"], summary["seconds"])
+    _report(summary, output_dir, [doc_id for r in results for doc_id, _, _ in r.processed])
     return summary
+
+
+def _report(summary: dict, output_dir: str, doc_ids: list[str]) -> None:
+    """Publish the run report and the failures table as artifacts of this flow run (pipeline.report)."""
+    from prefect.runtime import flow_run
+
+    try:
+        rows = rows_of_run(output_dir, run_id=summary.get("run_id"), doc_ids=doc_ids)
+        publish_run_report(summary, rows, name=flow_run.name)
+    except Exception as exc:  # noqa: BLE001 - the tables are committed; a report that fails must not fail the run
+        get_run_logger().warning("the run report could not be published: %r", exc)

@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print one article's tables")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--published", type=date.fromisoformat, default=None)
+    review = sub.add_parser("review", help="write the static review site (HTML) from the output tables")
+    review.add_argument("--outputs", default="outputs", help="folder of the tables (default: outputs/)")
+    review.add_argument("--out", type=Path, default=Path("review"), help="folder of the site (default: review/)")
+    review.add_argument("--doc", action="append", default=None, metavar="ID",
+                        help="write only this article's page (repeatable)")
     return parser
 
 
@@ -56,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
     if args.command == "analyze":
         return _analyze(args)
+    if args.command == "review":
+        return _review(args)
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
@@ -100,6 +107,25 @@ def format_summary(summary: dict) -> str:
     for failure in summary["failures"]:
         lines.append(f"  {failure['code']}: {failure['message']}")
     return "\n".join(lines)
+
+
+def _review(args) -> int:
+    from extract.review import review_tables, write_site
+
+    tables = review_tables(args.outputs)
+    if not len(tables["documents"]):
+        print(f"zh-extract: no documents in {args.outputs!r}; run `zh-extract run` first", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        written = write_site(tables, args.out, doc_ids=args.doc)
+    except KeyError as exc:
+        print(f"zh-extract: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    index = args.out / "index.html"
+    print(f"wrote {len(written)} pages under {args.out}/" + (f"; open {index}" if index in written else ""))
+    for path in written if args.doc else ():
+        print(path)
+    return EXIT_OK
 
 
 def _analyze(args) -> int:

@@ -37,12 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print one article's tables")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--published", type=date.fromisoformat, default=None)
+    analyze.add_argument("--json", action="store_true", help="print every table as JSON (rows as objects)")
     review = sub.add_parser("review", help="write the static review site (HTML) from the output tables")
     review.add_argument("--outputs", default="outputs", help="folder of the tables (default: outputs/)")
     review.add_argument("--out", type=Path, default=Path("review"), help="folder of the site (default: review/)")
     review.add_argument("--doc", action="append", default=None, metavar="ID",
                         help="write only this article's page (repeatable)")
+    for command in (parser, *sub.choices.values()):
+        command.add_argument("--version", action="version", version=_version())
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return f"zh-extract {version('zh-extract')}"
 
 
 def _corpus_args(parser: argparse.ArgumentParser) -> None:
@@ -85,15 +94,21 @@ def _run(args) -> int:
     except ValueError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from pipeline import terminal
+
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
-        summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model)
+        with terminal.run_progress(terminal.console(stderr=True)):
+            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           entity_model=args.entity_model)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        terminal.console().print(terminal.run_summary_view(summary))
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 
 
@@ -129,36 +144,22 @@ def _review(args) -> int:
 
 
 def _analyze(args) -> int:
-    import pandas as pd
-
     import extract
+    from pipeline import terminal
 
     try:
-        data = args.file.read_bytes()
-        from extract.text.ingest import decode
-
-        text = decode(data, source=str(args.file))
-        tables = extract.analyze(text, published=args.published, source=str(args.file))
-    except (OSError, extract.ExtractError) as exc:
+        tables = extract.analyze_file(args.file, published=args.published)
+    except OSError as exc:
+        print(f"zh-extract: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED_INPUTS
+    except extract.ExtractError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_FAILED_INPUTS
-    columns = {"sentences": ["sent_idx", "section", "text"],
-               "entities": ["sent_idx", "text", "label", "canonical", "method"],
-               "quantities": ["sent_idx", "text", "kind", "value", "low", "high", "unit", "approximate"],
-               "dates": ["sent_idx", "text", "kind", "start_date", "end_date", "granularity", "duration", "anchor"],
-               "references": ["ref_idx", "marker", "title", "publisher", "published", "status"],
-               "citations": ["ref_idx", "sent_idx", "score", "evidence"],
-               "conflicts": ["ref_idx", "sent_idx", "kind", "detail"]}
-    doc = tables["documents"].iloc[0]
-    print(f"{args.file}: {doc['variant']} ({doc['conversion']}), {doc['n_chars']} chars, "
-          f"published {doc['published']} ({doc['published_basis']})")
-    with pd.option_context("display.max_rows", 500, "display.max_colwidth", 60, "display.width", 200):
-        for name, cols in columns.items():
-            frame = tables[name]
-            print(f"\n== {name} ({len(frame)}) ==")
-            if len(frame):
-                print(frame[cols].to_string(index=False))
-    return EXIT_OK
+    if args.json:
+        print(terminal.tables_json(tables))
+    else:
+        terminal.console().print(terminal.analysis_view(tables))
+    return EXIT_FAILED_INPUTS if len(tables["errors"]) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -181,8 +181,9 @@ class _FlowProgress(logging.Handler):
 
 
 def _console_handlers() -> list[logging.Handler]:
-    names = ("prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.server", "prefect.client")
-    return [h for n in names for h in logging.getLogger(n).handlers
+    # Prefect's console handler sits on the root logger (its run loggers propagate to it).
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in ("prefect", "prefect.flow_runs", "prefect.task_runs"))]
+    return [h for logger in loggers for h in logger.handlers
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
 

@@ -105,9 +105,19 @@ def write_site(tables: dict[str, pd.DataFrame], out: str | Path, *, doc_ids: lis
     written = []
     if doc_ids is None:
         written.append(_write(out / "index.html", _render_index(tables)))
-    for doc_id in doc_ids if doc_ids is not None else documents.index:
-        written.append(_write(out / "docs" / page_name(doc_id), render_article(tables, documents.loc[doc_id])))
+    wanted = doc_ids if doc_ids is not None else list(documents.index)
+    for doc_id, own in _per_document(tables, wanted):
+        written.append(_write(out / "docs" / page_name(doc_id), render_article(own, documents.loc[doc_id])))
     return written
+
+
+def _per_document(tables: dict[str, pd.DataFrame], doc_ids: list[str]):
+    """Yield (doc_id, its rows of every table), splitting each table once rather than once per document."""
+    groups = {name: dict(tuple(frame.groupby("doc_id", sort=False))) if len(frame) else {}
+              for name, frame in tables.items() if "doc_id" in frame.columns}
+    empty = {name: frame.iloc[0:0] for name, frame in tables.items()}
+    for doc_id in doc_ids:
+        yield doc_id, {name: groups.get(name, {}).get(doc_id, empty[name]) for name in tables}
 
 
 def _write(path: Path, html: str) -> Path:

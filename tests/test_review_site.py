@@ -167,3 +167,18 @@ def test_cli_review_writes_one_page_and_rejects_unknown_doc(seed_analysis, tmp_p
     assert [p.name for p in (tmp_path / "docs").iterdir()] == [page_name("h200-china-chips.txt")]
     assert not (tmp_path / "index.html").exists()
     assert cli.main(["review", "--outputs", "x", "--out", str(tmp_path), "--doc", "nope"]) == 2
+
+
+def test_review_dates_over_time_by_month_and_by_year_with_tails():
+    from datetime import date
+
+    from extract.review.site import dates_over_time
+
+    months = pd.DataFrame({"start_date": [date(2025, 1, 5), date(2025, 1, 9), date(2025, 3, 1), None]})
+    assert dates_over_time(months) == ("month", [("2025-01", 2), ("2025-02", 0), ("2025-03", 1)])
+    years = [date(2000 + i % 10, 6, 1) for i in range(100)] + [date(1823, 1, 1)] * 2 + [date(2050, 1, 1)] * 2
+    unit, bars = dates_over_time(pd.DataFrame({"start_date": years}))
+    assert unit == "year"
+    assert bars[0] == ("before 2000", 2) and bars[-1] == ("after 2009", 2)
+    assert [label for label, _ in bars[1:-1]] == [str(y) for y in range(2000, 2010)]
+    assert sum(n for _, n in bars) == len(years)

@@ -17,6 +17,7 @@ from extract.review.format import date_text, is_missing
 COUNTED_TABLES = ("sentences", "entities", "quantities", "dates", "references", "citations", "conflicts")
 _TOP_NAMES = 15
 _MAX_MONTHS = 36
+_DATE_TAILS = 0.05
 
 
 @lru_cache(maxsize=1)
@@ -65,29 +66,42 @@ def index_charts(tables: dict[str, pd.DataFrame]) -> list[Chart]:
     by_label = Counter(entities["label"].dropna()) if len(entities) else Counter()
     names = Counter(zip(entities["canonical"], entities["label"])) if len(entities) else Counter()
     kinds = Counter(quantities["kind"].dropna()) if len(quantities) else Counter()
+    unit, bars = dates_over_time(tables["dates"])
     return [
         bar_chart("Entities by label", by_label.most_common()),
         bar_chart(f"Most frequent names (top {_TOP_NAMES})",
                   [(f"{name} ({label})", n) for (name, label), n in names.most_common(_TOP_NAMES)]),
-        column_chart("Dates mentioned, by month of their start", dates_over_time(tables["dates"])),
+        column_chart(f"Dates mentioned, by {unit} of their start", bars),
         bar_chart("Quantities by kind", kinds.most_common()),
     ]
 
 
-def dates_over_time(dates: pd.DataFrame) -> list[tuple[str, int]]:
-    """Return counts of dated mentions per month (per year over a span of more than three years), gaps included."""
+def dates_over_time(dates: pd.DataFrame) -> tuple[str, list[tuple[str, int]]]:
+    """Return counts of dated mentions per month (per year over more than three years), gaps included.
+
+    Over a long span, the few mentions far from the rest (a history's 1823, a plan's 2050) would stretch the
+    axis over centuries: those outside the middle 90% are counted in a 'before' and an 'after' bar instead.
+    """
     if not len(dates):
-        return []
+        return "month", []
     starts = pd.to_datetime(dates["start_date"].dropna(), errors="coerce").dropna()
     if starts.empty:
-        return []
-    months = starts.dt.to_period("M")
-    if (months.max() - months.min()).n >= _MAX_MONTHS:
-        years = starts.dt.year.value_counts()
-        return [(str(y), int(years.get(y, 0))) for y in range(int(years.index.min()), int(years.index.max()) + 1)]
-    counts = months.value_counts()
-    span = pd.period_range(months.min(), months.max(), freq="M")
-    return [(str(p), int(counts.get(p, 0))) for p in span]
+        return "month", []
+    low, high = starts.min(), starts.max()
+    if (high.to_period("M") - low.to_period("M")).n >= _MAX_MONTHS:
+        low, high = starts.quantile(_DATE_TAILS), starts.quantile(1 - _DATE_TAILS)
+    middle = starts[(starts >= low) & (starts <= high)]
+    months = middle.dt.to_period("M")
+    unit = "year" if (months.max() - months.min()).n >= _MAX_MONTHS else "month"
+    if unit == "year":
+        keys, span = middle.dt.year.astype(str), [str(y) for y in range(middle.dt.year.min(), middle.dt.year.max() + 1)]
+    else:
+        keys, span = months.astype(str), [str(p) for p in pd.period_range(months.min(), months.max(), freq="M")]
+    counts = keys.value_counts()
+    bars = [(key, int(counts.get(key, 0))) for key in span]
+    earlier, later = int((starts < low).sum()), int((starts > high).sum())
+    return unit, (([(f"before {span[0]}", earlier)] if earlier else []) + bars
+                  + ([(f"after {span[-1]}", later)] if later else []))
 
 
 def write_site(tables: dict[str, pd.DataFrame], out: str | Path, *, doc_ids: list[str] | None = None) -> list[Path]:

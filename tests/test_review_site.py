@@ -182,3 +182,11 @@ def test_review_dates_over_time_by_month_and_by_year_with_tails():
     assert bars[0] == ("before 2000", 2) and bars[-1] == ("after 2009", 2)
     assert [label for label, _ in bars[1:-1]] == [str(y) for y in range(2000, 2010)]
     assert sum(n for _, n in bars) == len(years)
+
+
+def test_cli_review_without_tables_says_to_run_first(tmp_path, capsys):
+    from pipeline import cli
+
+    assert cli.main(["review", "--outputs", str(tmp_path / "none"), "--out", str(tmp_path / "site")]) == 2
+    assert "run `zh-extract run` first" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()

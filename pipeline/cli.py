@@ -54,7 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print one article's tables")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--published", type=date.fromisoformat, default=None)
+    analyze.add_argument("--json", action="store_true", help="print every table as JSON (rows as objects)")
+    review = sub.add_parser("review", help="write the static review site (HTML) from the output tables")
+    review.add_argument("--outputs", default="outputs", help="folder of the tables (default: outputs/)")
+    review.add_argument("--out", type=Path, default=Path("review"), help="folder of the site (default: review/)")
+    review.add_argument("--doc", action="append", default=None, metavar="ID",
+                        help="write only this article's page (repeatable)")
+    for command in (parser, *sub.choices.values()):
+        command.add_argument("--version", action="version", version=_version())
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return f"zh-extract {version('zh-extract')}"
 
 
 def _corpus_args(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return _analyze(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "review":
+        return _review(args)
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
@@ -140,7 +156,7 @@ def _run(args) -> int:
             print(f"zh-extract: {exc}", file=sys.stderr)
             return EXIT_LOCKED
         if summary is not None:
-            print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+            _print_summary(summary, args.json)
             return EXIT_OK
     from prefect import tags
 
@@ -153,9 +169,11 @@ def _run(args) -> int:
     except ValueError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from pipeline import terminal
+
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
-        with tags(*RUN_TAGS):
+        with tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
             summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                            batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                            entity_model=args.entity_model, retention_days=args.retention_days,
@@ -178,17 +196,26 @@ def _run(args) -> int:
     except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
         print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+    _print_summary(summary, args.json)
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 
 
 def format_summary(summary: dict) -> str:
-    """Return the run summary as lines for a person."""
+    """Return the run summary as plain lines for a person (the terminal shows it as tables)."""
     lines = [f"articles: {summary['processed']} processed, {summary['skipped']} unchanged (skipped), "
              f"{summary['removed']} removed, {summary['failed']} failed, {summary['warnings']} with warnings "
              f"({summary['seconds']} s)"]
     lines.append("rows written (total): " + ", ".join(
         f"{t} {summary['rows_written'].get(t, 0)} ({n})" for t, n in summary["rows_total"].items()))
+    lines += housekeeping_lines(summary)
+    for failure in summary["failures"]:
+        lines.append(f"  {failure['code']}: {failure['message']}")
+    return "\n".join(lines)
+
+
+def housekeeping_lines(summary: dict) -> list[str]:
+    """Return what the run did to the tables beside its articles: healing, compaction, vacuum, export."""
+    lines = []
     housekeeping = summary.get("housekeeping")
     if housekeeping:
         lines.append(f"run {summary['run_id']}: healed {', '.join(housekeeping['healed']) or 'nothing'}; "
@@ -196,9 +223,18 @@ def format_summary(summary: dict) -> str:
                      f"{_per_table(housekeeping['vacuumed'])} (history kept {housekeeping['retention_days']:g} days)")
     if summary.get("exported"):
         lines.append(f"exported a Parquet snapshot to {summary['exported']['dest']}")
-    for failure in summary["failures"]:
-        lines.append(f"  {failure['code']}: {failure['message']}")
-    return "\n".join(lines)
+    return lines
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    from pipeline import terminal
+
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    terminal.console().print(terminal.run_summary_view(summary))
+    for line in housekeeping_lines(summary):
+        print(line)
 
 
 def _per_table(done: dict) -> str:
@@ -208,37 +244,42 @@ def _per_table(done: dict) -> str:
                      if isinstance(value, dict) else f"{name} ({value} files)" for name, value in done.items())
 
 
-def _analyze(args) -> int:
-    import pandas as pd
+def _review(args) -> int:
+    from extract.review import review_tables, write_site
 
+    tables = review_tables(args.outputs)
+    if not len(tables["documents"]):
+        print(f"zh-extract: no documents in {args.outputs!r}; run `zh-extract run` first", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        written = write_site(tables, args.out, doc_ids=args.doc)
+    except KeyError as exc:
+        print(f"zh-extract: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    index = args.out / "index.html"
+    print(f"wrote {len(written)} pages under {args.out}/" + (f"; open {index}" if index in written else ""))
+    for path in written if args.doc else ():
+        print(path)
+    return EXIT_OK
+
+
+def _analyze(args) -> int:
     import extract
+    from pipeline import terminal
 
     try:
-        data = args.file.read_bytes()
-        from extract.text.ingest import decode
-
-        text = decode(data, source=str(args.file))
-        tables = extract.analyze(text, published=args.published, source=str(args.file))
-    except (OSError, extract.ExtractError) as exc:
+        tables = extract.analyze_file(args.file, published=args.published)
+    except OSError as exc:
+        print(f"zh-extract: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED_INPUTS
+    except extract.ExtractError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_FAILED_INPUTS
-    columns = {"sentences": ["sent_idx", "section", "text"],
-               "entities": ["sent_idx", "text", "label", "canonical", "method"],
-               "quantities": ["sent_idx", "text", "kind", "value", "low", "high", "unit", "approximate"],
-               "dates": ["sent_idx", "text", "kind", "start_date", "end_date", "granularity", "duration", "anchor"],
-               "references": ["ref_idx", "marker", "title", "publisher", "published", "status"],
-               "citations": ["ref_idx", "sent_idx", "score", "evidence"],
-               "conflicts": ["ref_idx", "sent_idx", "kind", "detail"]}
-    doc = tables["documents"].iloc[0]
-    print(f"{args.file}: {doc['variant']} ({doc['conversion']}), {doc['n_chars']} chars, "
-          f"published {doc['published']} ({doc['published_basis']})")
-    with pd.option_context("display.max_rows", 500, "display.max_colwidth", 60, "display.width", 200):
-        for name, cols in columns.items():
-            frame = tables[name]
-            print(f"\n== {name} ({len(frame)}) ==")
-            if len(frame):
-                print(frame[cols].to_string(index=False))
-    return EXIT_OK
+    if args.json:
+        print(terminal.tables_json(tables))
+    else:
+        terminal.console().print(terminal.analysis_view(tables))
+    return EXIT_FAILED_INPUTS if len(tables["errors"]) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -111,16 +111,16 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         summary["exported"] = {"dest": export_parquet, "rows": exported}
     logger.info("done: %d processed, %d unchanged, %d removed, %d failed in %.1f s", summary["processed"],
                 summary["skipped"], summary["removed"], summary["failed"], summary["seconds"])
-    _report(summary, output_dir, [doc_id for r in results for doc_id, _, _ in r.processed])
+    _report(summary, output_dir)
     return summary
 
 
-def _report(summary: dict, output_dir: str, doc_ids: list[str]) -> None:
+def _report(summary: dict, output_dir: str) -> None:
     """Publish the run report and the failures table as artifacts of this flow run (pipeline.report)."""
     from prefect.runtime import flow_run
 
     try:
-        rows = rows_of_run(output_dir, run_id=summary.get("run_id"), doc_ids=doc_ids)
+        rows = rows_of_run(output_dir, run_id=summary["run_id"])
         publish_run_report(summary, rows, name=flow_run.name)
     except Exception as exc:  # noqa: BLE001 - the tables are committed; a report that fails must not fail the run
         get_run_logger().warning("the run report could not be published: %r", exc)

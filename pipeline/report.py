@@ -43,33 +43,18 @@ def transient_store_error(task, task_run, state) -> bool:
     return False
 
 
-def rows_of_run(output_dir: str, *, run_id: str | None = None, doc_ids=()) -> dict[str, pd.DataFrame]:
+def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, pd.DataFrame]:
     """Return the rows this run wrote to the tables the report reads (entities, conflicts).
 
-    With Delta tables (`extract.read_table`) they are the rows whose `run_id` is this run's; with plain Parquet
-    folders, the rows of the documents this run processed.
+    They are the rows of the tables as of this run (`extract.read_table`) whose `run_id` is this run's.
     """
     import extract
 
-    reader = getattr(extract, "read_table", None)
     frames = {}
     for name in REPORTED_TABLES:
-        if reader is not None and run_id is not None:
-            frame = reader(output_dir, name, run=run_id)
-            frames[name] = frame[frame["run_id"] == run_id] if "run_id" in frame.columns else frame
-        else:
-            frame = _read_parquet_folder(output_dir, name)
-            frames[name] = frame[frame["doc_id"].isin(set(doc_ids))] if len(frame) else frame
+        frame = extract.read_table(output_dir, name, run=run_id)
+        frames[name] = frame[frame["run_id"] == run_id]
     return frames
-
-
-def _read_parquet_folder(output_dir: str, name: str) -> pd.DataFrame:
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(f"{str(output_dir).rstrip('/')}/{name}")
-    if not fs.exists(root):
-        return pd.DataFrame(columns=["doc_id"])
-    return pd.read_parquet(root, filesystem=fs)
 
 
 def failure_rows(summary: dict) -> list[dict]:

@@ -19,12 +19,12 @@ def idle_summary(corpus: str, outputs: str, *, max_bytes: int) -> dict | None:
     """
     from extract.io.corpus import plan_run
     from extract.io.tables import TABLES
-    from extract.io.writer import Outputs
+    from extract.io.delta import Outputs, completed_runs
 
     started = time.perf_counter()
+    if not completed_runs(outputs):
+        return None  # a first run: the flow creates the tables, even empty ones
     with Outputs(outputs) as out:
-        if not out.fs.exists(out.table_dir("documents")):
-            return None  # a first run: the flow creates the tables, even empty ones
         plan = plan_run(Path(corpus), out, full=False, max_bytes=max_bytes)
         if plan.to_process or plan.removed or plan.failures or plan.touched_sources:
             return None

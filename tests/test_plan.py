@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from extract.io.corpus import commit_run, plan_run, process_batch
-from extract.io.writer import Outputs
+from extract.io.delta import Outputs
 from pipeline.plan import idle_summary
 
 pytest.register_assert_rewrite("flow_fixtures")

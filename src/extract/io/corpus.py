@@ -129,9 +129,6 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
-    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
-    from extract.analysis.article import analyze_article
-
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -154,6 +151,9 @@ def analyze_isolated(article: Article, settings: Settings = Settings()):
 
     Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
     """
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     try:
         if settings.article_seconds:
             _warm_up(settings)

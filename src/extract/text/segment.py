@@ -6,7 +6,10 @@ the project lexicon added, and keep its cache in a folder the caller chooses.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import marshal
+import os
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -52,18 +55,16 @@ class Segmenter:
 
     def __init__(self, words: Iterable[tuple[str, str]] = (), *, cache_dir: Path | None = None):
         self._tokenizer = jieba.Tokenizer()
-        if cache_dir is not None:
+        cache_dir = cache_dir if cache_dir is not None else user_cache_dir()
+        try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            self._tokenizer.tmp_dir = str(cache_dir)
+        except OSError:  # an unwritable home: jieba and the tags are read from their sources each time
+            pass
+        # jieba keeps its dictionary cache (a marshal of the prefix dictionary) in this folder, not in /tmp.
+        self._tokenizer.tmp_dir = str(cache_dir)
         self._tokenizer.initialize()
-        self._tags: dict[str, str] = {}
+        self._tags: dict[str, str] = dict(_dictionary_tags(self._tokenizer.get_dict_file().name, cache_dir))
         self._guessed: dict[str, str] = {}
-        # jieba's dictionary carries a tag per word; we read it once to tag tokens without its slow HMM tagger.
-        with open(self._tokenizer.get_dict_file().name, encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) == 3:
-                    self._tags[parts[0]] = parts[2]
         total = self._tokenizer.total
         for word, label in words:
             if len(word) < 2 or _SPACE.search(word):
@@ -103,6 +104,42 @@ class Segmenter:
         if len(word) == 1 and not word.isalnum():
             return "x"
         return "x" if not any(ch.isalnum() for ch in word) else "n"
+
+
+def user_cache_dir() -> Path:
+    """Return the folder where the segmenter keeps caches that outlive the process (the user cache folder)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zh-extract")) / "jieba"
+
+
+def _dictionary_tags(dict_path: str, cache_dir: Path) -> dict[str, str]:
+    """Return the tag of each word of a jieba dictionary, from a cache beside jieba's own when it is current.
+
+    jieba's dictionary carries a tag per word; we read it to tag tokens without its slow HMM tagger. Parsing
+    its 350,000 lines costs several times more than loading the marshalled result.
+    """
+    stat = os.stat(dict_path)
+    key = hashlib.blake2b(f"{dict_path}|{stat.st_size}|{stat.st_mtime_ns}|{marshal.version}".encode(),
+                          digest_size=8).hexdigest()
+    cached = cache_dir / f"tags.{key}.marshal"
+    try:
+        return marshal.loads(cached.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    tags = {}
+    with open(dict_path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    try:  # written whole, then renamed: a reader never sees half a file
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(tags))
+        os.replace(partial, cached)
+    except OSError:
+        pass
+    return tags
 
 
 @cache

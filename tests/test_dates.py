@@ -10,13 +10,15 @@ import opencc
 import pytest
 import yaml
 
+import extract
 from extract.extractors import dates
+from extract.extractors.dates.rules import RULES
 from extract.extractors.dates import DateMention, find_dates, infer_published
 
 CASES = Path(__file__).parent / "cases" / "dates"
-DATA = Path(dates.__file__).parent / "data" / "dates"
+DATA = Path(extract.__file__).parent / "data" / "dates"
 KINDS = {"date", "period", "duration", "relative"}
-GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade"}
+GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade", "century"}
 
 
 def _golden():
@@ -45,7 +47,13 @@ def _check_invariants(text: str, mentions: list[DateMention]) -> None:
             assert m.duration and m.duration.startswith("P") and m.start_date is None
 
 
+def test_dates_every_component_is_a_registered_rule():
+    """Each pattern of grammar.yaml is one rule of rules.py (same name), and each rule has its pattern."""
+    assert set(dates._grammar().components) == set(RULES)
+
+
 def test_dates_data_files_load_and_compile():
+    assert sorted(p.name for p in DATA.glob("*.yaml"))
     for path in DATA.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict), path
     dates._grammar.cache_clear()

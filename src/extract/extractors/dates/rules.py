@@ -1,0 +1,425 @@
+"""The date rules: each is a name, a pattern and a production, registered in `RULES`.
+
+The pattern of rule `name` is component `name` of `data/dates/grammar.yaml` (the lexer tries them in that
+file's order); its production is the function registered here under the same name. Roles:
+- `frame`: sets fields of the frame being built (`fits` says whether the token may extend a frame that
+  already holds something: coarse to fine, each level once; `never_first`: a tail that starts no frame);
+- `range`: sets the fields of both sides of a range written as one token (2017-2019年, 3至5月);
+- `other`: a mention of its own (a window, an ago-expression, a duration, a vague word, an anaphor); its
+  production returns the DateMention (mentions.py calls it);
+- `prefix`, `suffix`, `join`, `end`: open-period words and range connectors (phrases.py reads them).
+Adding a rule is one component in grammar.yaml, one function here and its cases in tests/cases/dates.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from extract.extractors.dates.calendar_math import (GRAN_OF_UNIT, add_months, fmt, integer, month_end, number,
+                                                    shift)
+from extract.extractors.dates.frame import Context, Frame, Phrase
+from extract.extractors.dates.records import DateMention
+
+Groups = Callable[[str], "str | None"]
+
+
+def groups(m: re.Match, comp: str) -> Groups:
+    """Return a reader of the named groups of component `comp` in a lexer match (None when absent)."""
+    def read(name: str) -> str | None:
+        try:
+            return m.group(f"{comp}__{name}")
+        except IndexError:              # the component has no such group
+            return None
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    role: str
+    produce: Callable | None = None
+    fits: Callable[[Frame, Groups], bool] | None = None
+    never_first: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, *, role: str = "frame", fits: Callable | None = None, never_first: bool = False):
+    """Register the decorated function as the production of rule `name`."""
+    def register(fn):
+        if name in RULES:
+            raise ValueError(f"dates: rule {name!r} registered twice")
+        RULES[name] = Rule(name, role, fn, fits or _never, never_first)
+        return fn
+    return register
+
+
+for _name, _role in (("prefix", "prefix"), ("suffix", "suffix"), ("connector", "join"), ("between", "join"),
+                     ("between_end", "end")):
+    RULES[_name] = Rule(_name, _role)
+
+
+# -- what a token may extend --------------------------------------------------------------------------------
+def _never(f: Frame, g: Groups) -> bool:
+    return False
+
+
+def after_year(f: Frame, g: Groups) -> bool:
+    """2025年 + 三季度 / 上半年 / 9月: a frame holding only a year (not a decade or a century)."""
+    return f.rank() == 1 and f.decade is None and f.century is None and f.fiscal is None
+
+
+def after_month(f: Frame, g: Groups) -> bool:
+    return f.rank() == 3
+
+
+def day_after_month(f: Frame, g: Groups) -> bool:
+    return f.rank() == 3 and f.mpart is None
+
+
+def after_year_or_month(f: Frame, g: Groups) -> bool:
+    return f.rank() in (1, 3) and f.decade is None and f.century is None and f.fiscal is None
+
+
+# -- full dates and years ----------------------------------------------------------------------------------
+@rule("ymd_num")
+@rule("dmy_num")
+def _numeric_date(f: Frame, g: Groups, lex: dict) -> None:
+    f.invalid = g("s1") != g("s2")      # 2023-10/14: mixed separators are no date
+    f.y, f.m, f.d = int(g("y")), int(g("m")), int(g("d"))
+
+
+@rule("year_quarter")
+def _year_quarter(f: Frame, g: Groups, lex: dict) -> None:
+    f.y = int(g("y"))
+    f.q = (int(g("n")), int(g("n")))
+
+
+@rule("decade")
+def _decade(f: Frame, g: Groups, lex: dict) -> None:
+    c, century = g("c"), None
+    if c:
+        century = 1900 if c.startswith("上") else 2000 if c.startswith("本") else (integer(c[:-2]) - 1) * 100
+    d = g("d")
+    part = lex["decade_parts"].get(g("p")) if g("p") else None
+    f.decade = (century, 0 if d == "零零" else integer(d), tuple(part) if part else None)
+
+
+@rule("era_year")
+def _era_year(f: Frame, g: Groups, lex: dict) -> None:
+    n = g("n")
+    f.y = lex["eras"][g("era")] + (0 if n == "元" else integer(n) - 1)
+
+
+@rule("year")
+def _year(f: Frame, g: Groups, lex: dict) -> None:
+    stated = g("y4") or g("ycn") or g("yv") or g("ycn3")
+    if stated:
+        f.y = integer(stated)
+    elif g("yp"):                       # 今(111)年: the year stated in brackets, ROC when three digits
+        v = int(g("yp"))
+        f.y = v + 1911 if v < 1000 else v
+    else:
+        f.y_short = integer(g("y0") or g("ycn0"))
+        f.y_short_digits = 0            # a leading zero: always a year
+
+
+@rule("year_short")
+def _year_short(f: Frame, g: Groups, lex: dict) -> None:
+    v = g("y2") or g("y3")
+    f.y_short, f.y_short_digits = int(v), len(v)
+
+
+# -- relative words ----------------------------------------------------------------------------------------
+def _relative(field: str):
+    def produce(f: Frame, g: Groups, lex: dict) -> None:
+        setattr(f, field, lex["relative"][_TABLE[field]][g("w")])
+        f.relative_words = True
+    return produce
+
+
+_TABLE = {"y_rel": "year_rel", "m_rel": "month_rel", "q_rel": "quarter_rel", "week_rel": "week_rel",
+          "d_rel": "relday"}
+rule("year_rel", fits=_never)(_relative("y_rel"))
+rule("month_rel", fits=after_year)(_relative("m_rel"))
+rule("quarter_rel")(_relative("q_rel"))
+rule("week_rel")(_relative("week_rel"))
+rule("relday")(_relative("d_rel"))
+
+
+@rule("weekday")
+def _weekday(f: Frame, g: Groups, lex: dict) -> None:
+    pre = g("pre")
+    f.week_rel = lex["relative"]["weekday_pre"].get(pre, 0) if pre else 0
+    f.weekday = 0 if g("d") == "末" else lex["weekday"][g("d")]
+    f.relative_words = True
+
+
+@rule("weekday_tail", never_first=True,
+      fits=lambda f, g: f.rank() == 5 and f.weekday is None and f.d_rel is None)
+def _weekday_tail(f: Frame, g: Groups, lex: dict) -> None:
+    """10月12号，星期一: the weekday restates the date."""
+
+
+@rule("half_week")
+def _half_week(f: Frame, g: Groups, lex: dict) -> None:
+    f.half_week = tuple(lex["half_weeks"][g("h")])
+    f.relative_words = True
+
+
+@rule("half_rel")
+def _half_rel(f: Frame, g: Groups, lex: dict) -> None:
+    f.half_rel = lex["half_rel"][g("w")]
+    f.relative_words = True
+
+
+# -- parts of a year ---------------------------------------------------------------------------------------
+@rule("first_n", fits=after_year)
+def _first_n(f: Frame, g: Groups, lex: dict) -> None:
+    f.first_n = (integer(g("n")), "Q" if "季" in g("u") else "M")
+
+
+@rule("quarter", fits=after_year)
+def _quarter(f: Frame, g: Groups, lex: dict) -> None:
+    n = integer(g("n1") or g("n2") or g("n3"))
+    f.q = (n, n)
+
+
+@rule("half", fits=after_year)
+def _half(f: Frame, g: Groups, lex: dict) -> None:
+    f.h = 1 if g("h")[0] in "上前" else 2
+
+
+@rule("year_part", fits=after_year)
+def _year_part(f: Frame, g: Groups, lex: dict) -> None:
+    f.ypart = tuple(lex["year_parts"][g("p")])
+
+
+def _fits_part_short(f: Frame, g: Groups) -> bool:
+    """底/初/末: a part of the year after 今年, of the month after 9月, of the quarter or half (三季度末)."""
+    if f.q or f.h or f.q_rel is not None:
+        return f.ppart is None and f.rank() == 2 and g("p") in _PERIOD_PARTS
+    return after_year_or_month(f, g)
+
+
+_PERIOD_PARTS = frozenset({"初", "末", "底"})
+
+
+@rule("year_part_short", never_first=True, fits=_fits_part_short)
+def _year_part_short(f: Frame, g: Groups, lex: dict) -> None:
+    p = g("p")
+    if f.q or f.h or f.q_rel is not None:
+        f.ppart = lex["period_parts"][p]
+    elif f.m is not None or f.m_rel is not None:
+        f.mpart = tuple(lex["month_parts"][p])
+    else:
+        f.ypart = tuple(lex["year_parts"][p])
+
+
+@rule("season", fits=after_year)
+def _season(f: Frame, g: Groups, lex: dict) -> None:
+    f.season = tuple(lex["seasons"][g("s")])
+
+
+_SUB_UNITS = {"周": "W", "个星期": "W", "个月": "M", "天": "D"}
+
+
+@rule("year_sub", never_first=True, fits=after_year)
+def _year_sub(f: Frame, g: Groups, lex: dict) -> None:
+    """2021年的第三个月, 去年的前10天, 今年的最后3周."""
+    if g("nm"):
+        f.m = integer(g("nm"))
+    else:
+        f.sub = ("first" if g("fw") else "last", integer(g("n")), _SUB_UNITS[g("u")])
+
+
+# -- months, weeks and days --------------------------------------------------------------------------------
+@rule("month", fits=after_year)
+def _month(f: Frame, g: Groups, lex: dict) -> None:
+    f.m = integer(g("m"))
+
+
+@rule("half_month")
+def _half_month(f: Frame, g: Groups, lex: dict) -> None:
+    f.mpart = tuple(lex["half_months"][g("h")])
+    f.m = -1                            # the month comes from the context
+
+
+@rule("month_part", never_first=True, fits=after_month)
+def _month_part(f: Frame, g: Groups, lex: dict) -> None:
+    f.mpart = tuple(lex["month_parts"][g("p")])
+
+
+@rule("month_part_alone", fits=lambda f, g: f.rank() == 3 and f.mpart is None)
+def _month_part_alone(f: Frame, g: Groups, lex: dict) -> None:
+    f.mpart = tuple(lex["month_parts"][g("p")])
+    if f.m is None and f.m_rel is None:
+        f.m = -1                        # the month comes from the context
+
+
+@rule("day", fits=day_after_month)
+@rule("day_bare", never_first=True, fits=day_after_month)
+def _day(f: Frame, g: Groups, lex: dict) -> None:
+    f.d = integer(g("d"))
+
+
+@rule("nth_week", never_first=True, fits=lambda f, g: after_year_or_month(f, g))
+def _nth_week(f: Frame, g: Groups, lex: dict) -> None:
+    f.nth_week = integer(g("n"))
+
+
+@rule("last_weekday", fits=after_month)
+def _last_weekday(f: Frame, g: Groups, lex: dict) -> None:
+    f.last_weekday = lex["weekday"][g("d")]
+    if f.m is None and f.m_rel is None:
+        f.m = -1                        # the month comes from the context
+
+
+# -- ranges written as one token ---------------------------------------------------------------------------
+@rule("year_range", role="range")
+@rule("year_range_bare", role="range")
+def _year_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
+    left.y = integer(g("a"))
+    b = integer(g("b"))
+    right.y = b if b >= 100 else (left.y // 100) * 100 + b
+
+
+@rule("month_range", role="range", fits=after_year)
+def _month_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
+    left.m, right.m = integer(g("a")), integer(g("b"))
+
+
+@rule("day_range", role="range", fits=day_after_month)
+def _day_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
+    left.d, right.d = integer(g("a")), integer(g("b"))
+
+
+@rule("quarter_range", role="range", fits=after_year)
+def _quarter_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
+    a, b = integer(g("a")), integer(g("b"))
+    left.q, right.q = (a, a), (b, b)
+
+
+# -- mentions of their own: windows, ago-expressions, durations, vague words, anaphora ---------------------
+def _pub(published: date | None) -> str | None:
+    return f"published:{published.isoformat()}" if published else None
+
+
+def _mention(p: Phrase, text: str, kind: str, start=None, end=None, gran=None, duration=None, anchor=None):
+    return DateMention(p.start, p.end, text[p.start:p.end], kind, start, end, gran, duration, anchor)
+
+
+def duration_iso(parts: list[tuple[float, str]]) -> str:
+    """Return the ISO 8601 duration of (amount, unit) parts; time units are TH, TM, TS."""
+    acc: dict[str, float] = {}
+    for v, u in parts:
+        acc[u] = acc.get(u, 0) + v
+    date_part = "".join(f"{fmt(acc[u])}{u}" for u in ("Y", "M", "W", "D") if u in acc)
+    time_part = "".join(f"{fmt(acc[u])}{u[1]}" for u in ("TH", "TM", "TS") if u in acc)
+    return "P" + date_part + ("T" + time_part if time_part else "")
+
+
+def _duration_part(comp: str, m: re.Match, lex: dict) -> tuple[float, str]:
+    g = groups(m, comp)
+    n, u = number(g("n") or g("nj")), lex["units"][g("u")]
+    if g("half"):
+        n += 0.5
+    return (n * 3, "M") if u == "Q" else (n, u)
+
+
+@rule("dur_piece", role="other")
+@rule("dur_tail", role="other")
+def _duration(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """三年, 两个半小时, 一年零三个月: the pieces of one duration, added up."""
+    parts = [_duration_part(comp, m, lex) for comp, m in p.other[1]]
+    return _mention(p, text, "duration", duration=duration_iso(parts))
+
+
+@rule("dur_range", role="other")
+def _duration_range(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """一至两周, 10~20日: a duration between two amounts, written P1W/P2W."""
+    g = groups(p.other[1], "dur_range")
+    u = lex["units"][g("u")]
+    a, b = number(g("a")), number(g("b"))
+    if u == "Q":
+        a, b, u = a * 3, b * 3, "M"
+    return _mention(p, text, "duration", duration=f"{duration_iso([(a, u)])}/{duration_iso([(b, u)])}")
+
+
+@rule("vague", role="other")
+def _vague(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """近日, 日前: an open start, ending on the publication date."""
+    return _mention(p, text, "relative", None, published, "day", anchor=_pub(published))
+
+
+@rule("vague_window", role="other")
+def _vague_window(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """近几年, 近年来: an open start, ending on the publication date, at the granularity named."""
+    gran = lex["vague_window"][groups(p.other[1], "vague_window")("w")]
+    return _mention(p, text, "relative", None, published, gran, anchor=_pub(published))
+
+
+def window_range(published: date, n: float, unit: str, direction: str) -> tuple[date, date]:
+    """Return the window of n units before (past) or after (future) the publication date, that day excluded."""
+    if unit == "Q":
+        n, unit = n * 3, "M"
+    if direction == "past":
+        return shift(published, -n, unit), published - timedelta(days=1)
+    return published + timedelta(days=1), shift(published, n, unit)
+
+
+def _window_mention(p: Phrase, text: str, published: date | None, n: float, unit: str, direction: str):
+    iso = f"P{fmt(n * 3)}M" if unit == "Q" else f"P{fmt(n)}{unit}"
+    if published is None:
+        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit], duration=iso)
+    start, end = window_range(published, n, unit, direction)
+    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
+
+
+@rule("window", role="other")
+def _window(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """近三年, 未来两天, 前3周: n units back from the publication date or ahead of it."""
+    g = groups(p.other[1], "window")
+    direction = lex["window_dir"][g("dir") or g("dir2")]
+    return _window_mention(p, text, published, number(g("n") or g("n2")), lex["units"][g("u")], direction)
+
+
+@rule("window_since", role="other")
+def _window_since(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """十年来, 三个月以来: a window back from the publication date."""
+    g = groups(p.other[1], "window_since")
+    return _window_mention(p, text, published, number(g("n")), lex["units"][g("u")], "past")
+
+
+@rule("ago", role="other")
+def _ago(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """5年前, 三天后: the point n units from the publication date."""
+    g = groups(p.other[1], "ago")
+    unit, n = lex["units"][g("u")], number(g("n"))
+    if published is None:
+        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit])
+    point = shift(published, (-1 if "前" in g("dir") else 1) * n, unit)
+    return _mention(p, text, "relative", point, point, GRAN_OF_UNIT[unit], anchor=_pub(published))
+
+
+@rule("anaphora", role="other")
+def _anaphora(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """当天, 次日, 当月, 次年: against the date before it in the paragraph (and it becomes that date)."""
+    unit, k = lex["anaphora"][groups(p.other[1], "anaphora")("w")]
+    start = None
+    if unit == "D" and ctx.d is not None:
+        start = end = date(ctx.y, ctx.m, ctx.d) + timedelta(days=k)
+    elif unit == "M" and ctx.m is not None:
+        start = add_months(date(ctx.y, ctx.m, 1), k)
+        end = month_end(start.year, start.month)
+    elif unit == "Y" and ctx.y is not None:
+        start, end = date(ctx.y + k, 1, 1), date(ctx.y + k, 12, 31)
+    if start is None:
+        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit])
+    anchor = ctx.text
+    ctx.y, ctx.m, ctx.text = start.year, (start.month if unit != "Y" else None), text[p.start:p.end]
+    ctx.d = start.day if unit == "D" else None
+    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], anchor=anchor)

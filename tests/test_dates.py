@@ -65,7 +65,7 @@ def test_dates_data_files_load_and_compile():
     for table in ("year_parts", "month_parts", "half_months", "decade_parts"):
         for word, (lo, hi) in lex[table].items():
             assert lo <= hi, (table, word)
-    assert set(lex["suffix"].values()) <= {"since", "after", "before", "until", "to_now"}
+    assert set(lex["suffix"].values()) <= {"since", "after", "before", "until", "to_now", "during"}
     assert set(lex["prefix"].values()) <= {"since", "until", "from"}
     assert re.compile(lex["roc_marker"])
 

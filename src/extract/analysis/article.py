@@ -96,6 +96,9 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     # Components read the words from doc._.word_tokens: iterating spaCy tokens from Python costs more than jieba.
     doc = tokens_doc(nlp.vocab, tokens)
     doc._.published = published
+    from extract.extractors.dates import region_of
+
+    doc._.region = region_of(norm.variant, article.outlet)   # regional festivals, fiscal years
     doc._.text_cache = simplified
     doc._.entity_model = settings.entity_model
     for _, proc in nlp.pipeline:

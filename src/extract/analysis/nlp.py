@@ -17,7 +17,8 @@ from spacy.util import registry
 
 from extract.text.segment import Segmenter, Token
 
-_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model",
+               "region")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -101,7 +102,7 @@ def dates_component(doc: Doc) -> Doc:
     """Find dates, periods and durations, resolved against `doc._.published` (extract.extractors.dates.find_dates)."""
     from extract.extractors.dates import find_dates
 
-    doc._.dates = find_dates(doc_text(doc), published=doc._.published)
+    doc._.dates = find_dates(doc_text(doc), published=doc._.published, region=doc._.region)
     _set_spans(doc, "dates", doc._.dates, "kind")
     return doc
 

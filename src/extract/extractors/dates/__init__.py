@@ -36,30 +36,43 @@ from extract.extractors.dates.phrases import phrases
 from extract.extractors.dates.published import infer_published
 from extract.extractors.dates.records import DateMention
 
-__all__ = ["DateMention", "find_dates", "infer_published"]
+__all__ = ["DateMention", "find_dates", "infer_published", "region_of"]
+
+# the region whose festivals and fiscal years a text follows, by its script variant (normalize.detect_variant)
+_REGION_OF_VARIANT = {"zh-Hant-TW": "TW", "zh-Hant-HK": "HK", "zh-Hans": "CN"}
+
+
+def region_of(variant: str | None, outlet: str | None = None) -> str | None:
+    """Return the region (CN, TW, HK, MO) of a text from its script variant, or None where it says none."""
+    if outlet and any(mark in outlet.lower() for mark in ("macau", "macao", "澳门", "澳門")):
+        return "MO"
+    return _REGION_OF_VARIANT.get(variant or "")
 
 # full-width digits and marks map one-to-one onto ASCII, so offsets are unchanged
 _FULLWIDTH = dict(zip("０１２３４５６７８９Ｑｑ／－．～：", "0123456789Qq/-.~:"))
 _FULLWIDTH_CHAR = re.compile("[０-９Ｑｑ／－．～：]")
 
 
-def find_dates(text: str, *, published: date | None = None) -> list[DateMention]:
+def find_dates(text: str, *, published: date | None = None, region: str | None = None) -> list[DateMention]:
     """Return the date, period, duration and relative mentions of a Simplified Chinese text, by start.
 
     `published` anchors relative mentions (今年, 上月, 近日) and, where no date precedes them in the
     paragraph, year-less ones (12月, 9日); without it they stay unresolved (their dates are None).
+    `region` (CN, TW, HK, MO; `region_of(variant, outlet)`) picks the regional festivals and fiscal years;
+    a text dating itself in ROC years (民国) is read as TW, anything else as CN.
     """
     if isinstance(published, datetime):   # a timestamp: its calendar day (date and datetime do not compare)
         published = published.date()
     g = _grammar()
     norm = _FULLWIDTH_CHAR.sub(lambda m: _FULLWIDTH[m.group()], text)
     roc = g.roc_marker.search(norm) is not None
+    region = region or ("TW" if roc else None)
     out: list[DateMention] = []
-    ctx = Context()
+    ctx = Context(region=region)
     last_end = 0
     for m in g.master.finditer(norm):
         if "\n" in norm[last_end:m.start()]:     # a new paragraph: earlier dates no longer anchor
-            ctx = Context()
+            ctx = Context(region=region)
         last_end = m.end()
         for p in phrases(norm, m.start(), m.end()):
             for found in phrase_mentions(p, norm, ctx, published, g.lex, roc):

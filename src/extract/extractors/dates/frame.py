@@ -34,7 +34,8 @@ class Frame:
     sub: tuple[str, int, str] | None = _f(2, lambda v: _SUB_GRAN[v[2]], True)   # ('first'|'last', n, W/M/D)
     season: tuple[int, int] | None = _f(2, "month", True)
     mpart: tuple[int, int] | None = _f(4, "day", True)
-    lunar: tuple | None = _f(5, "day")                       # a lunar date or festival (holidays.py)
+    lunar: tuple | None = _f(5, lambda v: "month" if v[0] == "month" else "day")   # holidays.lunar_range
+    holiday_stretch: bool | None = _f(0, period=True)        # 春节假期: the official days off around it
     m: int | None = _f(3, "month")
     m_rel: int | None = _f(3, "month")
     ypart: tuple[int, int] | None = _f(2, lambda v: "year" if v == (1, 12) else "month", True)
@@ -115,6 +116,7 @@ class Context:
     d: int | None = None            # set when that date is a single day
     text: str | None = None
     via_published: bool = False     # it was itself a partial date completed from the publication date
+    region: str | None = None       # CN, TW, HK, MO: whose festivals and fiscal years (find_dates(region=))
 
 
 @dataclass(slots=True)

@@ -35,9 +35,29 @@ def alternation(words, *, raw: bool = False) -> str:
     return "(?:" + "|".join(w if raw else re.escape(w) for w in items) + ")"
 
 
+def festivals() -> dict[str, dict]:
+    """Return festivals.yaml's festivals by name (every spelling, weak ones included)."""
+    out = {}
+    for spec in load("dates/festivals.yaml")["festivals"]:
+        for name in spec["names"] + spec.get("weak", []):
+            out[name] = spec
+    return out
+
+
+def _festival_pieces(pieces: dict) -> str:
+    """Add the festival alternations; return the first characters festival names add to first_char."""
+    data = load("dates/festivals.yaml")
+    strong = [n for spec in data["festivals"] for n in spec["names"]]
+    weak = [n for spec in data["festivals"] for n in spec.get("weak", [])]
+    pieces["words_festival"], pieces["words_festival_weak"] = alternation(strong), alternation(weak)
+    pieces["words_stretch"] = alternation(data["stretch_words"])
+    return "".join(sorted({re.escape(n[0]) for n in strong + weak}))
+
+
 def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     """Return the named regex pieces: grammar.yaml's and those built from the lexicon's word lists."""
     pieces = dict(gram["pieces"])
+    extra_first = _festival_pieces(pieces)
     for name, words in lex["guards"].items():
         pieces[name] = alternation(words, raw=(name == "boundary"))
     pieces["eras"] = alternation(lex["eras"])
@@ -54,7 +74,7 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     if not (first.startswith("[") and first.endswith("]")):
         raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
     # era names start phrases too (昭和五年): their first characters join the class
-    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + "]"
+    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + extra_first + "]"
     return pieces
 
 
@@ -100,5 +120,6 @@ def grammar() -> Grammar:
         _compiled(body, f"component {name}")
         alts.append(f"(?P<{name}>{body})")
     lexer = _compiled("|".join(alts), "lexer")
+    lex = {**lex, "festivals": festivals()}
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
                    "(?=" + expand("{first_char}") + ")")

@@ -83,8 +83,8 @@ def _range(p: Phrase, lres: Resolved, ctx: Context, published, lex, suffix_mode)
 def _single_mode(p: Phrase, prefix_mode: str | None, suffix_mode: str | None) -> str | None:
     """Return what the prefix or suffix makes of a single date (since, after, before, until, to_now)."""
     mode = suffix_mode or (prefix_mode if prefix_mode in ("since", "until") else None)
-    if prefix_mode == "from" and suffix_mode is None:
-        return None
+    if (prefix_mode == "from" and suffix_mode is None) or mode == "during":
+        return None                        # 从 alone opens nothing; 春节期间 is the festival itself
     left = p.left
     if mode == "before" and ((left.ypart is not None and left.ypart[1] == 12 and left.ypart[0] > 1)
                              or (left.mpart is not None and left.mpart[1] == 31 and left.mpart[0] > 1)):
@@ -99,8 +99,9 @@ def _set_context(ctx: Context, final: Resolved, lres: Resolved, span: str, open_
         and lres.gran not in ("quarter", "half")   # 去年第二季度和第三季度: the year goes on
     if final.y is None or final.unresolved or open_period or bare_relative_year:
         return
-    ctx.y, ctx.m, ctx.text = final.y, final.m, span
-    ctx.d = final.start.day if final.start is not None and final.start == final.end else None
+    ctx.y, ctx.m, ctx.text, ctx.d = final.y, final.m, span, None
+    if final.start is not None and final.start == final.end:    # one day (a lunar one too): its own date
+        ctx.y, ctx.m, ctx.d = final.start.year, final.start.month, final.start.day
     ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
 
 

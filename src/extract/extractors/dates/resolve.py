@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from extract.extractors.dates.calendar_math import add_months, monday_of, month_end, period_part
 from extract.extractors.dates.frame import Context, Frame, Resolved
+from extract.extractors.dates.holidays import lunar_range, nearest_year
 
 
 def _pub(published: date | None) -> str | None:
@@ -104,19 +105,19 @@ SPECIAL = (("decade", _decade), ("half_week", _half_week), ("half_rel", _half_re
 
 
 # -- the range of a frame once its year and month are known: the first range whose field is set -----------
-def _nth_week(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def _nth_week(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     first = date(y, m if m else 1, 1)
     start = first + timedelta(days=(7 - first.weekday()) % 7) + timedelta(weeks=f.nth_week - 1)
     return start, start + timedelta(days=6)
 
 
-def _last_weekday(f: Frame, y: int, m: int) -> tuple[date, date]:
+def _last_weekday(f: Frame, y: int, m: int, region=None) -> tuple[date, date]:
     last = month_end(y, m)
     day = last - timedelta(days=(last.isoweekday() - f.last_weekday) % 7)
     return day, day
 
 
-def _year_sub(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def _year_sub(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     """The first or last n months, days or whole weeks (Monday to Sunday) of a year."""
     which, n, unit = f.sub
     jan1, dec31 = date(y, 1, 1), date(y, 12, 31)
@@ -131,19 +132,19 @@ def _year_sub(f: Frame, y: int, m: int | None) -> tuple[date, date]:
     return end - timedelta(weeks=n) + timedelta(days=1), end
 
 
-def _season(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def _season(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     m1, m2 = f.season
     return date(y, m1, 1), month_end(y + (m2 < m1), m2)
 
 
-def _month(f: Frame, y: int, m: int) -> tuple[date, date]:
+def _month(f: Frame, y: int, m: int, region=None) -> tuple[date, date]:
     if f.mpart is not None:
         lo, hi = f.mpart
         return date(y, m, lo), date(y, m, min(hi, calendar.monthrange(y, m)[1]))
     return date(y, m, 1), month_end(y, m)
 
 
-def _first_n(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def _first_n(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     n, unit = f.first_n
     months = n * (3 if unit == "Q" else 1)
     if not 1 <= months <= 12:
@@ -151,32 +152,34 @@ def _first_n(f: Frame, y: int, m: int | None) -> tuple[date, date]:
     return date(y, 1, 1), month_end(y, months)
 
 
-def _half(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def _half(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     lo, hi = (date(y, 1, 1), date(y, 6, 30)) if f.h == 1 else (date(y, 7, 1), date(y, 12, 31))
     return period_part(lo, hi, f.ppart)
 
 
-# (when it applies, the range); `m` is the resolved month (stated, relative or from the context)
+# (when it applies, the range); `m` is the resolved month (stated, relative or from the context), `region`
+# the one whose festivals count
 RANGES = (
-    (lambda f, m: f.d is not None, lambda f, y, m: (date(y, m, f.d),) * 2),
+    (lambda f, m: f.lunar is not None, lambda f, y, m, region: lunar_range(f.lunar, y, region)),
+    (lambda f, m: f.d is not None, lambda f, y, m, region=None: (date(y, m, f.d),) * 2),
     (lambda f, m: f.last_weekday is not None, _last_weekday),
     (lambda f, m: f.nth_week is not None, _nth_week),
     (lambda f, m: f.sub is not None, _year_sub),
     (lambda f, m: f.season is not None, _season),
     (lambda f, m: m is not None, _month),
-    (lambda f, m: f.ypart is not None, lambda f, y, m: (date(y, f.ypart[0], 1), month_end(y, f.ypart[1]))),
+    (lambda f, m: f.ypart is not None, lambda f, y, m, region=None: (date(y, f.ypart[0], 1), month_end(y, f.ypart[1]))),
     (lambda f, m: f.first_n is not None, _first_n),
     (lambda f, m: f.q is not None,
-     lambda f, y, m: period_part(date(y, 3 * f.q[0] - 2, 1), month_end(y, 3 * f.q[1]), f.ppart)),
+     lambda f, y, m, region=None: period_part(date(y, 3 * f.q[0] - 2, 1), month_end(y, 3 * f.q[1]), f.ppart)),
     (lambda f, m: f.h is not None, _half),
 )
 
 
-def frame_range(f: Frame, y: int, m: int | None) -> tuple[date, date]:
+def frame_range(f: Frame, y: int, m: int | None, region: str | None = None) -> tuple[date, date]:
     """Return the inclusive range a frame denotes once its year (and month) are known; ValueError if none."""
     for applies, range_of in RANGES:
         if applies(f, m):
-            return range_of(f, y, m)
+            return range_of(f, y, m, region)
     return date(y, 1, 1), date(y, 12, 31)
 
 
@@ -225,10 +228,13 @@ def _fill(f: Frame, y, m, ctx: Context, published, inherit: Resolved | None, res
     return y, m, None
 
 
-def _candidates(f: Frame, y, m, published: date | None, pub_fill: str | None) -> list[tuple[int, int | None]]:
+def _candidates(f: Frame, y, m, published: date | None, pub_fill: str | None,
+                region: str | None = None) -> list[tuple[int, int | None]]:
     """Return the (year, month) readings to try in order."""
     if pub_fill is None:
         return [(y, m)]
+    if f.lunar is not None:            # 中秋节, 腊月二十三: the occurrence nearest the publication date
+        return [(year, None) for year in nearest_year(f.lunar, published, region)]
     if pub_fill == "month":            # 9日: this month's, or the last month's where this one lacks it (29日)
         last_month = add_months(date(published.year, published.month, 1), -1)
         return [(published.year, published.month), (last_month.year, last_month.month)]
@@ -257,10 +263,10 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     if res.unresolved or f.invalid or (y is None and pub_fill is None):
         res.unresolved, res.y, res.m = True, None, None
         return res
-    for cy, cm in _candidates(f, y, m, published, pub_fill):
+    for cy, cm in _candidates(f, y, m, published, pub_fill, ctx.region):
         try:
-            res.start, res.end = frame_range(f, cy, cm)
-        except ValueError:             # 2月30日, 2019年2月29日: a date that does not exist
+            res.start, res.end = frame_range(f, cy, cm, ctx.region)
+        except (ValueError, KeyError):  # 2月30日, 2019年2月29日, 闰五月 of a year without one
             continue
         res.y, res.m = cy, cm
         return res

@@ -278,6 +278,44 @@ def _last_weekday(f: Frame, g: Groups, lex: dict) -> None:
         f.m = -1                        # the month comes from the context
 
 
+# -- the lunar calendar and festivals (holidays.py resolves them) ---------------------------------------
+_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+
+
+def _lunar_number(word: str) -> int:
+    """初七 7, 廿三 23, 十五 15."""
+    if word.startswith("初"):
+        return integer(word[1:])
+    if word.startswith("廿"):
+        return 20 + integer(word[1:])
+    return integer(word)
+
+
+@rule("lunar_date", fits=after_year)
+def _lunar_date(f: Frame, g: Groups, lex: dict) -> None:
+    """农历七月初七, 腊月二十三, 闰六月, 冬月, 大年初二."""
+    month = next((g(k) for k in ("m1", "m2", "m3", "m4") if g(k)), None)
+    day = next((g(k) for k in ("d1", "d2", "d3", "d4", "d5") if g(k)), None)
+    m = 1 if month is None else _LUNAR_MONTHS.get(month) or integer(month)
+    leap = any(g(k) for k in ("l1", "l2", "l4"))
+    f.lunar = ("month", m, leap) if day is None else ("date", m, _lunar_number(day), leap)
+
+
+def _fits_festival(f: Frame, g: Groups) -> bool:
+    """After a year (2024年重阳节), or restating a relative day (今日情人节) or a lunar date (正月十五元宵节)."""
+    if f.rank() == 5 and f.weekday is None and f.d is None:
+        return (f.d_rel is not None and f.lunar is None) or (f.lunar is not None and f.lunar[0] == "date")
+    return after_year(f, g)
+
+
+@rule("festival", fits=_fits_festival)
+@rule("festival_weak", never_first=True, fits=after_year)
+def _festival(f: Frame, g: Groups, lex: dict) -> None:
+    stretch = bool(g("stretch"))
+    f.lunar = ("festival", g("f") or g("w"), stretch)
+    f.holiday_stretch = True if stretch else None
+
+
 # -- ranges written as one token ---------------------------------------------------------------------------
 @rule("year_range", role="range")
 @rule("year_range_bare", role="range")

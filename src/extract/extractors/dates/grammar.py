@@ -16,7 +16,7 @@ _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
 # lexicon tables whose words become {words_<table>} alternations in the grammar
-_WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons")
+_WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
         pieces[f"words_{table}"] = alternation(words)
     # a lone day (no month before it) may not follow a word that makes it a count of days
     pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
+    pieces["after_day_count_cue"] = "(?:" + "|".join(f"(?<={re.escape(w)})" for w in lex["day_count_cues"]) + ")"
     # an entry ending in a numeral (这一) blocks that numeral only: 这一年 is no duration, 这三天 is
     pieces["not_duration_before"] = "".join(
         f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"

@@ -26,6 +26,11 @@ def tokens(text: str, start: int, end: int) -> list[tuple[str, re.Match]] | None
     return out
 
 
+# `other` rules whose phrase keeps the list of its tokens (durations go on: 一年零三个月, 7日内)
+_TOKEN_LISTS = frozenset({"dur_piece", "dur_tail", "dur_range", "dur_range_units", "dur_days", "dur_pair",
+                          "dur_vague", "dur_end"})
+
+
 class _Builder:
     """Folds tokens into phrases: each token's rule says whether it extends the current frame or starts one."""
 
@@ -57,17 +62,17 @@ class _Builder:
 
     def on_other(self, name: str, m: re.Match) -> None:
         s, e = m.span()
-        cur = self.cur
-        if RULES[name].produce is RULES["dur_piece"].produce:
-            if cur is not None and cur.other and cur.other[0] == "dur_piece" and s == cur.end:
-                cur.other[1].append((name, m))     # 一年零三个月: one duration
-                cur.end = e
-                return
-            self.close()
-            self.cur = Phrase(s, e, Frame(s, e), other=("dur_piece", [(name, m)]))
+        cur, rule = self.cur, RULES[name]
+        if rule.extends and cur is not None and isinstance(cur.other, tuple) and cur.other[0] in rule.extends \
+                and s == cur.end:
+            cur.other[1].append((name, m))     # 一年零三个月, 7日内: one duration
+            cur.end = e
             return
         self.close()
-        self.cur = Phrase(s, e, Frame(s, e), other=(name, m))
+        if name in _TOKEN_LISTS:
+            self.cur = Phrase(s, e, Frame(s, e), other=(name, [(name, m)]))
+        else:
+            self.cur = Phrase(s, e, Frame(s, e), other=(name, m))
 
     def on_prefix(self, name: str, m: re.Match) -> None:
         self.close()

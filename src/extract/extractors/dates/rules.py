@@ -42,17 +42,19 @@ class Rule:
     produce: Callable | None = None
     fits: Callable[[Frame, Groups], bool] | None = None
     never_first: bool = False
+    extends: frozenset = frozenset()   # `other` tokens that continue a phrase started by one of these rules
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, *, role: str = "frame", fits: Callable | None = None, never_first: bool = False):
+def rule(name: str, *, role: str = "frame", fits: Callable | None = None, never_first: bool = False,
+         extends: tuple[str, ...] = ()):
     """Register the decorated function as the production of rule `name`."""
     def register(fn):
         if name in RULES:
             raise ValueError(f"dates: rule {name!r} registered twice")
-        RULES[name] = Rule(name, role, fn, fits or _never, never_first)
+        RULES[name] = Rule(name, role, fn, fits or _never, never_first, frozenset(extends))
         return fn
     return register
 
@@ -360,31 +362,68 @@ def duration_iso(parts: list[tuple[float, str]]) -> str:
     return "P" + date_part + ("T" + time_part if time_part else "")
 
 
-def _duration_part(comp: str, m: re.Match, lex: dict) -> tuple[float, str]:
+def _duration_part(comp: str, m: re.Match, lex: dict) -> tuple[float, str] | None:
     g = groups(m, comp)
-    n, u = number(g("n") or g("nj")), lex["units"][g("u")]
-    if g("half"):
+    n, u = g("n") or g("nj") or g("n2"), g("u") or g("u2")
+    if n is None or u is None:         # 7日内: the end word adds nothing
+        return None
+    n, u = number(n), lex["units"][u]
+    if g("half") or g("half2"):
         n += 0.5
+    if u == "TQ":                      # 刻钟: quarters of an hour
+        return n * 15, "TM"
     return (n * 3, "M") if u == "Q" else (n, u)
 
 
-@rule("dur_piece", role="other")
-@rule("dur_tail", role="other")
+_DURATIONS = ("dur_piece", "dur_tail", "dur_range", "dur_range_units", "dur_days", "dur_pair", "dur_vague")
+
+
+@rule("dur_piece", role="other", extends=("dur_piece",))
+@rule("dur_tail", role="other", extends=("dur_piece",))
 def _duration(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
-    """三年, 两个半小时, 一年零三个月: the pieces of one duration, added up."""
-    parts = [_duration_part(comp, m, lex) for comp, m in p.other[1]]
+    """三年, 两个半小时, 一年零三个月, 1.5万小时: the pieces of one duration, added up."""
+    parts = [part for comp, m in p.other[1] if (part := _duration_part(comp, m, lex))]
     return _mention(p, text, "duration", duration=duration_iso(parts))
 
 
-@rule("dur_range", role="other")
-def _duration_range(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
-    """一至两周, 10~20日: a duration between two amounts, written P1W/P2W."""
-    g = groups(p.other[1], "dur_range")
-    u = lex["units"][g("u")]
-    a, b = number(g("a")), number(g("b"))
+@rule("dur_end", role="other", extends=_DURATIONS)
+def _duration_end(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> None:
+    """内, 以内, 左右 alone are no duration (after one they end it: 7日内)."""
+    return None
+
+
+def _range_iso(a: float, b: float, u: str) -> str:
     if u == "Q":
         a, b, u = a * 3, b * 3, "M"
-    return _mention(p, text, "duration", duration=f"{duration_iso([(a, u)])}/{duration_iso([(b, u)])}")
+    return f"{duration_iso([(a, u)])}/{duration_iso([(b, u)])}"
+
+
+@rule("dur_range", role="other")
+@rule("dur_range_units", role="other")
+@rule("dur_pair", role="other")
+def _duration_range(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """一至两周, 2天——5天, 一两天: a duration between two amounts, written P1W/P2W."""
+    comp, m = p.other[1][0]
+    g = groups(m, comp)
+    a, b = number(g("a")), number(g("b"))
+    if comp == "dur_pair" and b != a + 1 and (a, b) != (3, 5):
+        return None                    # 八五年 is a year, not 'eight or five years'
+    return _mention(p, text, "duration", duration=_range_iso(a, b, lex["units"][g("u")]))
+
+
+@rule("dur_days", role="other")
+def _duration_days(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """为期三日, 需时10~20日, 7日内: days counted with 日."""
+    g = groups(p.other[1][0][1], "dur_days")
+    if g("a"):
+        return _mention(p, text, "duration", duration=_range_iso(number(g("a")), number(g("b")), "D"))
+    return _mention(p, text, "duration", duration=duration_iso([(number(g("n") or g("n2")), "D")]))
+
+
+@rule("dur_vague", role="other")
+def _duration_vague(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """大半年: more than half the unit, up to all of it."""
+    return _mention(p, text, "duration", duration=lex["dur_vague"][groups(p.other[1][0][1], "dur_vague")("w")])
 
 
 @rule("vague", role="other")
@@ -429,7 +468,8 @@ def _window(p: Phrase, text: str, ctx: Context, published: date | None, lex: dic
 def _window_since(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
     """十年来, 三个月以来: a window back from the publication date."""
     g = groups(p.other[1], "window_since")
-    return _window_mention(p, text, published, number(g("n")), lex["units"][g("u")], "past")
+    n = number(g("n")) + (0.5 if g("half") else 0)
+    return _window_mention(p, text, published, n, lex["units"][g("u")], "past")
 
 
 @rule("ago", role="other")

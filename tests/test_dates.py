@@ -18,7 +18,7 @@ from extract.extractors.dates import DateMention, find_dates, infer_published
 CASES = Path(__file__).parent / "cases" / "dates"
 DATA = Path(extract.__file__).parent / "data" / "dates"
 KINDS = {"date", "period", "duration", "relative"}
-GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade", "century"}
+GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade", "century", "season"}
 
 
 def _golden():

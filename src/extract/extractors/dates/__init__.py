@@ -65,7 +65,7 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
         published = published.date()
     g = _grammar()
     norm = _FULLWIDTH_CHAR.sub(lambda m: _FULLWIDTH[m.group()], text)
-    roc = g.roc_marker.search(norm) is not None
+    roc = region == "TW" or g.roc_marker.search(norm) is not None   # Taiwan writes ROC years (113年)
     region = region or ("TW" if roc else None)
     out: list[DateMention] = []
     ctx = Context(region=region)

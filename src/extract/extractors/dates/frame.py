@@ -29,10 +29,9 @@ class Frame:
     d: int | None = _f(5, "day")
     last_weekday: int | None = _f(5, "day")                  # 最后一个周五 of a month: 1-7
     nth_weekday: tuple[int, int] | None = _f(5, "day")       # 第2个星期六 of a month: (n, weekday)
-    nth_week: int | None = _f(5, "week", True)
-    iso_week: int | None = _f(5, "week", True)               # 2023年第10周: ISO week number
+    nth_week: int | None = _f(5, "week", True)               # of a month (its Mondays), or ISO week of a year
     sub: tuple[str, int, str] | None = _f(2, lambda v: _SUB_GRAN[v[2]], True)   # ('first'|'last', n, W/M/D)
-    season: tuple[int, int] | None = _f(2, "month", True)
+    season: tuple[int, int] | None = _f(2, "season", True)
     mpart: tuple[int, int] | None = _f(4, "day", True)
     lunar: tuple | None = _f(5, lambda v: "month" if v[0] == "month" else "day")   # holidays.lunar_range
     holiday_stretch: bool | None = _f(0, period=True)        # 春节假期: the official days off around it
@@ -43,7 +42,7 @@ class Frame:
     ppart: str | None = _f(0, "month")                       # 'first' / 'last' month of a quarter or half
     q: tuple[int, int] | None = _f(2, "quarter", True)
     h: int | None = _f(2, "half", True)                      # 1 or 2
-    fiscal: str | None = _f(1, "year", True)                 # a fiscal year: the region's or company's rule
+    fiscal: tuple | None = _f(1, "year", True)               # ('split', 2023) / ('company', 2024) / ('rel', -1)
     # -- fields resolved by their own rule in resolve.py ----------------------------------------------------
     weekday: int | None = _f(6)                              # 1-7, 0 = weekend
     d_rel: int | None = _f(5)                                # days from the publication date (昨天 -1)
@@ -51,7 +50,7 @@ class Frame:
     q_rel: int | None = _f(2, period=True)
     half_rel: int | None = _f(2, period=True)
     decade: tuple | None = _f(1, period=True)                # (century start, decade, part)
-    century: tuple | None = _f(1, period=True)               # (first year, (part lo, part hi) | None)
+    century: tuple | None = _f(1, period=True)               # (first year, (lo, hi) years within | None)
     y: int | None = _f(1)
     y_rel: int | None = _f(1)                                # years from the publication year (今年 0)
     y_short: int | None = _f(1)                              # a 2- or 3-digit year still to be judged

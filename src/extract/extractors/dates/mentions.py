@@ -1,9 +1,11 @@
 """From phrases to mentions: one frame or a range of two, open periods, and the context later dates read."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, timedelta
 
-from extract.extractors.dates.calendar_math import shift
+from extract.extractors.dates.calendar_math import add_months, month_end, shift
 from extract.extractors.dates.frame import Context, Frame, Phrase, Resolved
 from extract.extractors.dates.records import DateMention
 from extract.extractors.dates.resolve import resolve_frame, two_digit_year
@@ -137,6 +139,22 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
 
 
+def _stated_fiscal_year(text: str, end: int, lex: dict) -> tuple[date, date] | None:
+    """Return the months a company's fiscal year is stated to cover right after it: 2024财年（2023年7月至2024年6月）,
+    （截至2025年3月）: the twelve months ending then."""
+    found = re.match(lex["fiscal_statement"], text[end:end + 30])
+    if not found:
+        return None
+    g = found.groupdict()
+    try:
+        if g["y1"]:
+            return date(int(g["y1"]), int(g["m1"]), 1), month_end(int(g["y2"]), int(g["m2"]))
+        last = month_end(int(g["ye"]), int(g["me"]))
+    except ValueError:
+        return None
+    return add_months(date(last.year, last.month, 1), -11), last
+
+
 def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict,
                     roc: bool) -> list[DateMention]:
     """Return the mention a phrase makes (none for a year that is no year, or an invalid date)."""
@@ -153,7 +171,12 @@ def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, 
         return []
     if left.invalid or (p.right is not None and p.right.invalid):
         return []                          # 2023-10/14: mixed separators are no date
-    return [_frame_mention(p, text, ctx, published, lex)]
+    mention = _frame_mention(p, text, ctx, published, lex)
+    if left.fiscal is not None and left.fiscal[0] == "company" and p.right is None:
+        stated = _stated_fiscal_year(text, p.end, lex)
+        if stated:
+            mention = replace(mention, start_date=stated[0], end_date=stated[1])
+    return [mention]
 
 
 def merged_open_ends(mentions: list[DateMention], text: str) -> list[DateMention]:

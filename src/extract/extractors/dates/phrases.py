@@ -81,6 +81,8 @@ class _Builder:
     def on_join(self, name: str, m: re.Match) -> None:
         cur = self.cur
         if cur is not None and cur.right is None and cur.other is None:
+            if cur.suffix and self.lex["suffix"].get(cur.suffix) == "since":
+                cur.suffix = None          # 自X起至Y止: 起 belongs to the left side of a closed range
             self.frame = cur.right = Frame(m.end(), m.end())
             cur.end = m.end()
         else:

@@ -37,7 +37,34 @@ def _stated_year(f: Frame, published: date | None, lex: dict, res: Resolved) -> 
 
 
 # -- frames resolved by their own rule ---------------------------------------------------------------------
-def _decade(f: Frame, published, lex, res: Resolved) -> None:
+def _century(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
+    first, part = f.century
+    lo, hi = part if part else (0, 99)
+    res.start, res.end, res.gran = date(first + lo, 1, 1), date(first + hi, 12, 31), "century"
+
+
+def _fiscal(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
+    """2023/24年度 April-March; 2024财年 the calendar year (mentions.py applies a stated one); 本年度 the
+    region's fiscal year holding the publication date (Hong Kong: April-March; elsewhere the calendar year)."""
+    kind, value = f.fiscal
+    res.gran = "year"
+    if kind == "split":
+        res.start, res.end = date(value, 4, 1), date(value + 1, 3, 31)
+        return
+    if kind == "company":
+        res.start, res.end, res.y = date(value, 1, 1), date(value, 12, 31), value
+        return
+    if published is None:
+        res.unresolved = True
+        return
+    first_month = lex["fiscal_start_month"].get(ctx.region or "CN", 1)
+    year = published.year - (published.month < first_month) + value
+    res.start = date(year, first_month, 1)
+    res.end = add_months(res.start, 12) - timedelta(days=1)
+    res.relative, res.anchor_text = True, _pub(published)
+
+
+def _decade(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
     century, dec, part = f.decade
     if century is None:
         pivot = published.year if published else lex["two_digit_year_pivot"]
@@ -51,7 +78,7 @@ def _decade(f: Frame, published, lex, res: Resolved) -> None:
 def _relative(gran: str):
     """Wrap a resolver that needs the publication date: without one the frame stays unresolved."""
     def wrap(fn):
-        def resolve(f: Frame, published, lex, res: Resolved) -> None:
+        def resolve(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
             res.gran = gran(f) if callable(gran) else gran
             if published is None:
                 res.unresolved = True
@@ -100,15 +127,29 @@ def _quarter_rel(f: Frame, published: date, res: Resolved) -> None:
 
 
 # (the field that calls for it, its resolver); the first whose field is set resolves the frame
-SPECIAL = (("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
+SPECIAL = (("century", _century), ("fiscal", _fiscal), ("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
            ("d_rel", _relday), ("q_rel", _quarter_rel))
 
 
 # -- the range of a frame once its year and month are known: the first range whose field is set -----------
 def _nth_week(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
-    first = date(y, m if m else 1, 1)
+    """第3周 of a month: from its first Monday; 第10周 of a year: the ISO week (ISO 8601 / GB/T 7408)."""
+    if m is None:
+        start = date.fromisocalendar(y, f.nth_week, 1)
+        return start, start + timedelta(days=6)
+    first = date(y, m, 1)
     start = first + timedelta(days=(7 - first.weekday()) % 7) + timedelta(weeks=f.nth_week - 1)
     return start, start + timedelta(days=6)
+
+
+def _nth_weekday(f: Frame, y: int, m: int, region=None) -> tuple[date, date]:
+    """The n-th given weekday of a month (5月第2个星期六)."""
+    n, weekday = f.nth_weekday
+    first = date(y, m, 1)
+    day = first + timedelta(days=(weekday - first.isoweekday()) % 7 + 7 * (n - 1))
+    if day.month != m:
+        raise ValueError("no such weekday in the month")
+    return day, day
 
 
 def _last_weekday(f: Frame, y: int, m: int, region=None) -> tuple[date, date]:
@@ -120,6 +161,11 @@ def _last_weekday(f: Frame, y: int, m: int, region=None) -> tuple[date, date]:
 def _year_sub(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     """The first or last n months, days or whole weeks (Monday to Sunday) of a year."""
     which, n, unit = f.sub
+    if m is not None:                  # 本月头三天: of a month (days; weeks as 7 days)
+        days = n * (7 if unit == "W" else 1)
+        first, last = date(y, m, 1), month_end(y, m)
+        return (first, first + timedelta(days=days - 1)) if which == "first" else \
+            (last - timedelta(days=days - 1), last)
     jan1, dec31 = date(y, 1, 1), date(y, 12, 31)
     if unit == "M":
         return (jan1, month_end(y, n)) if which == "first" else (date(y, 13 - n, 1), dec31)
@@ -163,6 +209,7 @@ RANGES = (
     (lambda f, m: f.lunar is not None, lambda f, y, m, region: lunar_range(f.lunar, y, region)),
     (lambda f, m: f.d is not None, lambda f, y, m, region=None: (date(y, m, f.d),) * 2),
     (lambda f, m: f.last_weekday is not None, _last_weekday),
+    (lambda f, m: f.nth_weekday is not None, _nth_weekday),
     (lambda f, m: f.nth_week is not None, _nth_week),
     (lambda f, m: f.sub is not None, _year_sub),
     (lambda f, m: f.season is not None, _season),
@@ -201,7 +248,8 @@ def _month_of(f: Frame, y: int | None, published: date | None, res: Resolved) ->
 def _fill(f: Frame, y, m, ctx: Context, published, inherit: Resolved | None, res: Resolved):
     """Complete a partial date: from the range's left side, the date before it in the paragraph, or the
     publication date. Return (year, month, what the publication date fills: None, 'year' or 'month')."""
-    need_month = f.d is not None or f.m == -1 or (m is None and (f.mpart is not None or f.last_weekday is not None))
+    need_month = f.d is not None or f.m == -1 or (m is None and (f.mpart is not None or f.last_weekday is not None
+                                                                 or f.nth_weekday is not None))
     need_year = y is None and not res.unresolved
     if inherit is not None:
         if need_year and inherit.y is not None:
@@ -253,7 +301,7 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     y = _stated_year(f, published, lex, res)
     for name, special in SPECIAL:
         if getattr(f, name) is not None:
-            special(f, published, lex, res)
+            special(f, published, lex, res, ctx)
             return res
     y, m = _month_of(f, y, published, res)
     y, m, pub_fill = _fill(f, y, m, ctx, published, inherit, res)

@@ -89,9 +89,51 @@ def after_year_or_month(f: Frame, g: Groups) -> bool:
 # -- full dates and years ----------------------------------------------------------------------------------
 @rule("ymd_num")
 @rule("dmy_num")
+@rule("ymd8")
 def _numeric_date(f: Frame, g: Groups, lex: dict) -> None:
-    f.invalid = g("s1") != g("s2")      # 2023-10/14: mixed separators are no date
+    # 2023-10/14 (a path) mixes a slash with another separator: no date; 2016.05-20 is one
+    f.invalid = g("s1") != g("s2") and "/" in (g("s1") or "") + (g("s2") or "")
     f.y, f.m, f.d = int(g("y")), int(g("m")), int(g("d"))
+
+
+@rule("ym_num")
+def _numeric_month(f: Frame, g: Groups, lex: dict) -> None:
+    """2023-09, 2019.10."""
+    f.y, f.m = int(g("y")), int(g("m") or g("m2"))
+
+
+@rule("md_dot")
+@rule("md_slash")
+def _numeric_day(f: Frame, g: Groups, lex: dict) -> None:
+    """7·21, 10/1: a year-less month and day."""
+    f.m, f.d = int(g("m")), int(g("d"))
+
+
+@rule("fiscal_split")
+def _fiscal_split(f: Frame, g: Groups, lex: dict) -> None:
+    """2023/24年度: April 2023 to March 2024."""
+    f.fiscal = ("split", int(g("a")))
+
+
+@rule("fiscal_company")
+def _fiscal_company(f: Frame, g: Groups, lex: dict) -> None:
+    """2024财年: the calendar year unless the text states the months (mentions.py reads the statement)."""
+    f.fiscal = ("company", int(g("y") or g("y2")))
+
+
+@rule("fiscal_rel")
+def _fiscal_rel(f: Frame, g: Groups, lex: dict) -> None:
+    f.fiscal = ("rel", lex["fiscal_rel"][g("w")])
+    f.relative_words = True
+
+
+@rule("century")
+def _century(f: Frame, g: Groups, lex: dict) -> None:
+    """19世纪 1800-1899 (the popular reading), 21世纪初 2000-2009, 上世纪 the 1900s."""
+    first = lex["century_rel"][g("rel")] if g("rel") else (integer(g("c")) - 1) * 100
+    part = lex["century_parts"].get(g("p")) if g("p") else None
+    f.century = (first, tuple(part) if part else None)
+    f.invalid = first < 0 or integer(g("c") or "1") < 1      # 0世纪 is no century
 
 
 @rule("year_quarter")
@@ -124,9 +166,9 @@ def _year(f: Frame, g: Groups, lex: dict) -> None:
     elif g("yp"):                       # 今(111)年: the year stated in brackets, ROC when three digits
         v = int(g("yp"))
         f.y = v + 1911 if v < 1000 else v
-    else:
-        f.y_short = integer(g("y0") or g("ycn0"))
-        f.y_short_digits = 0            # a leading zero: always a year
+    else:                               # 07年, 零三年, 八五年: two digits that are always a year
+        f.y_short = integer(g("y0") or g("ycn0") or g("ycn2"))
+        f.y_short_digits = 0
 
 
 @rule("year_short")
@@ -226,16 +268,44 @@ def _season(f: Frame, g: Groups, lex: dict) -> None:
     f.season = tuple(lex["seasons"][g("s")])
 
 
+@rule("season_short", never_first=True, fits=after_year)
+def _season_short(f: Frame, g: Groups, lex: dict) -> None:
+    f.season = tuple(lex["season_short"][g("s")])
+
+
+def _fits_period_month(f: Frame, g: Groups) -> bool:
+    """上季度最后一个月, 上半年第一个月, 2019年末月."""
+    if f.q or f.h or f.q_rel is not None:
+        return f.ppart is None and f.rank() == 2
+    return after_year(f, g)
+
+
+@rule("period_month", never_first=True, fits=_fits_period_month)
+def _period_month(f: Frame, g: Groups, lex: dict) -> None:
+    which = "first" if g("p") in ("第一个月", "头一个月", "首月") else "last"
+    if f.q or f.h or f.q_rel is not None:
+        f.ppart = which
+    else:
+        f.ypart = (1, 1) if which == "first" else (12, 12)
+
+
 _SUB_UNITS = {"周": "W", "个星期": "W", "个月": "M", "天": "D"}
 
 
-@rule("year_sub", never_first=True, fits=after_year)
+def _fits_sub(f: Frame, g: Groups) -> bool:
+    """Of a year (今年的最后3周), or of a month in days or weeks (本月头三天)."""
+    if f.rank() == 3 and f.mpart is None and not g("nm"):
+        return g("u") in ("天", "周", "个星期")
+    return after_year(f, g)
+
+
+@rule("year_sub", never_first=True, fits=_fits_sub)
 def _year_sub(f: Frame, g: Groups, lex: dict) -> None:
-    """2021年的第三个月, 去年的前10天, 今年的最后3周."""
+    """2021年的第三个月, 去年的前10天, 今年的最后3周, 本月头三天."""
     if g("nm"):
         f.m = integer(g("nm"))
     else:
-        f.sub = ("first" if g("fw") else "last", integer(g("n")), _SUB_UNITS[g("u")])
+        f.sub = ("first" if (g("fw") or g("fh")) else "last", integer(g("n")), _SUB_UNITS[g("u")])
 
 
 # -- months, weeks and days --------------------------------------------------------------------------------
@@ -268,9 +338,21 @@ def _day(f: Frame, g: Groups, lex: dict) -> None:
     f.d = integer(g("d"))
 
 
-@rule("nth_week", never_first=True, fits=lambda f, g: after_year_or_month(f, g))
+def _fits_nth_week(f: Frame, g: Groups) -> bool:
+    """第3周 of a month (at most 5), 第10周 of a year (an ISO week, at most 53)."""
+    n = integer(g("n"))
+    return after_year_or_month(f, g) and 1 <= n <= (5 if f.rank() == 3 else 53)
+
+
+@rule("nth_week", never_first=True, fits=_fits_nth_week)
 def _nth_week(f: Frame, g: Groups, lex: dict) -> None:
     f.nth_week = integer(g("n"))
+
+
+@rule("nth_weekday", never_first=True, fits=after_month)
+def _nth_weekday(f: Frame, g: Groups, lex: dict) -> None:
+    """5月第2个星期六."""
+    f.nth_weekday = (integer(g("n")), lex["weekday"][g("d")])
 
 
 @rule("last_weekday", fits=after_month)
@@ -322,8 +404,12 @@ def _festival(f: Frame, g: Groups, lex: dict) -> None:
 @rule("year_range", role="range")
 @rule("year_range_bare", role="range")
 def _year_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
-    left.y = integer(g("a"))
-    b = integer(g("b"))
+    a, b = integer(g("a")), integer(g("b"))
+    if a < 1000:                        # 112至113年: ROC years (mentions.py keeps them in ROC documents only)
+        left.y_short, right.y_short = a, b
+        left.y_short_digits = right.y_short_digits = 3
+        return
+    left.y = a
     right.y = b if b >= 100 else (left.y // 100) * 100 + b
 
 
@@ -335,6 +421,12 @@ def _month_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
 @rule("day_range", role="range", fits=day_after_month)
 def _day_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
     left.d, right.d = integer(g("a")), integer(g("b"))
+
+
+@rule("md_range", role="range", fits=day_after_month)
+def _md_range(left: Frame, right: Frame, g: Groups, lex: dict) -> None:
+    """3月5至4月12."""
+    left.d, right.m, right.d = integer(g("a")), integer(g("m")), integer(g("b"))
 
 
 @rule("quarter_range", role="range", fits=after_year)
@@ -406,8 +498,6 @@ def _duration_range(p: Phrase, text: str, ctx: Context, published: date | None, 
     comp, m = p.other[1][0]
     g = groups(m, comp)
     a, b = number(g("a")), number(g("b"))
-    if comp == "dur_pair" and b != a + 1 and (a, b) != (3, 5):
-        return None                    # 八五年 is a year, not 'eight or five years'
     return _mention(p, text, "duration", duration=_range_iso(a, b, lex["units"][g("u")]))
 
 
@@ -472,15 +562,54 @@ def _window_since(p: Phrase, text: str, ctx: Context, published: date | None, le
     return _window_mention(p, text, published, n, lex["units"][g("u")], "past")
 
 
+def unit_around(d: date, unit: str) -> tuple[date, date]:
+    """Return the calendar unit (Y, M, W, D) holding day `d`."""
+    if unit == "Y":
+        return date(d.year, 1, 1), date(d.year, 12, 31)
+    if unit == "M":
+        return date(d.year, d.month, 1), month_end(d.year, d.month)
+    if unit == "W":
+        monday = d - timedelta(days=d.weekday())
+        return monday, monday + timedelta(days=6)
+    return d, d
+
+
 @rule("ago", role="other")
 def _ago(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
-    """5年前, 三天后: the point n units from the publication date."""
+    """5年前, 三天后: the year, month, week or day that many units from the publication date."""
     g = groups(p.other[1], "ago")
     unit, n = lex["units"][g("u")], number(g("n"))
     if published is None:
         return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit])
     point = shift(published, (-1 if "前" in g("dir") else 1) * n, unit)
-    return _mention(p, text, "relative", point, point, GRAN_OF_UNIT[unit], anchor=_pub(published))
+    start, end = unit_around(point, unit) if n == int(n) else (point, point)
+    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], anchor=_pub(published))
+
+
+def calendar_window(published: date, n: int, unit: str, direction: str) -> tuple[date, date]:
+    """Return the n whole units (Y, Q, M, W, D) before the publication's unit, or after it."""
+    if unit == "Q":
+        first = date(published.year, 3 * ((published.month - 1) // 3) + 1, 1)
+        lo, hi, step = first, add_months(first, 3) - timedelta(days=1), "M"
+        n, unit = n * 3, "M"
+    else:
+        lo, hi = unit_around(published, unit)
+        step = unit
+    if direction == "past":
+        return shift(lo, -n, step), lo - timedelta(days=1)
+    return hi + timedelta(days=1), shift(hi + timedelta(days=1), n, step) - timedelta(days=1)
+
+
+@rule("window_calendar", role="other")
+def _window_calendar(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """上三天, 下两周, 前三年: whole days, weeks, months or years before or after the publication's."""
+    g = groups(p.other[1], "window_calendar")
+    n, unit = integer(g("n")), lex["units"][g("u")]
+    iso = f"P{n * 3}M" if unit == "Q" else f"P{n}{unit}"
+    if published is None:
+        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit], duration=iso)
+    start, end = calendar_window(published, n, unit, lex["window_dir"][g("dir")])
+    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
 
 
 @rule("anaphora", role="other")

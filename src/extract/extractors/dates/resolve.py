@@ -40,7 +40,8 @@ def _stated_year(f: Frame, published: date | None, lex: dict, res: Resolved) -> 
 def _century(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
     first, part = f.century
     lo, hi = part if part else (0, 99)
-    res.start, res.end, res.gran = date(first + lo, 1, 1), date(first + hi, 12, 31), "century"
+    # 1世纪 is the years 1-99 (there is no year 0)
+    res.start, res.end, res.gran = date(max(1, first + lo), 1, 1), date(first + hi, 12, 31), "century"
 
 
 def _fiscal(f: Frame, published, lex, res: Resolved, ctx: Context) -> None:
@@ -301,7 +302,11 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     y = _stated_year(f, published, lex, res)
     for name, special in SPECIAL:
         if getattr(f, name) is not None:
-            special(f, published, lex, res, ctx)
+            try:
+                special(f, published, lex, res, ctx)
+            except (ValueError, OverflowError):   # a year out of the calendar's range
+                res.start = res.end = None
+                res.unresolved = True
             return res
     y, m = _month_of(f, y, published, res)
     y, m, pub_fill = _fill(f, y, m, ctx, published, inherit, res)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from extract.extractors.dates.calendar_math import add_months, month_end, shift
 from extract.extractors.dates.frame import Context, Frame, Phrase, Resolved
 from extract.extractors.dates.records import DateMention
-from extract.extractors.dates.resolve import resolve_frame, two_digit_year
+from extract.extractors.dates.resolve import resolve_frame, roc_two_digit, two_digit_year
 from extract.extractors.dates.rules import RULES
 
 _FINE = ("day", "week", "month", "quarter", "half", "year", "decade", "century")
@@ -20,7 +20,9 @@ def _pub(published: date | None) -> str | None:
 
 def _roc_year(f: Frame, lex: dict, roc: bool) -> bool:
     lo, hi = lex["roc_years"]
-    return f.y_short is not None and f.y_short_digits == 3 and roc and lo <= f.y_short <= hi
+    if f.y_short is None or not roc:
+        return False
+    return (f.y_short_digits == 3 and lo <= f.y_short <= hi) or roc_two_digit(f, lex, "TW")
 
 
 def _standalone_short_year(f: Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
@@ -82,6 +84,12 @@ def _range(p: Phrase, lres: Resolved, ctx: Context, published, lex, suffix_mode)
     return start_d, end_d, gran, rres
 
 
+def _names_an_end(f: Frame) -> bool:
+    """至年底, 至6月底, 至今日: 至 reads as 'until' before an end part or a relative day only."""
+    return (f.ypart is not None and f.ypart[1] == 12 and f.ypart[0] > 1) \
+        or (f.mpart is not None and f.mpart[1] == 31 and f.mpart[0] > 1) or f.d_rel is not None
+
+
 def _single_mode(p: Phrase, prefix_mode: str | None, suffix_mode: str | None) -> str | None:
     """Return what the prefix or suffix makes of a single date (since, after, before, until, to_now)."""
     mode = suffix_mode or (prefix_mode if prefix_mode in ("since", "until") else None)
@@ -111,8 +119,9 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     start_i = p.start
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
-    if prefix_mode == "from" and p.right is None and suffix_mode is None:
-        start_i, prefix_mode = p.left.start, None   # 从 alone is not part of the date
+    if (prefix_mode == "from" and p.right is None and suffix_mode is None) \
+            or (p.prefix == "至" and not _names_an_end(p.left)):
+        start_i, prefix_mode = p.left.start, None   # 从 alone, 推迟至5月: the word is not part of the date
     lres = resolve_frame(p.left, ctx, published, lex)
     anchor = lres.anchor_text if (lres.partial or lres.relative) else None
     mode = None

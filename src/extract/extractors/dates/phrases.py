@@ -28,7 +28,7 @@ def tokens(text: str, start: int, end: int) -> list[tuple[str, re.Match]] | None
 
 # `other` rules whose phrase keeps the list of its tokens (durations go on: 一年零三个月, 7日内)
 _TOKEN_LISTS = frozenset({"dur_piece", "dur_tail", "dur_range", "dur_range_units", "dur_days", "dur_pair",
-                          "dur_vague", "dur_end"})
+                          "dur_few", "dur_vague", "dur_end"})
 
 
 class _Builder:
@@ -68,6 +68,9 @@ class _Builder:
             cur.other[1].append((name, m))     # 一年零三个月, 7日内: one duration
             cur.end = e
             return
+        if rule.extends and cur is not None and cur.other is None and m.group() in self.lex["suffix"]:
+            self.on_suffix(name, m)            # 2025年内: after a date, 内 is its suffix
+            return
         self.close()
         if name in _TOKEN_LISTS:
             self.cur = Phrase(s, e, Frame(s, e), other=(name, [(name, m)]))
@@ -76,7 +79,7 @@ class _Builder:
 
     def on_prefix(self, name: str, m: re.Match) -> None:
         self.close()
-        self.pending_prefix = (m.group(0), m.start())
+        self.pending_prefix = (m.group(0).strip(), m.start() + len(m.group(0)) - len(m.group(0).lstrip()))
 
     def on_join(self, name: str, m: re.Match) -> None:
         cur = self.cur
@@ -85,6 +88,8 @@ class _Builder:
                 cur.suffix = None          # 自X起至Y止: 起 belongs to the left side of a closed range
             self.frame = cur.right = Frame(m.end(), m.end())
             cur.end = m.end()
+        elif m.group().strip() in self.lex["prefix"]:
+            self.on_prefix(name, m)        # 至年底: nothing on its left to join, so it opens the date after it
         else:
             self.close()
 

@@ -23,11 +23,20 @@ def two_digit_year(v: int, published: date | None, lex: dict) -> int:
     return 2000 + v if 2000 + v <= pivot else 1900 + v
 
 
-def _stated_year(f: Frame, published: date | None, lex: dict, res: Resolved) -> int | None:
+def roc_two_digit(f: Frame, lex: dict, region: str | None) -> bool:
+    """95年 in a Taiwan text is ROC 95 (2006): two-digit ROC years from roc_two_digit_from on."""
+    return region == "TW" and f.y_short_digits == 2 and lex["roc_two_digit_from"] <= f.y_short <= 99
+
+
+def _stated_year(f: Frame, published: date | None, lex: dict, res: Resolved, region: str | None) -> int | None:
     y = f.y
     if y is None and f.y_short is not None:
-        y = f.y_short if f.y_short >= 1000 else two_digit_year(f.y_short, published, lex) \
-            if f.y_short < 100 else f.y_short + 1911
+        if f.y_short >= 1000:
+            y = f.y_short
+        elif f.y_short >= 100 or roc_two_digit(f, lex, region):
+            y = f.y_short + 1911
+        else:
+            y = two_digit_year(f.y_short, published, lex)
     if f.y_rel is not None:
         if published is None:
             res.unresolved = True
@@ -299,7 +308,7 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
                   inherit: Resolved | None = None) -> Resolved:
     """Resolve one frame to an inclusive date range."""
     res = Resolved(None, None, None, relative=f.relative_words)
-    y = _stated_year(f, published, lex, res)
+    y = _stated_year(f, published, lex, res, ctx.region)
     for name, special in SPECIAL:
         if getattr(f, name) is not None:
             try:

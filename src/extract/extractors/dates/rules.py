@@ -208,6 +208,26 @@ def _weekday_tail(f: Frame, g: Groups, lex: dict) -> None:
     """10月12号，星期一: the weekday restates the date."""
 
 
+@rule("paren_date", never_first=True,
+      fits=lambda f, g: f.rank() >= 5 and (f.d_rel is not None or f.weekday is not None) and f.d is None)
+def _paren_date(f: Frame, g: Groups, lex: dict) -> None:
+    """今天（6月23日）, 本周六（15日）: the bracketed date restates the relative one."""
+
+
+@rule("relday_paren")
+def _relday_paren(f: Frame, g: Groups, lex: dict) -> None:
+    """今(7)日: today, whose day the brackets restate."""
+    f.d_rel = lex["relative"]["relday"][g("w") + "日"]
+    f.relative_words = True
+
+
+@rule("month_rel_paren")
+def _month_rel_paren(f: Frame, g: Groups, lex: dict) -> None:
+    """本(3)月: this month, whose number the brackets restate."""
+    f.m_rel = lex["relative"]["month_rel"][g("w") + "月"]
+    f.relative_words = True
+
+
 @rule("half_week")
 def _half_week(f: Frame, g: Groups, lex: dict) -> None:
     f.half_week = tuple(lex["half_weeks"][g("h")])
@@ -224,6 +244,12 @@ def _half_rel(f: Frame, g: Groups, lex: dict) -> None:
 @rule("first_n", fits=after_year)
 def _first_n(f: Frame, g: Groups, lex: dict) -> None:
     f.first_n = (integer(g("n")), "Q" if "季" in g("u") else "M")
+
+
+@rule("quarter_short", never_first=True, fits=after_year)
+def _quarter_short(f: Frame, g: Groups, lex: dict) -> None:
+    n = integer(g("n"))
+    f.q = (n, n)
 
 
 @rule("quarter", fits=after_year)
@@ -467,7 +493,8 @@ def _duration_part(comp: str, m: re.Match, lex: dict) -> tuple[float, str] | Non
     return (n * 3, "M") if u == "Q" else (n, u)
 
 
-_DURATIONS = ("dur_piece", "dur_tail", "dur_range", "dur_range_units", "dur_days", "dur_pair", "dur_vague")
+_DURATIONS = ("dur_piece", "dur_tail", "dur_range", "dur_range_units", "dur_days", "dur_pair", "dur_few",
+              "dur_vague")
 
 
 @rule("dur_piece", role="other", extends=("dur_piece",))
@@ -510,6 +537,22 @@ def _duration_days(p: Phrase, text: str, ctx: Context, published: date | None, l
     return _mention(p, text, "duration", duration=duration_iso([(number(g("n") or g("n2")), "D")]))
 
 
+@rule("dur_few", role="other")
+def _duration_few(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """几周, 几个月, 几个世纪: a few units, read as two to nine."""
+    word = groups(p.other[1][0][1], "dur_few")("u")
+    iso = "P200Y/P900Y" if word == "世纪" else _range_iso(2, 9, lex["units"][word])
+    return _mention(p, text, "duration", duration=iso)
+
+
+@rule("vague_future", role="other")
+def _vague_future(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """未来几年, 今后几个月内: from the day after publication, open end, 2-9 units long."""
+    unit = lex["units"][groups(p.other[1], "vague_future")("u")]
+    start = published + timedelta(days=1) if published else None
+    return _mention(p, text, "relative", start, None, GRAN_OF_UNIT[unit], _range_iso(2, 9, unit), _pub(published))
+
+
 @rule("dur_vague", role="other")
 def _duration_vague(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
     """大半年: more than half the unit, up to all of it."""
@@ -550,8 +593,8 @@ def _window_mention(p: Phrase, text: str, published: date | None, n: float, unit
 def _window(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
     """近三年, 未来两天, 前3周: n units back from the publication date or ahead of it."""
     g = groups(p.other[1], "window")
-    direction = lex["window_dir"][g("dir") or g("dir2")]
-    return _window_mention(p, text, published, number(g("n") or g("n2")), lex["units"][g("u")], direction)
+    direction = lex["window_dir"][g("dir")]
+    return _window_mention(p, text, published, number(g("n")), lex["units"][g("u")], direction)
 
 
 @rule("window_since", role="other")

@@ -84,7 +84,10 @@ class Frame:
         """Return whether the frame alone denotes a stretch of time (a quarter, a season, a week)."""
         if (self.week_rel is not None and self.weekday is None) or self.weekday == 0:
             return True
-        return any(getattr(self, name) is not None for name in _PERIOD)
+        for name in _PERIOD:
+            if getattr(self, name) is not None:
+                return True
+        return False
 
 
 _SPECS = [(f.name, f.metadata) for f in fields(Frame) if f.metadata]

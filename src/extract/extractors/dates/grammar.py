@@ -45,6 +45,10 @@ def festivals() -> dict[str, dict]:
     return out
 
 
+def _first_chars(words) -> str:
+    return "[" + "".join(sorted({re.escape(w[0]) for w in words})) + "]"
+
+
 def _festival_pieces(pieces: dict) -> str:
     """Add the festival alternations; return the first characters festival names add to first_char."""
     data = load("dates/festivals.yaml")
@@ -52,7 +56,9 @@ def _festival_pieces(pieces: dict) -> str:
     weak = [n for spec in data["festivals"] for n in spec.get("weak", [])]
     pieces["words_festival"], pieces["words_festival_weak"] = alternation(strong), alternation(weak)
     pieces["words_stretch"] = alternation(data["stretch_words"])
-    return "".join(sorted({re.escape(n[0]) for n in strong + weak}))
+    first = "".join(sorted({re.escape(n[0]) for n in strong + weak}))
+    pieces["festival_first"] = f"[{first}]"
+    return first
 
 
 def _pieces(gram: dict, lex: dict) -> dict[str, str]:
@@ -62,12 +68,20 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     for name, words in lex["guards"].items():
         pieces[name] = alternation(words, raw=(name == "boundary"))
     pieces["eras"] = alternation(lex["eras"])
+    # the first characters of word tables: a cheap guard before a component's costly parts
+    pieces["era_first"] = _first_chars(lex["eras"])
+    for table in ("relday", "year_rel", "month_rel"):
+        pieces[f"{table}_first"] = _first_chars(lex["relative"][table])
+    pieces["vague_first"] = _first_chars(lex["vague"])
     tables = {**lex["relative"], **{name: lex[name] for name in _WORD_TABLES}, **lex.get("word_tables", {})}
     for table, words in tables.items():
         pieces[f"words_{table}"] = alternation(words)
     # a lone day (no month before it) may not follow a word that makes it a count of days
-    pieces["not_day_before"] = "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"])
-    pieces["after_day_count_cue"] = "(?:" + "|".join(f"(?<={re.escape(w)})" for w in lex["day_count_cues"]) + ")"
+    # (a class of the words' last characters first: most positions pass or fail on it alone)
+    last = "[" + "".join(sorted({re.escape(w[-1]) for w in lex["not_day_before"]})) + "]"
+    pieces["not_day_before"] = f"(?:(?<!{last})|" + "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"]) + ")"
+    last = "[" + "".join(sorted({re.escape(w[-1]) for w in lex["day_count_cues"]})) + "]"
+    pieces["after_day_count_cue"] = f"(?<={last})(?:" + "|".join(f"(?<={re.escape(w)})" for w in lex["day_count_cues"]) + ")"
     # an entry ending in a numeral (这一) blocks that numeral only: 这一年 is no duration, 这三天 is
     pieces["not_duration_before"] = "".join(
         f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"

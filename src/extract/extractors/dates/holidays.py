@@ -24,24 +24,34 @@ def _festival(name: str, region: str | None) -> dict:
     return {**spec, **spec.get("regions", {}).get(region or _DEFAULT_REGION, {})}
 
 
-def lunar_day(year: int, month: int, day: int, leap: bool = False) -> date:
-    """Return the Gregorian date of a lunar date of lunar year `year`; ValueError if it does not exist."""
-    from lunar_python import LunarMonth
+@lru_cache(maxsize=512)
+def _lunar_year(year: int):
+    """Return lunar-python's LunarYear, each computed once (the package itself keeps only the last one)."""
+    from lunar_python import LunarYear
 
-    lm = LunarMonth.fromYm(year, -month if leap else month)
-    if lm is None or not 1 <= day <= lm.getDayCount():
-        raise ValueError(f"no lunar date {year}-{'闰' if leap else ''}{month}-{day}")
-    first = _julian_to_date(lm.getFirstJulianDay())
-    return first + timedelta(days=day - 1)
+    return LunarYear.fromYear(year)
 
 
-def lunar_month(year: int, month: int, leap: bool = False) -> tuple[date, date]:
-    """Return the first and last Gregorian days of a lunar month (闰六月 with leap=True)."""
-    from lunar_python import LunarMonth
-
-    lm = LunarMonth.fromYm(year, -month if leap else month)
+def _month(year: int, month: int, leap: bool):
+    lm = _lunar_year(year).getMonth(-month if leap else month)
     if lm is None:
         raise ValueError(f"no lunar month {year}-{'闰' if leap else ''}{month}")
+    return lm
+
+
+@lru_cache(maxsize=4096)
+def lunar_day(year: int, month: int, day: int, leap: bool = False) -> date:
+    """Return the Gregorian date of a lunar date of lunar year `year`; ValueError if it does not exist."""
+    lm = _month(year, month, leap)
+    if not 1 <= day <= lm.getDayCount():
+        raise ValueError(f"no lunar date {year}-{'闰' if leap else ''}{month}-{day}")
+    return _julian_to_date(lm.getFirstJulianDay()) + timedelta(days=day - 1)
+
+
+@lru_cache(maxsize=1024)
+def lunar_month(year: int, month: int, leap: bool = False) -> tuple[date, date]:
+    """Return the first and last Gregorian days of a lunar month (闰六月 with leap=True)."""
+    lm = _month(year, month, leap)
     first = _julian_to_date(lm.getFirstJulianDay())
     return first, first + timedelta(days=lm.getDayCount() - 1)
 
@@ -53,16 +63,19 @@ def _julian_to_date(jd: float) -> date:
 @lru_cache(maxsize=256)
 def solar_terms(year: int) -> dict[str, date]:
     """Return the 24 solar terms falling in Gregorian `year`, by name (立春: 2025-02-03)."""
-    from lunar_python import Solar
+    from lunar_python import Lunar
 
     out: dict[str, date] = {}
-    for probe in (Solar.fromYmd(year, 6, 1), Solar.fromYmd(year + 1, 3, 1)):
-        for name, solar in probe.getLunar().getJieQiTable().items():
-            if solar.getYear() == year and not name.isascii():
-                out.setdefault(name, date(solar.getYear(), solar.getMonth(), solar.getDay()))
+    for lunar_year in (year, year + 1):        # a lunar year's table runs from the previous December
+        days = _lunar_year(lunar_year).getJieQiJulianDays()
+        for name, jd in zip(Lunar.JIE_QI_IN_USE, days):
+            day = _julian_to_date(jd)          # the term's instant (Beijing time) to its calendar day
+            if day.year == year and not name.isascii():
+                out.setdefault(name, day)
     return out
 
 
+@lru_cache(maxsize=4096)
 def festival_day(name: str, year: int, region: str | None = None) -> date:
     """Return the day of festival `name` in year `year` (the lunar year for lunar festivals)."""
     spec = _festival(name, region)

@@ -75,7 +75,11 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
             ctx = Context(region=region)
         last_end = m.end()
         for p in phrases(norm, m.start(), m.end()):
-            for found in phrase_mentions(p, norm, ctx, published, g.lex, roc):
+            try:
+                founds = phrase_mentions(p, norm, ctx, published, g.lex, roc)
+            except (ValueError, OverflowError):  # outside the calendar (0世纪, a shift past 9999): no date
+                continue
+            for found in founds:
                 out.append(DateMention(found.start, found.end, text[found.start:found.end], found.kind,
                                        found.start_date, found.end_date, found.granularity, found.duration,
                                        found.anchor))

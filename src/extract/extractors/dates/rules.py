@@ -150,6 +150,7 @@ def _decade(f: Frame, g: Groups, lex: dict) -> None:
     d = g("d")
     part = lex["decade_parts"].get(g("p")) if g("p") else None
     f.decade = (century, 0 if d == "零零" else integer(d), tuple(part) if part else None)
+    f.invalid = century is not None and century < 0      # 0世纪70年代: no century 0
 
 
 @rule("era_year")

@@ -255,3 +255,17 @@ def test_dates_first_chars_cover_the_corpus(shared_dir):
                 text = t2s.convert(json.loads(line)["text"])
                 assert [m.span() for m in grammar.master.finditer(text)] == \
                     [m.span() for m in unfiltered.finditer(text)]
+
+
+def test_dates_every_rule_has_cases():
+    """Each registered rule is used by some case of tests/cases/dates (its examples sit beside the others)."""
+    from extract.extractors.dates.phrases import tokens
+    from extract.text.normalize import normalize
+
+    grammar = dates._grammar()
+    used = set()
+    for case in _golden():
+        text = normalize(case["text"]).simplified
+        for m in grammar.master.finditer(text):
+            used.update(name for name, _ in tokens(text, m.start(), m.end()) or [])
+    assert set(RULES) - used == set()

@@ -55,6 +55,7 @@ class Frame:
     y_rel: int | None = _f(1)                                # years from the publication year (今年 0)
     y_short: int | None = _f(1)                              # a 2- or 3-digit year still to be judged
     week_rel: int | None = _f(0)
+    y_next: bool | None = _f(0)                              # 次年2月: the year after the context's
     # -- flags -------------------------------------------------------------------------------------------
     y_short_digits: int = 0
     invalid: bool = False

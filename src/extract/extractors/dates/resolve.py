@@ -299,6 +299,8 @@ def _candidates(f: Frame, y, m, published: date | None, pub_fill: str | None,
     if m is not None:                  # 3月: this year's, unless 10 months or more away (12月 in February)
         shift = -1 if m - published.month >= 10 else 1 if published.month - m >= 10 else 0
         return [(published.year + shift, m)]
+    if f.y_next:
+        return [(published.year + 1, m)]
     if f.q is not None and f.q[0] == 4 and published.month <= 3:
         return [(published.year - 1, m)]   # 四季度 in a first-quarter article: the one just reported
     return [(published.year, m)]       # 上半年, 四季度, 年底: the publication year
@@ -319,6 +321,8 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
             return res
     y, m = _month_of(f, y, published, res)
     y, m, pub_fill = _fill(f, y, m, ctx, published, inherit, res)
+    if f.y_next and y is not None:
+        y += 1                         # 12月至次年2月, 次年2月
     if f.relative_words and not res.unresolved:
         res.anchor_text = _pub(published)
     res.gran = f.granularity()

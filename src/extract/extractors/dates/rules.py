@@ -172,6 +172,12 @@ def _year(f: Frame, g: Groups, lex: dict) -> None:
         f.y_short_digits = 0
 
 
+@rule("next_year")
+def _next_year(f: Frame, g: Groups, lex: dict) -> None:
+    """次年2月: the year after the date before it (resolve.py adds the year)."""
+    f.y_next = True
+
+
 @rule("year_short")
 def _year_short(f: Frame, g: Groups, lex: dict) -> None:
     v = g("y2") or g("y3")
@@ -341,10 +347,12 @@ def _month(f: Frame, g: Groups, lex: dict) -> None:
     f.m = integer(g("m"))
 
 
-@rule("half_month")
+@rule("half_month", fits=lambda f, g: f.rank() == 3 and f.mpart is None)
 def _half_month(f: Frame, g: Groups, lex: dict) -> None:
+    """上半月: of the month before it (本月上半月), else of the context's month."""
     f.mpart = tuple(lex["half_months"][g("h")])
-    f.m = -1                            # the month comes from the context
+    if f.m is None and f.m_rel is None:
+        f.m = -1
 
 
 @rule("month_part", never_first=True, fits=after_month)
@@ -522,10 +530,14 @@ def _range_iso(a: float, b: float, u: str) -> str:
 @rule("dur_range_units", role="other")
 @rule("dur_pair", role="other")
 def _duration_range(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
-    """一至两周, 2天——5天, 一两天: a duration between two amounts, written P1W/P2W."""
+    """一至两周, 2天——5天, 一两天: a duration between two amounts, written P1W/P2W (112年至113年 in a Taiwan
+    text is a range of ROC years)."""
     comp, m = p.other[1][0]
     g = groups(m, comp)
     a, b = number(g("a")), number(g("b"))
+    lo, hi = lex["roc_years"]
+    if ctx.region == "TW" and g("u") == "年" and g("u1") in ("年", None) and lo <= a <= b <= hi:
+        return _mention(p, text, "period", date(int(a) + 1911, 1, 1), date(int(b) + 1911, 12, 31), "year")
     return _mention(p, text, "duration", duration=_range_iso(a, b, lex["units"][g("u")]))
 
 

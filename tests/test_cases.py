@@ -53,7 +53,8 @@ def _dates(text: str, case: dict):
     from extract.extractors.dates import find_dates
 
     published = case.get("published")
-    return find_dates(text, published=date.fromisoformat(published) if published else None)
+    return find_dates(text, published=date.fromisoformat(published) if published else None,
+                      region=case.get("region"))
 
 
 def _quantities(text: str, case: dict):

@@ -34,7 +34,8 @@ from extract.errors import ExtractError
 from extract.settings import Settings
 from extract.text.segment import Segmenter, Token, merge_across
 
-_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "normalized")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "normalized",
+               "region")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -236,13 +237,15 @@ def make_dates(nlp: Language, name: str, infer_published: bool) -> Extractor:
 
     With `infer_published`, a Doc without a publication date takes the one its text states, if any.
     """
-    from extract.extractors.dates import find_dates, infer_published as published_in
+    from extract.extractors.dates import find_dates, infer_published as published_in, region_of
 
     def find(doc: Doc) -> list:
         text = doc_text(doc)
         if doc._.published is None and infer_published:
             doc._.published = published_in(text)
-        return find_dates(text, published=doc._.published)
+        # whose festivals and fiscal years: doc._.region, else the script variant of the text
+        region = doc._.region or (region_of(doc._.normalized.variant) if doc._.normalized is not None else None)
+        return find_dates(text, published=doc._.published, region=region)
 
     return Extractor("dates", find, "kind")
 

@@ -334,3 +334,14 @@ def is_well_formed(numeral: str) -> bool:
             return False  # two digits in a row inside a numeral with units: 1,100万 二〇二五 is two numbers
         previous = role
     return True
+
+
+def parse_count(numeral: str) -> float | None:
+    """Return the value of a count or year as dates and durations write it ('三十五', '二○二五', '1.5', '半').
+
+    Beside what `parse_number` reads: 半 alone is one half (半年), and the look-alike circle ○ is read as 〇
+    (二○二五年 is common in print).
+    """
+    if numeral == "半":
+        return 0.5
+    return parse_number(numeral.replace("○", "〇"))

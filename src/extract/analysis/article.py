@@ -98,6 +98,10 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     doc._.published = published
     doc._.text_cache = simplified
     doc._.entity_model = settings.entity_model
+    if settings.quantities:
+        from extract.extractors.quantities import currency_region
+
+        doc._.region = currency_region(simplified, variant=norm.variant, outlet=article.outlet)
     for _, proc in nlp.pipeline:
         doc = proc(doc)
 

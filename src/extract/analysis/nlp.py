@@ -17,7 +17,8 @@ from spacy.util import registry
 
 from extract.text.segment import Segmenter, Token
 
-_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model",
+               "region")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -91,7 +92,8 @@ def quantities_component(doc: Doc) -> Doc:
     """Find numbers and quantities (extract.extractors.quantities.find_quantities) on the Simplified text."""
     from extract.extractors.quantities import find_quantities
 
-    doc._.quantities = find_quantities(doc_text(doc))
+    # doc._.region (extract.extractors.quantities.currency_region) gives the currency of a bare 元
+    doc._.quantities = find_quantities(doc_text(doc), region=doc._.region)
     _set_spans(doc, "quantities", doc._.quantities, "kind")
     return doc
 

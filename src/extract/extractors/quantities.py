@@ -120,6 +120,62 @@ class Grammar:
     units: dict[str, UnitSpec]
 
 
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A row of regions.yaml: a place whose currency a bare 元 takes, and how a text is known to be from it."""
+
+    code: str
+    currency: str
+    variants: frozenset[str]
+    outlets: frozenset[str]
+    markers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Regions:
+    """The regions of regions.yaml, the default one and the amount words that take the region's currency."""
+
+    by_code: dict[str, Region]
+    default: str
+    local_units: frozenset[str]
+
+
+@cache
+def regions() -> Regions:
+    """Return the currency regions of regions.yaml (loaded once)."""
+    raw = load("quantities/regions.yaml")
+    by_code = {r["code"]: Region(r["code"], r["currency"], frozenset(r["variants"]), frozenset(r["outlets"]),
+                                 tuple(r["markers"])) for r in raw["regions"]}
+    if raw["default"] not in by_code:
+        raise DataFileError(f"quantities/regions.yaml: default {raw['default']!r} is no region", stage="quantities")
+    return Regions(by_code, raw["default"], frozenset(raw["local_units"]))
+
+
+def currency_region(text: str, *, variant: str | None = None, outlet: str | None = None) -> str:
+    """Return the code of the region whose currency a bare 元 in `text` (Simplified) takes: CN, TW, HK or MO.
+
+    The outlet decides when regions.yaml lists it; otherwise a text that is not known to be Simplified
+    (`variant` None or zh-Hant*) goes to the region whose markers it names most often; then the variant
+    (zh-Hant-TW, zh-Hant-HK); then the default (CN). Simplified text is not read for markers: a mainland
+    paper writing about Hong Kong names 港元 where it means them.
+    """
+    table = regions()
+    if outlet:
+        for region in table.by_code.values():
+            if outlet.lower() in region.outlets:
+                return region.code
+    if variant is None or variant.startswith("zh-Hant"):
+        counts = {code: sum(text.count(m) for m in r.markers) for code, r in table.by_code.items()}
+        best = max(counts.values())
+        leaders = [code for code, n in counts.items() if n == best]
+        if best and len(leaders) == 1:
+            return leaders[0]
+    for region in table.by_code.values():
+        if variant in region.variants:
+            return region.code
+    return table.default
+
+
 @cache
 def unit_table() -> dict[str, UnitSpec]:
     """Return the units, currencies and classifiers of units.tsv with their not-before guards as regex text."""
@@ -272,8 +328,14 @@ def _piece(pieces: dict[str, str], name: str) -> str:
         raise DataFileError(f"quantities/patterns.yaml: no piece named {name!r}", stage="quantities") from exc
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Return the number and quantity mentions of `text` (Simplified Chinese), sorted by start, non-overlapping."""
+def find_quantities(text: str, *, region: str | None = None) -> list[Quantity]:
+    """Return the number and quantity mentions of `text` (Simplified Chinese), sorted by start, non-overlapping.
+
+    `region` (CN, TW, HK, MO; see `currency_region`) gives the currency of a bare 元 and of a bare 亿 amount in
+    a money context; without it they are CNY. A currency written with the amount always wins.
+    """
+    table = regions()
+    local = table.by_code[region or table.default].currency
     g = grammar()
     t = to_ascii(text)
     skips = _skip_spans(g, t)
@@ -319,7 +381,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if m is None:
                 pos = s + 1
                 continue
-        q = _quantity(gm, text, t, m)
+        q = _quantity(gm, text, t, m, local)
         if q is None:
             pos = _skip_token(t, m.end())
             continue
@@ -410,7 +472,7 @@ class _Member:
     percent_words: bool
 
 
-def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
+def _quantity(g: Grammar, text: str, t: str, m: re.Match, local: str = "CNY") -> Quantity | None:
     s, end = m.start(), m.end()
     special, body, unit_text = m.group("special", "body", "unit")
     if unit_text is None and body is not None and m.end("first_end") == m.end("body") \
@@ -584,9 +646,11 @@ def _quantity(g: Grammar, text: str, t: str, m: re.Match) -> Quantity | None:
         unit_factor = 1.0  # 85成 (Hong Kong usage, like 七五成) is 85%; 十成 and 10成 are 100%
     if currency and kind in ("number", "money"):
         kind, unit_code = "money", currency
+    elif kind == "money" and spec is not None and spec.surface in regions().local_units:
+        unit_code = local  # a bare 元 is the currency of the place the text is from
     if kind == "number" and _BIG_SCALE.search(members[-1][0].group("num")) and (
             g.money_nouns.match(t, end) or g.money_nouns_before.search(t, max(0, s - 6), s)):
-        kind, unit_code = "money", "CNY"
+        kind, unit_code = "money", local
     coins = last.coins
     lows = [v[0] * unit_factor for v in values]
     highs = [v[1] * unit_factor for v in values]

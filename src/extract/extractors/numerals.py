@@ -124,7 +124,11 @@ def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
     if m:
         base = float(m.group(1))
         if m.group(2) is not None:
-            return base * 10.0 ** int(m.group(2))
+            try:  # 1e309 is no number a text means: refused, not an OverflowError
+                value = base * 10.0 ** int(m.group(2))
+            except OverflowError:
+                return None
+            return value if math.isfinite(value) else None
         exponent = int(m.group(4)) * (-1 if m.group(3).count("-") % 2 else 1)
         try:
             return base ** exponent
@@ -330,3 +334,54 @@ def is_well_formed(numeral: str) -> bool:
             return False  # two digits in a row inside a numeral with units: 1,100万 二〇二五 is two numbers
         previous = role
     return True
+
+
+# -- readings the quantities extractor composes (added for it; the functions above are unchanged) ------------
+_TRAILING_SCALE = re.compile(r"[万亿兆]+$")
+_PROPORTION = re.compile(r"([百千万佰仟]+)[ \t]*分[ \t]*之[ \t]*(.+)", re.S)
+_COIN = re.compile(r"(.+?)[ \t]*(美分|日本銭|銭|[角毛分])")
+_COIN_VALUES = {"角": 0.1, "毛": 0.1}  # every other coin word is a hundredth
+
+
+@lru_cache(maxsize=8192)
+def read_scaled(numeral: str) -> tuple[Reading, float] | None:
+    """Return what a numeral says without its trailing 万/亿/兆, and that scale ('5-20亿' reads 20 and 1e8).
+
+    The scale is 1 when the numeral has none, when 万/亿 also occur earlier (一亿两千万 is one number) or when
+    the numeral is only a scale word (万).
+    """
+    reading = read_numeral(numeral)
+    if reading is None:
+        return None
+    body = numeral.rstrip(" \t")
+    big = _TRAILING_SCALE.search(body)
+    if big is None or re.search(r"[万亿兆]", body[: big.start()]) or re.fullmatch(r"[万亿兆]+", numeral.strip()):
+        return reading, 1.0
+    base = read_numeral(body[: big.start()])
+    if base is None:
+        return reading, 1.0
+    return base, parse_number("一" + big.group()) or 1.0
+
+
+def read_proportion(numeral: str) -> Reading | None:
+    """Return the percentage a 百分之/千分之/万分之 numeral says (千分之五 is 0.5, 百分之四五十 40..50), or None."""
+    m = _PROPORTION.fullmatch(numeral)
+    if m is None or re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", m.group(1)):
+        return None
+    denominator, numerator = parse_number(m.group(1)), read_numeral(m.group(2))
+    if not denominator or numerator is None:
+        return None
+    k = 100 / denominator
+    return Reading(None if numerator.value is None else numerator.value * k, numerator.low * k,
+                   numerator.high * k, numerator.over)
+
+
+def read_coins(text: str) -> float | None:
+    """Return the amount of the small coins after a whole amount (三角五分 is 0.35, 三美分 0.03), or None."""
+    total = 0.0
+    for m in _COIN.finditer(text.replace("又", "")):
+        amount = parse_number(m.group(1))
+        if amount is None:
+            return None
+        total += amount * _COIN_VALUES.get(m.group(2), 0.01)
+    return total

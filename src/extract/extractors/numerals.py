@@ -249,7 +249,10 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
     return result if math.isfinite(result) else None
 
 
-_RANGE_DIGITS = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿])")
+# 二三十, 五六百 and, at the end of a numeral, 五六(篇), 两三(成), 一两(个): two neighbouring digits are a range
+# (not after a point or another digit: 点一二 is 0.12, 一一二 a digit run)
+_RANGE_DIGITS = re.compile(r"(?<![点零〇一二两三四五六七八九])([一二两三四五六七八九])([一二两三四五六七八九])"
+                           r"(?=[十百千万亿]|$)")
 
 
 @lru_cache(maxsize=8192)

@@ -15,6 +15,7 @@ BARE_NUMBER = RuleTable("bare_number")
 rule = BARE_NUMBER.rule
 
 _CN_DIGITS = frozenset("零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩")
+_LONE_DIGITS = frozenset("二三四五六七八九")  # 两 before a word counts it (两方面, 两地): a number
 _SCALE_ONLY = re.compile(r"[十百千万亿兆拾佰仟]")
 _PURE_INTEGER = re.compile(r"\d{2,}")
 YEAR_LIKE = re.compile(r"19\d\d|20\d\d|2100")
@@ -91,6 +92,15 @@ def _digit_run(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
 @rule("article_yi")
 def _article(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
     return stripped in ("一", "壹")  # 一 without a classifier or hedge is an article or a word part (一柄)
+
+
+@rule("lone_digit_in_word", "lone_digit_named_after")
+def _lone_digit(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
+    # a digit character alone before a word is part of it, a name or an ordinal (三不四要, 四梁八柱, 五贤帝,
+    # 三女儿); it stays a number where a word names it (是五, 前三) or nothing follows (是四。, “五”)
+    if len(stripped) != 1 or stripped not in _LONE_DIGITS or end >= len(t) or not is_han(t[end]) or t[end] == "的":
+        return False
+    return not g.lone_digit_named_after.search(t, max(0, s - 2), s)
 
 
 @rule("before_latin_word")

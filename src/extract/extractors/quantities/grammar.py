@@ -57,6 +57,10 @@ class Grammar:
     year_after: re.Pattern  # what follows a bare year-like number (2025新菜单, 2020及2021年, 2022-至今)
     model_year_units: frozenset[str]
     units: dict[str, UnitSpec]
+    lone_digit_named_after: re.Pattern
+    article_one_point_words: re.Pattern  # 只有一个: the number one is the point, not an article
+    article_one_point_units: frozenset[str]
+    article_one_point_ends: re.Pattern
 
 
 
@@ -145,6 +149,10 @@ def grammar(tight: bool = False) -> Grammar:
             bound_joiner=re.compile(data["bound_joiner"]),
             between_before=re.compile(data["between_before"]),
             units={surface: spec for surface, (spec, _) in rows.items()},
+            lone_digit_named_after=re.compile(data["lone_digit_named_after"]),
+            article_one_point_words=re.compile(data["article_one_point_words"]),
+            article_one_point_units=frozenset(data["article_one_point_units"]),
+            article_one_point_ends=re.compile(data["article_one_point_ends"]),
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc

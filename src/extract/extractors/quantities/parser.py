@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extract.extractors.numerals import Reading, parse_number, read_coins, read_proportion, read_scaled
@@ -288,6 +288,41 @@ def _bare(c: Candidate) -> bool:
     return True
 
 
+@stage("article_one", "article_one_point_words, article_one_point_units, article_one_point_ends")
+def _not_article_one(c: Candidate) -> bool:
+    """一家公司, 一次会议: 一 + classifier is an article, unless the number one is the point (see patterns.yaml)."""
+    unit = c.parsed[-1].unit
+    if len(c.parsed) > 1 or unit is None or unit.kind != "count" or c.hedge or c.currency \
+            or c.members[0][0].group("num").strip() not in ("一", "壹"):
+        return True
+    g, t = c.g, c.t
+    return bool(unit.surface in g.article_one_point_units
+                or g.article_one_point_words.search(t, max(0, c.s - 4), c.s)
+                or g.article_one_point_ends.match(t, c.end)
+                or _contrasted(t, c.s, c.end, unit.surface))
+
+
+_CLAUSE_END = "，。；！？,;!?\n"
+_COUNT_NUMERAL = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十百千万几数]+)$")
+
+
+def _contrasted(t: str, s: int, end: int, surface: str) -> bool:
+    """Return whether another count of the same classifier stands in the clause: 一架民用飞机和两架军用飞机."""
+    ahead = t[end:end + 16]
+    for i in range(len(ahead)):
+        if ahead[i] in _CLAUSE_END:
+            break
+        if ahead.startswith(surface, i) and i and _COUNT_NUMERAL.search(ahead, 0, i):
+            return True
+    behind = t[max(0, s - 16):s]
+    for i in range(len(behind) - len(surface), -1, -1):
+        if behind[i] in _CLAUSE_END:
+            break
+        if behind.startswith(surface, i) and i and _COUNT_NUMERAL.search(behind, 0, i):
+            return True
+    return False
+
+
 @stage("comparative", "comparative_before, comparative_after")
 def _comparative(c: Candidate) -> bool:
     """比三十大, 比 170 低: a comparative around the number bounds it."""
@@ -297,10 +332,14 @@ def _comparative(c: Candidate) -> bool:
     b = c.s
     while b and t[b - 1] in " \t":
         b -= 1
+    k = len(g.comparative_before)
+    last = c.parsed[-1]
+    if last.unit is not None and last.unit.surface in g.comparative_after and t[b - k:b] == g.comparative_before:
+        c.parsed[-1] = replace(last, unit=None)  # 比三十大一些: 大 is the comparative, not 三大's count
+        c.end = c.members[-1][1]
     after_at = c.end
     while after_at < len(t) and t[after_at] in " \t":
         after_at += 1
-    k = len(g.comparative_before)
     if t[b - k:b] == g.comparative_before and after_at < len(t) and t[after_at] in g.comparative_after:
         c.hedge = g.comparative_after[t[after_at]]
         c.s = b - k

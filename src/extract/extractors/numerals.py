@@ -23,14 +23,23 @@ _ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥�
 # a full-width comma is a clause break in Chinese prose; only between full-width digits (４，５６５) it groups
 _WIDE_RUN = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FOLD)) + "]+")
 _WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
+# 46，800.50元, 1，234，567: a full-width comma grouping ASCII digits too, where the groups are 1-3 then 3 digits
+# and a decimal part or a second group shows it (a single one, $20，300美元, is more often a list)
+_MIXED_GROUPING = re.compile(r"(?<![0-9０-９.,，])[0-9０-９]{1,3}(?:，[0-9０-９]{3}(?=[.．][0-9０-９])|(?:，[0-9０-９]{3}){2,})"
+                             r"(?![0-9０-９])")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
     if "，" in text:
         text = _WIDE_GROUPING.sub(",", text)
+        text = _MIXED_GROUPING.sub(_comma_run, text)
     # a few runs of wide forms per article: replacing them one run at a time beats translating every character
     return _WIDE_RUN.sub(_fold_run, text)
+
+
+def _comma_run(m: re.Match) -> str:
+    return m.group().replace("，", ",")
 
 
 def _fold_run(m: re.Match) -> str:
@@ -89,7 +98,8 @@ class Reading:
 _ARABIC = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+")
 _SCIENTIFIC = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(?:[eE]([-+]?\d+)|\^([-+]*)(\d+))")
 _ARABIC_FRACTION = re.compile(r"(?:(\d+) )?(\d+)/(\d+)")
-_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)[kK]")
+_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)([kKw])")
+_SUFFIX_SCALES = {"k": 1000.0, "K": 1000.0, "w": 10000.0}  # 8k, 15w (w: 万, in informal writing)
 
 
 @lru_cache(maxsize=8192)
@@ -134,9 +144,9 @@ def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
             return base ** exponent
         except (OverflowError, ZeroDivisionError):
             return None
-    m = _THOUSANDS.fullmatch(s) if s[-1] in "kK" else None
+    m = _THOUSANDS.fullmatch(s) if s[-1] in "kKw" else None
     if m:
-        return float(m.group(1)) * 1000
+        return float(m.group(1)) * _SUFFIX_SCALES[m.group(2)]
     points = [i for i, ch in enumerate(s) if ch in tables.point]
     if len(points) > 1:
         return None
@@ -269,7 +279,7 @@ def read_numeral(numeral: str) -> Reading | None:
         base = parse_number(s[1:])
         if base is None or base <= 0:
             return None
-        return Reading(None, base, base * 10, True)
+        return Reading(base, base, base, True)  # 上百亿: a point 1e10 that says "as many as", approximate
     over = False
     if any(ch in tables.vague_over for ch in s):
         stripped = "".join(ch for ch in s if ch not in tables.vague_over)
@@ -309,7 +319,7 @@ def is_well_formed(numeral: str) -> bool:
         return all(is_well_formed(p) for p in parts if p.strip("负-"))
     for mark in tables.point:
         s = s.split(mark, 1)[0]
-    s = s.rstrip("kK")
+    s = s.rstrip("kKw")
     s = "".join(ch for ch in s if ch not in tables.vague_over and ch not in tables.vague_digit
                 and ch not in tables.several and ch not in tables.upto and ch not in tables.negative)
     tokens = _tokens(s, tables) if s else []

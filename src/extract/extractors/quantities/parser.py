@@ -24,7 +24,7 @@ STAGES = RuleTable("quantity_stages")
 stage = STAGES.rule
 CANDIDATES = RuleTable("candidates")  # the alternatives of the master pattern: special words and amounts
 
-_BIG_SCALE = re.compile(r"[万亿兆]+$")
+_BIG_SCALE = re.compile(r"[万亿兆]|[0-9][wkK]$")  # 2万亿, 1万5, 15w, 8k: amounts a money word makes money
 _PURE_INTEGER = re.compile(r"\d{2,}")
 _LIANG = UnitSpec("两", "measure", "两", 1.0)  # the weight unit, read from a trailing 两
 
@@ -224,6 +224,17 @@ def _split_units(c: Candidate) -> bool:
     return True
 
 
+@stage("per_unit", "pieces.per")
+def _per_unit(c: Candidate) -> bool:
+    """12.44元/股, 80美元/桶: the per-part belongs to a money amount; after anything else it is left out."""
+    if c.m.group("per") is None:
+        return True
+    unit = c.parsed[-1].unit
+    if c.cut or unit is None or unit.kind != "money":
+        c.end = min(c.end, c.m.start("per"))
+    return True
+
+
 @stage("sign")
 def _sign(c: Candidate) -> bool:
     """负3%, -2.5%: a sign before the number (a hyphen after a number is a range dash, the separator's)."""
@@ -397,6 +408,8 @@ def _kind_and_unit(c: Candidate, values: list) -> tuple[str, str | None, float, 
         unit_factor = 1.0
     elif kind == "percent" and spec is not None and spec.surface == "成" and values[-1][1] > 10:
         unit_factor = 1.0  # 85成 (Hong Kong usage, like 七五成) is 85%; 十成 and 10成 are 100%
+    if spec is not None and spec.surface == "块" and last.coins:
+        kind, unit_code = "money", c.local  # 五块八毛, 二十三块五角: 块 with coins is the yuan
     if c.currency and kind in ("number", "money"):
         kind, unit_code = "money", c.currency
     elif kind == "money" and spec is not None and spec.surface in regions().local_units:
@@ -441,6 +454,8 @@ def _record(c: Candidate) -> Quantity | None:
 @lru_cache(maxsize=8192)
 def _member(num: str, surface: str | None, half: str | None, coin_text: str | None) -> Member | None:
     """Read one member of a candidate: its numeral, unit, 半 and coins (cached: the same few recur)."""
+    if "个" in num:
+        num = num.replace("个", "")  # 三个亿: the classifier before 亿 says nothing of the value
     spec = grammar().units.get("".join(surface.split())) if surface else None
     proportion = read_proportion(num)
     if proportion is not None:

@@ -295,7 +295,7 @@ def read_numeral(numeral: str) -> Reading | None:
             high_text = high_text.replace(mark, "九")
     else:
         m = _RANGE_DIGITS.search(s)
-        if m and tables.digits[m.group(2)] == tables.digits[m.group(1)] + 1:
+        if m and (tables.digits[m.group(2)] == tables.digits[m.group(1)] + 1 or m.group() == "三两"):  # 三两个: 2..3
             low_text = s[: m.start()] + m.group(1) + s[m.end():]
             high_text = s[: m.start()] + m.group(2) + s[m.end():]
     if low_text is not None:

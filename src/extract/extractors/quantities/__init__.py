@@ -55,14 +55,14 @@ def find_quantities(text: str, *, region: str | None = None) -> list[Quantity]:
     a money context; without it they are CNY. A currency written with the amount always wins.
     """
     table = regions()
-    local = table.by_code[region or table.default].currency
+    place = table.by_code[region or table.default]
     t = to_ascii(text)
     scanner = Scanner(t)
     out: list[Quantity] = []
     pos = 0
     while pos < len(t) and (found := scanner.candidate(pos)) is not None:
         g, m = found
-        q = parse(g, text, t, m, local)
+        q = parse(g, text, t, m, place)
         if q is None:
             pos = resume_after_rejected(t, m.end())
             continue

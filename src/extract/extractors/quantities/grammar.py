@@ -13,7 +13,7 @@ from extract.errors import DataFileError
 from extract.resources import load
 
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")
-_NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins)>")
+_NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins|liang)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,9 @@ class Grammar:
     model_year_units: frozenset[str]
     units: dict[str, UnitSpec]
     lone_digit_named_after: re.Pattern
+    scale_prefix: re.Pattern  # 摄氏 before the number: the scale of its 度
+    scale_prefixes: dict[str, str]
+    minus_words: tuple[str, ...]
     article_one_point_words: re.Pattern  # 只有一个: the number one is the point, not an article
     article_one_point_units: frozenset[str]
     article_one_point_ends: re.Pattern
@@ -150,6 +153,9 @@ def grammar(tight: bool = False) -> Grammar:
             between_before=re.compile(data["between_before"]),
             units={surface: spec for surface, (spec, _) in rows.items()},
             lone_digit_named_after=re.compile(data["lone_digit_named_after"]),
+            scale_prefix=re.compile("(" + _alternation(map(re.escape, data["scale_prefixes"])) + r")[ \t]*$"),
+            scale_prefixes={str(k): str(v) for k, v in data["scale_prefixes"].items()},
+            minus_words=tuple(data["minus_words"]),
             article_one_point_words=re.compile(data["article_one_point_words"]),
             article_one_point_units=frozenset(data["article_one_point_units"]),
             article_one_point_ends=re.compile(data["article_one_point_ends"]),

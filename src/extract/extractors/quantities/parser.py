@@ -16,7 +16,7 @@ from extract.extractors.numerals import Reading, parse_number, read_coins, read_
 from extract.extractors.quantities.bare import YEAR_LIKE, is_no_quantity
 from extract.extractors.quantities.grammar import Grammar, UnitSpec, grammar
 from extract.extractors.quantities.record import Quantity
-from extract.extractors.quantities.regions import regions
+from extract.extractors.quantities.regions import Region, regions
 from extract.extractors.quantities.rules import RuleTable
 from extract.extractors.quantities.scanner import members as split_members
 
@@ -38,16 +38,18 @@ class Member:
     scale: float  # the trailing 万/亿 of the numeral, 1 when it has none
     coins: float
     percent_words: bool
+    liang: float = 0.0  # 2斤3两: the 两 after the 斤, counted by the region's liang_per_jin
 
 
 class Candidate:
     """What the stages know about one candidate so far (the span grows as hedges and currencies are read)."""
 
-    __slots__ = ("g", "text", "t", "m", "local", "s", "end", "members", "seps", "parsed", "cut", "sign", "hedge",
+    __slots__ = ("g", "text", "t", "m", "region", "local", "s", "end", "members", "seps", "parsed", "cut", "sign", "hedge",
                  "currency", "symbol_currency")
 
-    def __init__(self, g: Grammar, text: str, t: str, m: re.Match, local: str):
-        self.g, self.text, self.t, self.m, self.local = g, text, t, m, local
+    def __init__(self, g: Grammar, text: str, t: str, m: re.Match, region: Region):
+        self.g, self.text, self.t, self.m, self.region = g, text, t, m, region
+        self.local = region.currency  # the currency of a bare 元
         self.s, self.end = m.start(), m.end()
         self.members: list = []  # (member match, end of its numeral)
         self.seps: list = []
@@ -62,14 +64,14 @@ class Candidate:
 GUARDS = RuleTable("guards")  # refusals decided on the bare match, before any reading: most candidates end here
 
 
-def parse(g: Grammar, text: str, t: str, m: re.Match, local: str) -> Quantity | None:
+def parse(g: Grammar, text: str, t: str, m: re.Match, region: Region) -> Quantity | None:
     """Return the Quantity the candidate `m` (a master match on t, the ASCII-folded text) writes, or None."""
     for guard in _GUARD_PRODUCTIONS:
         if guard(g, t, m):
             return None
     for candidate_rule in CANDIDATES:
         if m.group(candidate_rule.pattern) is not None:
-            return candidate_rule.production(g, text, t, m, local)
+            return candidate_rule.production(g, text, t, m, region)
     return None
 
 
@@ -93,8 +95,8 @@ _GUARD_PRODUCTIONS = GUARDS.productions()
 
 
 @CANDIDATES.rule("amount", "body")
-def _amount(g: Grammar, text: str, t: str, m: re.Match, local: str) -> Quantity | None:
-    c = Candidate(g, text, t, m, local)
+def _amount(g: Grammar, text: str, t: str, m: re.Match, region: Region) -> Quantity | None:
+    c = Candidate(g, text, t, m, region)
     for production in _STAGE_PRODUCTIONS:
         if not production(c):
             return None
@@ -102,7 +104,7 @@ def _amount(g: Grammar, text: str, t: str, m: re.Match, local: str) -> Quantity 
 
 
 @CANDIDATES.rule("special_word", "special")
-def _special(g: Grammar, text: str, t: str, m: re.Match, local: str) -> Quantity | None:
+def _special(g: Grammar, text: str, t: str, m: re.Match, region: Region) -> Quantity | None:
     """Read 对折, 半成, 七五折, 三成五 (patterns.yaml `special`), with a hedge written before."""
     q = _special_value(text, t, m)
     if q is None or not q.start or t[q.start - 1] not in g.hedge_ends:
@@ -125,6 +127,8 @@ def _special_value(text: str, t: str, m: re.Match) -> Quantity | None:
         else:
             s += 1  # 打对折: the discount is 对折
         value = 50.0
+    elif raw == "半斤":
+        return Quantity(s, end, text[s:end], "measure", 0.5, 0.5, 0.5, "斤", False, None)
     elif raw in ("半折", "半成", "半百"):
         value = {"半折": 50.0, "半成": 5.0, "半百": 50.0}[raw]
         if raw == "半百":
@@ -186,7 +190,8 @@ def _not_code(c: Candidate) -> bool:
 
 @stage("read_members", "numerals.yaml, units.tsv")
 def _read(c: Candidate) -> bool:
-    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins")) for mm, _ in c.members]
+    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"), mm.group("liang"))
+              for mm, _ in c.members]
     if any(p is None for p in parsed):
         return False
     nums = [mm.group("num").strip() for mm, _ in c.members]
@@ -244,6 +249,25 @@ def _sign(c: Candidate) -> bool:
         if not c.members[0][0].group("num").startswith(("负", "-")):
             c.sign = -1.0
             c.s -= 1
+        return True
+    for word in c.g.minus_words:  # 零下18摄氏度
+        if t.startswith(word, s - len(word)):
+            c.sign = -1.0
+            c.s -= len(word)
+            break
+    return True
+
+
+@stage("temperature_scale", "scale_prefixes")
+def _temperature_scale(c: Candidate) -> bool:
+    """摄氏25度, 华氏98.6度: the scale written before the number is the unit of its 度."""
+    unit = c.parsed[-1].unit
+    if unit is None or unit.surface != "度" or len(c.parsed) > 1:
+        return True
+    sm = c.g.scale_prefix.search(c.t, max(0, c.s - 4), c.s)
+    if sm is not None:
+        c.parsed[-1] = replace(c.parsed[-1], unit=UnitSpec(unit.surface, "measure", c.g.scale_prefixes[sm.group(1)], 1.0))
+        c.s = sm.start()
     return True
 
 
@@ -426,7 +450,7 @@ def _record(c: Candidate) -> Quantity | None:
     if read is None:
         return None
     kind, unit_code, unit_factor, values = read
-    coins = c.parsed[-1].coins
+    coins = c.parsed[-1].coins + c.parsed[-1].liang / c.region.liang_per_jin
     lows = [v[0] * unit_factor for v in values]
     highs = [v[1] * unit_factor for v in values]
     if len(values) == 1:
@@ -452,7 +476,8 @@ def _record(c: Candidate) -> Quantity | None:
 
 
 @lru_cache(maxsize=8192)
-def _member(num: str, surface: str | None, half: str | None, coin_text: str | None) -> Member | None:
+def _member(num: str, surface: str | None, half: str | None, coin_text: str | None,
+            liang_text: str | None = None) -> Member | None:
     """Read one member of a candidate: its numeral, unit, 半 and coins (cached: the same few recur)."""
     if "个" in num:
         num = num.replace("个", "")  # 三个亿: the classifier before 亿 says nothing of the value
@@ -460,7 +485,7 @@ def _member(num: str, surface: str | None, half: str | None, coin_text: str | No
     proportion = read_proportion(num)
     if proportion is not None:
         return Member(proportion, spec, 1.0, 0.0, True)
-    if spec is None and len(num) > 1 and num.endswith("两") and num[-2] in "二十百千万亿拾佰仟0123456789":
+    if spec is None and len(num) > 1 and num.endswith("两") and num[-2] in "二三四五六七八九十百千万亿拾佰仟0123456789":
         # 三十两, 两万两: a trailing 两 after a unit or digit is the weight unit liang
         num, spec = num[:-1], _LIANG
     scaled = read_scaled(num)
@@ -471,9 +496,10 @@ def _member(num: str, surface: str | None, half: str | None, coin_text: str | No
         reading = Reading(None if reading.value is None else reading.value + 0.5, reading.low + 0.5,
                           reading.high + 0.5, reading.over)
     coins = read_coins(coin_text) if coin_text else 0.0
-    if coins is None:
+    liang = parse_number(liang_text) if liang_text else 0.0
+    if coins is None or liang is None:
         return None
-    return Member(reading, spec, scale, coins, False)
+    return Member(reading, spec, scale, coins, False, liang)
 
 
 def _discount(v: tuple[float, float, float | None]) -> tuple[float, float, float | None] | None:

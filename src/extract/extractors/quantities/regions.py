@@ -17,6 +17,7 @@ class Region:
 
     code: str
     currency: str
+    liang_per_jin: int
     variants: frozenset[str]
     outlets: frozenset[str]
     markers: tuple[str, ...]
@@ -35,8 +36,8 @@ class Regions:
 def regions() -> Regions:
     """Return the currency regions of regions.yaml (loaded once)."""
     raw = load("quantities/regions.yaml")
-    by_code = {r["code"]: Region(r["code"], r["currency"], frozenset(r["variants"]), frozenset(r["outlets"]),
-                                 tuple(r["markers"])) for r in raw["regions"]}
+    by_code = {r["code"]: Region(r["code"], r["currency"], r["liang_per_jin"], frozenset(r["variants"]),
+                                 frozenset(r["outlets"]), tuple(r["markers"])) for r in raw["regions"]}
     if raw["default"] not in by_code:
         raise DataFileError(f"quantities/regions.yaml: default {raw['default']!r} is no region", stage="quantities")
     return Regions(by_code, raw["default"], frozenset(raw["local_units"]))

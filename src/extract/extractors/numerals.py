@@ -61,6 +61,7 @@ class NumeralTables:
     fraction_mark: str
     mixed_mark: str
     negative: frozenset[str]
+    compound_tens: dict[str, str]  # 廿 -> 二十: expanded before reading
 
 
 @cache
@@ -79,7 +80,15 @@ def numeral_tables() -> NumeralTables:
         fraction_mark=str(raw["fraction_mark"]),
         mixed_mark=str(raw["mixed_mark"]),
         negative=frozenset(str(x) for x in raw["negative"]),
+        compound_tens={str(k): str(v) for k, v in raw["compound_tens"].items()},
     )
+
+
+def _expand_tens(s: str, tables: NumeralTables) -> str:
+    """Return `s` with 廿/卅/卌 written as the two characters they stand for (廿一 is 二十一)."""
+    if not any(ch in tables.compound_tens for ch in s):
+        return s
+    return "".join(tables.compound_tens.get(ch, ch) for ch in s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +118,7 @@ def parse_number(numeral: str) -> float | None:
     folded = " ".join(to_ascii(numeral).split())
     # a space means something only in a mixed fraction ('1 3/5'); elsewhere it is typography
     s = folded if "/" in folded and _ARABIC_FRACTION.search(folded) else folded.replace(" ", "")
+    s = _expand_tens(s, tables)
     if not s:
         return None
     sign = 1.0
@@ -269,7 +279,7 @@ _RANGE_DIGITS = re.compile(r"(?<![点零〇一二两三四五六七八九])([一
 def read_numeral(numeral: str) -> Reading | None:
     """Return what a numeral says, vague ones included ('十几万', '数十亿', '五百多', '上百', '二三十'), or None."""
     tables = numeral_tables()
-    s = "".join(to_ascii(numeral).split())
+    s = _expand_tens("".join(to_ascii(numeral).split()), tables)
     if not s:
         return None
     if "/" in s:
@@ -313,7 +323,7 @@ def read_numeral(numeral: str) -> Reading | None:
 def is_well_formed(numeral: str) -> bool:
     """Return True when the units of a numeral fall in order (三千 八百 九十六 万), False for 三十五 千 or 五百 百万."""
     tables = numeral_tables()
-    s = "".join(to_ascii(numeral).split())
+    s = _expand_tens("".join(to_ascii(numeral).split()), tables)
     if tables.fraction_mark in s or tables.mixed_mark in s:
         parts = re.split(f"{tables.fraction_mark}|{tables.mixed_mark}", s)
         return all(is_well_formed(p) for p in parts if p.strip("负-"))

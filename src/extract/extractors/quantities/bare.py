@@ -98,7 +98,11 @@ def _article(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
 def _lone_digit(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
     # a digit character alone before a word is part of it, a name or an ordinal (三不四要, 四梁八柱, 五贤帝,
     # 三女儿); it stays a number where a word names it (是五, 前三) or nothing follows (是四。, “五”)
-    if len(stripped) != 1 or stripped not in _LONE_DIGITS or end >= len(t) or not is_han(t[end]) or t[end] == "的":
+    if len(stripped) != 1 or stripped not in _LONE_DIGITS or end >= len(t):
+        return False
+    if t[s - 1:s] == "其" or (t[end] == "、" and t[end + 1:end + 2] in _CN_DIGITS):
+        return True  # 其二 (an enumeration), 四、五年 (a list of digits before the unit of the last)
+    if not is_han(t[end]) or t[end] == "的":
         return False
     return not g.lone_digit_named_after.search(t, max(0, s - 2), s)
 

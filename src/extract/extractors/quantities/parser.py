@@ -18,6 +18,7 @@ from extract.extractors.quantities.grammar import Grammar, UnitSpec, grammar
 from extract.extractors.quantities.record import Quantity
 from extract.extractors.quantities.regions import Region, regions
 from extract.extractors.quantities.rules import RuleTable
+from extract.text.chars import is_han
 from extract.extractors.quantities.scanner import members as split_members
 
 STAGES = RuleTable("quantity_stages")
@@ -129,6 +130,10 @@ def _special_value(text: str, t: str, m: re.Match) -> Quantity | None:
         value = 50.0
     elif raw == "半斤":
         return Quantity(s, end, text[s:end], "measure", 0.5, 0.5, 0.5, "斤", False, None)
+    elif raw == "一半":
+        return Quantity(s, end, text[s:end], "number", 0.5, 0.5, 0.5, None, False, None)
+    elif raw == "百分百":
+        value = 100.0
     elif raw in ("半折", "半成", "半百"):
         value = {"半折": 50.0, "半成": 5.0, "半百": 50.0}[raw]
         if raw == "半百":
@@ -249,6 +254,13 @@ def _sign(c: Candidate) -> bool:
         if not c.members[0][0].group("num").startswith(("负", "-")):
             c.sign = -1.0
             c.s -= 1
+        return True
+    b = s
+    while b and t[b - 1] == " ":
+        b -= 1
+    if b < s and b and (t[b - 1] == "负" or t[b - 1] == "-" and (b == 1 or is_han(t[b - 2]) or t[b - 2] in "：: ")):
+        c.sign = -1.0  # 负 3,500万元, 为 - 3,500万元: a sign set apart by a space (not 2024 - 3, a range)
+        c.s = b - 1
         return True
     for word in c.g.minus_words:  # 零下18摄氏度
         if t.startswith(word, s - len(word)):

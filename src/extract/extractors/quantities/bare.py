@@ -18,14 +18,19 @@ _CN_DIGITS = frozenset("零〇一二三四五六七八九壹贰叁肆伍陆柒�
 _LONE_DIGITS = frozenset("二三四五六七八九")  # 两 before a word counts it (两方面, 两地): a number
 _SCALE_ONLY = re.compile(r"[十百千万亿兆拾佰仟]")
 _PURE_INTEGER = re.compile(r"\d{2,}")
+_VERSION = re.compile(r"\d\.0")
+_GENERATION = re.compile(r"[0-9][05]")
 YEAR_LIKE = re.compile(r"19\d\d|20\d\d|2100")
 _CLAUSE_HEADS = ("：", ":", "；", ";", "。", "，", ",")
 
 
+_LINE_HEAD = re.compile(r"[ \t>*#+（(-]*(?:\[\d{1,3}\][ \t]*)?")
+
+
 def _line_head_before(t: str, s: int) -> bool:
-    """Return whether only markup stands between the start of the line and position `s`."""
+    """Return whether only markup (and a note marker: [3] 2、…) stands between the start of the line and `s`."""
     line_start = t.rfind("\n", 0, s) + 1
-    return not t[line_start:s].strip(" \t>*#-+（(")
+    return _LINE_HEAD.fullmatch(t, line_start, s) is not None
 
 
 @rule("leading_zero_code")
@@ -123,6 +128,14 @@ def _lone(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
 def _model(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
     # 思元590, 麒麟9000: digits straight after a character that does not introduce a number
     return bool(_PURE_INTEGER.fullmatch(stripped) and s and is_han(t[s - 1]) and t[s - 1] not in g.bare_after_ok)
+
+
+@rule("version_or_generation")
+def _version(g: Grammar, t: str, s: int, end: int, stripped: str) -> bool:
+    # 工业4.0, Web3.0: a version in a name; 85后, 00后: a generation
+    if _VERSION.fullmatch(stripped) and s and (is_han(t[s - 1]) or t[s - 1].isalpha()):
+        return True
+    return bool(_GENERATION.fullmatch(stripped) and t[end:end + 1] == "后")
 
 
 _RULES = BARE_NUMBER.productions()

@@ -63,6 +63,7 @@ class Grammar:
     minus_words: tuple[str, ...]
     article_one_point_words: re.Pattern  # 只有一个: the number one is the point, not an article
     article_one_point_units: frozenset[str]
+    article_one_pair_units: frozenset[str]
     article_one_point_ends: re.Pattern
 
 
@@ -158,6 +159,7 @@ def grammar(tight: bool = False) -> Grammar:
             minus_words=tuple(data["minus_words"]),
             article_one_point_words=re.compile(data["article_one_point_words"]),
             article_one_point_units=frozenset(data["article_one_point_units"]),
+            article_one_pair_units=frozenset(data["article_one_pair_units"]),
             article_one_point_ends=re.compile(data["article_one_point_ends"]),
         )
     except re.error as exc:

@@ -208,6 +208,9 @@ def _read(c: Candidate) -> bool:
     if c.members[-1][0].group("unit") is None and all(n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100
                                                       for n in nums):
         return False  # 2014至2017: a span of years
+    if len(parsed) == 2 and c.seps == ["-"] and c.members[-1][0].group("unit") is None \
+            and all(n.isdigit() for n in nums) and int(nums[0]) > int(nums[1]):
+        return False  # 以2-0击败: a score (a range is written low to high)
     c.parsed = parsed
     return True
 
@@ -346,26 +349,29 @@ def _not_article_one(c: Candidate) -> bool:
     return bool(unit.surface in g.article_one_point_units
                 or g.article_one_point_words.search(t, max(0, c.s - 4), c.s)
                 or g.article_one_point_ends.match(t, c.end)
-                or _contrasted(t, c.s, c.end, unit.surface))
+                or _contrasted(t, c.s, c.end, unit.surface, unit.surface in g.article_one_pair_units))
 
 
 _CLAUSE_END = "，。；！？,;!?\n"
 _COUNT_NUMERAL = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十百千万几数]+)$")
+_OTHER_NUMERAL = re.compile(r"(?:[0-9]+|[二两三四五六七八九十百千万几数]+)$")
 
 
-def _contrasted(t: str, s: int, end: int, surface: str) -> bool:
-    """Return whether another count of the same classifier stands in the clause: 一架民用飞机和两架军用飞机."""
+def _contrasted(t: str, s: int, end: int, surface: str, pairs: bool) -> bool:
+    """Return whether another count of the same classifier stands in the clause: 一架民用飞机和两架军用飞机
+    (and, where `pairs`, another 一: 一名乘客和一名司机)."""
+    numeral = _COUNT_NUMERAL if pairs else _OTHER_NUMERAL
     ahead = t[end:end + 16]
     for i in range(len(ahead)):
         if ahead[i] in _CLAUSE_END:
             break
-        if ahead.startswith(surface, i) and i and _COUNT_NUMERAL.search(ahead, 0, i):
+        if ahead.startswith(surface, i) and i and numeral.search(ahead, 0, i):
             return True
     behind = t[max(0, s - 16):s]
     for i in range(len(behind) - len(surface), -1, -1):
         if behind[i] in _CLAUSE_END:
             break
-        if behind.startswith(surface, i) and i and _COUNT_NUMERAL.search(behind, 0, i):
+        if behind.startswith(surface, i) and i and numeral.search(behind, 0, i):
             return True
     return False
 

@@ -96,6 +96,8 @@ def members(g: Grammar, t: str, m: re.Match) -> tuple[list[tuple[re.Match, int]]
 
 def resume_after_rejected(t: str, end: int) -> int:
     """Return where scanning resumes after a rejected candidate: past the rest of a code such as H200-Pro."""
+    if not (end and t[end - 1].isascii() and t[end - 1].isalnum()):
+        return end  # 一名16岁: after a refused 一名 the 16 is read
     while end < len(t) and (t[end].isascii() and (t[end].isalnum() or t[end] in "-_.")):
         end += 1
     return end

@@ -402,6 +402,7 @@ def _comparative(c: Candidate) -> bool:
 
 @stage("between", "between_before")
 def _between(c: Candidate) -> bool:
+    """20和30之间, with 位于/介于/在 before it: the words of a between-range belong to it (not 5至20%之间's 之间)."""
     if c.m.group("between") and not c.cut:
         bm = c.g.between_before.search(c.t, max(0, c.s - 4), c.s)
         if bm:

@@ -25,13 +25,14 @@ _WIDE_RUN = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FO
 _WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
 # 46，800.50元, 1，234，567: a full-width comma grouping ASCII digits too, where the groups are 1-3 then 3 digits
 # and a decimal part or a second group shows it (a single one, $20，300美元, is more often a list)
+_DIGIT_COMMA = re.compile("[0-9０-９]，[0-9０-９]")  # the cheap first test: most commas stand between words
 _MIXED_GROUPING = re.compile(r"(?<![0-9０-９.,，])[0-9０-９]{1,3}(?:，[0-9０-９]{3}(?=[.．][0-9０-９])|(?:，[0-9０-９]{3}){2,})"
                              r"(?![0-9０-９])")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
-    if "，" in text:
+    if "，" in text and _DIGIT_COMMA.search(text):
         text = _WIDE_GROUPING.sub(",", text)
         text = _MIXED_GROUPING.sub(_comma_run, text)
     # a few runs of wide forms per article: replacing them one run at a time beats translating every character

@@ -140,7 +140,7 @@ def grammar(tight: bool = False) -> Grammar:
             not_before_ends=frozenset(data["not_quantity_before_ends"]),
             skip_regions=tuple((str(r["trigger"]), re.compile(r["regex"])) for r in data["skip_regions"]),
             not_numbers=_by_first_char(data["not_numbers"]),
-            hedge_ends=frozenset(p[-1] for p, _ in pre) | frozenset(k[-1] for k in prefixes),
+            hedge_ends=frozenset(_last_char(p) for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
@@ -164,6 +164,16 @@ def grammar(tight: bool = False) -> Grammar:
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+_TRAILING_LOOKAROUND = re.compile(r"\(\?<?[!=][^()]*\)$")
+
+
+def _last_char(pattern: str) -> str:
+    """Return the last literal character of a hedge pattern ('约' for '(?<![节制])约(?!合)')."""
+    while (m := _TRAILING_LOOKAROUND.search(pattern)) is not None:
+        pattern = pattern[: m.start()]
+    return pattern[-1]
 
 
 def _first_numeral_index(word: str, start_class: str) -> int:

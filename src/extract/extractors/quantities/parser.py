@@ -181,8 +181,11 @@ def _symbol(c: Candidate) -> bool:
 def _not_code(c: Candidate) -> bool:
     """Refuse numbers inside identifiers, codes and names: img_500, GLM-4.5, f/1.8, 7-ELEVEn."""
     t, s, end = c.t, c.s, c.end
-    if s and (_is_ascii_alnum(t[s - 1]) or t[s - 1] == "_"):
+    before = t[s - 1] if s else ""
+    if before and (before.isascii() and before.isalnum() or before == "_"):
         return False
+    if not (before in "-._/\\" or end < len(t) and t[end].isascii()):
+        return True  # the common case: Chinese around the number
     b = s
     while b and t[b - 1] in "-._/\\":
         b -= 1
@@ -197,7 +200,7 @@ def _not_code(c: Candidate) -> bool:
 def _read(c: Candidate) -> bool:
     parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"), mm.group("liang"))
               for mm, _ in c.members]
-    if any(p is None for p in parsed):
+    if None in parsed:
         return False
     nums = [mm.group("num").strip() for mm, _ in c.members]
     if len(parsed) == 1:
@@ -485,8 +488,11 @@ def _record(c: Candidate) -> Quantity | None:
     if not (math.isfinite(low) and math.isfinite(high)):
         return None  # 1e308亿: overflow is refused, not reported as infinity
     hedge = c.hedge
-    vague = any(p.reading.value is None or p.reading.over for p in c.parsed)
-    if hedge is None and any(p.reading.over for p in c.parsed):
+    vague = over = False
+    for p in c.parsed:
+        vague = vague or p.reading.value is None or p.reading.over
+        over = over or p.reading.over
+    if hedge is None and over:
         hedge = "over"
     if not (low.is_integer() and high.is_integer()):
         value, low, high = _tidy(value), _tidy(low), _tidy(high)

@@ -47,6 +47,8 @@ class Scanner:
             if word_end:
                 pos = max(s + 1, word_end)
                 continue
+            if s >= self.tight_until and " " not in m.group() and "\t" not in m.group():
+                return g, m  # the common case: no space inside
             found = self._spaced(g, m, s)
             if found is None:
                 pos = s + 1

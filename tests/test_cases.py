@@ -58,9 +58,11 @@ def _dates(text: str, case: dict):
 
 
 def _quantities(text: str, case: dict):
-    from extract.extractors.quantities import find_quantities
+    from extract.extractors.quantities import currency_region, find_quantities
+    from extract.text.normalize import detect_variant
 
-    return find_quantities(text)
+    region = case.get("region") or currency_region(text, variant=detect_variant(case["text"]))
+    return find_quantities(text, region=region)
 
 
 def _entities(text: str, case: dict):

@@ -98,6 +98,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     doc._.published = published
     doc._.text_cache = simplified
     doc._.entity_model = settings.entity_model
+    doc._.variant = norm.variant
     for _, proc in nlp.pipeline:
         doc = proc(doc)
 

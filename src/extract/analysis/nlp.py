@@ -17,7 +17,8 @@ from spacy.util import registry
 
 from extract.text.segment import Segmenter, Token
 
-_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "entity_model",
+               "variant")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -112,7 +113,8 @@ def entities_component(doc: Doc) -> Doc:
     from extract.extractors.entities import find_entities
 
     tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-    doc._.entities = find_entities(doc_text(doc), tokens=tokens, model=doc._.entity_model or "crf")
+    doc._.entities = find_entities(doc_text(doc), tokens=tokens, model=doc._.entity_model or "crf",
+                                   variant=doc._.variant)
     _set_spans(doc, "entities", doc._.entities, "label")
     return doc
 

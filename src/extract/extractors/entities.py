@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.text.chars import HAN
@@ -1230,7 +1231,7 @@ MODELS = ("crf", "cnn", "off")
 
 
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
-                  model: str = "crf") -> list[Entity]:
+                  model: str = "crf", variant: str | None = None, region: str | None = None) -> list[Entity]:
     """Return the named-entity mentions of a Simplified text, sorted and non-overlapping.
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
@@ -1238,6 +1239,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     extract.ner.crf reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model of
     extract.ner.cnn reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
     (lexicon and rules only; then a rule guesses unknown words shaped like Chinese names).
+    `region` (mainland, hong_kong, taiwan, macau), or else the script `variant` of the original text
+    (extract.text.normalize), or else the regional names the text holds, picks what a short form names
+    there (央行: 中国人民银行 on the mainland, 中央银行 in Taiwan; entities/regional_names.tsv).
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
@@ -1249,6 +1253,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
+    region = region or text_region(variant, [ent.canonical for ent in found])
+    found += regional_entities(text, bounds, taken, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
@@ -1265,4 +1271,21 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     else:
         found += unknown_word_person_entities(text, bounds, taken, rules)
     found += repeated_entities(text, bounds, taken, found, rules)
-    return sorted(found, key=lambda ent: (ent.start, ent.end))
+    return with_regional_names(sorted(found, key=lambda ent: (ent.start, ent.end)), region)
+
+
+def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:
+    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries and not taken."""
+    out: list[Entity] = []
+    if region is None:
+        return out
+    for surface in surfaces_of(region):
+        pos = text.find(surface)
+        while pos != -1:
+            end = pos + len(surface)
+            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+                canonical, label = regional_names()[surface][region]
+                out.append(Entity(pos, end, surface, label, canonical, "lexicon"))
+                taken.add(pos, end)
+            pos = text.find(surface, end)
+    return out

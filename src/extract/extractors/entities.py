@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -110,6 +111,8 @@ class EntityRules:
     product_list_separators: re.Pattern[str]
     product_list_max_chars: int
     repeat_min_chars: int
+    repeat_model_min_finds: int
+    generic_name: re.Pattern[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
@@ -183,6 +186,8 @@ def entity_rules() -> EntityRules:
                 map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
             product_list_max_chars=int(raw["product_list_max_chars"]),
             repeat_min_chars=int(raw["repeat_min_chars"]),
+            repeat_model_min_finds=int(raw["repeat_model_min_finds"]),
+            generic_name=re.compile(raw["generic_name_pattern"]),
             generic_nouns=frozenset(raw["generic_nouns"]),
             model_max_chars=int(raw["model_max_chars"]),
             model_not_name=re.compile(raw["model_not_name"]),
@@ -667,11 +672,16 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
     give way to it. Lexicon names need no help (the lexicon finds them everywhere).
     """
     first: dict[str, Entity] = {}
+    model_finds = Counter(ent.text for ent in found if ent.method.startswith("model:"))
     for ent in found:
+        # Only a strong rule's find spreads, or a name the model itself found more than once: one model guess
+        # copied everywhere (a drug name as a place sixty times) costs more than the repetitions it finds.
         # The unknown-name guess (a surname and one or two characters) is too weak to spread.
         # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
-        if ent.method not in ("lexicon", "rule:unknown_name") and len(ent.text) >= rules.repeat_min_chars \
-                and ent.text not in first and not _LATIN_WORD.match(ent.text):
+        strong = ent.method.startswith("rule:") and ent.method != "rule:unknown_name"
+        if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
+                and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
+                and not _LATIN_WORD.match(ent.text):
             first[ent.text] = ent
     out = []
     for surface, ent in first.items():
@@ -1271,7 +1281,33 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     else:
         found += unknown_word_person_entities(text, bounds, taken, rules)
     found += repeated_entities(text, bounds, taken, found, rules)
-    return with_regional_names(sorted(found, key=lambda ent: (ent.start, ent.end)), region)
+    found = [ent for ent in found if ent.method == "lexicon" or not rules.generic_name.search(ent.text)]
+    found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
+    return with_regional_names(found, region)
+
+
+def with_person_canonicals(found: list[Entity]) -> list[Entity]:
+    """Return the mentions with a person's short name taking the full name the text gives them elsewhere.
+
+    马斯克 after 埃隆·马斯克, 科比 after 科比·布莱恩特, Boger after Yuval Boger: one canonical name per person.
+    A part two full names share (two people called 诺沃亚) stays as it is.
+    """
+    full_of: dict[str, set[str]] = {}
+    for ent in found:
+        if ent.label == "PERSON":
+            parts = re.split(r"[·・• ]+", ent.canonical)
+            if len(parts) > 1:
+                for part in (parts[0], parts[-1]):
+                    full_of.setdefault(part, set()).add(ent.canonical)
+    if not full_of:
+        return found
+    out = []
+    for ent in found:
+        full = full_of.get(ent.canonical, set()) if ent.label == "PERSON" else set()
+        if len(full) == 1:
+            ent = Entity(ent.start, ent.end, ent.text, ent.label, next(iter(full)), ent.method)
+        out.append(ent)
+    return out
 
 
 def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:

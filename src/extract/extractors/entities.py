@@ -66,6 +66,7 @@ class EntityRules:
     description_heads: frozenset[str]
     list_separators: frozenset[str]
     division_endings: tuple[str, ...]
+    divisions_named_short: frozenset[str]
     name_tags: frozenset[str]
     org_prefix_stop: frozenset[str]
     subunit_suffixes: tuple[str, ...]
@@ -112,6 +113,8 @@ class EntityRules:
     product_list_max_chars: int
     repeat_min_chars: int
     repeat_model_min_finds: int
+    repeat_model_heads: tuple[str, ...]
+    repeat_model_head_min_chars: int
     generic_name: re.Pattern[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
@@ -140,6 +143,7 @@ def entity_rules() -> EntityRules:
             description_heads=frozenset(raw["description_heads"]),
             list_separators=frozenset(raw["list_separators"]),
             division_endings=tuple(raw["division_endings"]),
+            divisions_named_short=frozenset(raw["divisions_named_short"]),
             name_tags=frozenset(raw["name_tags"]),
             org_prefix_stop=frozenset(raw["org_prefix_stop"]),
             subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
@@ -187,6 +191,8 @@ def entity_rules() -> EntityRules:
             product_list_max_chars=int(raw["product_list_max_chars"]),
             repeat_min_chars=int(raw["repeat_min_chars"]),
             repeat_model_min_finds=int(raw["repeat_model_min_finds"]),
+            repeat_model_heads=tuple(raw["repeat_model_heads"]),
+            repeat_model_head_min_chars=int(raw["repeat_model_head_min_chars"]),
             generic_name=re.compile(raw["generic_name_pattern"]),
             generic_nouns=frozenset(raw["generic_nouns"]),
             model_max_chars=int(raw["model_max_chars"]),
@@ -459,7 +465,7 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
             hit = lex.lookup(prev) if len(prev) > 1 else None
             if hit and hit[1] == "GPE":
                 # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
-                has_place = has_place or hit[0].endswith(rules.division_endings)
+                has_place = has_place or _is_division(hit[0], rules)
             elif hit:
                 # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
                 break
@@ -467,7 +473,7 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
                 has_name = True
             elif j > 0 and _is_rare_word(prev, rules) and \
                     len(tokens[j - 1][0]) > 1 and \
-                    (lex.lookup(tokens[j - 1][0]) or ("", ""))[0].endswith(rules.division_endings):
+                    _is_division((lex.lookup(tokens[j - 1][0]) or ("", ""))[0], rules):
                 # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
                 has_rare = True
             else:
@@ -525,7 +531,12 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
 
 def _is_city_or_province(ent: Entity) -> bool:
     # A lexicon place that makes part of a company's name (江苏, 上海): a province or city, not a country.
-    return ent.label == "GPE" and ent.method == "lexicon" and ent.canonical.endswith(entity_rules().division_endings)
+    return ent.label == "GPE" and ent.method == "lexicon" and _is_division(ent.canonical, entity_rules())
+
+
+def _is_division(canonical: str, rules: EntityRules) -> bool:
+    # 香港, 台湾 and 澳门 are named without their division's ending, as the other divisions are not.
+    return canonical.endswith(rules.division_endings) or canonical in rules.divisions_named_short
 
 
 def _remove_mentions(spans: list[tuple[int, int]], found: list[Entity], taken: _Taken) -> None:
@@ -678,7 +689,8 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
         # copied everywhere (a drug name as a place sixty times) costs more than the repetitions it finds.
         # The unknown-name guess (a surname and one or two characters) is too weak to spread.
         # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
-        strong = ent.method.startswith("rule:") and ent.method != "rule:unknown_name"
+        strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
+            or _has_strong_shape(ent, rules)
         if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
                 and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
                 and not _LATIN_WORD.match(ent.text):
@@ -698,6 +710,24 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                     taken.add(pos, end)
             pos = text.find(surface, end)
     return out
+
+
+def _has_strong_shape(ent: Entity, rules: EntityRules) -> bool:
+    """Return whether a model's name has the shape of its label beyond doubt: a head noun after a long name
+    (香港海防博物馆), a person's or organisation's name of transliteration characters only (毕加索, 本菲卡), or
+    a person's name of a surname and a given name."""
+    name = ent.text
+    if len(name) >= rules.repeat_model_head_min_chars and name.endswith(rules.repeat_model_heads):
+        return True
+    if ent.label not in ("PERSON", "ORG") or not _HAN.match(name):
+        return False
+    # A transliterated name: a person, or a foreign club or firm (本菲卡, 那不勒斯) read as an organisation.
+    if len(name) >= 3 and all(ch in rules.transliteration_chars for ch in name):
+        return True
+    if ent.label != "PERSON":
+        return False
+    surname = 2 if name[:2] in rules.surnames_compound else 1 if name[0] in rules.surnames else 0
+    return surname > 0 and 1 <= len(name) - surname <= 2
 
 
 def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:

@@ -49,11 +49,13 @@ def region_of_variant(variant: str | None) -> str | None:
 
 
 def text_region(variant: str | None, canonicals: list[str]) -> str | None:
-    """Return the region of a text from its script variant, else from the regional names among the
-    canonical names found in it; a Traditional text with neither is read as Hong Kong's (Taiwan's writing
-    shows itself in the variant's words more often than Hong Kong's does)."""
-    region = region_of_variant(variant) or inferred_region(canonicals)
-    return region or ("hong_kong" if variant == "zh-Hant" else None)
+    """Return the region of a text from its script variant; for a Traditional text the variant leaves open
+    (zh-Hant), from the regional names among the canonical names found in it, else Hong Kong (Taiwan's
+    writing shows itself in the variant's words more often than Hong Kong's does). Without a variant (a
+    caller that knows nothing of the text) there is no region."""
+    if variant != "zh-Hant":
+        return region_of_variant(variant)
+    return inferred_region(canonicals) or "hong_kong"
 
 
 def inferred_region(canonicals: list[str]) -> str | None:

@@ -24,7 +24,7 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 
 from extract.errors import DataFileError
@@ -127,83 +127,37 @@ class EntityRules:
     sentence_breaks: re.Pattern[str]
 
 
+# How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
+# suffix lists matched longest first and the fields derived from other keys.
+_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes"})
+_DERIVED_RULES = {
+    "org_suffix_set": lambda raw: frozenset(raw["org_suffixes"]),
+    "person_title_max_chars": lambda raw: max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
+    "product_series": lambda raw: re.compile("^" + raw["product_series_chars"]),
+    "product_code_after_series": lambda raw: re.compile(raw["product_code_after_series"] + "$"),
+    "product_list_separators": lambda raw: re.compile("|".join(
+        map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
+    "not_entity": lambda raw: re.compile(raw["not_entity_pattern"]),
+    "generic_name": lambda raw: re.compile(raw["generic_name_pattern"]),
+}
+_RULE_TYPES = {"frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
+               "re.Pattern[str]": re.compile, "dict[str, str]": dict}
+
+
+def _rule_value(name: str, kind: str, raw: dict):
+    if name in _DERIVED_RULES:
+        return _DERIVED_RULES[name](raw)
+    if name in _LONGEST_FIRST:
+        return tuple(sorted(raw[name], key=len, reverse=True))
+    return _RULE_TYPES[kind](raw[name])
+
+
 @cache
 def entity_rules() -> EntityRules:
     """Return the entity rules of data/entities/rules.yaml, compiled (loaded once)."""
     raw = load("entities/rules.yaml")
     try:
-        return EntityRules(
-            org_suffixes=tuple(sorted(raw["org_suffixes"], key=len, reverse=True)),
-            org_suffix_set=frozenset(raw["org_suffixes"]),
-            org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
-            org_suffixes_place_or_org=frozenset(raw["org_suffixes_place_or_org"]),
-            org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
-            org_bracket_words=frozenset(raw["org_bracket_words"]),
-            government_place_endings=tuple(raw["government_place_endings"]),
-            description_heads=frozenset(raw["description_heads"]),
-            list_separators=frozenset(raw["list_separators"]),
-            division_endings=tuple(raw["division_endings"]),
-            divisions_named_short=frozenset(raw["divisions_named_short"]),
-            name_tags=frozenset(raw["name_tags"]),
-            org_prefix_stop=frozenset(raw["org_prefix_stop"]),
-            subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
-            subunit_max_chars=int(raw["subunit_max_chars"]),
-            person_titles=frozenset(raw["person_titles"]),
-            person_title_max_chars=max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
-            surname_address_forms=frozenset(raw["surname_address_forms"]),
-            person_after_cues=frozenset(raw["person_after_cues"]),
-            surnames=frozenset(raw["surnames"]),
-            surnames_compound=frozenset(raw["surnames_compound"]),
-            unknown_name_stop_chars=frozenset(raw["unknown_name_stop_chars"]),
-            dictionary_name_tags=frozenset(raw["dictionary_name_tags"]),
-            dictionary_name_end_stop_chars=frozenset(raw["dictionary_name_end_stop_chars"]),
-            dictionary_given_name_max_freq=int(raw["dictionary_given_name_max_freq"]),
-            unknown_name_end_stop_chars=frozenset(raw["unknown_name_end_stop_chars"]),
-            unknown_name_after_number=re.compile(raw["unknown_name_after_number"]),
-            name_joiners=frozenset(raw["name_joiners"]),
-            name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
-            name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
-            person_tags=frozenset(raw["person_tags"]),
-            given_name_max_freq=int(raw["given_name_max_freq"]),
-            given_name_char_min_share=float(raw["given_name_char_min_share"]),
-            given_name_unseen_char_max_freq=int(raw["given_name_unseen_char_max_freq"]),
-            common_word_min_freq=int(raw["common_word_min_freq"]),
-            name_inner_stop_chars=frozenset(raw["name_inner_stop_chars"]),
-            transliteration_chars=frozenset(raw["transliteration_chars"]),
-            transliteration_min_chars=int(raw["transliteration_min_chars"]),
-            transliteration_max_chars=int(raw["transliteration_max_chars"]),
-            product_nouns=frozenset(raw["product_nouns"]),
-            latin_product_name=re.compile(raw["latin_product_name"]),
-            product_code=re.compile(raw["product_code"]),
-            product_code_after_brand=re.compile(raw["product_code_after_brand"]),
-            product_series=re.compile("^" + raw["product_series_chars"]),
-            product_code_after_series=re.compile(raw["product_code_after_series"] + "$"),
-            product_code_stop=re.compile(raw["product_code_stop"]),
-            product_code_follow_stop=frozenset(raw["product_code_follow_stop"]),
-            not_entity=re.compile(raw["not_entity_pattern"]),
-            org_event_words=frozenset(raw["org_event_words"]),
-            org_event_min_chars=int(raw["org_event_min_chars"]),
-            org_event_end_stop_chars=frozenset(raw["org_event_end_stop_chars"]),
-            org_event_max_chars=int(raw["org_event_max_chars"]),
-            org_event_name_tags=frozenset(raw["org_event_name_tags"]),
-            product_list_separators=re.compile("|".join(
-                map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
-            product_list_max_chars=int(raw["product_list_max_chars"]),
-            repeat_min_chars=int(raw["repeat_min_chars"]),
-            repeat_model_min_finds=int(raw["repeat_model_min_finds"]),
-            repeat_model_heads=tuple(raw["repeat_model_heads"]),
-            repeat_model_head_min_chars=int(raw["repeat_model_head_min_chars"]),
-            generic_name=re.compile(raw["generic_name_pattern"]),
-            generic_nouns=frozenset(raw["generic_nouns"]),
-            model_max_chars=int(raw["model_max_chars"]),
-            model_not_name=re.compile(raw["model_not_name"]),
-            model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
-            gpe_endings=tuple(raw["gpe_endings"]),
-            place_generic_tails=frozenset(raw["place_generic_tails"]),
-            model_labels=dict(raw["model_labels"]),
-            clause_breaks=re.compile(raw["clause_breaks"]),
-            sentence_breaks=re.compile(raw["sentence_breaks"]),
-        )
+        return EntityRules(**{f.name: _rule_value(f.name, f.type, raw) for f in fields(EntityRules)})
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
 
@@ -436,79 +390,124 @@ def _is_rare_word(word: str, rules: EntityRules) -> bool:
             and bool(_HAN.match(word)) and word not in rules.generic_nouns and word not in rules.org_prefix_stop)
 
 
+def _org_suffix_of(word: str, rules: EntityRules) -> str | None:
+    # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
+    if word in rules.org_suffix_set:
+        return word
+    if len(word) >= 3 and word[1:] in rules.org_suffix_set:
+        return word[1:]
+    return None
+
+
+@dataclass(slots=True)
+class _NameBefore:
+    """What lies before an organisation suffix: where the name starts and what kind of words it holds."""
+
+    start: int
+    has_name: bool = False
+    has_place: bool = False
+    has_rare: bool = False
+
+
+def _name_before_suffix(text: str, tokens: list[tuple[str, int, int]], k: int, rules: EntityRules) -> _NameBefore:
+    """Return the name that runs left from the suffix token `k` over names, places and rare words."""
+    lex = load_lexicon()
+    s = tokens[k][1]
+    name = _NameBefore(s)
+    j = k - 1
+    while j >= 0 and s - tokens[j][1] <= 8:
+        prev = tokens[j][0]
+        # One-character abbreviations (西, 美) name places only in the model's view, not inside a name.
+        hit = lex.lookup(prev) if len(prev) > 1 else None
+        if hit and hit[1] == "GPE":
+            # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
+            name.has_place = name.has_place or _is_division(hit[0], rules)
+        elif hit:
+            # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
+            break
+        elif _is_name_like(prev, rules):
+            name.has_name = True
+        elif j > 0 and _is_rare_word(prev, rules) and len(tokens[j - 1][0]) > 1 \
+                and _is_division((lex.lookup(tokens[j - 1][0]) or ("", ""))[0], rules):
+            # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
+            name.has_rare = True
+        else:
+            _take_single_character_run(text, tokens, j, s, name, rules)
+            break
+        name.start = tokens[j][1]
+        j -= 1
+    return name
+
+
+def _take_single_character_run(text: str, tokens: list[tuple[str, int, int]], j: int, s: int, name: _NameBefore,
+                               rules: EntityRules) -> None:
+    # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体): at a clause start, the run
+    # of them right before the suffix is the name.
+    run = j
+    while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
+            and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
+        run -= 1
+    at_clause_start = run < 0 or not _HAN_CHAR.match(tokens[run][0][-1])
+    if (j - run >= 2 and name.start == s and at_clause_start
+            and tokens[run + 1][0] not in rules.name_start_stop_chars
+            and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop):
+        name.has_name = True
+        name.start = tokens[run + 1][1]
+
+
+def _name_end_after_suffix(tokens: list[tuple[str, int, int]], k: int, name: _NameBefore,
+                           rules: EntityRules) -> int:
+    """Return where the name ending in the suffix token `k` ends: after its legal form and a coined brand.
+
+    A coined word jieba's dictionary lacks right after the name, perhaps with one more noun, is a brand within
+    it where the whole then ends at a number, Latin text or punctuation (陕西电子|芯业|时代|8英寸); before more
+    Han text it is as often the next word (某某证券|研报|表示). Such a brand makes a place and a suffix a name,
+    as a rare word does (it sets `name.has_rare`).
+    """
+    e = tokens[k][2]
+    # 某某新能源科技|有限公司: the legal form after the name belongs to it.
+    last = k
+    while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
+        last += 1
+        e = tokens[last][2]
+    if last + 1 < len(tokens) and tokens[last + 1][1] == e and _is_coined(tokens[last + 1][0], rules):
+        tail = last + 1
+        if tail + 1 < len(tokens) and _jieba_tags().get(tokens[tail + 1][0]) in rules.org_event_name_tags \
+                and _HAN.match(tokens[tail + 1][0]) and tokens[tail + 1][0] not in rules.generic_nouns:
+            tail += 1
+        if tail + 1 == len(tokens) or not _HAN_CHAR.match(tokens[tail + 1][0][0]):
+            name.has_rare = True
+            e = tokens[tail][2]
+    return e
+
+
+def _legal_name_canonical(surface: str, rules: EntityRules) -> str:
+    # 华为技术有限公司 -> 华为: a known organisation with its legal form keeps the lexicon's name.
+    for legal in rules.org_legal_forms:
+        head = load_lexicon().lookup(surface[: -len(legal)]) if surface.endswith(legal) else None
+        if head and head[1] == "ORG":
+            return head[0]
+    return surface
+
+
 def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                         rules: EntityRules) -> list[Entity]:
     """Return organisations found by suffix: name-like words, then 公司/集团/科技/医疗/大学/... (联影医疗).
 
     A lexicon place the name contains is removed from `found` and `taken`.
     """
-    lex = load_lexicon()
     places = {(ent.start, ent.end) for ent in found if ent.label == "GPE" and ent.method == "lexicon"}
     out = []
     tokens = bounds.tokens
-    for k, (word, s, e) in enumerate(tokens):
-        # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
-        if word in rules.org_suffix_set:
-            suffix = word
-        elif len(word) >= 3 and word[1:] in rules.org_suffix_set:
-            suffix = word[1:]
-        else:
-            continue
+    for k, (word, s, _e) in enumerate(tokens):
+        suffix = _org_suffix_of(word, rules)
         if suffix is None or k == 0:
             continue
-        start = s
-        has_name = has_place = has_rare = False
-        j = k - 1
-        while j >= 0 and s - tokens[j][1] <= 8:
-            prev = tokens[j][0]
-            # One-character abbreviations (西, 美) name places only in the model's view, not inside a name.
-            hit = lex.lookup(prev) if len(prev) > 1 else None
-            if hit and hit[1] == "GPE":
-                # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
-                has_place = has_place or _is_division(hit[0], rules)
-            elif hit:
-                # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
-                break
-            elif _is_name_like(prev, rules):
-                has_name = True
-            elif j > 0 and _is_rare_word(prev, rules) and \
-                    len(tokens[j - 1][0]) > 1 and \
-                    _is_division((lex.lookup(tokens[j - 1][0]) or ("", ""))[0], rules):
-                # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
-                has_rare = True
-            else:
-                # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体).
-                run = j
-                while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
-                        and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
-                    run -= 1
-                at_clause_start = run < 0 or not _HAN_CHAR.match(tokens[run][0][-1])
-                if (j - run >= 2 and start == s and at_clause_start
-                        and tokens[run + 1][0] not in rules.name_start_stop_chars
-                        and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop):
-                    has_name = True
-                    start = tokens[run + 1][1]
-                break
-            start = tokens[j][1]
-            j -= 1
-        # 某某新能源科技|有限公司: the legal form after the name belongs to it.
-        last = k
-        while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
-            last += 1
-            e = tokens[last][2]
-        # A coined word jieba's dictionary lacks right after the name, perhaps with one more noun, is a brand
-        # within it where the whole then ends at a number, Latin text or punctuation (陕西电子|芯业|时代|8英寸);
-        # before more Han text it is as often the next word (某某证券|研报|表示). Such a brand makes a place and
-        # a suffix a name, as a rare word does.
-        if last + 1 < len(tokens) and tokens[last + 1][1] == e and _is_coined(tokens[last + 1][0], rules):
-            tail = last + 1
-            if tail + 1 < len(tokens) and _jieba_tags().get(tokens[tail + 1][0]) in rules.org_event_name_tags \
-                    and _HAN.match(tokens[tail + 1][0]) and tokens[tail + 1][0] not in rules.generic_nouns:
-                tail += 1
-            if tail + 1 == len(tokens) or not _HAN_CHAR.match(tokens[tail + 1][0][0]):
-                last, has_rare = tail, True
-                e = tokens[last][2]
-        if start == s or not (has_name or (has_place and (has_rare or suffix in rules.org_suffixes_after_place))):
+        name = _name_before_suffix(text, tokens, k, rules)
+        e = _name_end_after_suffix(tokens, k, name, rules)
+        start = name.start
+        if start == s or not (name.has_name or (name.has_place and (
+                name.has_rare or suffix in rules.org_suffixes_after_place))):
             continue
         # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
         inner = taken.spans_overlapping(start, e)
@@ -517,15 +516,9 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         surface = text[start:e]
         if surface in rules.generic_nouns:
             continue
-        canonical = surface
-        for legal in rules.org_legal_forms:
-            head = lex.lookup(surface[: -len(legal)]) if surface.endswith(legal) else None
-            if head and head[1] == "ORG":
-                canonical = head[0]
-                break
         _remove_mentions(inner, found, taken)
-        out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
-        taken.add(start, e)
+        canonical = _legal_name_canonical(surface, rules)
+        _claim(out, taken, Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
     return out
 
 
@@ -559,9 +552,7 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
     places = {(ent.start, ent.end) for ent in found if _is_city_or_province(ent)}
     out = []
     tokens = bounds.tokens
-    for k, (word, s, _e) in enumerate(tokens):
-        if word not in rules.org_event_words:
-            continue
+    for k, _word, s, _e in _tokens_among(bounds, rules.org_event_words):
         start, unknown, place = s, False, None
         j = k - 1
         while j >= 0 and s - start <= rules.org_event_max_chars:
@@ -587,8 +578,7 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
             continue
         if place:
             _remove_mentions([place], found, taken)
-        out.append(Entity(start, s, surface, "ORG", surface, "rule:org_event"))
-        taken.add(start, s)
+        _claim(out, taken, Entity(start, s, surface, "ORG", surface, "rule:org_event"))
     return out
 
 
@@ -667,8 +657,7 @@ def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, 
                 elif inner:
                     break
                 name = text[start:end]
-                out.append(Entity(start, end, name, "PRODUCT", name, "rule:product_list"))
-                taken.add(start, end)
+                _claim(out, taken, Entity(start, end, name, "PRODUCT", name, "rule:product_list"))
                 if not at_end or start > a:
                     break   # the list starts here (称|智谱清言) or goes on past its own words
     return out
@@ -706,8 +695,7 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                           if (x.start, x.end) in inner and pos <= x.start and x.end <= end and _is_city_or_province(x)]
                 if len(places) == len(inner):
                     _remove_mentions(places, found, taken)
-                    out.append(Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
-                    taken.add(pos, end)
+                    _claim(out, taken, Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
             pos = text.find(surface, end)
     return out
 
@@ -792,9 +780,7 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
                           rules: EntityRules) -> list[Entity]:
     """Return people named right after a title or role (总统特朗普, 教授翟季冬)."""
     out = []
-    for k, (word, s, e) in enumerate(bounds.tokens):
-        if word not in rules.person_titles:
-            continue
+    for k, _word, s, e in _tokens_among(bounds, rules.person_titles):
         # In a chain of titles (总统|顾问|波多利亚克) the name follows the last one.
         if k + 1 < len(bounds.tokens) and bounds.tokens[k + 1][0] in rules.person_titles:
             continue
@@ -807,8 +793,7 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
         hit = load_lexicon().lookup(name)
         if hit and hit[1] != "PERSON":
             continue
-        out.append(Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
-        taken.add(e, end)
+        _claim(out, taken, Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
     return out
 
 
@@ -849,9 +834,7 @@ def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, foun
             surface = text[pos + 1:item_end]
             if surface in rules.generic_nouns or surface[0] in rules.name_start_stop_chars:
                 break
-            item = Entity(pos + 1, item_end, surface, "ORG", surface, "rule:org_coordination")
-            out.append(item)
-            taken.add(pos + 1, item_end)
+            _claim(out, taken, Entity(pos + 1, item_end, surface, "ORG", surface, "rule:org_coordination"))
             pos = item_end
     return out
 
@@ -888,17 +871,14 @@ def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules)
 def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return people named right before a speech verb or a title that follows names (张伟表示, 马克龙总统)."""
     out = []
-    for word, s, _e in bounds.tokens:
-        if word not in rules.person_after_cues:
-            continue
+    for _k, _word, s, _e in _tokens_among(bounds, rules.person_after_cues):
         start = _person_before(text, s, bounds, rules)
         if start is None or taken.overlaps(start, s):
             continue
         name = text[start:s]
         if name in rules.generic_nouns or name in rules.person_titles or load_lexicon().lookup(name):
             continue
-        out.append(Entity(start, s, name, "PERSON", name, "rule:cue_person"))
-        taken.add(start, s)
+        _claim(out, taken, Entity(start, s, name, "PERSON", name, "rule:cue_person"))
     return out
 
 
@@ -949,22 +929,18 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
                 or word in rules.generic_nouns or lex.lookup(word):
             continue
         # A name straight after Han text that is no separator may be the tail of a longer word or name.
-        out.append(Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
-        taken.add(s, e)
+        _claim(out, taken, Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
     return out
 
 
 def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel)."""
     out = []
-    for word, _s, e in bounds.tokens:
-        if word not in rules.product_nouns:
-            continue
+    for _k, _word, _s, e in _tokens_among(bounds, rules.product_nouns):
         match = rules.latin_product_name.match(text, e)
         if match and not taken.overlaps(*match.span()) and not rules.product_code_stop.match(match.group()):
-            out.append(Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
-                              "rule:product_noun"))
-            taken.add(*match.span())
+            _claim(out, taken, Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
+                                      "rule:product_noun"))
     return out
 
 
@@ -980,8 +956,7 @@ def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
             continue
         if taken.overlaps(start, end):
             continue
-        out.append(Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
-        taken.add(start, end)
+        _claim(out, taken, Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
     return out
 
 
@@ -1009,6 +984,19 @@ class _Taken:
         if not self.overlaps(start, end):
             return []
         return [(a, b) for a, b in self.spans if a < end and start < b]
+
+
+def _tokens_among(bounds: _Boundaries, words: frozenset[str]):
+    """Yield the (index, word, start, end) of every token that is one of `words` (a rule's trigger words)."""
+    for k, (word, s, e) in enumerate(bounds.tokens):
+        if word in words:
+            yield k, word, s, e
+
+
+def _claim(out: list[Entity], taken: _Taken, ent: Entity) -> None:
+    # A rule's find becomes a mention: later rules and the model leave its characters alone.
+    out.append(ent)
+    taken.add(ent.start, ent.end)
 
 
 def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
@@ -1102,7 +1090,6 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
-    lex = load_lexicon()
     # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
     # bwin) leaves the model's reading as the only evidence.
     cased = _CAPITAL.search(text) is not None
@@ -1148,20 +1135,23 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
                 found.remove(ent)
-        # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
-        name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
-        hit = lex.lookup(name)
-        if hit:
-            canonical, label = hit
-        elif len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
-            canonical, label = place_abbreviations()[name] or name, "GPE"
-        else:
-            canonical = name
-            if label == "LOC" and name.endswith(rules.gpe_endings):
-                label = "GPE"
-        out.append(Entity(start, end, surface, label, canonical, method))
-        taken.add(start, end)
+        canonical, label = _model_name_reading(surface, label, rules)
+        _claim(out, taken, Entity(start, end, surface, label, canonical, method))
     return out
+
+
+def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[str, str]:
+    """Return the canonical name and label of a model's name: the lexicon's where it knows the name."""
+    # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
+    name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
+    hit = load_lexicon().lookup(name)
+    if hit:
+        return hit
+    if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
+        return place_abbreviations()[name] or name, "GPE"
+    if label == "LOC" and name.endswith(rules.gpe_endings):
+        return name, "GPE"
+    return name, label
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
@@ -1351,7 +1341,6 @@ def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str
             end = pos + len(surface)
             if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
                 canonical, label = regional_names()[surface][region]
-                out.append(Entity(pos, end, surface, label, canonical, "lexicon"))
-                taken.add(pos, end)
+                _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
             pos = text.find(surface, end)
     return out

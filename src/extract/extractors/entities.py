@@ -116,6 +116,7 @@ class EntityRules:
     repeat_model_heads: tuple[str, ...]
     repeat_model_head_min_chars: int
     generic_name: re.Pattern[str]
+    org_organs: frozenset[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
@@ -1130,7 +1131,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    for ent in swallowed) or _org_then_place(swallowed, start, end):
+                    for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
@@ -1152,6 +1153,20 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
     if label == "LOC" and name.endswith(rules.gpe_endings):
         return name, "GPE"
     return name, label
+
+
+def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules: EntityRules) -> bool:
+    """Return whether known names inside a model's span start..end stay separate mentions.
+
+    They do where they are an organisation and its place (华虹无锡), or where a known organisation is followed
+    only by one of its organs or members (台积电|董事会, 广聚能源|董事会): the organisation is the name.
+    Lexicon organisations side by side stay one name (中共中央|统战部 is the CPC's department).
+    """
+    if _org_then_place(mentions, start, end):
+        return True
+    known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
+    return bool(known) and known[0].start == start and known[0].label == "ORG" \
+        and text[known[-1].end:end] in rules.org_organs
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:

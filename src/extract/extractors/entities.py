@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.extractors.local_bodies import bare_surfaces, local_body_canonical, main_places, place_before_body
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
@@ -1317,6 +1318,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         found += unknown_word_person_entities(text, bounds, taken, rules)
     found += repeated_entities(text, bounds, taken, found, rules)
     found = [ent for ent in found if ent.method == "lexicon" or not rules.generic_name.search(ent.text)]
+    found = local_body_entities(text, bounds, taken, found, region)
     found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
     return with_regional_names(found, region)
 
@@ -1343,6 +1345,33 @@ def with_person_canonicals(found: list[Entity]) -> list[Entity]:
             ent = Entity(ent.start, ent.end, ent.text, ent.label, next(iter(full)), ent.method)
         out.append(ent)
     return out
+
+
+def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                        region: str | None) -> list[Entity]:
+    """Return `found` with local government bodies under their full names, and the bodies named alone
+    (市委, 市府, 环保局) added: 宁波市委 -> 中国共产党宁波市委员会, 環保局 in a Tainan text ->
+    台南市政府环境保护局 (extract.extractors.local_bodies)."""
+    if region is None:
+        return found
+    places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
+                          for ent in found if ent.label in ("GPE", "ORG")])
+    out = []
+    for surface in bare_surfaces(region) if places else ():
+        pos = text.find(surface)
+        while pos != -1:
+            end = pos + len(surface)
+            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+                _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
+            pos = text.find(surface, end)
+    result = []
+    for ent in [*found, *out]:
+        canonical = local_body_canonical(ent.text, region, places) if ent.label == "ORG" else None
+        if canonical is not None and canonical != ent.canonical:
+            ent = Entity(ent.start, ent.end, ent.text, ent.label, canonical, ent.method)
+        if ent.method != "rule:local_body" or canonical is not None:
+            result.append(ent)
+    return result
 
 
 def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:

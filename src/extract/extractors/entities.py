@@ -28,7 +28,8 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.extractors.local_bodies import bare_surfaces, local_body_canonical, main_places, place_before_body
+from extract.extractors.local_bodies import (bare_surfaces, bodies_after_place, is_local_place, local_body_canonical,
+                                             main_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
@@ -1354,8 +1355,9 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     台南市政府环境保护局 (extract.extractors.local_bodies)."""
     if region is None:
         return found
+    found = [_with_body_after(text, ent, bounds, taken, region) if ent.label == "GPE" else ent for ent in found]
     places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
-                          for ent in found if ent.label in ("GPE", "ORG")])
+                          for ent in found if ent.label in ("GPE", "ORG", "LOC")])
     out = []
     for surface in bare_surfaces(region) if places else ():
         pos = text.find(surface)
@@ -1366,12 +1368,24 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
             pos = text.find(surface, end)
     result = []
     for ent in [*found, *out]:
-        canonical = local_body_canonical(ent.text, region, places) if ent.label == "ORG" else None
-        if canonical is not None and canonical != ent.canonical:
-            ent = Entity(ent.start, ent.end, ent.text, ent.label, canonical, ent.method)
+        canonical = local_body_canonical(ent.text, region, places) if ent.label in ("ORG", "LOC") else None
+        if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
+            ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
         if ent.method != "rule:local_body" or canonical is not None:
             result.append(ent)
     return result
+
+
+def _with_body_after(text: str, place: Entity, bounds: _Boundaries, taken: _Taken, region: str) -> Entity:
+    """Return the place, or the local body named by it and the word after it (湖北省|政府, 宁波|市委)."""
+    if not is_local_place(place.canonical):
+        return place
+    for body in bodies_after_place(region):
+        end = place.end + len(body)
+        if text.startswith(body, place.end) and end in bounds.ends and not taken.overlaps(place.end, end):
+            taken.add(place.start, end)
+            return Entity(place.start, end, text[place.start:end], "ORG", text[place.start:end], "rule:local_body")
+    return place
 
 
 def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:

@@ -13,6 +13,9 @@ from extract.errors import DataFileError
 from extract.resources import load
 
 REGIONS = ("mainland", "hong_kong", "taiwan", "macau")
+# A row whose canonical name and label are this says the surface names nothing in that region's news (两岸:
+# both sides of the strait, no one place), though corpora annotated otherwise label it.
+NOT_A_NAME = "-"
 # The script variant extract.text.normalize detects; a Traditional text without regional words is left to
 # the names it holds (inferred_region).
 _VARIANT_REGIONS = {"zh-Hans": "mainland", "zh-Hant-TW": "taiwan", "zh-Hant-HK": "hong_kong"}
@@ -38,9 +41,9 @@ def regional_names() -> dict[str, dict[str, tuple[str, str]]]:
 
 @cache
 def surfaces_of(region: str) -> tuple[str, ...]:
-    """Return the surfaces the regional table reads in `region`, longest first."""
-    return tuple(sorted((s for s, by_region in regional_names().items() if region in by_region),
-                        key=len, reverse=True))
+    """Return the surfaces the regional table reads as names in `region`, longest first."""
+    return tuple(sorted((s for s, by_region in regional_names().items()
+                         if region in by_region and by_region[region][1] != NOT_A_NAME), key=len, reverse=True))
 
 
 def region_of_variant(variant: str | None) -> str | None:
@@ -65,13 +68,16 @@ def inferred_region(canonicals: list[str]) -> str | None:
 
 
 def with_regional_names(entities: list, region: str | None) -> list:
-    """Return the entities with the canonical name and label their surface has in `region` (same order)."""
+    """Return the entities with the canonical name and label their surface has in `region` (same order),
+    without those the region's news does not read as names."""
     if region is None:
         return entities
     table = regional_names()
     out = []
     for ent in entities:
         reading = table.get(ent.text, {}).get(region)
+        if reading == (NOT_A_NAME, NOT_A_NAME):
+            continue
         if reading is not None and reading != (ent.canonical, ent.label):
             ent = dataclasses.replace(ent, canonical=reading[0], label=reading[1])
         out.append(ent)

@@ -53,15 +53,35 @@ def place_before_body(surface: str) -> str | None:
     return place if place is not None and body in local_bodies() else None
 
 
+@cache
+def bodies_after_place(region: str) -> tuple[str, ...]:
+    """Return the bodies of `region` that follow a place's name (政府, 委, 政协), longest first."""
+    return tuple(sorted((body for body, by_region in local_bodies().items() if region in by_region),
+                        key=len, reverse=True))
+
+
 def main_places(canonicals: list[str | None]) -> dict[str, str]:
     """Return, per level word, the place of that level named most among `canonicals` (市 -> 台南市)."""
     counts = Counter(c for c in canonicals if c)
     best: dict[str, str] = {}
     for place, _n in counts.most_common():
+        if not is_local_place(place):
+            continue
         for level in LEVELS:
             if place.endswith(level) and len(place) > 1:
                 best.setdefault(level, place)
     return best
+
+
+@cache
+def _divisions() -> frozenset[str]:
+    return frozenset(e.canonical for e in load_lexicon().entries if e.source == "places_cn.tsv")
+
+
+def is_local_place(canonical: str) -> bool:
+    """Return whether a place has local government bodies of the kind the table names: a Chinese division
+    (places_cn.tsv) or a county, district or city below them (日本, 美国 have governments, not 市委)."""
+    return canonical in _divisions() or (canonical.endswith(LEVELS) and len(canonical) > 1)
 
 
 def _place_prefix(surface: str) -> tuple[str | None, str]:
@@ -72,7 +92,7 @@ def _place_prefix(surface: str) -> tuple[str | None, str]:
     while rest:
         for length in range(min(len(rest) - 1, 8), 1, -1):
             hit = lex.lookup(rest[:length])
-            if hit and hit[1] == "GPE":
+            if hit and hit[1] == "GPE" and is_local_place(hit[0]):
                 place, rest = hit[0], rest[length:]
                 break
         else:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.extractors.local_bodies import (bare_surfaces, bodies_after_place, is_local_place, local_body_canonical,
-                                             main_places, place_before_body)
+from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_after_place, is_local_place,
+                                             local_body_canonical, local_bodies, main_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
@@ -1320,6 +1320,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += repeated_entities(text, bounds, taken, found, rules)
     found = [ent for ent in found if ent.method == "lexicon" or not rules.generic_name.search(ent.text)]
     found = local_body_entities(text, bounds, taken, found, region)
+    if region is not None:
+        found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
     return with_regional_names(found, region)
 
@@ -1367,24 +1369,54 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
                 _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
             pos = text.find(surface, end)
     result = []
+    alone = set(map(id, out))
     for ent in [*found, *out]:
         canonical = local_body_canonical(ent.text, region, places) if ent.label in ("ORG", "LOC") else None
+        if canonical is None and id(ent) in alone:
+            taken.remove(ent.start, ent.end)   # a short form with no place to name is no mention
+            continue
         if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
             ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
-        if ent.method != "rule:local_body" or canonical is not None:
-            result.append(ent)
+        result.append(ent)
     return result
 
 
+def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
+    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a compound of such
+    abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no one place. Country
+    abbreviations in such compounds (中美, 中俄) stay mentions, as the guideline has it; the NER corpora
+    label the division's character too, so this holds only where the text's region is known."""
+    if len(ent.text) != 1 or ent.label != "GPE" or not is_local_place(ent.canonical):
+        return False
+    i = bisect_right(bounds.token_starts, ent.start) - 1
+    word, start, end = bounds.tokens[i] if i >= 0 else (ent.text, ent.start, ent.end)
+    if len(word) == 1:   # jieba may cut the compound into characters (沪|深): its neighbours then tell
+        word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
+                       if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
+                       and _is_place_character(bounds.tokens[j][0]))
+    return len(word) > 1 and all(_is_place_character(ch) for ch in word)
+
+
+def _is_place_character(ch: str) -> bool:
+    return (load_lexicon().lookup(ch) or ("", ""))[1] == "GPE" or ch in place_abbreviations()
+
+
 def _with_body_after(text: str, place: Entity, bounds: _Boundaries, taken: _Taken, region: str) -> Entity:
-    """Return the place, or the local body named by it and the word after it (湖北省|政府, 宁波|市委)."""
-    if not is_local_place(place.canonical):
+    """Return the place, or the body named by it and the word after it: a local body (湖北省|政府, 宁波|市委)
+    or a country's (日本|政府 -> 日本政府)."""
+    if is_local_place(place.canonical):
+        bodies = bodies_after_place(region)
+    elif place.canonical in state_names():
+        bodies = bodies_after_place(COUNTRY)
+    else:
         return place
-    for body in bodies_after_place(region):
+    for body in bodies:
         end = place.end + len(body)
         if text.startswith(body, place.end) and end in bounds.ends and not taken.overlaps(place.end, end):
             taken.add(place.start, end)
-            return Entity(place.start, end, text[place.start:end], "ORG", text[place.start:end], "rule:local_body")
+            canonical = local_bodies()[body].get(COUNTRY, "{place}" + body).format(place=place.canonical) \
+                if not is_local_place(place.canonical) else text[place.start:end]
+            return Entity(place.start, end, text[place.start:end], "ORG", canonical, "rule:local_body")
     return place
 
 

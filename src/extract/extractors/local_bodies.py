@@ -17,6 +17,8 @@ from extract.resources import load
 # A level word before a body (市委, 省政府, 县议会) asks for a place of that level; a place's canonical name
 # ends in it.
 LEVELS = ("省", "市", "县", "区")
+# The region column's value for the bodies of a country's government (日本政府), named after any country.
+COUNTRY = "country"
 # Bodies that are names only after a place or a level word (委 alone, 政府 alone are no names).
 _NEEDS_PLACE_OR_LEVEL = frozenset({"委", "纪委", "政协", "人大常委会", "政府", "府", "议会"})
 

@@ -731,8 +731,9 @@ def _has_strong_shape(ent: Entity, rules: EntityRules) -> bool:
         return True
     if ent.label != "PERSON":
         return False
+    # A surname and a two-character given name (王文涛); one character after a surname (比特) is as often a word.
     surname = 2 if name[:2] in rules.surnames_compound else 1 if name[0] in rules.surnames else 0
-    return surname > 0 and 1 <= len(name) - surname <= 2
+    return surname > 0 and len(name) - surname == 2
 
 
 def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:

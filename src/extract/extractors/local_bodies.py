@@ -50,9 +50,9 @@ def bare_surfaces(region: str) -> tuple[str, ...]:
 
 
 def place_before_body(surface: str) -> str | None:
-    """Return the place written before a local body's name (宁波市委 -> 宁波市), or None."""
-    place, body = _place_prefix(surface)
-    return place if place is not None and body in local_bodies() else None
+    """Return the place a name starts with (宁波市委 -> 宁波市, 台南市政府研考会 -> 台南市), or None: the
+    place of a body or organisation named after it, which a text about that place names often."""
+    return _place_prefix(surface)[0]
 
 
 @cache

@@ -131,6 +131,7 @@ def _run_components(found: Analysed, settings: Settings) -> Doc:
     doc._.text_cache = found.norm.simplified
     # one region per article: the currency of a bare 元, regional festivals and fiscal years
     doc._.region = currency_region(found.norm.simplified, variant=found.norm.variant, outlet=found.article.outlet)
+    doc._.variant = found.norm.variant   # the region of short forms (央行) for entities
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc

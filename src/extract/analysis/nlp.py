@@ -35,7 +35,7 @@ from extract.settings import Settings
 from extract.text.segment import Segmenter, Token, merge_across
 
 _EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "normalized",
-               "region")
+               "region", "variant")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -275,7 +275,9 @@ def make_entities(nlp: Language, name: str, model: str) -> Extractor:
 
     def find(doc: Doc) -> list:
         tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-        return find_entities(doc_text(doc), tokens=tokens, model=model)
+        # The script variant of the text as written says its region (央行: 中国人民银行 or Taiwan's 中央银行).
+        variant = doc._.variant or (doc._.normalized.variant if doc._.normalized is not None else None)
+        return find_entities(doc_text(doc), tokens=tokens, model=model, variant=variant)
 
     return Extractor("entities", find, "label")
 

@@ -63,7 +63,7 @@ class Segmenter:
         # jieba keeps its dictionary cache (a marshal of the prefix dictionary) in this folder, not in /tmp.
         self._tokenizer.tmp_dir = str(cache_dir)
         self._tokenizer.initialize()
-        self._tags: dict[str, str] = dict(_dictionary_tags(self._tokenizer.get_dict_file().name, cache_dir))
+        self._tags: dict[str, str] = dict(dictionary_entries(self._tokenizer.get_dict_file().name, cache_dir)[0])
         self._guessed: dict[str, str] = {}
         total = self._tokenizer.total
         for word, label in words:
@@ -113,45 +113,50 @@ def user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("zh-extract")) / "jieba"
 
 
-def _dictionary_tags(dict_path: str, cache_dir: Path) -> dict[str, str]:
-    """Return the tag of each word of a jieba dictionary, from a cache beside jieba's own when it is current.
+@cache
+def dictionary_entries(dict_path: str, cache_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Return (tag of each word, count of each word) of a jieba dictionary, read once per process.
 
-    jieba's dictionary carries a tag per word; we read it to tag tokens without its slow HMM tagger. Parsing
-    its 350,000 lines costs several times more than loading the marshalled result.
+    Do not change the dicts: every caller shares them.
+    """
+    return read_dictionary(dict_path, cache_dir)
+
+
+def read_dictionary(dict_path: str, cache_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Return (tags, counts) of a jieba dictionary, from a cache in `cache_dir` when it is current.
+
+    jieba's dictionary carries a tag per word; we read it to tag tokens without its slow HMM tagger, and the
+    entity recognisers read the counts. Parsing its 350,000 lines costs several times more than loading the
+    marshalled result, at every start.
     """
     stat = os.stat(dict_path)
     key = hashlib.blake2b(f"{dict_path}|{stat.st_size}|{stat.st_mtime_ns}|{marshal.version}".encode(),
                           digest_size=8).hexdigest()
-    cached = cache_dir / f"tags.{key}.marshal"
+    cached = cache_dir / f"dictionary.{key}.marshal"
     try:
-        return marshal.loads(cached.read_bytes())
+        tags, freqs = marshal.loads(cached.read_bytes())
+        return tags, freqs
     except (OSError, EOFError, ValueError, TypeError):
         pass
-    tags = {}
+    tags, freqs = {}, {}
     with open(dict_path, encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
             if len(parts) == 3:
                 tags[parts[0]] = parts[2]
+                freqs[parts[0]] = int(parts[1])
     try:  # written whole, then renamed: a reader never sees half a file
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(tags))
+        partial.write_bytes(marshal.dumps((tags, freqs)))
         os.replace(partial, cached)
     except OSError:
         pass
-    return tags
+    return tags, freqs
 
 
-@cache
 def stock_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     """Return jieba's stock dictionary, read once: (tag of each word, count of each word)."""
-    tags, freqs = {}, {}
-    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, tag = line.split()
-            tags[word] = tag
-            freqs[word] = int(freq)
-    return tags, freqs
+    return dictionary_entries(str(resources.files("jieba") / "dict.txt"), user_cache_dir())
 
 
 def merge_across(tokens: list[Token], is_boundary) -> list[Token]:

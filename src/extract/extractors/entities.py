@@ -1402,13 +1402,8 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
                           for ent in found if ent.label in ("GPE", "ORG", "LOC")])
     out = []
-    for surface in bare_surfaces(region) if places else ():
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, bare_surfaces(region) if places else ()):
+        _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
     result = []
     alone = set(map(id, out))
     for ent in [*found, *out]:
@@ -1466,12 +1461,22 @@ def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str
     out: list[Entity] = []
     if region is None:
         return out
-    for surface in surfaces_of(region):
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                canonical, label = regional_names()[surface][region]
-                _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, surfaces_of(region)):
+        canonical, label = regional_names()[surface][region]
+        _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
     return out
+
+
+@cache
+def _alternation(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+
+
+def _free_words(text: str, bounds: _Boundaries, taken: _Taken, surfaces: tuple[str, ...]):
+    """Yield (start, end, surface) of each of `surfaces` (longest first) in `text` that stands on word
+    boundaries where no mention is yet: one regular-expression pass, not a search per surface."""
+    pattern = _alternation(surfaces)
+    for match in pattern.finditer(text) if pattern is not None else ():
+        pos, end = match.span()
+        if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+            yield pos, end, match.group()

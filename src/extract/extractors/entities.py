@@ -1367,12 +1367,18 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     return with_regional_names(found, region)
 
 
+_PERSON_JOINERS = re.compile("[•・‧∙⋅]")
+
+
 def with_person_canonicals(found: list[Entity]) -> list[Entity]:
     """Return the mentions with a person's short name taking the full name the text gives them elsewhere.
 
     马斯克 after 埃隆·马斯克, 科比 after 科比·布莱恩特, Boger after Yuval Boger: one canonical name per person.
     A part two full names share (two people called 诺沃亚) stays as it is.
     """
+    # One joiner in a person's canonical name (保罗•艾伦, 保罗・艾伦 -> 保罗·艾伦).
+    found = [Entity(ent.start, ent.end, ent.text, ent.label, _PERSON_JOINERS.sub("·", ent.canonical), ent.method)
+             if ent.label == "PERSON" and _PERSON_JOINERS.search(ent.canonical) else ent for ent in found]
     full_of: dict[str, set[str]] = {}
     for ent in found:
         if ent.label == "PERSON":

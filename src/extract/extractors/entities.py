@@ -1424,18 +1424,21 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
 
 
 def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
-    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a compound of such
-    abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no one place. Country
+    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a word (惠港措施,
+    港股) or a compound of such abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no
+    one place. Country
     abbreviations in such compounds (中美, 中俄) stay mentions, as the guideline has it; the NER corpora
     label the division's character too, so this holds only where the text's region is known."""
     if len(ent.text) != 1 or ent.label != "GPE" or not is_local_place(ent.canonical):
         return False
     i = bisect_right(bounds.token_starts, ent.start) - 1
-    word, start, end = bounds.tokens[i] if i >= 0 else (ent.text, ent.start, ent.end)
-    if len(word) == 1:   # jieba may cut the compound into characters (沪|深): its neighbours then tell
-        word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
-                       if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
-                       and _is_place_character(bounds.tokens[j][0]))
+    word = bounds.tokens[i][0] if i >= 0 else ent.text
+    if len(word) > 1:    # 京津冀, and 惠港, 访港, 港股: the character is a piece of a word
+        return True
+    # jieba may cut a compound into characters (沪|深): its neighbours then tell
+    word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
+                   if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
+                   and _is_place_character(bounds.tokens[j][0]))
     return len(word) > 1 and all(_is_place_character(ch) for ch in word)
 
 

@@ -54,13 +54,16 @@ def _dates(text: str, case: dict):
     from extract.extractors.dates import find_dates
 
     published = case.get("published")
-    return find_dates(text, published=date.fromisoformat(published) if published else None)
+    return find_dates(text, published=date.fromisoformat(published) if published else None,
+                      region=case.get("region"))
 
 
 def _quantities(text: str, case: dict):
-    from extract.extractors.quantities import find_quantities
+    from extract.extractors.quantities import currency_region, find_quantities
+    from extract.text.normalize import detect_variant
 
-    return find_quantities(text)
+    region = case.get("region") or currency_region(text, variant=detect_variant(case["text"]))
+    return find_quantities(text, region=region)
 
 
 def _entities(text: str, case: dict):

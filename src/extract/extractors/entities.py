@@ -1123,9 +1123,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
-    # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
-    # bwin) leaves the model's reading as the only evidence.
-    cased = _CAPITAL.search(text) is not None
+    cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all install lock train-ner train-ner-crf train-ner-resume bench clean
+.PHONY: run test test-all install lock review screenshots train-ner train-ner-crf train-ner-resume bench clean
 
 # constraints.txt pins every dependency to the versions the project was last tested with (`make lock`), so
 # two installs a month apart get the same packages.
@@ -23,6 +23,14 @@ lock: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/zh-extract run --corpus corpus --outputs outputs
+
+# The review site (static HTML, no network) from the tables of `make run`; open review/index.html.
+review: $(STAMP)
+	$(BIN)/zh-extract review --outputs outputs --out review
+
+# docs/review-index.png and docs/review-article.png, taken with Debian's chromium (scripts/setup_browser.sh).
+screenshots: review
+	$(BIN)/python scripts/screenshots.py --site review --out docs
 
 # The fast default: unit and case tests (under two minutes). Tests that run the flow are marked slow.
 test: $(STAMP)
@@ -49,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
-	rm -rf outputs/*/ outputs/_state .state
+	rm -rf outputs/*/ outputs/_state outputs/_staging .state

@@ -16,7 +16,8 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
-EXIT_OUTPUTS, EXIT_LOCKED, EXIT_RUN_FAILED = 3, 4, 5
+# The outputs need a person: damaged or unwritable tables, or another writer; or the run itself failed.
+EXIT_DAMAGED, EXIT_LOCKED, EXIT_RUN_FAILED = 3, 4, 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,13 +38,37 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--entity-model", choices=("crf", "cnn", "off"), default="crf",
                      help="the statistical NER model: crf (default, reads everything), cnn (the spaCy model, "
                           "about six times slower, no better), off (lexicon and rules only)")
+    run.add_argument("--retention-days", type=float, default=7.0,
+                     help="history the tables keep for time travel and the change feed; vacuum deletes older "
+                          "files (default: 7)")
+    run.add_argument("--export-parquet", default=None, metavar="DEST",
+                     help="after the run, write a plain Parquet snapshot of every table to DEST")
+    export = sub.add_parser("export", help="write a plain Parquet snapshot of every table")
+    export.add_argument("dest", help="folder to write, one subfolder per table")
+    export.add_argument("--format", choices=("parquet",), default="parquet")
+    export.add_argument("--outputs", default="outputs", help="folder or URL of the tables")
+    export.add_argument("--run", default=None, help="a run id of the runs table (default: the latest)")
     serve = sub.add_parser("serve", help="serve the flow on a cron schedule")
     _corpus_args(serve)
     serve.add_argument("--cron", default="0 * * * *")
     analyze = sub.add_parser("analyze", help="print one article's tables")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--published", type=date.fromisoformat, default=None)
+    analyze.add_argument("--json", action="store_true", help="print every table as JSON (rows as objects)")
+    review = sub.add_parser("review", help="write the static review site (HTML) from the output tables")
+    review.add_argument("--outputs", default="outputs", help="folder of the tables (default: outputs/)")
+    review.add_argument("--out", type=Path, default=Path("review"), help="folder of the site (default: review/)")
+    review.add_argument("--doc", action="append", default=None, metavar="ID",
+                        help="write only this article's page (repeatable)")
+    for command in (parser, *sub.choices.values()):
+        command.add_argument("--version", action="version", version=_version())
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return f"zh-extract {version('zh-extract')}"
 
 
 def _corpus_args(parser: argparse.ArgumentParser) -> None:
@@ -62,10 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
     if args.command == "analyze":
         return _analyze(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "review":
+        return _review(args)
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    configure_prefect(args.state_dir)
+    configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
     from pipeline.watchdog import start_watchdog
 
     start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
@@ -74,6 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.serve import serve
 
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)
+
+
+def _export(args) -> int:
+    from extract.errors import DamagedOutputsError, OutputError
+    from extract.io.export import export_parquet
+
+    try:
+        counts = export_parquet(args.outputs, args.dest, run=args.run)
+    except DamagedOutputsError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OutputError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("exported: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    return EXIT_OK
 
 
 def _usage_problems(args) -> list[str]:
@@ -98,9 +143,25 @@ def _run(args) -> int:
     if problems:
         print(f"zh-extract: {'; '.join(problems)}", file=sys.stderr)
         return EXIT_USAGE
-    from extract.errors import LockedError, OutputError
+    from extract.errors import DamagedOutputsError, LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
+
+    if not args.full:
+        from pipeline.plan import idle_summary
+
+        # Plan first: with nothing to do, answer without starting Prefect or loading the analysis.
+        try:
+            summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+        except LockedError as exc:
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_LOCKED
+        if summary is not None:
+            _print_summary(summary, args.json)
+            return EXIT_OK
+    from prefect import tags
+
     from pipeline.flow import extract_corpus
+    from pipeline.report import RUN_TAGS
     from pipeline.runners import task_runner
 
     try:
@@ -108,67 +169,117 @@ def _run(args) -> int:
     except ValueError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from pipeline import terminal
+
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
-        summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model, article_seconds=args.article_seconds)
+        with tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
+            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           entity_model=args.entity_model, retention_days=args.retention_days,
+                           export_parquet=args.export_parquet, article_seconds=args.article_seconds)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (OutputError, OSError) as exc:
+    except DamagedOutputsError as exc:
+        print(f"zh-extract: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OutputError as exc:
+        if exc.code == "v1_unfinished_commit":
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
-        return EXIT_OUTPUTS
+        return EXIT_DAMAGED
+    except OSError as exc:
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
         print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+    _print_summary(summary, args.json)
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 
 
 def format_summary(summary: dict) -> str:
-    """Return the run summary as lines for a person."""
+    """Return the run summary as plain lines for a person (the terminal shows it as tables)."""
     lines = [f"articles: {summary['processed']} processed, {summary['skipped']} unchanged (skipped), "
              f"{summary['removed']} removed, {summary['failed']} failed, {summary['warnings']} with warnings "
              f"({summary['seconds']} s)"]
     lines.append("rows written (total): " + ", ".join(
         f"{t} {summary['rows_written'].get(t, 0)} ({n})" for t, n in summary["rows_total"].items()))
+    lines += housekeeping_lines(summary)
     for failure in summary["failures"]:
         lines.append(f"  {failure['code']}: {failure['message']}")
     return "\n".join(lines)
 
 
-def _analyze(args) -> int:
-    import pandas as pd
+def housekeeping_lines(summary: dict) -> list[str]:
+    """Return what the run did to the tables beside its articles: healing, compaction, vacuum, export."""
+    lines = []
+    housekeeping = summary.get("housekeeping")
+    if housekeeping:
+        lines.append(f"run {summary['run_id']}: healed {', '.join(housekeeping['healed']) or 'nothing'}; "
+                     f"compacted {_per_table(housekeeping['compacted'])}; vacuumed "
+                     f"{_per_table(housekeeping['vacuumed'])} (history kept {housekeeping['retention_days']:g} days)")
+    if summary.get("exported"):
+        lines.append(f"exported a Parquet snapshot to {summary['exported']['dest']}")
+    return lines
 
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    from pipeline import terminal
+
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    terminal.console().print(terminal.run_summary_view(summary))
+    for line in housekeeping_lines(summary):
+        print(line)
+
+
+def _per_table(done: dict) -> str:
+    if not done:
+        return "nothing"
+    return ", ".join(f"{name} ({value['files_removed']} files into {value['files_added']})"
+                     if isinstance(value, dict) else f"{name} ({value} files)" for name, value in done.items())
+
+
+def _review(args) -> int:
+    from extract.review import review_tables, write_site
+
+    tables = review_tables(args.outputs)
+    if not len(tables["documents"]):
+        print(f"zh-extract: no documents in {args.outputs!r}; run `zh-extract run` first", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        written = write_site(tables, args.out, doc_ids=args.doc)
+    except KeyError as exc:
+        print(f"zh-extract: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    index = args.out / "index.html"
+    print(f"wrote {len(written)} pages under {args.out}/" + (f"; open {index}" if index in written else ""))
+    for path in written if args.doc else ():
+        print(path)
+    return EXIT_OK
+
+
+def _analyze(args) -> int:
     import extract
+    from pipeline import terminal
 
     try:
-        data = args.file.read_bytes()
-        from extract.text.ingest import decode
-
-        text = decode(data, source=str(args.file))
-        tables = extract.analyze(text, published=args.published, source=str(args.file))
-    except (OSError, extract.ExtractError) as exc:
+        tables = extract.analyze_file(args.file, published=args.published)
+    except OSError as exc:
+        print(f"zh-extract: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED_INPUTS
+    except extract.ExtractError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_FAILED_INPUTS
-    columns = {"sentences": ["sent_idx", "section", "text"],
-               "entities": ["sent_idx", "text", "label", "canonical", "method"],
-               "quantities": ["sent_idx", "text", "kind", "value", "low", "high", "unit", "approximate"],
-               "dates": ["sent_idx", "text", "kind", "start_date", "end_date", "granularity", "duration", "anchor"],
-               "references": ["ref_idx", "marker", "title", "publisher", "published", "status"],
-               "citations": ["ref_idx", "sent_idx", "score", "evidence"],
-               "conflicts": ["ref_idx", "sent_idx", "kind", "detail"]}
-    doc = tables["documents"].iloc[0]
-    print(f"{args.file}: {doc['variant']} ({doc['conversion']}), {doc['n_chars']} chars, "
-          f"published {doc['published']} ({doc['published_basis']})")
-    with pd.option_context("display.max_rows", 500, "display.max_colwidth", 60, "display.width", 200):
-        for name, cols in columns.items():
-            frame = tables[name]
-            print(f"\n== {name} ({len(frame)}) ==")
-            if len(frame):
-                print(frame[cols].to_string(index=False))
-    return EXIT_OK
+    if args.json:
+        print(terminal.tables_json(tables))
+    else:
+        terminal.console().print(terminal.analysis_view(tables))
+    return EXIT_FAILED_INPUTS if len(tables["errors"]) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from extract.io.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "h200-china-chips.txt"
-# Columns that record when a row was written: they differ between two runs over the same input.
+# Columns that record when and by which run a row was written: they differ between two runs over the same input.
 VOLATILE = {"documents": ["processed_at"], "errors": ["at"]}
+RUN_COLUMNS = ["run_id"]
 RUN_TIMEOUT = 300
 
 __all__ = ["Run", "run_cli", "run_cli_with", "start_cli", "read_tables",
            "assert_tables_equal", "assert_tables_readable", "tiny_article", "write_tiny_corpus",
-           "cli_command", "cli_env", "ROOT", "SEED"]
+           "cli_command", "cli_env", "has_completed_run", "read_delta_table", "DELTA_READERS", "ROOT", "SEED"]
 
 
 _CODE: Path | None = None
@@ -131,13 +131,53 @@ def start_cli(api_url: str, work: Path, corpus: Path, outputs: Path | str, *extr
                             env=cli_env(api_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def read_tables(outputs: Path) -> dict[str, pd.DataFrame]:
-    """Return every published table, without write times, rows in a canonical order."""
+def has_completed_run(outputs: Path | str) -> bool:
+    """Return whether a run has completed in `outputs` (its runs table has a row)."""
+    from extract.io.delta import completed_runs
+
+    try:
+        return bool(completed_runs(outputs))
+    except Exception:  # a table being created right now: not yet
+        return False
+
+
+DELTA_READERS = ("deltalake", "polars_read", "polars_scan", "duckdb", "read_table")
+
+
+def read_delta_table(folder: Path | str, reader: str) -> pd.DataFrame:
+    """Return the current rows of the Delta table at `folder` through one of the readers the README names."""
+    folder = str(folder)
+    if reader == "deltalake":
+        from deltalake import DeltaTable
+
+        return DeltaTable(folder).to_pandas()
+    if reader in ("polars_read", "polars_scan"):
+        import polars as pl
+
+        frame = pl.read_delta(folder) if reader == "polars_read" else pl.scan_delta(folder).collect()
+        return frame.to_pandas()
+    if reader == "duckdb":
+        import duckdb
+        from deltalake import DeltaTable
+
+        dataset = DeltaTable(folder).to_pyarrow_dataset()  # noqa: F841  (DuckDB scans the local by name)
+        return duckdb.sql("select * from dataset").df()
+    if reader == "read_table":
+        import extract
+
+        outputs, name = folder.rstrip("/").rsplit("/", 1)
+        return extract.read_table(outputs, name)
+    raise ValueError(reader)
+
+
+def read_tables(outputs: Path | str) -> dict[str, pd.DataFrame]:
+    """Return every published table as of the latest run, without write times and run ids, in canonical order."""
+    import extract
+
     tables = {}
     for name in TABLES:
-        folder = Path(outputs) / name
-        frame = pq.read_table(folder).to_pandas() if folder.is_dir() else pd.DataFrame()
-        frame = frame.drop(columns=[c for c in VOLATILE.get(name, []) if c in frame.columns])
+        frame = extract.read_table(outputs, name) if has_completed_run(outputs) else pd.DataFrame()
+        frame = frame.drop(columns=[c for c in VOLATILE.get(name, []) + RUN_COLUMNS if c in frame.columns])
         if len(frame.columns):
             frame = frame.sort_values(list(frame.columns), kind="stable", na_position="first")
         tables[name] = frame.reset_index(drop=True)
@@ -152,17 +192,17 @@ def assert_tables_equal(left: dict[str, pd.DataFrame], right: dict[str, pd.DataF
 
 
 def assert_tables_readable(outputs: Path) -> None:
-    """Assert every Parquet file under the table folders reads whole and no document row is duplicated."""
+    """Assert every table reads whole with a Delta reader (its current version) and holds no duplicate row."""
+    from deltalake import DeltaTable
+
     for name in TABLES:
         folder = Path(outputs) / name
-        if not folder.is_dir():
+        if not (folder / "_delta_log").is_dir():
             continue
-        for part in folder.glob("*.parquet"):
-            pq.read_table(part)
-        frame = pq.read_table(folder).to_pandas()
+        frame = DeltaTable(str(folder)).to_pandas()
         if name == "documents":
             assert not frame["doc_id"].duplicated().any(), "a document appears twice"
-        frame = frame.drop(columns=VOLATILE.get(name, []))
+        frame = frame.drop(columns=VOLATILE.get(name, []) + RUN_COLUMNS)
         assert not frame.astype(str).duplicated().any(), f"{name} holds duplicate rows"
 
 

@@ -1,10 +1,9 @@
-"""Crash safety: a run killed with SIGKILL while processing or while writing leaves readable tables, and the
-next run completes them with no duplicate and no missing row."""
+"""Crash safety through `zh-extract run`: a run killed with SIGKILL while processing or between its table
+commits leaves readable tables, and the next run ends with tables equal to an uninterrupted run's."""
 from __future__ import annotations
 
-import os
+import json
 import signal
-import time
 
 import pytest
 
@@ -13,22 +12,36 @@ from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from
 
 pytest_plugins = ["flow_fixtures"]
 
-N_ARTICLES = 300
+N_ARTICLES = 120
 BATCH = ("--batch-size", "20")
 
-# Run inside the `zh-extract run` process: SIGKILL itself halfway through publishing (after half of the
-# renames of staged files over live ones), the moment a kill from outside can hardly hit on purpose.
-KILL_HALFWAY_THROUGH_COMMIT = '''
+# Run inside the `zh-extract run` process: SIGKILL itself after its second batch was analysed and staged.
+KILL_AFTER_TWO_BATCHES = '''
 import os, signal
-from extract.io.writer import Outputs
+import extract.io.corpus as corpus
+_process, done = corpus.process_batch, []
+def process_then_die(*args, **kwargs):
+    result = _process(*args, **kwargs)
+    done.append(1)
+    if len(done) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+corpus.process_batch = process_then_die  # before pipeline.flow imports it
+'''
 
-_apply_moves = Outputs._apply_moves
-
-def apply_half_then_die(self, moves):
-    _apply_moves(self, moves[: len(moves) // 2])
-    os.kill(os.getpid(), signal.SIGKILL)
-
-Outputs._apply_moves = apply_half_then_die
+# SIGKILL itself right after the Nth table transaction of the commit (content tables, errors, _files,
+# documents: the runs row is not written).
+KILL_AFTER_N_COMMITS = '''
+import os, signal
+from extract.io.delta import Outputs
+_commit, done = Outputs._commit_documents_table, []
+def commit_then_die(self, *args, **kwargs):
+    version = _commit(self, *args, **kwargs)
+    done.append(1)
+    if len(done) == {n}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return version
+Outputs._commit_documents_table = commit_then_die
 '''
 
 
@@ -49,48 +62,37 @@ def uninterrupted(prefect_api, crash_corpus, tmp_path_factory):
     return read_tables(work / "outputs")
 
 
-def _staged_batches(outputs):
-    return list((outputs / "_state" / "staging").glob("*/batches/documents/*.parquet"))
-
-
 def test_crash_kill_9_while_processing_then_rerun_gives_equal_tables(prefect_api, crash_corpus, uninterrupted,
                                                                      tmp_path):
     outputs = tmp_path / "outputs"
-    proc = start_cli(prefect_api, tmp_path, crash_corpus, outputs, *BATCH)
-    try:
-        deadline = time.monotonic() + 240
-        while not _staged_batches(outputs):
-            assert proc.poll() is None, f"the run ended before it was killed:\n{proc.stderr.read()[-3000:]}"
-            assert time.monotonic() < deadline, "no batch was staged within 240 s"
-            time.sleep(0.05)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
-    assert _staged_batches(outputs), "killed while batches were staged"
-    assert not (outputs / "documents").exists(), "nothing is published before the commit"
+    killed = run_cli_with(prefect_api, tmp_path, KILL_AFTER_TWO_BATCHES, crash_corpus, outputs, *BATCH)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert list((outputs / "_staging").glob("*/batches/documents/*.parquet")), "killed while batches were staged"
+    assert not has_completed_run(outputs), "nothing is published before the commit"
     assert_tables_readable(outputs)
 
     run = run_cli(prefect_api, tmp_path, crash_corpus, outputs, *BATCH)
     assert run.returncode == 0, run.stderr[-3000:]
     assert (run.summary["processed"], run.summary["skipped"]) == (N_ARTICLES, 0)
     assert_tables_equal(read_tables(outputs), uninterrupted)
-    staging = outputs / "_state" / "staging"
-    assert not staging.exists() or not any(staging.iterdir()), "the abandoned staging files are gone"
+    assert not any((outputs / "_staging").iterdir()), "the abandoned staging files are gone"
 
 
-def test_crash_kill_9_halfway_through_commit_then_rerun_gives_equal_tables(prefect_api, crash_corpus,
-                                                                          uninterrupted, tmp_path):
+@pytest.mark.parametrize("n", [3, 9])  # after entities; after documents, before runs
+def test_crash_kill_9_between_commits_then_rerun_gives_equal_tables(prefect_api, crash_corpus, uninterrupted,
+                                                                   tmp_path, n):
     outputs = tmp_path / "outputs"
-    killed = run_cli_with(prefect_api, tmp_path, KILL_HALFWAY_THROUGH_COMMIT, crash_corpus, outputs, *BATCH)
+    killed = run_cli_with(prefect_api, tmp_path, KILL_AFTER_N_COMMITS.format(n=n), crash_corpus, outputs, *BATCH)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-    assert (outputs / "_state" / "journal.json").exists(), "killed with the commit half done"
-    assert not (outputs / "_state" / "manifest.json").exists(), "the manifest is published last"
+    assert not has_completed_run(outputs), "the runs row is committed last"
     assert_tables_readable(outputs)
 
     run = run_cli(prefect_api, tmp_path, crash_corpus, outputs, *BATCH)
     assert run.returncode == 0, run.stderr[-3000:]
-    # The journal replay finished the killed run's commit, so this run finds everything done.
-    assert (run.summary["processed"], run.summary["skipped"]) == (0, N_ARTICLES)
-    assert not (outputs / "_state" / "journal.json").exists()
+    # The killed run's commits were restored away, so this run processes everything again.
+    assert (run.summary["processed"], run.summary["skipped"]) == (N_ARTICLES, 0)
+    assert run.summary["housekeeping"]["healed"], "the next run restored the tables the killed run committed"
     assert_tables_equal(read_tables(outputs), uninterrupted)
+    assert_tables_readable(outputs)
+    versions = json.loads(read_delta_table(outputs / "runs", "deltalake")["table_versions"].iloc[0])
+    assert set(versions) >= {"documents", "sentences", "errors"}

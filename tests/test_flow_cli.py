@@ -1,15 +1,15 @@
 """The flow through `zh-extract run`: summary, exit status, tables every reader opens, progress, validation."""
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from extract.errors import OutputError
 from extract.io.tables import TABLES
-from extract.io.writer import Manifest, Outputs
+from extract.io.delta import Manifest, Outputs, RunCounts, read_manifest
 
 pytest.register_assert_rewrite("flow_fixtures")
 from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
@@ -45,32 +45,23 @@ def test_flow_offsets_slice_the_original_text(baseline):
             assert texts[doc_id][start:end] == text, (name, doc_id, start, end)
 
 
-@pytest.mark.parametrize("reader", ["pandas", "pyarrow", "polars", "duckdb"])
-def test_flow_tables_open_in_every_reader(baseline, reader):
+@pytest.mark.parametrize("reader", ["deltalake", "polars_read", "polars_scan", "duckdb", "read_table"])
+def test_flow_tables_open_in_every_delta_reader(baseline, reader):
     outputs = baseline["outputs"]
     for name in TABLES:
-        folder = outputs / name
-        if reader == "pandas":
-            import pandas as pd
-            rows = len(pd.read_parquet(folder))
-        elif reader == "pyarrow":
-            import pyarrow.dataset as ds
-            rows = ds.dataset(folder).count_rows()
-        elif reader == "polars":
-            polars = pytest.importorskip("polars")
-            rows = polars.read_parquet(f"{folder}/**/*.parquet").height
-        else:
-            duckdb = pytest.importorskip("duckdb")
-            rows = duckdb.sql(f"select count(*) from read_parquet('{folder}/**/*.parquet')").fetchall()[0][0]
-        assert rows == len(baseline["tables"][name]), (reader, name)
+        assert len(read_delta_table(outputs / name, reader)) == len(baseline["tables"][name]), (reader, name)
 
 
-def test_flow_tables_carry_schema_version(baseline):
-    import pyarrow.parquet as pq
+def test_flow_tables_carry_schema_version_and_run_id(baseline):
+    from deltalake import DeltaTable
 
+    run_id = baseline["run"].summary["run_id"]
     for name in TABLES:
-        for part in (baseline["outputs"] / name).glob("*.parquet"):
-            assert pq.read_schema(part).metadata[b"schema_version"] == b"1", part
+        table = DeltaTable(str(baseline["outputs"] / name))
+        assert "schema_version 2" in (table.metadata().description or ""), name
+        assert table.metadata().configuration["delta.enableChangeDataFeed"] == "true", name
+        frame = table.to_pandas()
+        assert set(frame["run_id"]) <= {run_id}, name
 
 
 def test_flow_progress_logs_batches_with_rate(baseline):
@@ -83,7 +74,7 @@ def test_flow_second_run_while_locked_is_refused(prefect_api, baseline, tmp_path
     corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
     shutil.copytree(baseline["corpus"], corpus)
     shutil.copytree(baseline["outputs"], outputs)
-    # This test process plays the run that holds the lock.
+    # This test process plays the run that holds the claim.
     with Outputs(str(outputs)):
         run = run_cli(prefect_api, tmp_path, corpus, outputs)
     assert run.returncode == 4  # EXIT_LOCKED: a failure of the run, not of an input nor of the usage
@@ -108,14 +99,21 @@ def _stage_documents(outputs: Outputs, staging: str, *, n_chars: int, sentence_e
     outputs.stage_batch(staging, "batch-00000", {"documents": [doc], "sentences": [sentence]})
 
 
+def _commit(outputs: Outputs, staging: str, published_before=()) -> None:
+    manifest = Manifest(documents={"x.txt": {"source": "x.txt", "sha256": "0", "version": "t"}})
+    versions = outputs.commit(staging, manifest, replaced_docs=["x.txt"], published_before=published_before,
+                              touched_sources=["x.txt"], errors=[])
+    outputs.record_run(Path(staging).name, versions, RunCounts(processed=1), status="completed")
+
+
 def test_flow_validation_refuses_offsets_outside_the_text(tmp_path):
     with Outputs(str(tmp_path / "out")) as outputs:
         staging = outputs.new_run()
         _stage_documents(outputs, staging, n_chars=5, sentence_end=9)
         with pytest.raises(OutputError) as caught:
-            outputs.commit(staging, Manifest(), replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
+            _commit(outputs, staging)
+        assert outputs.table("documents").version() == 0, "nothing may be published"
     assert caught.value.code == "bad_offsets" and "sentences" in str(caught.value)
-    assert not (tmp_path / "out" / "documents").exists(), "nothing may be published"
 
 
 def test_flow_validation_refuses_null_keys():
@@ -143,15 +141,14 @@ def test_flow_validation_failure_keeps_published_tables(tmp_path):
     with Outputs(str(out)) as outputs:
         staging = outputs.new_run()
         _stage_documents(outputs, staging, n_chars=5, sentence_end=5)
-        outputs.commit(staging, Manifest(documents={"x.txt": {"source": "x.txt", "sha256": "0", "version": "t"}}),
-                       replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
+        _commit(outputs, staging)
     before = read_tables(out)
     with Outputs(str(out)) as outputs:
         staging = outputs.new_run()
         _stage_documents(outputs, staging, n_chars=5, sentence_end=6)
         with pytest.raises(OutputError):
-            outputs.commit(staging, Manifest(), replaced_docs=["x.txt"], touched_sources=["x.txt"], errors=[])
-    with Outputs(str(out)) as outputs:  # the next run's recovery drops the abandoned staging
-        assert json.loads((out / "_state" / "manifest.json").read_text())["documents"]["x.txt"]["version"] == "t"
+            _commit(outputs, staging, published_before=["x.txt"])
+    with Outputs(str(out)):  # the next run drops the abandoned staging
+        assert read_manifest(out) == {"x.txt": "0" * 64}
     assert_tables_equal(read_tables(out), before)
-    assert not (out / "_state" / "staging").exists()
+    assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())

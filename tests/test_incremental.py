@@ -86,16 +86,29 @@ def test_incremental_full_reprocesses_everything_with_equal_tables(prefect_api, 
     assert_tables_equal(read_tables(outputs), baseline["tables"])
 
 
+def _as_if_written_by(outputs, version: str, doc_ids: list[str], sources: list[str]) -> None:
+    """Mark documents and files as written by another pipeline version, recorded as a completed run."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    from extract.io.delta import FILES, RUNS, RUNS_SCHEMA, in_predicate
+
+    runs = DeltaTable(str(outputs / RUNS))
+    last = max(pa.table(runs.to_pyarrow_table()).to_pylist(), key=lambda r: r["finished_at"])
+    versions = json.loads(last["table_versions"])
+    for name, column, keys in (("documents", "doc_id", doc_ids), (FILES, "source", sources)):
+        table = DeltaTable(str(outputs / name))
+        table.update(updates={"pipeline_version": repr(version)}, predicate=in_predicate(column, keys))
+        versions[name] = table.version()
+    row = {**last, "run_id": last["run_id"] + "-edited", "table_versions": json.dumps(versions)}
+    write_deltalake(str(outputs / RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA),
+                    mode="append")
+
+
 def test_incremental_other_pipeline_version_is_reprocessed(prefect_api, baseline, tmp_path):
     corpus, outputs = _copy_baseline(baseline, tmp_path)
-    manifest_path = outputs / "_state" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     # As if an older release had written these two: one plain file, one JSON Lines record.
-    manifest["documents"]["a0003.txt"]["version"] = "0.0.1"
-    manifest["files"]["a0003.txt"]["version"] = "0.0.1"
-    manifest["documents"]["news/wire.jsonl#r2"]["version"] = "0.0.1"
-    manifest["files"]["news/wire.jsonl"]["version"] = "0.0.1"
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    _as_if_written_by(outputs, "0.0.1", ["a0003.txt", "news/wire.jsonl#r2"], ["a0003.txt", "news/wire.jsonl"])
     run = run_cli(prefect_api, tmp_path, corpus, outputs)
     assert run.returncode == 0
     assert (run.summary["processed"], run.summary["skipped"]) == (2, 7)

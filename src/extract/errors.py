@@ -75,3 +75,9 @@ class LockedError(OutputError):
     """Another run holds the outputs lock."""
 
     code = "locked"
+
+
+class DamagedOutputsError(OutputError):
+    """The outputs' tables are damaged (an unreadable log, missing data files) and need a person's decision."""
+
+    code = "damaged_outputs"

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract.analysis.article import analyze_article
 from extract.analysis.budget import time_budget
 from extract.errors import WARNING_CODES, ExtractError, OutputError
-from extract.io.tables import to_arrow, validate
-from extract.io.writer import Manifest, Outputs
+from extract.io.tables import TABLES, to_arrow, validate
+from extract.io.delta import Manifest, Outputs, RunCounts, load_manifest
 from extract.settings import Settings
 from extract.text.ingest import (
     DEFAULT_MAX_BYTES,
@@ -60,8 +59,8 @@ class BatchResult:
 def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
              max_bytes: int = DEFAULT_MAX_BYTES) -> RunPlan:
     """Return the plan of a run: new and changed articles to process, unchanged ones skipped, removed ones."""
-    old = outputs.manifest()
-    plan = RunPlan(manifest=Manifest(buckets=old.buckets, documents=dict(old.documents), files={}))
+    old = load_manifest(outputs.url)
+    plan = RunPlan(manifest=Manifest(documents=dict(old.documents), files={}))
     seen_sources = set()
     for path in discover(corpus):
         source = source_name(path, corpus)
@@ -130,6 +129,9 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -180,6 +182,8 @@ def _warm_up(settings: Settings) -> None:
     if settings in _WARM:
         return
     _WARM.add(settings)
+    from extract.analysis.article import analyze_article
+
     try:
         analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
     except Exception:  # noqa: BLE001  a real article will report the problem with its own row
@@ -216,9 +220,13 @@ def check_rows(rows: dict[str, list[dict]]) -> None:
 
 
 def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[BatchResult], *,
-               full: bool = False) -> dict[str, int]:
-    """Publish a run's staged rows and its manifest; return the rows each table holds afterwards."""
+               full: bool = False, retention_days: float | None = None) -> dict:
+    """Publish a run's tables, then its `runs` row, compaction and vacuum.
+
+    Returns {"rows_total": rows per table, "run_id", "table_versions", "compacted", "vacuumed"}.
+    """
     manifest = plan.manifest
+    published_before = set(manifest.documents) | set(plan.removed)
     failures = list(plan.failures)
     for result in results:
         failures.extend(result.failures)
@@ -236,6 +244,14 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     errors = [{"source": f.source, "doc_id": f.doc_id, "stage": f.stage, "code": f.code, "message": f.message,
                "at": now} for f in failures]
     touched = set(plan.touched_sources) | {f.source for f in failures}
-    return outputs.commit(staging, manifest, replaced_docs=replaced, touched_sources=touched, errors=errors,
-                          full=full)
+    versions = outputs.commit(staging, manifest, replaced_docs=replaced, published_before=published_before,
+                              touched_sources=touched, errors=errors, full=full)
+    n_failed = len([f for f in failures if f.code not in WARNING_CODES])
+    counts = RunCounts(processed=sum(len(r.processed) for r in results), unchanged=plan.skipped,
+                       removed=len(plan.removed), failed=n_failed)
+    report = outputs.record_run(Path(staging).name, versions, counts, status="partial" if n_failed else "completed",
+                                **({} if retention_days is None else {"retention_days": retention_days}))
+    outputs.drop_staging(staging)
+    report["rows_total"] = {name: outputs.count_rows(name) for name in TABLES}
+    return report
 

@@ -1,0 +1,689 @@
+"""Own the layout of `outputs/`: every table is a Delta Lake table, written through the `deltalake` package.
+
+Layout (a local folder or an object-store URL such as `s3://bucket/prefix`):
+
+    outputs/<table>/          a contract table (documents, sentences, …, errors): Parquet files + _delta_log/
+    outputs/runs/             one row per completed run, committed after every other table
+    outputs/_files/           per corpus file: fingerprint, pipeline version, doc_ids (what the planner skips)
+    outputs/_writer/          the writer's claim: one row naming the run that may write
+    outputs/_staging/<run>/   rows of a run's batches before the commit (local outputs; readers never look)
+
+A run commits each table in one transaction (delete the rows of changed, failed and removed documents by
+predicate and append the new rows), in the order content tables → errors → _files → documents → runs. The
+`runs` row records the version every table reached, so a reader can read all tables as of one run. A run
+killed between commits leaves tables ahead of the last `runs` row; the next run restores each of them to the
+version that row recorded (Delta time travel) before it plans, so it ends as if the killed run had never
+started. Readers of a single table always see whole commits: Delta never shows half a transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from extract.errors import DamagedOutputsError, LockedError, OutputError
+from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, to_arrow, validate
+
+SCHEMA_VERSION = "2"
+RUNS, FILES, WRITER = "runs", "_files", "_writer"
+CONTENT_TABLES = tuple(name for name in DOCUMENT_TABLES if name != "documents")
+# The order of a run's commits: the documents table is the manifest, so it goes after the rows it describes.
+COMMIT_ORDER = (*CONTENT_TABLES, "errors", FILES, "documents")
+# What a reader may open: every contract table and the runs table.
+READABLE_TABLES = (*TABLES, RUNS)
+# Commits that change no row: a table whose commits after a run's version are only these needs no restore.
+ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE"})
+# Compaction rewrites a table's small files into files of about TARGET_FILE_BYTES when this many pile up.
+# The target bounds what a changed document costs: delta-rs rewrites a file holding a changed row whole (it
+# writes no deletion vectors), so a correction to one article rewrites at most one file of each table, about
+# 1 MB (some 150 articles' tokens), however large the tables grow. Readers cope well with thousands of files.
+TARGET_FILE_BYTES = 1 << 20
+SMALL_FILE_BYTES = TARGET_FILE_BYTES // 2
+COMPACT_AT_SMALL_FILES = 16
+DEFAULT_RETENTION_DAYS = 7.0
+# A claim by a process on another machine is honoured for this long (a local claim is checked by its pid).
+REMOTE_CLAIM_HOURS = 12
+
+_TS = pa.timestamp("us", tz="UTC")
+_RUN_ID = pa.field("run_id", pa.string(), nullable=False)
+
+
+def _with_version(schema: pa.Schema) -> pa.Schema:
+    return schema.with_metadata({"schema_version": SCHEMA_VERSION})
+
+
+def stored_schema(name: str) -> pa.Schema:
+    """Return the schema a table has on disk: the contract's columns, then `run_id` (the run that wrote the row)."""
+    if name == RUNS:
+        return RUNS_SCHEMA
+    if name == FILES:
+        return FILES_SCHEMA
+    return _with_version(SCHEMAS[name].append(_RUN_ID))
+
+
+RUNS_SCHEMA = _with_version(pa.schema([
+    _RUN_ID, pa.field("started_at", _TS, False), pa.field("finished_at", _TS, False),
+    pa.field("status", pa.string(), False), pa.field("pipeline_version", pa.string(), False),
+    pa.field("processed", pa.int64(), False), pa.field("unchanged", pa.int64(), False),
+    pa.field("removed", pa.int64(), False), pa.field("failed", pa.int64(), False),
+    pa.field("table_versions", pa.string(), False),
+]))
+FILES_SCHEMA = _with_version(pa.schema([
+    pa.field("source", pa.string(), False), pa.field("fingerprint", pa.string(), True),
+    pa.field("pipeline_version", pa.string(), False), pa.field("failed", pa.bool_(), False),
+    pa.field("doc_ids", pa.list_(pa.string()), False), _RUN_ID,
+]))
+WRITER_SCHEMA = pa.schema([
+    pa.field("claim_id", pa.string(), False), pa.field("host", pa.string(), False),
+    pa.field("pid", pa.int64(), False), pa.field("claimed_at", _TS, False), pa.field("state", pa.string(), False),
+])
+
+
+@dataclass
+class Manifest:
+    """What the published tables hold: per document its source, content hash and pipeline version; per file
+    its fingerprint, pipeline version, whether some of it failed, and its doc_ids."""
+
+    documents: dict[str, dict] = field(default_factory=dict)  # doc_id -> {source, sha256, version}
+    files: dict[str, dict] = field(default_factory=dict)  # source -> {fingerprint, version, failed, doc_ids}
+
+
+@dataclass
+class RunCounts:
+    """The counts a `runs` row records."""
+
+    processed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+
+
+# -- locations -----------------------------------------------------------------------------------------------
+def is_remote(url: str) -> bool:
+    """Return whether `url` names an object store rather than a local folder."""
+    return "://" in str(url) and not str(url).startswith("file://")
+
+
+def table_uri(outputs: str | Path, name: str) -> str:
+    """Return the location of one table (what Delta readers open)."""
+    base = str(outputs).rstrip("/")
+    if not is_remote(base):
+        base = str(Path(base.removeprefix("file://")).resolve())
+    return f"{base}/{name}"
+
+
+def storage_options(outputs: str | Path) -> dict[str, str] | None:
+    """Return delta-rs storage options for `outputs`: none for a local folder.
+
+    Credentials are never passed here: delta-rs reads them (and AWS_ENDPOINT_URL, AWS_REGION, …) from the
+    environment. For S3 we ask for conditional puts (If-None-Match), which make two commits of the same
+    version impossible without a DynamoDB lock table; a user who configured AWS_S3_LOCKING_PROVIDER keeps it.
+    """
+    if not str(outputs).startswith(("s3://", "s3a://")):
+        return None
+    if os.environ.get("AWS_S3_LOCKING_PROVIDER"):
+        return {}
+    return {"conditional_put": "etag"}
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def in_predicate(column: str, values: Iterable[str]) -> str:
+    """Return the SQL predicate `column IN (…)` for a non-empty set of string values."""
+    items = sorted(set(values))
+    if not items:
+        raise ValueError(f"empty IN list for {column}")
+    return f"{column} IN ({', '.join(_quote(v) for v in items)})"
+
+
+# -- reading -------------------------------------------------------------------------------------------------
+def open_table(outputs: str | Path, name: str, version: int | None = None):
+    """Return the DeltaTable `name` of `outputs` (at `version`), or None when the table does not exist.
+
+    Raises DamagedOutputsError when the folder exists but its log cannot be read.
+    """
+    from deltalake import DeltaTable
+    from deltalake.exceptions import DeltaError, TableNotFoundError
+
+    uri, options = table_uri(outputs, name), storage_options(outputs)
+    try:
+        return DeltaTable(uri, version=version, storage_options=options)
+    except TableNotFoundError:
+        return None
+    except (DeltaError, OSError, ValueError) as exc:
+        if version is not None and "version" in str(exc).lower():
+            raise OutputError(f"table {name} of {outputs} has no version {version} (vacuumed or never "
+                              f"written): {exc}", code="no_such_version") from exc
+        raise DamagedOutputsError(f"the Delta log of table {name} at {uri} cannot be read ({exc}); restore "
+                                  f"the folder from a backup, or delete it and run `zh-extract run --full`",
+                                  source=str(outputs)) from exc
+
+
+def completed_runs(outputs: str | Path) -> list[dict]:
+    """Return the rows of the runs table, oldest first (empty when no run completed)."""
+    dt = open_table(outputs, RUNS)
+    if dt is None:
+        return []
+    rows = pa.table(dt.to_pyarrow_table()).to_pylist()
+    return sorted(rows, key=lambda row: (row["finished_at"], row["run_id"]))
+
+
+def run_versions(outputs: str | Path, run: str | None = None) -> dict[str, int]:
+    """Return the version each table reached in `run` (the latest completed run when None).
+
+    Returns {} when no run completed yet and `run` is None; raises OutputError for an unknown run id.
+    """
+    runs = completed_runs(outputs)
+    if run is None:
+        return json.loads(runs[-1]["table_versions"]) if runs else {}
+    for row in runs:
+        if row["run_id"] == run:
+            return json.loads(row["table_versions"])
+    known = ", ".join(r["run_id"] for r in runs[-5:]) or "none"
+    raise OutputError(f"{outputs} has no completed run {run!r} (latest: {known})", code="no_such_run")
+
+
+def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table:
+    """Return table `name` as of `run` (default: the latest completed run), as a pyarrow Table.
+
+    Every table read with the same `run` comes from the same run: a consistent snapshot across tables.
+    Raises OutputError (code no_such_table) when the table does not exist.
+    """
+    if name not in READABLE_TABLES and name != FILES:
+        raise OutputError(f"no table {name!r}: the outputs hold {', '.join(READABLE_TABLES)}",
+                          code="no_such_table")
+    if name == RUNS:
+        dt = open_table(outputs, RUNS)
+        version = None
+    else:
+        versions = run_versions(outputs, run)
+        if not versions:
+            dt = open_table(outputs, name)
+            if dt is None or open_table(outputs, RUNS) is None:
+                raise OutputError(f"table {name} does not exist in {outputs}: no run has completed there yet "
+                                  "(run `zh-extract run` first)", code="no_such_table")
+            raise OutputError(f"{outputs} holds no completed run yet (a run was interrupted); run "
+                              "`zh-extract run` to finish it", code="no_such_table")
+        version = versions.get(name)
+        dt = open_table(outputs, name, version=version) if version is not None else None
+    if dt is None:
+        raise OutputError(f"table {name} does not exist in {outputs}", code="no_such_table")
+    table = _read_whole(dt, name, outputs)
+    return table.sort_by([("finished_at", "ascending"), ("run_id", "ascending")]) if name == RUNS else table
+
+
+def _read_whole(dt, name: str, outputs) -> pa.Table:
+    try:
+        return pa.table(dt.to_pyarrow_table())
+    except Exception as exc:  # delta-rs raises its own error types for a missing data file; others re-raised
+        if "not found" in str(exc).lower() or "no such file" in str(exc).lower():
+            raise DamagedOutputsError(f"table {name} of {outputs} refers to data files that are gone ({exc}); "
+                                      "restore them from a backup, or delete the table's folder and run "
+                                      "`zh-extract run --full`", source=str(outputs)) from exc
+        raise
+
+
+def read_manifest(outputs: str | Path) -> dict[str, str]:
+    """Return {doc_id: content_sha256} of the documents the outputs hold as of the latest completed run.
+
+    Empty for outputs where no run completed. The planner compares a corpus with it to know what is new.
+    """
+    return {doc_id: info["sha256"] for doc_id, info in load_manifest(outputs).documents.items()}
+
+
+def load_manifest(outputs: str | Path) -> Manifest:
+    """Return the full manifest (documents and files) as of the latest completed run."""
+    versions = run_versions(outputs)
+    if not versions:
+        return Manifest()
+    manifest = Manifest()
+    docs = open_table(outputs, "documents", version=versions["documents"])
+    if docs is not None:
+        table = pa.table(docs.to_pyarrow_table(columns=["doc_id", "source", "content_sha256",
+                                                        "pipeline_version"]))
+        for doc_id, source, sha, version in zip(*(table.column(i).to_pylist() for i in range(4))):
+            manifest.documents[doc_id] = {"source": source, "sha256": sha, "version": version}
+    files = open_table(outputs, FILES, version=versions.get(FILES)) if FILES in versions else None
+    if files is not None:
+        for row in pa.table(files.to_pyarrow_table()).to_pylist():
+            manifest.files[row["source"]] = {"fingerprint": row["fingerprint"], "version": row["pipeline_version"],
+                                             "failed": row["failed"], "doc_ids": list(row["doc_ids"])}
+    return manifest
+
+
+# -- writing -------------------------------------------------------------------------------------------------
+def new_run_id(now: datetime | None = None) -> str:
+    """Return a fresh run id: its UTC start time (sortable) and a random suffix."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%S}.{now.microsecond:06d}Z-{uuid.uuid4().hex[:8]}"
+
+
+def run_started_at(run_id: str) -> datetime:
+    """Return the start time a run id encodes."""
+    return datetime.strptime(run_id.split("Z-")[0], "%Y%m%dT%H%M%S.%f").replace(tzinfo=timezone.utc)
+
+
+def _commit_properties(run_id: str, *, retries: int | None = None):
+    from deltalake import CommitProperties
+
+    return CommitProperties(custom_metadata={"zh_extract.run_id": run_id}, max_commit_retries=retries)
+
+
+def _writer_properties():
+    from deltalake import WriterProperties
+
+    return WriterProperties(compression="ZSTD")
+
+
+def _write(dt, data: pa.Table, *, mode: str, run_id: str, predicate: str | None = None) -> None:
+    from deltalake import write_deltalake
+
+    write_deltalake(dt, data, mode=mode, predicate=predicate, target_file_size=TARGET_FILE_BYTES,
+                    writer_properties=_writer_properties(), commit_properties=_commit_properties(run_id))
+
+
+class Outputs:
+    """The outputs: the writer's claim, healing, staging, per-table transactions, the runs table, housekeeping.
+
+    Use as a context manager around a run: entering claims the outputs (LockedError when another writer
+    holds them), converts a version-1 folder, and restores tables a killed run left ahead of the last run.
+    """
+
+    def __init__(self, url: str | Path):
+        url = str(url).rstrip("/")
+        # A local folder is kept as an absolute path: Dask workers in other folders stage into the same place.
+        self.url = url if is_remote(url) else str(Path(url.removeprefix("file://")).resolve())
+        self.options = storage_options(self.url)
+        self._claim_id: str | None = None
+        self.healed: list[str] = []
+
+    def uri(self, name: str) -> str:
+        """Return the location of a table."""
+        return table_uri(self.url, name)
+
+    def table(self, name: str, version: int | None = None):
+        """Return the DeltaTable `name`, or None when it does not exist."""
+        return open_table(self.url, name, version)
+
+    # -- claim, migration and healing ------------------------------------------------------------------------
+    def __enter__(self) -> Outputs:
+        from extract.io.migrate import migrate_v1
+
+        if not is_remote(self.url):
+            Path(self.url).mkdir(parents=True, exist_ok=True)
+        self.claim()
+        try:
+            migrate_v1(self)
+            self.ensure_tables()
+            self.healed = self.heal()
+            self.drop_abandoned_staging()
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def claim(self) -> None:
+        """Claim the outputs for this process, or raise LockedError naming the writer that holds them.
+
+        The claim is a one-row Delta table rewritten with no commit retry: of two writers claiming at the same
+        moment, Delta's atomic commit lets one win. A claim left by a dead process of this machine is taken over.
+        """
+        from deltalake import DeltaTable, write_deltalake
+        from deltalake.exceptions import CommitFailedError
+
+        dt = self.table(WRITER)
+        if dt is None:
+            DeltaTable.create(self.uri(WRITER), WRITER_SCHEMA, mode="ignore", storage_options=self.options)
+            dt = self.table(WRITER)
+        rows = pa.table(dt.to_pyarrow_table()).to_pylist()
+        holder = next((r for r in rows if r["state"] == "held"), None)
+        if holder is not None and _claim_alive(holder):
+            raise LockedError(f"another run is writing to {self.url} (pid {holder['pid']} on {holder['host']} "
+                              f"since {holder['claimed_at']:%Y-%m-%d %H:%M:%S} UTC); wait for it to finish or "
+                              "stop it, then run again", source=self.url)
+        claim_id = uuid.uuid4().hex
+        row = {"claim_id": claim_id, "host": socket.gethostname(), "pid": os.getpid(),
+               "claimed_at": datetime.now(timezone.utc), "state": "held"}
+        try:
+            write_deltalake(dt, pa.Table.from_pylist([row], schema=WRITER_SCHEMA), mode="overwrite",
+                            commit_properties=_commit_properties(claim_id, retries=0))
+        except CommitFailedError as exc:
+            raise LockedError(f"another run claimed {self.url} at the same moment; wait for it to finish, then "
+                              "run again", source=self.url) from exc
+        self._claim_id = claim_id
+
+    def release(self) -> None:
+        """Give up this process's claim (when it holds one)."""
+        from deltalake import write_deltalake
+
+        if self._claim_id is None:
+            return
+        row = {"claim_id": self._claim_id, "host": socket.gethostname(), "pid": os.getpid(),
+               "claimed_at": datetime.now(timezone.utc), "state": "released"}
+        write_deltalake(self.uri(WRITER), pa.Table.from_pylist([row], schema=WRITER_SCHEMA), mode="overwrite",
+                        storage_options=self.options, commit_properties=_commit_properties(self._claim_id))
+        self._claim_id = None
+
+    def ensure_tables(self) -> None:
+        """Create every table that does not exist yet, empty, with the change data feed on (version 0)."""
+        from deltalake import DeltaTable
+
+        config = {"delta.enableChangeDataFeed": "true"}
+        for name in (*COMMIT_ORDER, RUNS):
+            if self.table(name) is None:
+                DeltaTable.create(self.uri(name), stored_schema(name), mode="ignore", configuration=config,
+                                  storage_options=self.options,
+                                  description=f"zh-extract {name}, schema_version {SCHEMA_VERSION}")
+
+    def heal(self) -> list[str]:
+        """Restore every table a killed run left ahead of the last completed run; return the tables restored.
+
+        Raises DamagedOutputsError when a table is behind the version the last run recorded (its log lost
+        commits) or a data file it refers to is missing.
+        """
+        versions = run_versions(self.url)
+        restored, killed = [], set()
+        for name in COMMIT_ORDER:
+            dt = self.table(name)
+            target = versions.get(name, 0)
+            if dt.version() == target:
+                self._check_files(name, dt)
+                continue
+            if dt.version() < target:
+                raise DamagedOutputsError(f"table {name} is at version {dt.version()} but the last run wrote "
+                                          f"version {target}: its log lost commits; restore the folder from a "
+                                          "backup, or delete it and run `zh-extract run --full`",
+                                          source=self.url)
+            ahead = [h for h in dt.history(limit=dt.version() - target) if h["version"] > target
+                     and h["operation"] not in ROWLESS_OPERATIONS]
+            if ahead:
+                killed |= {h.get("zh_extract.run_id", "unknown") for h in ahead}
+                dt.restore(target, commit_properties=_commit_properties("heal"))
+                restored.append(name)
+            self._check_files(name, dt)
+        if restored:
+            self._record_killed_runs(killed)
+        return restored
+
+    def _record_killed_runs(self, run_ids: set[str]) -> None:
+        # A runs row with status failed, recording the restored versions: what a reader of that run gets.
+        from deltalake import write_deltalake
+
+        versions = json.dumps({name: self.table(name).version() for name in COMMIT_ORDER}, sort_keys=True)
+        now = datetime.now(timezone.utc)
+        rows = [{"run_id": run_id, "started_at": _started_or(run_id, now), "finished_at": now, "status": "failed",
+                 "pipeline_version": _pipeline_version(), "processed": 0, "unchanged": 0, "removed": 0,
+                 "failed": 0, "table_versions": versions} for run_id in sorted(run_ids)]
+        write_deltalake(self.uri(RUNS), pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), mode="append",
+                        storage_options=self.options, commit_properties=_commit_properties("heal"))
+
+    def _check_files(self, name: str, dt) -> None:
+        if is_remote(self.url):
+            return  # a missing object surfaces when read; listing a bucket on every run costs too much
+        missing = [uri for uri in dt.file_uris() if not Path(uri.removeprefix("file://")).exists()]
+        if missing:
+            raise DamagedOutputsError(f"table {name} refers to {len(missing)} data files that are gone (first: "
+                                      f"{missing[0]}); restore them from a backup, or delete {self.uri(name)} "
+                                      "and run `zh-extract run --full`", source=self.url)
+
+    # -- staging ---------------------------------------------------------------------------------------------
+    def new_run(self) -> str:
+        """Return a fresh staging folder for one run's batch files; its name is the run id."""
+        root = self._staging_root()
+        run_id = new_run_id()
+        path = root / run_id
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+    def _staging_root(self) -> Path:
+        if is_remote(self.url):
+            digest = uuid.uuid5(uuid.NAMESPACE_URL, self.url).hex[:12]
+            return Path(tempfile.gettempdir()) / f"zh-extract-staging-{digest}"
+        return Path(self.url) / "_staging"
+
+    def drop_abandoned_staging(self) -> None:
+        """Remove staging folders of runs that never committed (a killed run's batches)."""
+        import shutil
+
+        root = self._staging_root()
+        if root.exists():
+            shutil.rmtree(root, ignore_errors=True)
+
+    def drop_staging(self, staging: str) -> None:
+        """Remove a committed run's staging folder."""
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def stage_batch(self, staging: str, batch_name: str, rows: dict[str, list[dict]]) -> dict[str, int]:
+        """Write one batch's rows as staged Parquet files (one per table); return rows written per table."""
+        counts = {}
+        for table, table_rows in rows.items():
+            if not table_rows:
+                continue
+            arrow = to_arrow(table, table_rows)
+            folder = Path(staging) / "batches" / table
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(arrow, folder / f"{batch_name}.parquet")
+            counts[table] = arrow.num_rows
+        return counts
+
+    def _staged(self, staging: str, table: str) -> pa.Table:
+        folder = Path(staging) / "batches" / table
+        parts = [pq.read_table(p, schema=SCHEMAS[table]) for p in sorted(folder.glob("*.parquet"))]
+        return pa.concat_tables(parts) if parts else SCHEMAS[table].empty_table()
+
+    # -- commit ----------------------------------------------------------------------------------------------
+    def commit(self, staging: str, manifest: Manifest, *, replaced_docs: Iterable[str],
+               published_before: Iterable[str], touched_sources: Iterable[str], errors: list[dict],
+               full: bool = False) -> dict[str, int]:
+        """Publish a run's tables, each in one transaction; return the version each table reached.
+
+        `replaced_docs` are documents whose rows must go (reprocessed, failed or removed), `published_before`
+        the documents the tables held before this run (only those can have rows to delete), `errors` this
+        run's error rows, which replace the earlier error rows of `touched_sources`. The staged rows are
+        validated before anything is written. The runs row is written by `record_run`, after this.
+        """
+        run_id = Path(staging).name
+        replaced = set(replaced_docs)
+        to_delete = replaced & set(published_before)
+        staged = self._validated(staging)
+        versions: dict[str, int] = {}
+        for name in (*CONTENT_TABLES, "documents"):
+            if name == "documents":
+                versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors)
+                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources))
+            versions[name] = self._commit_documents_table(name, run_id, staged[name], to_delete, full=full)
+        return versions
+
+    def _validated(self, staging: str) -> dict[str, pa.Table]:
+        staged = {name: self._staged(staging, name) for name in DOCUMENT_TABLES}
+        docs = staged["documents"]
+        n_chars = dict(zip(docs.column("doc_id").to_pylist(), docs.column("n_chars").to_pylist()))
+        for name, table in staged.items():
+            validate(name, table, n_chars)
+            staged[name] = table.sort_by([("doc_id", "ascending"), *_row_order(name)])
+        return staged
+
+    def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str], *,
+                                full: bool) -> int:
+        dt = self.table(name)
+        data = _with_run_id(rows, name, run_id)
+        if full:
+            _write(dt, data, mode="overwrite", run_id=run_id)
+        elif to_delete and rows.num_rows:
+            # One transaction: the predicate names the documents whose rows go and those whose rows come in.
+            ids = to_delete | set(rows.column("doc_id").to_pylist())
+            _write(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), run_id=run_id)
+        elif to_delete:
+            dt.delete(in_predicate("doc_id", to_delete), writer_properties=_writer_properties(),
+                      commit_properties=_commit_properties(run_id))
+        elif rows.num_rows:
+            _write(dt, data, mode="append", run_id=run_id)
+        dt.update_incremental()
+        return dt.version()
+
+    def _commit_errors(self, run_id: str, manifest: Manifest, touched: set[str], replaced: set[str],
+                       errors: list[dict]) -> int:
+        # When a file is read again (or is gone), its errors go, except those of its articles still published
+        # unchanged (warnings about them); an article's errors go when the article is processed again.
+        dt = self.table("errors")
+        new = to_arrow("errors", errors)
+        validate("errors", new, {})
+        touched = touched | {row["source"] for row in errors}  # a source with a new error was read again
+        clauses = []
+        if touched:
+            published = {d for d, info in manifest.documents.items() if info["source"] in touched} - replaced
+            keep = f" AND (doc_id IS NULL OR NOT {in_predicate('doc_id', published)})" if published else ""
+            clauses.append(f"({in_predicate('source', touched)}{keep})")
+        if replaced:
+            clauses.append(in_predicate("doc_id", replaced))
+        if clauses:
+            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", predicate=" OR ".join(clauses),
+                   run_id=run_id)
+        elif new.num_rows:
+            _write(dt, _with_run_id(new, "errors", run_id), mode="append", run_id=run_id)
+        dt.update_incremental()
+        return dt.version()
+
+    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str]) -> int:
+        dt = self.table(FILES)
+        rows = [{"source": source, "fingerprint": entry["fingerprint"], "pipeline_version": entry["version"],
+                 "failed": bool(entry["failed"]), "doc_ids": list(entry["doc_ids"]), "run_id": run_id}
+                for source, entry in sorted(manifest.files.items()) if source in touched]
+        if touched:
+            _write(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite",
+                   predicate=in_predicate("source", touched), run_id=run_id)
+            dt.update_incremental()
+        return dt.version()
+
+    def record_run(self, run_id: str, versions: dict[str, int], counts: RunCounts, *, status: str,
+                   retention_days: float = DEFAULT_RETENTION_DAYS) -> dict:
+        """Compact tables whose small files piled up, commit the runs row, then vacuum; return what was done.
+
+        Compaction goes before the runs row, so the versions it records include it; vacuum goes after, so a
+        run killed before its runs row can always be restored to the previous run's versions.
+        """
+        from deltalake import write_deltalake
+
+        previous = run_versions(self.url)
+        compacted = self.compact(run_id, versions)
+        row = {"run_id": run_id, "started_at": run_started_at(run_id), "finished_at": datetime.now(timezone.utc),
+               "status": status, "pipeline_version": _pipeline_version(), "processed": counts.processed,
+               "unchanged": counts.unchanged, "removed": counts.removed, "failed": counts.failed,
+               "table_versions": json.dumps(versions, sort_keys=True)}
+        write_deltalake(self.uri(RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA), mode="append",
+                        storage_options=self.options, commit_properties=_commit_properties(run_id))
+        # Only a table this run changed can hold new unreferenced files (listing every table costs on S3).
+        changed = [name for name in COMMIT_ORDER if versions.get(name) != previous.get(name)]
+        vacuumed = self.vacuum(retention_days, (*changed, RUNS, WRITER))
+        return {"run_id": run_id, "table_versions": versions, "compacted": compacted, "vacuumed": vacuumed}
+
+    def compact(self, run_id: str, versions: dict[str, int]) -> dict[str, dict]:
+        """Compact every table with at least COMPACT_AT_SMALL_FILES small files; update `versions` in place."""
+        done = {}
+        for name in COMMIT_ORDER:
+            dt = self.table(name)
+            sizes = pa.table(dt.get_add_actions(flatten=True)).column("size_bytes").to_pylist()
+            small = sum(1 for size in sizes if size < SMALL_FILE_BYTES)
+            if small < COMPACT_AT_SMALL_FILES:
+                continue
+            metrics = dt.optimize.compact(target_size=TARGET_FILE_BYTES, writer_properties=_writer_properties(),
+                                          commit_properties=_commit_properties(run_id))
+            dt.update_incremental()
+            versions[name] = dt.version()
+            done[name] = {"files_removed": metrics.get("numFilesRemoved", 0),
+                          "files_added": metrics.get("numFilesAdded", 0)}
+        return done
+
+    def vacuum(self, retention_days: float, names: Iterable[str] = (*COMMIT_ORDER, RUNS, WRITER)) -> dict[str, int]:
+        """Delete data files no version younger than `retention_days` refers to; return files deleted per table."""
+        done = {}
+        for name in names:
+            dt = self.table(name)
+            deleted = dt.vacuum(retention_hours=int(retention_days * 24), dry_run=False,
+                                enforce_retention_duration=False)
+            if deleted:
+                done[name] = len(deleted)
+        return done
+
+    def count_rows(self, name: str) -> int:
+        """Return how many rows a table holds now."""
+        dt = self.table(name)
+        if dt is None:
+            return 0
+        return sum(pa.table(dt.get_add_actions(flatten=True)).column("num_records").to_pylist())
+
+    def total_bytes(self) -> int:
+        """Return the bytes of the data files every table refers to now."""
+        total = 0
+        for name in (*COMMIT_ORDER, RUNS):
+            dt = self.table(name)
+            if dt is not None:
+                total += sum(pa.table(dt.get_add_actions(flatten=True)).column("size_bytes").to_pylist())
+        return total
+
+
+def _with_run_id(rows: pa.Table, name: str, run_id: str) -> pa.Table:
+    column = pa.array([run_id] * rows.num_rows, pa.string())
+    return rows.append_column(_RUN_ID, column).cast(stored_schema(name))
+
+
+def _started_or(run_id: str, default: datetime) -> datetime:
+    try:
+        return run_started_at(run_id)
+    except ValueError:
+        return default
+
+
+def _pipeline_version() -> str:
+    from extract.version import PIPELINE_VERSION
+
+    return PIPELINE_VERSION
+
+
+def _claim_alive(holder: dict) -> bool:
+    """Return whether the process that made a claim may still be writing."""
+    import psutil
+
+    claimed_at = holder["claimed_at"]
+    if holder["host"] != socket.gethostname():
+        return datetime.now(timezone.utc) - claimed_at < timedelta(hours=REMOTE_CLAIM_HOURS)
+    try:
+        process = psutil.Process(int(holder["pid"]))
+    except psutil.NoSuchProcess:
+        return False
+    # A pid reused by a process started after the claim is not the claimant.
+    started = datetime.fromtimestamp(process.create_time(), timezone.utc)
+    return started <= claimed_at + timedelta(seconds=1) and process.status() != psutil.STATUS_ZOMBIE
+
+
+def _row_order(table: str) -> list[tuple[str, str]]:
+    if table == "documents":
+        return []
+    if table in ("references",):
+        return [("ref_idx", "ascending")]
+    if table == "citations":
+        return [("ref_idx", "ascending"), ("sent_idx", "ascending")]
+    if table == "conflicts":
+        return [("ref_idx", "ascending")]
+    if table == "tokens":
+        return [("sent_idx", "ascending"), ("tok_idx", "ascending")]
+    if table == "sentences":
+        return [("sent_idx", "ascending")]
+    return [("sent_idx", "ascending"), ("start", "ascending")]

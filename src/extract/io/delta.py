@@ -506,8 +506,9 @@ class Outputs:
         versions: dict[str, int] = {}
         for name in (*CONTENT_TABLES, "documents"):
             if name == "documents":
-                versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors)
-                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources))
+                versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors,
+                                                         full=full)
+                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources), full=full)
             versions[name] = self._commit_documents_table(name, run_id, staged[name], to_delete, full=full)
         return versions
 
@@ -539,7 +540,7 @@ class Outputs:
         return dt.version()
 
     def _commit_errors(self, run_id: str, manifest: Manifest, touched: set[str], replaced: set[str],
-                       errors: list[dict]) -> int:
+                       errors: list[dict], *, full: bool = False) -> int:
         # When a file is read again (or is gone), its errors go, except those of its articles still published
         # unchanged (warnings about them); an article's errors go when the article is processed again.
         dt = self.table("errors")
@@ -553,7 +554,9 @@ class Outputs:
             clauses.append(f"({in_predicate('source', touched)}{keep})")
         if replaced:
             clauses.append(in_predicate("doc_id", replaced))
-        if clauses:
+        if full:  # every source was read again: no predicate of every doc_id
+            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", run_id=run_id)
+        elif clauses:
             _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", predicate=" OR ".join(clauses),
                    run_id=run_id)
         elif new.num_rows:
@@ -561,12 +564,14 @@ class Outputs:
         dt.update_incremental()
         return dt.version()
 
-    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str]) -> int:
+    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str], *, full: bool = False) -> int:
         dt = self.table(FILES)
         rows = [{"source": source, "fingerprint": entry["fingerprint"], "pipeline_version": entry["version"],
                  "failed": bool(entry["failed"]), "doc_ids": list(entry["doc_ids"]), "run_id": run_id}
-                for source, entry in sorted(manifest.files.items()) if source in touched]
-        if touched:
+                for source, entry in sorted(manifest.files.items()) if full or source in touched]
+        if full:
+            _write(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite", run_id=run_id)
+        elif touched:
             _write(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite",
                    predicate=in_predicate("source", touched), run_id=run_id)
             dt.update_incremental()

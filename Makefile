@@ -4,18 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all install train-ner train-ner-crf train-ner-resume bench clean
+.PHONY: run test test-all install lock review screenshots train-ner train-ner-crf train-ner-resume bench clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every dependency to the versions the project was last tested with (`make lock`), so
+# two installs a month apart get the same packages.
+$(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,lexicon]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,lexicon]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Refresh constraints.txt from the working virtualenv (after adding or upgrading a dependency and testing it).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test,lexicon]"
+	$(BIN)/pip freeze --exclude-editable > constraints.txt
+
 run: $(STAMP)
 	$(BIN)/zh-extract run --corpus corpus --outputs outputs
+
+# The review site (static HTML, no network) from the tables of `make run`; open review/index.html.
+review: $(STAMP)
+	$(BIN)/zh-extract review --outputs outputs --out review
+
+# docs/review-index.png and docs/review-article.png, taken with Debian's chromium (scripts/setup_browser.sh).
+screenshots: review
+	$(BIN)/python scripts/screenshots.py --site review --out docs
 
 # The fast default: unit and case tests (under two minutes). Tests that run the flow are marked slow.
 test: $(STAMP)

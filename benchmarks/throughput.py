@@ -1,58 +1,200 @@
-"""Characters per second of OpenCC alone, jieba alone and the whole analysis, on real Traditional news.
+"""Speed of what users run, as a share of OpenCC + jieba on the same texts, and peak memory.
 
-    python benchmarks/throughput.py [--articles 500] [--repeat 5] [--corpus ../shared/corpus/news_zh_hant.jsonl]
+    python benchmarks/throughput.py [--only news,api,run,memory,start] [--repeat 3]
+                                    [--run-articles 1000] [--memory-sizes 300,3000]
 
-Prints one line per stage and the ratios the issues track: pipeline / jieba, and the whole analysis with
-entities against OpenCC + jieba. Each stage is timed `--repeat` times, interleaved, and its best (least
-disturbed) time is reported, as timeit does: on a shared machine other jobs only ever add time.
+Sections (`--only` picks some; all by default):
 
-The whole-analysis ratio is printed three ways. The ratio of best times compares moments that may be minutes
-apart, and this machine's speed drifts by 20-40% within minutes (jieba's best time alone ranges 0.73-1.12 s
-between runs). The median of per-round ratios compares times seconds apart. The interleaved ratio, where
-OpenCC + jieba and the analysis take turns on chunks of 25 articles, compares times a fraction of a second
-apart: it is the steadiest (its rounds agree within a few per cent) and the one to read against a target.
+- `news`: the first 500 articles of `news_zh_hant.jsonl` through `analyze_article`, stage by stage (OpenCC,
+  jieba, normalize, each extractor, the whole analysis), the ratio interleaved by 25 articles.
+- `api`: the public `extract.analyze` (DataFrames included) on 200 random short articles of the two news
+  corpora, and `extract.analyze` and `analyze_article` on 40 random long articles of `with_refs.jsonl`
+  (`text_with_references`, ~4.7k characters, their reference list included).
+- `run`: `zh-extract run` end to end (a fresh process, Prefect included) over a mixed corpus of
+  `--run-articles` articles (45% Traditional news, 45% Simplified news, 10% long articles with references),
+  against single-process OpenCC + jieba on the same texts; wall time and peak memory of the process tree.
+- `memory`: peak memory of `zh-extract run` over `--memory-sizes` mixed articles (flat is the aim).
+- `start`: `zh-extract analyze corpus/h200-china-chips.txt` (wall, peak RSS; first and later starts) and a
+  `zh-extract run` with nothing to do.
+
+The floor, OpenCC (t2s) + `jieba.lcut` in this process, is timed in turns with the measured code on chunks of
+articles, so that the machine's drift (20-40% within minutes on a shared VM) weighs on both sides alike.
+A share is floor time / measured time: 1.0 would be as fast as OpenCC + jieba.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import jieba
-import opencc
-
-from extract.analysis.article import analyze_article
-from extract.extractors.dates import find_dates
-from extract.extractors.entities import find_entities
-from extract.extractors.quantities import find_quantities
-from extract.settings import Settings
-from extract.text.ingest import Article
-from extract.text.normalize import normalize
-
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpus"
+SEED = ROOT / "corpus" / "h200-china-chips.txt"
+SECTIONS = ("news", "api", "run", "memory", "start")
 
 
-def _load(path: Path, limit: int) -> list[str]:
-    texts = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            texts.append(json.loads(line)["text"])
-            if len(texts) == limit:
-                break
-    return texts
+# -- corpora -------------------------------------------------------------------------------------------------
+def _records(name: str) -> list[dict]:
+    with (SHARED / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "news_zh_hant.jsonl")
-    args = parser.parse_args()
-    texts = _load(args.corpus, args.articles)
+def short_texts(n: int, seed: int = 0) -> list[str]:
+    """Return `n` random articles of the two news corpora (Traditional and Simplified)."""
+    texts = [r["text"] for r in _records("news_zh_hant.jsonl") + _records("news_zh_hans.jsonl")]
+    return random.Random(seed).sample(texts, n)
+
+
+def long_texts(n: int, seed: int = 0) -> list[str]:
+    """Return `n` random articles of with_refs.jsonl, their reference list included."""
+    texts = [r["text_with_references"] for r in _records("with_refs.jsonl")]
+    return random.Random(seed).sample(texts, n)
+
+
+def mixed_records(n: int, seed: int = 0) -> list[dict]:
+    """Return `n` JSONL records: 45% Traditional news, 45% Simplified news, 10% long articles with references."""
+    rng = random.Random(seed)
+    pools = [(0.45, _records("news_zh_hant.jsonl"), "text"), (0.45, _records("news_zh_hans.jsonl"), "text"),
+             (0.10, _records("with_refs.jsonl"), "text_with_references")]
+    out = []
+    for share, pool, field in pools:
+        k = round(n * share) if field != "text_with_references" else n - len(out)
+        for i, rec in enumerate(rng.choices(pool, k=k)):
+            out.append({"id": f"{field[:5]}{len(out)}-{i}", "text": rec[field], "date": rec.get("date")})
+    rng.shuffle(out)
+    return out
+
+
+def write_corpus(folder: Path, records: list[dict], per_file: int = 50) -> None:
+    """Write records as JSONL files of `per_file` articles each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(0, len(records), per_file):
+        with (folder / f"part{k // per_file:04d}.jsonl").open("w", encoding="utf-8") as fh:
+            for rec in records[k:k + per_file]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+# -- the floor -----------------------------------------------------------------------------------------------
+class Floor:
+    """OpenCC t2s + jieba.lcut (the default dictionary), loaded once."""
+
+    def __init__(self):
+        import jieba
+        import opencc
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        self.convert, self.lcut = opencc.OpenCC("t2s").convert, jieba.lcut
+
+    def __call__(self, texts: list[str]) -> None:
+        for text in texts:
+            self.lcut(self.convert(text))
+
+    def seconds(self, texts: list[str]) -> float:
+        t0 = time.perf_counter()
+        self(texts)
+        return time.perf_counter() - t0
+
+
+def share_of_floor(floor: Floor, texts: list[str], work, *, chunk: int, repeat: int) -> tuple[float, float, list]:
+    """Time `work(chunk)` in turns with the floor; return (median share, median chars/s of work, shares)."""
     chars = sum(map(len, texts))
-    print(f"{len(texts)} articles, {chars:,} characters from {args.corpus.name}; best of {args.repeat} runs")
+    shares, rates = [], []
+    for _ in range(repeat):
+        base = measured = 0.0
+        for k in range(0, len(texts), chunk):
+            part = texts[k:k + chunk]
+            base += floor.seconds(part)
+            t0 = time.perf_counter()
+            work(part)
+            measured += time.perf_counter() - t0
+        shares.append(base / measured)
+        rates.append(chars / measured)
+    return statistics.median(shares), statistics.median(rates), sorted(shares)
+
+
+# -- processes -----------------------------------------------------------------------------------------------
+def cli() -> list[str]:
+    script = Path(sys.executable).parent / "zh-extract"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    """Run `cmd`; return (wall seconds, peak RSS of its process tree in MB, exit status, stderr tail)."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parent, peak = psutil.Process(proc.pid), 0
+    stderr_chunks = []
+    import threading
+
+    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    wall = time.perf_counter() - t0
+    reader.join(5)
+    tail = b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]
+    return wall, peak / 2**20, proc.returncode, tail
+
+
+def _rss(p) -> int:
+    try:
+        return p.memory_info().rss
+    except Exception:  # the process ended between listing and reading
+        return 0
+
+
+def run_corpus(records: list[dict], *extra: str) -> dict:
+    """Write `records` as a corpus, run `zh-extract run` over it in a fresh folder; return the figures."""
+    work = Path(tempfile.mkdtemp(prefix="zh-bench-"))
+    try:
+        write_corpus(work / "corpus", records)
+        cmd = cli() + ["run", "--corpus", "corpus", "--outputs", "out", "--state-dir", "state", *extra]
+        wall, peak, code, tail = measure(cmd, work)
+        if code not in (0, 1):
+            print(f"  zh-extract run failed ({code}):\n{tail}")
+        noop_wall, noop_peak, noop_code, _ = measure(cmd, work)
+        return {"wall": wall, "peak": peak, "code": code, "noop_wall": noop_wall, "noop_peak": noop_peak}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# -- sections ------------------------------------------------------------------------------------------------
+def section_news(args) -> None:
+    """The stages one by one on the first 500 Traditional news articles (the figures of earlier issues)."""
+    import jieba
+    import opencc
+
+    from extract.analysis.article import analyze_article
+    from extract.extractors.dates import find_dates
+    from extract.extractors.entities import find_entities
+    from extract.extractors.quantities import find_quantities
+    from extract.settings import Settings
+    from extract.text.ingest import Article
+    from extract.text.normalize import normalize
+
+    texts = [r["text"] for r in _records("news_zh_hant.jsonl")[:500]]
+    chars = sum(map(len, texts))
+    print(f"news: {len(texts)} articles, {chars:,} characters from news_zh_hant.jsonl; best of {args.repeat} runs")
 
     converter = opencc.OpenCC("t2s")
     simplified = [converter.convert(t) for t in texts]
@@ -118,6 +260,91 @@ def main() -> None:
     print(f"same ratio, interleaved by 25 articles, median of {args.repeat} rounds: "
           f"{statistics.median(interleaved):.3f}  (rounds {interleaved[0]:.3f} to {interleaved[-1]:.3f}; "
           "target >= 0.25)")
+
+
+def section_api(args) -> None:
+    import extract
+    from extract.analysis.article import analyze_article
+    from extract.text.ingest import Article
+
+    floor = Floor()
+    extract.analyze(SEED.read_text(encoding="utf-8"))  # warm: lexicon, segmenter, models
+
+    def api(part):
+        for text in part:
+            extract.analyze(text)
+
+    def rows(part):
+        for i, text in enumerate(part):
+            analyze_article(Article(f"doc{i}", "bench", text))
+
+    short, long = short_texts(200), long_texts(40)
+    for label, texts, work, chunk in (("extract.analyze, 200 random short articles", short, api, 25),
+                                      ("extract.analyze, 40 long articles with references", long, api, 5),
+                                      ("analyze_article, 40 long articles with references", long, rows, 5)):
+        share, rate, shares = share_of_floor(floor, texts, work, chunk=chunk, repeat=args.repeat)
+        print(f"api: {label} ({sum(map(len, texts)):,} chars): {rate:,.0f} chars/s, share of OpenCC + jieba "
+              f"{share:.3f} (rounds {shares[0]:.3f}-{shares[-1]:.3f}; target >= 0.30)")
+
+
+def section_run(args) -> None:
+    records = mixed_records(args.run_articles)
+    texts = [r["text"] for r in records]
+    floor = Floor()
+    floor(texts[:20])
+    base = min(floor.seconds(texts) for _ in range(2))
+    figures = run_corpus(records, *args.run_args)
+    chars = sum(map(len, texts))
+    print(f"run: zh-extract run, {len(records)} mixed articles ({chars:,} chars) {' '.join(args.run_args)}: "
+          f"{figures['wall']:.1f} s, {chars / figures['wall']:,.0f} chars/s, peak {figures['peak']:,.0f} MB; "
+          f"OpenCC + jieba single process {base:.1f} s; share {base / figures['wall']:.3f} (target >= 0.25)")
+    print(f"run: the same run again, nothing to do: {figures['noop_wall']:.1f} s, peak {figures['noop_peak']:,.0f} MB"
+          " (target <= 6 s)")
+
+
+def section_memory(args) -> None:
+    peaks = {}
+    for n in args.memory_sizes:
+        records = mixed_records(n, seed=1)
+        figures = run_corpus(records, *args.run_args)
+        peaks[n] = figures["peak"]
+        print(f"memory: zh-extract run over {n} mixed articles: peak {figures['peak']:,.0f} MB "
+              f"({figures['wall']:.1f} s, exit {figures['code']})")
+    small, large = peaks[min(peaks)], peaks[max(peaks)]
+    print(f"memory: peak at {max(peaks)} / peak at {min(peaks)}: {large / small:.2f} (target <= 1.20)")
+
+
+def section_start(args) -> None:
+    starts = [measure(cli() + ["analyze", str(SEED)], ROOT) for _ in range(3)]
+    for k, (wall, peak, code, tail) in enumerate(starts):
+        if code:
+            print(f"  analyze failed ({code}): {tail}")
+        print(f"start: zh-extract analyze {SEED.name}, start {k + 1}: {wall:.2f} s, peak RSS {peak:,.0f} MB"
+              " (target <= 3 s, 350 MB after the first)")
+    figures = run_corpus(mixed_records(20, seed=2))
+    print(f"start: zh-extract run over 20 articles: {figures['wall']:.1f} s; the same run again, nothing to do: "
+          f"{figures['noop_wall']:.1f} s, peak {figures['noop_peak']:,.0f} MB (target <= 6 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--run-articles", type=int, default=1000)
+    parser.add_argument("--memory-sizes", default="300,3000")
+    parser.add_argument("--run-args", default="", help="extra arguments of zh-extract run, e.g. '--workers 1'")
+    args = parser.parse_args()
+    args.memory_sizes = [int(n) for n in args.memory_sizes.split(",")]
+    args.run_args = args.run_args.split()
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+    for name in chosen:
+        started = time.perf_counter()
+        globals()[f"section_{name}"](args)
+        print(f"  ({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,9 @@
 """The `zh-extract` command: run the flow once, serve it on a schedule, or analyse one file.
 
-Exit status of `run`: 0 when every input was processed, 1 when some failed (they are in `errors`),
-2 on a usage or configuration error, 3 when the outputs are damaged, 4 when another run is writing them.
+Exit status of `run` (a scheduler can tell them apart; the README lists them too):
+0 every input was processed (warnings allowed), 1 some inputs failed (they are rows in `errors`), 2 a usage
+error or an invalid setting, 3 the outputs cannot be written or are damaged, 4 another run holds the outputs
+lock, 5 the run itself failed for another reason (the orchestrator, a bug outside any one article).
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
-# The outputs need a person: damaged tables (an unreadable log, missing data files), or another writer.
-EXIT_DAMAGED, EXIT_LOCKED = 3, 4
+# The outputs need a person: damaged or unwritable tables, or another writer; or the run itself failed.
+EXIT_DAMAGED, EXIT_LOCKED, EXIT_RUN_FAILED = 3, 4, 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--article-seconds", type=float, default=300.0,
+                     help="the most seconds one article may take; past it the article is an errors row "
+                          "(code timeout) and the run goes on (0: no limit; default 300)")
     run.add_argument("--entity-model", choices=("crf", "cnn", "off"), default="crf",
                      help="the statistical NER model: crf (default, reads everything), cnn (the spaCy model, "
                           "about six times slower, no better), off (lexicon and rules only)")
@@ -49,7 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print one article's tables")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--published", type=date.fromisoformat, default=None)
+    analyze.add_argument("--json", action="store_true", help="print every table as JSON (rows as objects)")
+    review = sub.add_parser("review", help="write the static review site (HTML) from the output tables")
+    review.add_argument("--outputs", default="outputs", help="folder of the tables (default: outputs/)")
+    review.add_argument("--out", type=Path, default=Path("review"), help="folder of the site (default: review/)")
+    review.add_argument("--doc", action="append", default=None, metavar="ID",
+                        help="write only this article's page (repeatable)")
+    for command in (parser, *sub.choices.values()):
+        command.add_argument("--version", action="version", version=_version())
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return f"zh-extract {version('zh-extract')}"
 
 
 def _corpus_args(parser: argparse.ArgumentParser) -> None:
@@ -70,10 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         return _analyze(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "review":
+        return _review(args)
     if not Path(args.corpus).is_dir():
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
-    configure_prefect(args.state_dir)
+    configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
+    from pipeline.watchdog import start_watchdog
+
+    start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
     if args.command == "run":
         return _run(args)
     from pipeline.serve import serve
@@ -97,10 +121,47 @@ def _export(args) -> int:
     return EXIT_OK
 
 
+def _usage_problems(args) -> list[str]:
+    """Return what is wrong with the run's options and settings (empty when they can work)."""
+    from extract.errors import SettingsError
+    from extract.settings import Settings
+
+    problems = []
+    if args.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1, not {args.batch_size}")
+    if args.max_bytes is not None and args.max_bytes < 1:
+        problems.append(f"--max-bytes must be at least 1, not {args.max_bytes}")
+    try:
+        Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
+    except SettingsError as exc:
+        problems.append(str(exc).replace("article_seconds", "--article-seconds"))
+    return problems
+
+
 def _run(args) -> int:
+    problems = _usage_problems(args)
+    if problems:
+        print(f"zh-extract: {'; '.join(problems)}", file=sys.stderr)
+        return EXIT_USAGE
     from extract.errors import DamagedOutputsError, LockedError, OutputError
     from extract.text.ingest import DEFAULT_MAX_BYTES
+
+    if not args.full:
+        from pipeline.plan import idle_summary
+
+        # Plan first: with nothing to do, answer without starting Prefect or loading the analysis.
+        try:
+            summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+        except LockedError as exc:
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_LOCKED
+        if summary is not None:
+            _print_summary(summary, args.json)
+            return EXIT_OK
+    from prefect import tags
+
     from pipeline.flow import extract_corpus
+    from pipeline.report import RUN_TAGS
     from pipeline.runners import task_runner
 
     try:
@@ -108,12 +169,15 @@ def _run(args) -> int:
     except ValueError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from pipeline import terminal
+
     flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
     try:
-        summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                       batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                       entity_model=args.entity_model, retention_days=args.retention_days,
-                       export_parquet=args.export_parquet)
+        with tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
+            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           entity_model=args.entity_model, retention_days=args.retention_days,
+                           export_parquet=args.export_parquet, article_seconds=args.article_seconds)
     except LockedError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -121,21 +185,37 @@ def _run(args) -> int:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_DAMAGED
     except OutputError as exc:
-        if exc.code != "v1_unfinished_commit":
-            raise
-        print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+        if exc.code == "v1_unfinished_commit":
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except OSError as exc:
+        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
+        print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    _print_summary(summary, args.json)
     return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 
 
 def format_summary(summary: dict) -> str:
-    """Return the run summary as lines for a person."""
+    """Return the run summary as plain lines for a person (the terminal shows it as tables)."""
     lines = [f"articles: {summary['processed']} processed, {summary['skipped']} unchanged (skipped), "
              f"{summary['removed']} removed, {summary['failed']} failed, {summary['warnings']} with warnings "
              f"({summary['seconds']} s)"]
     lines.append("rows written (total): " + ", ".join(
         f"{t} {summary['rows_written'].get(t, 0)} ({n})" for t, n in summary["rows_total"].items()))
+    lines += housekeeping_lines(summary)
+    for failure in summary["failures"]:
+        lines.append(f"  {failure['code']}: {failure['message']}")
+    return "\n".join(lines)
+
+
+def housekeeping_lines(summary: dict) -> list[str]:
+    """Return what the run did to the tables beside its articles: healing, compaction, vacuum, export."""
+    lines = []
     housekeeping = summary.get("housekeeping")
     if housekeeping:
         lines.append(f"run {summary['run_id']}: healed {', '.join(housekeeping['healed']) or 'nothing'}; "
@@ -143,9 +223,18 @@ def format_summary(summary: dict) -> str:
                      f"{_per_table(housekeeping['vacuumed'])} (history kept {housekeeping['retention_days']:g} days)")
     if summary.get("exported"):
         lines.append(f"exported a Parquet snapshot to {summary['exported']['dest']}")
-    for failure in summary["failures"]:
-        lines.append(f"  {failure['code']}: {failure['message']}")
-    return "\n".join(lines)
+    return lines
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    from pipeline import terminal
+
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    terminal.console().print(terminal.run_summary_view(summary))
+    for line in housekeeping_lines(summary):
+        print(line)
 
 
 def _per_table(done: dict) -> str:
@@ -155,37 +244,42 @@ def _per_table(done: dict) -> str:
                      if isinstance(value, dict) else f"{name} ({value} files)" for name, value in done.items())
 
 
-def _analyze(args) -> int:
-    import pandas as pd
+def _review(args) -> int:
+    from extract.review import review_tables, write_site
 
+    tables = review_tables(args.outputs)
+    if not len(tables["documents"]):
+        print(f"zh-extract: no documents in {args.outputs!r}; run `zh-extract run` first", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        written = write_site(tables, args.out, doc_ids=args.doc)
+    except KeyError as exc:
+        print(f"zh-extract: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    index = args.out / "index.html"
+    print(f"wrote {len(written)} pages under {args.out}/" + (f"; open {index}" if index in written else ""))
+    for path in written if args.doc else ():
+        print(path)
+    return EXIT_OK
+
+
+def _analyze(args) -> int:
     import extract
+    from pipeline import terminal
 
     try:
-        data = args.file.read_bytes()
-        from extract.text.ingest import decode
-
-        text = decode(data, source=str(args.file))
-        tables = extract.analyze(text, published=args.published, source=str(args.file))
-    except (OSError, extract.ExtractError) as exc:
+        tables = extract.analyze_file(args.file, published=args.published)
+    except OSError as exc:
+        print(f"zh-extract: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED_INPUTS
+    except extract.ExtractError as exc:
         print(f"zh-extract: {exc}", file=sys.stderr)
         return EXIT_FAILED_INPUTS
-    columns = {"sentences": ["sent_idx", "section", "text"],
-               "entities": ["sent_idx", "text", "label", "canonical", "method"],
-               "quantities": ["sent_idx", "text", "kind", "value", "low", "high", "unit", "approximate"],
-               "dates": ["sent_idx", "text", "kind", "start_date", "end_date", "granularity", "duration", "anchor"],
-               "references": ["ref_idx", "marker", "title", "publisher", "published", "status"],
-               "citations": ["ref_idx", "sent_idx", "score", "evidence"],
-               "conflicts": ["ref_idx", "sent_idx", "kind", "detail"]}
-    doc = tables["documents"].iloc[0]
-    print(f"{args.file}: {doc['variant']} ({doc['conversion']}), {doc['n_chars']} chars, "
-          f"published {doc['published']} ({doc['published_basis']})")
-    with pd.option_context("display.max_rows", 500, "display.max_colwidth", 60, "display.width", 200):
-        for name, cols in columns.items():
-            frame = tables[name]
-            print(f"\n== {name} ({len(frame)}) ==")
-            if len(frame):
-                print(frame[cols].to_string(index=False))
-    return EXIT_OK
+    if args.json:
+        print(terminal.tables_json(tables))
+    else:
+        terminal.console().print(terminal.analysis_view(tables))
+    return EXIT_FAILED_INPUTS if len(tables["errors"]) else EXIT_OK
 
 
 if __name__ == "__main__":

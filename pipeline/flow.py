@@ -13,10 +13,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from extract.errors import WARNING_CODES
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
 from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
 from extract.text.ingest import DEFAULT_MAX_BYTES
+
+from pipeline.report import publish_run_report, rows_of_run, run_name, transient_store_error
 
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.
@@ -32,7 +35,10 @@ def batch_task(articles, output_dir: str, staging: str, batch_name: str, setting
     return process_batch(articles, output_dir, staging, batch_name, settings)
 
 
-@task(name="commit-run", cache_policy=NO_CACHE)
+# A store that failed for a moment (a timeout, a dropped connection) gets two more tries; a validation error
+# or the outputs lock fails the same way again and is not retried.
+@task(name="commit-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=transient_store_error)
 def commit_task(output_dir: str, staging: str, plan: RunPlan, results: list[BatchResult],
                 full: bool, retention_days: float) -> dict:
     """Publish the run: one Delta transaction per table, then the runs row, compaction and vacuum."""
@@ -50,18 +56,19 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 # Batches are CPU-bound Python: threads would only contend for the GIL and share spaCy's vocabulary, which is
 # not thread-safe (measured: 300 articles took 37 s and 2.4 GB in six threads, 14 s and 0.8 GB in one).
 # The default runner therefore analyses one batch at a time; `--runner dask` gives parallel processes.
-@flow(name="extract-corpus", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=1))
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
-                   export_parquet: str | None = None) -> dict:
+                   export_parquet: str | None = None, article_seconds: float | None = 300.0) -> dict:
     """Process new and changed articles of `corpus_dir` into the Delta tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = Settings(entities=entities, entity_model=entity_model)
+    settings = Settings(entities=entities, entity_model=entity_model, article_seconds=article_seconds)
     with Outputs(output_dir) as outputs:
         plan = plan_task(corpus_dir, output_dir, full, max_bytes)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",
@@ -88,8 +95,8 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         "processed": sum(len(r.processed) for r in results),
         "skipped": plan.skipped,
         "removed": len(plan.removed),
-        "failed": len([f for f in failures if f.code != "references_unparsed"]),
-        "warnings": len([f for f in failures if f.code == "references_unparsed"]),
+        "failed": len([f for f in failures if f.code not in WARNING_CODES]),
+        "warnings": len([f for f in failures if f.code in WARNING_CODES]),
         "rows_written": {t: sum(r.rows.get(t, 0) for r in results) for t in totals},
         "rows_total": totals,
         "failures": [{"source": f.source, "doc_id": f.doc_id, "code": f.code, "message": f.message}
@@ -104,4 +111,16 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         summary["exported"] = {"dest": export_parquet, "rows": exported}
     logger.info("done: %d processed, %d unchanged, %d removed, %d failed in %.1f s", summary["processed"],
                 summary["skipped"], summary["removed"], summary["failed"], summary["seconds"])
+    _report(summary, output_dir)
     return summary
+
+
+def _report(summary: dict, output_dir: str) -> None:
+    """Publish the run report and the failures table as artifacts of this flow run (pipeline.report)."""
+    from prefect.runtime import flow_run
+
+    try:
+        rows = rows_of_run(output_dir, run_id=summary["run_id"])
+        publish_run_report(summary, rows, name=flow_run.name)
+    except Exception as exc:  # noqa: BLE001 - the tables are committed; a report that fails must not fail the run
+        get_run_logger().warning("the run report could not be published: %r", exc)

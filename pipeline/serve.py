@@ -130,7 +130,7 @@ def serve(corpus: str, outputs: str, cron: str, state_dir: Path) -> int:
     Uses the Prefect server at PREFECT_API_URL, or starts a local one (SQLite under `state_dir`) and stops
     it on exit. Runs are limited to one at a time (the outputs lock would refuse a second anyway).
     """
-    home = configure_prefect(Path(state_dir))
+    home = configure_prefect(Path(state_dir), log_to_api=True)
     corpus_dir = str(Path(corpus).resolve())
     output_dir = outputs if "://" in outputs else str(Path(outputs).resolve())
     server = None
@@ -193,6 +193,7 @@ async def _serve_deployment(corpus_dir: str, output_dir: str, cron: str, *, excl
     from prefect.runner import Runner
 
     from pipeline.flow import extract_corpus
+    from pipeline.report import RUN_TAGS
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -202,7 +203,7 @@ async def _serve_deployment(corpus_dir: str, output_dir: str, cron: str, *, excl
     try:
         await runner.aadd_flow(
             extract_corpus, name=DEPLOYMENT_NAME, cron=cron, paused=False,
-            parameters={"corpus_dir": corpus_dir, "output_dir": output_dir},
+            parameters={"corpus_dir": corpus_dir, "output_dir": output_dir}, tags=[*RUN_TAGS, "scheduled"],
             # A run still going when the next is due: skip the new one; the next run catches up anyway.
             concurrency_limit=ConcurrencyLimitConfig(limit=1,
                                                      collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),

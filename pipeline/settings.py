@@ -5,19 +5,22 @@ import os
 from pathlib import Path
 
 
-def configure_prefect(state_dir: Path) -> Path:
+def configure_prefect(state_dir: Path, *, log_to_api: bool | None = None) -> Path:
     """Point Prefect at a home inside the project's state folder and quiet its logs; return that home.
 
     Must run before the first `import prefect`: PREFECT_HOME is read once, at import. Values the user has
-    set in the environment win.
+    set in the environment win. Run logs go to the Prefect API when `log_to_api` (`serve` sets it), by default
+    when a server is configured (PREFECT_API_URL): the embedded server of a plain run has no UI to show them.
     """
+    if log_to_api is None:
+        log_to_api = bool(os.environ.get("PREFECT_API_URL"))
     home = (state_dir / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
     defaults = {
         "PREFECT_HOME": str(home),
         "PREFECT_LOGGING_LEVEL": "INFO",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_ENABLED": "true" if log_to_api else "false",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",

@@ -26,6 +26,14 @@ def seed_text() -> str:
     return (ROOT / "corpus" / "h200-china-chips.txt").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def seed_analysis(seed_text):
+    """Every table of the seed article, analysed once per session (the review pages are built from it)."""
+    import extract
+
+    return extract.analyze(seed_text, source="h200-china-chips.txt")
+
+
 # A test that runs the flow (it needs a Prefect server, directly or through a fixture that made a run) or a
 # whole command in a subprocess is slow: `make test` deselects them, `make test-all` (and CI) runs them.
 _SLOW_FIXTURES = {"prefect_api"}

@@ -34,12 +34,12 @@ def analyze_article(article, settings):
 corpus.discover, corpus.analyze_article = discover, analyze_article
 
 if os.geteuid() == 0:  # root reads any file: give it the error chmod 000 gives everyone else
-    _read = pathlib.Path.read_bytes
-    def read_bytes(self):
+    _open = pathlib.Path.open
+    def open_(self, *args, **kwargs):
         if self.name == "locked.txt":
             raise PermissionError(13, "Permission denied", str(self))
-        return _read(self)
-    pathlib.Path.read_bytes = read_bytes
+        return _open(self, *args, **kwargs)
+    pathlib.Path.open = open_
 '''
 
 MAX_BYTES = 10_000_000

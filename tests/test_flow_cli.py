@@ -77,7 +77,7 @@ def test_flow_second_run_while_locked_is_refused(prefect_api, baseline, tmp_path
     # This test process plays the run that holds the claim.
     with Outputs(str(outputs)):
         run = run_cli(prefect_api, tmp_path, corpus, outputs)
-    assert run.returncode == 4
+    assert run.returncode == 4  # EXIT_LOCKED: a failure of the run, not of an input nor of the usage
     assert "another run is writing to" in run.stderr and "pid " in run.stderr
     assert_tables_equal(read_tables(outputs), baseline["tables"])
 

@@ -38,10 +38,12 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
     corpus, outputs, state = tmp_path / "corpus", tmp_path / "outputs", tmp_path / "state"
     write_tiny_corpus(corpus, 3)
     log = (tmp_path / "serve.log").open("w")
+    # As a user runs it: serve itself sends the runs' logs to the API (cli_env switches that off for `run`).
+    env = {k: v for k, v in cli_env(None).items() if k != "PREFECT_LOGGING_TO_API_ENABLED"}
     # No PREFECT_API_URL: serve must start its own server, since the embedded one runs no schedules.
     proc = subprocess.Popen(cli_command() + ["serve", "--corpus", str(corpus), "--outputs", str(outputs),
                                              "--state-dir", str(state), "--cron", "* * * * *"],
-                            cwd=tmp_path, env=cli_env(None), stdout=log, stderr=subprocess.STDOUT)
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     seen: dict[int, psutil.Process] = {}
     cmdlines: dict[int, str] = {}
 
@@ -68,6 +70,7 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
             time.sleep(0.5)
         note_children()
         assert len(read_tables(outputs)["documents"]) == 3
+        _assert_report_and_logs_reached_the_ui((tmp_path / "serve.log").read_text())
 
         proc.send_signal(signal.SIGINT)
         stop_sent = time.monotonic()
@@ -90,6 +93,19 @@ def test_serve_runs_on_schedule_then_stops_on_sigint_leaving_no_process(tmp_path
     commands = list(cmdlines.values())
     assert any("prefect server start" in c for c in commands), commands
     assert len(commands) >= 2, f"the server and a flow run were children: {commands}"
+
+
+def _assert_report_and_logs_reached_the_ui(serve_log: str) -> None:
+    # The scheduled run's report artifact and its log lines are on the server serve started (its UI shows them).
+    import re
+
+    from pipeline.report import FAILURES_KEY, REPORT_KEY
+    from prefect_api import wait_for_log, wait_for_report
+
+    api = re.search(r"Prefect UI at (http://127\.0\.0\.1:\d+)", serve_log).group(1) + "/api"
+    run, found = wait_for_report(api, "scheduled", (REPORT_KEY, FAILURES_KEY))
+    assert "| processed | 3 |" in found[REPORT_KEY]["data"] and run["name"].startswith("extract-corpus-20")
+    wait_for_log(api, run["id"], "done: 3 processed")
 
 
 @pytest.mark.slow
@@ -143,6 +159,8 @@ def test_serve_prefect_yaml_deploys_and_reads_back(prefect_api, tmp_path):
     assert deployment["entrypoint"] == "pipeline/flow.py:extract_corpus"
     assert deployment["parameters"] == {"corpus_dir": "corpus", "output_dir": "outputs", "batch_size": 25}
     assert deployment["work_pool_name"] == "zh-extract"
+    assert set(deployment["tags"]) == {"zh-extract", "extract-corpus", "scheduled"}
+    assert deployment["job_variables"]["env"] == {"PREFECT_LOGGING_TO_API_ENABLED": "true"}
     assert deployment["pull_steps"] == [
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
     limit = deployment.get("global_concurrency_limit") or {}

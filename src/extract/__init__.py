@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from extract.errors import (
     DataFileError,
@@ -19,7 +18,10 @@ from extract.errors import (
 )
 from extract.version import PIPELINE_VERSION
 
-__all__ = ["analyze", "analyze_rows", "read_table", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
+if TYPE_CHECKING:  # pandas is imported by `analyze` only: planning a run or reading rows needs none of it
+    import pandas as pd
+
+__all__ = ["analyze", "analyze_file", "analyze_rows", "read_table", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
            "DataFileError", "OutputError", "PIPELINE_VERSION"]
 
 
@@ -48,6 +50,50 @@ def read_table(outputs, name: str, run: str | None = None) -> pd.DataFrame:
     return snapshot(outputs, name, run).to_pandas()
 
 
+def analyze_file(path, *, published: date | None = None) -> dict[str, pd.DataFrame]:
+    """Return the tables of every article in one file, read as `zh-extract run` reads a corpus file.
+
+    `.txt`/`.md` hold one article, `.html` one page (its main text, title and metadata), `.jsonl` one article
+    a line (`id`, `title`, `text`, `date`, `url`, `outlet`). The tables are those of `analyze` for all the
+    file's articles together, plus `errors` for records that could not be read or analysed. `published`, when
+    given, replaces every article's date. Raises IngestError when the file yields no article at all.
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    from extract.analysis.article import analyze_article
+    from extract.io.tables import DOCUMENT_TABLES, to_frame
+    from extract.text.ingest import IngestFailure, read_path
+
+    path = Path(path)
+    rows: dict[str, list[dict]] = {name: [] for name in (*DOCUMENT_TABLES, "errors")}
+    for item in read_path(path, path.parent):
+        if isinstance(item, IngestFailure):
+            rows["errors"].append(_error_row(item.source, item.doc_id, item.stage, item.code, item.message))
+            continue
+        article = replace(item, published=published) if published is not None else item
+        try:
+            found = analyze_article(article).rows
+        except ExtractError as exc:
+            rows["errors"].append(_error_row(article.source, article.doc_id, exc.stage or "analyze",
+                                             exc.code or "failed", str(exc)))
+            continue
+        for name in DOCUMENT_TABLES:
+            rows[name].extend(found[name])
+    if not rows["documents"]:
+        if rows["errors"]:  # the failure's message already names the file
+            raise IngestError(rows["errors"][0]["message"], code=rows["errors"][0]["code"])
+        raise IngestError("the file holds no article", source=str(path), code="no_article")
+    return {name: to_frame(name, found) for name, found in rows.items()}
+
+
+def _error_row(source: str, doc_id: str | None, stage: str, code: str, message: str) -> dict:
+    from datetime import datetime, timezone
+
+    return {"source": source, "doc_id": doc_id, "stage": stage, "code": code, "message": message,
+            "at": datetime.now(timezone.utc)}
+
+
 def analyze_rows(text: str, *, published: date | None = None, source: str = "<text>"):
     """Return the DocumentRows of one text (the rows behind `analyze`)."""
     from extract.analysis.article import analyze_article
@@ -55,6 +101,15 @@ def analyze_rows(text: str, *, published: date | None = None, source: str = "<te
 
     if not isinstance(text, str):
         raise ExtractError(f"expected text as str, got {type(text).__name__}", source=source, code="bad_input")
+    if published is not None and not isinstance(published, date):
+        raise TypeError(f"published must be a datetime.date or None, not {type(published).__name__}")
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str, not {type(source).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ExtractError(f"the text holds a lone surrogate at offset {exc.start} (an unpaired \\ud800-\\udfff), "
+                           "which is not text", source=source, code="invalid_unicode", stage="ingest") from None
     if not text.strip():
         raise EmptyTextError("the text is empty", source=source, code="empty_text")
     article = Article(doc_id=source, source=source, text=text.replace("\r\n", "\n"), published=published)

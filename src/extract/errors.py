@@ -1,6 +1,14 @@
 """Exceptions raised by the library, each naming the stage and what is wrong."""
 from __future__ import annotations
 
+# The `errors` codes of problems that do not stop an article: its rows are still published, and a run whose
+# only problems are these exits 0. Every other code means the input (file, record or article) failed.
+WARNING_CODES = frozenset({
+    "references_unparsed",  # a reference list was found but an entry (or every entry) could not be parsed
+    "duplicate_id",         # a JSONL id used twice in one file: the later record gets `@L<line>` in its doc_id
+    "date_out_of_range",    # a JSONL `date` outside 1800-2199: analysed without a publication date
+})
+
 
 class ExtractError(Exception):
     """Base class: a text or file that could not be processed.
@@ -41,6 +49,13 @@ class EmptyTextError(ExtractError):
 
     stage = "normalize"
     code = "no_chinese"
+
+
+class SettingsError(ExtractError):
+    """A setting has a value the pipeline cannot work with (a usage error: `zh-extract` exits 2)."""
+
+    stage = "settings"
+    code = "bad_setting"
 
 
 class DataFileError(ExtractError):

@@ -10,7 +10,7 @@ import opencc
 
 from extract.errors import DataFileError
 from extract.resources import DATA_DIR, load
-from extract.text.chars import HAN
+from extract.text.chars import HAN, lower_same_length
 
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
 LEXICON_DIR = "lexicon"
@@ -139,7 +139,7 @@ def surface_automaton(lowercase: bool = False) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for surface, (canonical, label) in load_lexicon().by_surface.items():
         if len(surface) >= 2:
-            automaton.add_word(surface.lower() if lowercase else surface, (len(surface), canonical, label))
+            automaton.add_word(lower_same_length(surface) if lowercase else surface, (len(surface), canonical, label))
     automaton.make_automaton()
     return automaton
 

@@ -17,3 +17,21 @@ class Settings:
     quantities: bool = True
     dates: bool = True
     references: bool = True
+    # The most seconds one article may take in a corpus run (extract.io.corpus); past it the article becomes an
+    # `errors` row (code timeout) and the run goes on. 0 or None: no limit. `extract.analyze` has no budget.
+    article_seconds: float | None = 300.0
+
+    def __post_init__(self):
+        """Refuse settings that cannot work, with one message naming each (a usage error, not a failed input)."""
+        from extract.errors import SettingsError  # imported here: settings is the first module the package loads
+        from extract.extractors.entities import MODELS
+
+        problems = []
+        if self.entity_model not in MODELS:
+            problems.append(f"entity_model must be one of {', '.join(MODELS)}, not {self.entity_model!r}")
+        seconds = self.article_seconds
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not 0 <= seconds < float("inf")):
+            problems.append(f"article_seconds must be a number of seconds >= 0 (0: no limit), not {seconds!r}")
+        if problems:
+            raise SettingsError("; ".join(problems))

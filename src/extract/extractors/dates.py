@@ -1080,7 +1080,11 @@ def find_dates(text: str, *, published: date | None = None) -> list[DateMention]
             ctx = _Ctx()
         last_end = m.end()
         for p in _phrases(norm, m.start(), m.end()):
-            for mention in _mention(p, norm, ctx, published, lex, roc):
+            try:
+                found = list(_mention(p, norm, ctx, published, lex, roc))
+            except (ValueError, OverflowError):  # outside the calendar (0世纪, a shift past 9999): no date
+                continue
+            for mention in found:
                 out.append(DateMention(mention.start, mention.end, text[mention.start:mention.end],
                                        mention.kind, mention.start_date, mention.end_date, mention.granularity,
                                        mention.duration, mention.anchor))

@@ -20,6 +20,7 @@ Where a trained model is not shipped, the lexicon and rules work alone (logged o
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from bisect import bisect_left, bisect_right
@@ -522,6 +523,14 @@ def _is_city_or_province(ent: Entity) -> bool:
     return ent.label == "GPE" and ent.method == "lexicon" and ent.canonical.endswith(entity_rules().division_endings)
 
 
+def _by_span(found: list[Entity]) -> dict[tuple[int, int], list[Entity]]:
+    """Return the mentions of `found` by (start, end), in their order: a lookup, not a scan of the list."""
+    index: dict[tuple[int, int], list[Entity]] = {}
+    for ent in found:
+        index.setdefault((ent.start, ent.end), []).append(ent)
+    return index
+
+
 def _remove_mentions(spans: list[tuple[int, int]], found: list[Entity], taken: _Taken) -> None:
     for span in spans:
         taken.remove(*span)
@@ -618,9 +627,11 @@ def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     mention inside it is removed from `found` and `taken` (the product's name holds the brand).
     """
     out = []
+    # The ends of the clause breaks, found once: searching the text before each product was quadratic.
+    break_ends = [m.end() for m in rules.clause_breaks.finditer(text)]
     for product in [ent for ent in found if ent.label == "PRODUCT"]:
-        breaks = list(rules.clause_breaks.finditer(text, 0, product.start))
-        clause_start = breaks[-1].end() if breaks else 0
+        before = bisect.bisect_right(break_ends, product.start)
+        clause_start = break_ends[before - 1] if before else 0
         after = rules.clause_breaks.search(text, product.end)
         clause_end = after.start() if after else len(text)
         items, pos = [], clause_start
@@ -673,15 +684,18 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                 and ent.text not in first and not _LATIN_WORD.match(ent.text):
             first[ent.text] = ent
     out = []
+    by_span = _by_span(found)
     for surface, ent in first.items():
         pos = text.find(surface)
         while pos != -1:
             end = pos + len(surface)
             if pos in bounds.starts and end in bounds.ends:
                 inner = taken.spans_overlapping(pos, end)
-                places = [(x.start, x.end) for x in found
-                          if (x.start, x.end) in inner and pos <= x.start and x.end <= end and _is_city_or_province(x)]
+                places = [(x.start, x.end) for span in inner for x in by_span.get(span, ())
+                          if pos <= x.start and x.end <= end and _is_city_or_province(x)]
                 if len(places) == len(inner):
+                    for span in places:
+                        by_span.pop(span, None)
                     _remove_mentions(places, found, taken)
                     out.append(Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
                     taken.add(pos, end)
@@ -945,29 +959,44 @@ def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
 
 
 class _Taken:
-    """The spans already given to a mention, with a character mask for constant-time overlap checks."""
+    """The spans already given to a mention, with a character mask for constant-time overlap checks.
 
-    __slots__ = ("mask", "spans")
+    The spans are also kept sorted by start, with the longest span's length, so that the spans overlapping a
+    window are found by bisection in time independent of how many there are (a scan of every span made the
+    entity passes quadratic in the length of the text).
+    """
+
+    __slots__ = ("mask", "spans", "_starts", "_longest")
 
     def __init__(self, length: int):
         self.mask = bytearray(length)
         self.spans: set[tuple[int, int]] = set()
+        self._starts: list[tuple[int, int]] = []  # the spans, sorted
+        self._longest = 0
 
     def overlaps(self, start: int, end: int) -> bool:
         return self.mask.find(1, start, end) != -1
 
     def add(self, start: int, end: int) -> None:
         self.mask[start:end] = b"\x01" * (end - start)
-        self.spans.add((start, end))
+        if (start, end) not in self.spans:
+            self.spans.add((start, end))
+            bisect.insort(self._starts, (start, end))
+            self._longest = max(self._longest, end - start)
 
     def remove(self, start: int, end: int) -> None:
         self.mask[start:end] = bytes(end - start)
-        self.spans.discard((start, end))
+        if (start, end) in self.spans:
+            self.spans.discard((start, end))
+            del self._starts[bisect.bisect_left(self._starts, (start, end))]
 
     def spans_overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
         if not self.overlaps(start, end):
             return []
-        return [(a, b) for a, b in self.spans if a < end and start < b]
+        # A span overlapping start..end starts before `end` and at most the longest span's length before start.
+        first = bisect.bisect_left(self._starts, (start - self._longest, -1))
+        last = bisect.bisect_left(self._starts, (end, -1))
+        return [(a, b) for a, b in self._starts[first:last] if start < b]
 
 
 def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
@@ -1066,6 +1095,9 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     # bwin) leaves the model's reading as the only evidence.
     cased = _CAPITAL.search(text) is not None
     out = []
+    # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
+    # model span made this quadratic in the length of the text.
+    by_span, dropped = _by_span(found), set()
     for start, end, raw_label in spans:
         surface = text[start:end]
         label = rules.model_labels.get(raw_label)
@@ -1075,11 +1107,11 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 or _generic_phrase(start, end, bounds, rules):
             continue
         if taken.overlaps(start, end):
-            same = next((ent for ent in found if (ent.start, ent.end) == (start, end)), None)
+            same = next(iter(by_span.get((start, end), ())), None)
             if same is not None and label in ("LOC", "GPE") and same.method == "rule:org_suffix" \
                     and surface.endswith(tuple(rules.org_suffixes_place_or_org)):
                 # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
-                found.remove(same)
+                _drop(same, by_span, dropped)
                 out.append(Entity(start, end, surface, "LOC", surface, method))
                 continue
             if same is not None and label == "ORG" and same.method == "lexicon" and same.label == "GPE" \
@@ -1090,7 +1122,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 # in general news about half the time (曼彻斯特和伯明翰的机场 is the city). The name of a
                 # country, province or state, or of a Chinese city, read so stands for its government, which
                 # our labels call GPE: it keeps the lexicon's label.
-                found.remove(same)
+                _drop(same, by_span, dropped)
                 out.append(Entity(start, end, surface, "ORG", same.canonical, method))
                 continue
             # A longer name around earlier mentions is the better mention: an organisation or place around
@@ -1098,7 +1130,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             # person (a full transliterated name around its surname, which rules cut at a length limit).
             # A span cutting across a mention, or around a product, is not.
             inner = taken.spans_overlapping(start, end)
-            swallowed = [ent for ent in found if (ent.start, ent.end) in inner]
+            swallowed = [ent for span in inner for ent in by_span.get(span, ())]
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
@@ -1106,7 +1138,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
-                found.remove(ent)
+                _drop(ent, by_span, dropped)
         # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
         name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
         hit = lex.lookup(name)
@@ -1120,7 +1152,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 label = "GPE"
         out.append(Entity(start, end, surface, label, canonical, method))
         taken.add(start, end)
+    if dropped:
+        found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
+
+
+def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: set[int]) -> None:
+    """Mark `ent` as removed from `found` (merge_model_spans filters the list once, at its end)."""
+    by_span[(ent.start, ent.end)].remove(ent)
+    dropped.add(id(ent))
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:

@@ -105,8 +105,12 @@ def parse_number(numeral: str) -> float | None:
     while s and s[0] in tables.negative:
         sign = -sign
         s = s[1:]
-    value = _parse_unsigned(s, tables)
-    return None if value is None else sign * value
+    try:
+        value = _parse_unsigned(s, tables)
+    except OverflowError:  # '1e309': beyond a float, not a number we can report
+        return None
+    # An infinite value ('9' * 400) is no quantity: refuse it rather than write inf to the tables.
+    return None if value is None or not math.isfinite(value) else sign * value
 
 
 def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:

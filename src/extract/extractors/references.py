@@ -496,7 +496,6 @@ def _find_date(text: str, s: int, e: int, masked: str) -> tuple[date | None, tup
 def _parse_entry(text: str, idx: int, marker: str, number: int | None,
                  start: int, body_start: int, end: int) -> Reference:
     """Read one entry's fields right to left: URL, date, publisher; the rest is the title."""
-    g = grammar()
     s, e = _strip_span(text, body_start, end)
     # "（标题  媒体 发布于 2021-03-03）": the whole entry in parentheses
     if s < e and text[s] in "（(" and text[e - 1] in "）)" and text.count(text[s], s, e) == 1:
@@ -529,7 +528,25 @@ def _parse_entry(text: str, idx: int, marker: str, number: int | None,
         tail_end = url_span[0] if url_span and url_span[0] > date_span[1] else e
         tail_parts.append((date_span[1], tail_end))
     head_s, head_e = _trim(text, head_s, head_e)
+    title, publisher_span = _title_and_publisher(text, head_s, head_e, url_title, date_span, tail_parts)
+    t_s, t_e = _trim(text, *title)
+    if t_e - t_s >= 2 and text[t_s] == "《" and text[t_e - 1] == "》" and text.count("《", t_s, t_e) == 1:
+        t_s, t_e = t_s + 1, t_e - 1
+    publisher = text[publisher_span[0]:publisher_span[1]].strip("*_ ") if publisher_span else None
+    return Reference(
+        ref_idx=idx, marker=marker, start=start, end=end, title_start=t_s, title_end=t_e,
+        publisher=publisher or None, published=published, url=url, number=number,
+        publisher_span=publisher_span, date_span=date_span, url_span=url_span,
+    )
 
+
+def _title_and_publisher(text: str, head_s: int, head_e: int, url_title: tuple[int, int] | None,
+                         date_span: tuple[int, int] | None, tail_parts: list[tuple[int, int]]):
+    """Return the title span and the publisher span (or None) of an entry whose head is text[head_s:head_e].
+
+    The head is what precedes the entry's URL and date; `tail_parts` follow the date and may name the publisher.
+    """
+    g = grammar()
     open_paren = re.search(r"[（(][^（()）]*$", text[head_s:head_e]) if date_span else None
     if open_paren and not text[head_s + open_paren.start() + 1:head_e].strip():
         # "题名[EB/OL]. (2021-03-03)": the parentheses hold only the date
@@ -549,15 +566,7 @@ def _parse_entry(text: str, idx: int, marker: str, number: int | None,
                 publisher_span = _publisher_field(text, *part)
                 if publisher_span:
                     break
-    t_s, t_e = _trim(text, *title)
-    if t_e - t_s >= 2 and text[t_s] == "《" and text[t_e - 1] == "》" and text.count("《", t_s, t_e) == 1:
-        t_s, t_e = t_s + 1, t_e - 1
-    publisher = text[publisher_span[0]:publisher_span[1]].strip("*_ ") if publisher_span else None
-    return Reference(
-        ref_idx=idx, marker=marker, start=start, end=end, title_start=t_s, title_end=t_e,
-        publisher=publisher or None, published=published, url=url, number=number,
-        publisher_span=publisher_span, date_span=date_span, url_span=url_span,
-    )
+    return title, publisher_span
 
 
 def _split(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -663,6 +672,8 @@ def _read_author_year(text: str, s: int, e: int):
     comma_style = text[t_s - 1] in "，,"
     sep = g.comma if comma_style else g.dot
     parts = _split(sep, text, t_s, e)
+    if not parts:  # "Wang L (2024)": an author and a year, nothing after them
+        return None
     if len(parts) == 1:
         return parts[0], None
     if comma_style:

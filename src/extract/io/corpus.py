@@ -6,6 +6,7 @@ functions so that tests and other schedulers can use them without Prefect.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extract.analysis.article import analyze_article
-from extract.errors import ExtractError, OutputError
+from extract.analysis.budget import time_budget
+from extract.errors import WARNING_CODES, ExtractError, OutputError
 from extract.io.tables import TABLES, to_arrow, validate
 from extract.io.delta import Manifest, Outputs, RunCounts, load_manifest
 from extract.settings import Settings
@@ -25,8 +26,11 @@ from extract.text.ingest import (
     discover,
     file_fingerprint,
     read_path,
+    source_name,
 )
 from extract.version import PIPELINE_VERSION
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,7 +63,7 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
     plan = RunPlan(manifest=Manifest(documents=dict(old.documents), files={}))
     seen_sources = set()
     for path in discover(corpus):
-        source = path.relative_to(corpus).as_posix()
+        source = source_name(path, corpus)
         seen_sources.add(source)
         try:
             fingerprint = file_fingerprint(path)
@@ -75,9 +79,11 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
             continue
         plan.touched_sources.add(source)
         doc_ids, failed = [], False
-        for item in read_path(path, corpus, max_bytes=max_bytes):
+        for item in _read_items(path, corpus, source, max_bytes):
             if isinstance(item, IngestFailure):
                 plan.failures.append(item)
+                if item.code in WARNING_CODES:  # the article itself follows
+                    continue
                 failed = True
                 if item.doc_id and item.doc_id in old.documents:
                     plan.removed.append(item.doc_id)
@@ -109,30 +115,93 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
     return plan
 
 
+def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[Article | IngestFailure]:
+    """Return what one file holds; an unexpected exception while reading it becomes an internal_error failure."""
+    items: list[Article | IngestFailure] = []
+    try:
+        for item in read_path(path, corpus, max_bytes=max_bytes):
+            items.append(item)
+    except Exception as exc:  # a bug in ingest costs this file's remaining records, never the run
+        items.append(internal_failure(source, None, "ingest", exc))
+    return items
+
+
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
     for article in articles:
-        try:
-            doc = analyze_article(article, settings)
-            check_rows(doc.rows)
-        except ExtractError as exc:
-            result.failures.append(IngestFailure(article.source, article.doc_id, exc.code,
-                                                 f"{article.doc_id}: {exc.detail}", stage=exc.stage))
+        doc, failures = analyze_isolated(article, settings)
+        result.failures.extend(failures)
+        if doc is None:
             continue
         for name, table_rows in doc.rows.items():
             rows.setdefault(name, []).extend(table_rows)
-        for warning in doc.warnings:
-            result.failures.append(IngestFailure(article.source, article.doc_id, warning.code,
-                                                 f"{article.doc_id}: {warning.detail}", stage=warning.stage))
         result.processed.append((article.doc_id, article.source, article.content_sha256))
         result.chars += len(article.text)
     result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def analyze_isolated(article: Article, settings: Settings = Settings()):
+    """Return `(rows, problems)` for one article: rows None when it failed, problems as `errors` rows.
+
+    Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
+    """
+    try:
+        if settings.article_seconds:
+            _warm_up(settings)
+        with time_budget(settings.article_seconds):
+            doc = analyze_article(article, settings)
+        check_rows(doc.rows)
+    except ExtractError as exc:
+        return None, [IngestFailure(article.source, article.doc_id, exc.code, f"{article.doc_id}: {exc.detail}",
+                                    stage=exc.stage)]
+    except Exception as exc:  # a bug in one extractor costs its article, never the batch
+        return None, [internal_failure(article.source, article.doc_id, "analyze", exc)]
+    warnings = [IngestFailure(article.source, article.doc_id, w.code, f"{article.doc_id}: {w.detail}",
+                              stage=w.stage) for w in doc.warnings]
+    return doc, warnings
+
+
+_WARM: set[Settings] = set()
+
+
+def _warm_up(settings: Settings) -> None:
+    """Load the models and data files once per process, outside any article's time budget.
+
+    Loading takes seconds on a busy machine; counted against the first article's budget it could stop a load
+    half way, and every later article would pay it again.
+    """
+    if settings in _WARM:
+        return
+    _WARM.add(settings)
+    from extract.analysis.article import analyze_article
+
+    try:
+        analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
+    except Exception:  # noqa: BLE001  a real article will report the problem with its own row
+        _log.debug("warm-up analysis failed", exc_info=True)
+
+
+_WARM_UP_TEXT = "新华社北京12月9日电 中芯国际第二季度营收增长12%，据《财经》报道。\n参考资料\n[1] 某市出台新规. 某某网. 2023-01-06."
+
+
+def internal_failure(source: str, doc_id: str | None, stage: str, exc: BaseException) -> IngestFailure:
+    """Return the `errors` row of an unexpected exception (a bug), naming the input and what went wrong.
+
+    The traceback goes to the log; the row keeps the exception's type and message.
+    """
+    _log.error("internal error in %s (%s) at stage %s", doc_id or source, source, stage, exc_info=exc)
+    return IngestFailure(source, doc_id, "internal_error",
+                         f"{doc_id or source}: internal error at stage {stage}: {type(exc).__name__}: {exc}",
+                         stage=stage)
 
 
 def check_rows(rows: dict[str, list[dict]]) -> None:
@@ -186,6 +255,3 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     report["rows_total"] = {name: outputs.count_rows(name) for name in TABLES}
     return report
 
-
-# Problems reported in `errors` for an article that was still processed (its rows are published).
-WARNING_CODES = frozenset({"references_unparsed"})

@@ -32,6 +32,7 @@ from spacy.vocab import Vocab
 
 from extract.errors import ExtractError
 from extract.resources import load
+from extract.text.chars import lower_same_length
 
 MODEL_DIR = Path(str(resources.files("extract") / "ner" / "models" / "ner"))
 TOKENIZER_NAME = "zh_extract.ner_char_tokenizer.v1"
@@ -123,7 +124,7 @@ def _gazetteer_marks(text: str) -> list[str]:
     from extract.lexicon import surface_automaton
 
     marks = [""] * len(text)
-    for end_index, (length, _canonical, label) in surface_automaton(lowercase=True).iter_long(text.lower()):
+    for end_index, (length, _canonical, label) in surface_automaton(lowercase=True).iter_long(lower_same_length(text)):
         start = end_index + 1 - length
         if length == 1:
             marks[start] = f"{label}-S"

@@ -28,6 +28,7 @@ import numba
 import numpy
 
 from extract.errors import ExtractError
+from extract.text.chars import lower_same_length
 
 MODEL_PATH = Path(str(resources.files("extract") / "ner" / "models" / "ner_crf" / "model.npz"))
 
@@ -109,7 +110,7 @@ def _gazetteer_codes(text: str, automaton) -> numpy.ndarray:
     if automaton is None or not text:
         return marks
     found = [(end, length, _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
-             for end, (length, _canonical, label) in automaton.iter_long(text.lower())]
+             for end, (length, _canonical, label) in automaton.iter_long(lower_same_length(text))]
     if not found:
         return marks
     ends, lengths, bases = numpy.array(found, dtype=numpy.int64).T

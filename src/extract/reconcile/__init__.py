@@ -18,6 +18,7 @@ dated after the article itself).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -35,7 +36,7 @@ from extract.resources import load
 
 __all__ = [
     "CITING_SECTIONS", "Citation", "Conflict", "Passage", "citations", "conflicts", "passage_from_text",
-    "passages", "reference_passages",
+    "passages", "reference_passages", "DocView",
 ]
 
 
@@ -190,57 +191,114 @@ def _url_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + m.start(), start + m.end()) for m in reference_grammar().url.finditer(text[start:end])]
 
 
-def _within(records: Iterable[Any], start: int, end: int) -> tuple[Any, ...]:
-    return tuple(r for r in records or () if start <= r.start and r.end <= end)
+class _Spans:
+    """Records (anything with start and end) found by the span they lie within, in their original order.
+
+    Sorted by start once, so that each look-up visits only the records starting inside the span: asking each
+    of an article's sentences for its records would otherwise cost sentences × records.
+    """
+
+    def __init__(self, records: Iterable[Any] | None):
+        self.records = list(records or ())
+        self.order = sorted(range(len(self.records)), key=lambda k: self.records[k].start)
+        self.starts = [self.records[k].start for k in self.order]
+
+    def within(self, start: int, end: int) -> tuple[Any, ...]:
+        """Return the records with start <= record.start and record.end <= end in their original order."""
+        lo, hi = bisect.bisect_left(self.starts, start), bisect.bisect_right(self.starts, end)
+        found = sorted(k for k in self.order[lo:hi] if self.records[k].end <= end)
+        return tuple(self.records[k] for k in found)
+
+
+@dataclass(frozen=True, slots=True)
+class DocView:
+    """What passages read of a Doc, read once: its text and its tokens as (start, end, text), in text order.
+
+    spaCy rebuilds `doc.text` by joining every token at each access, and iterating the Doc costs a Python
+    object per token: read per sentence or per reference, both made reconciliation quadratic in the article.
+    """
+
+    text: str
+    tokens: list[tuple[int, int, str]]
+    token_starts: list[int]
+    entities: _Spans
+    quantities: _Spans
+    dates: _Spans
+
+    @classmethod
+    def of(cls, doc) -> DocView:
+        """Return the view of a Doc (a DocView is returned as it is)."""
+        if isinstance(doc, DocView):
+            return doc
+        text = getattr(doc._, "text_cache", None) or doc.text
+        tokens = _word_tokens(doc, text)
+        return cls(text, tokens, [t[0] for t in tokens], _Spans(getattr(doc._, "entities", None)),
+                   _Spans(getattr(doc._, "quantities", None)), _Spans(getattr(doc._, "dates", None)))
+
+    def words(self, start: int, end: int, *, first: int | None = None) -> list[str]:
+        """Return the words of text[start:end] outside URLs: with `first` (a token index), every token from it
+        that starts before `end`; without, the tokens lying wholly inside the span."""
+        urls = _url_spans(self.text, start, end)
+        whole = first is None
+        out = []
+        for k in range(bisect.bisect_left(self.token_starts, start) if whole else first, len(self.tokens)):
+            t_start, t_end, word = self.tokens[k]
+            if t_start >= end:
+                break
+            if (not whole or t_end <= end) and not any(a <= t_start < b for a, b in urls):
+                out.append(word)
+        return out
+
+
+def _word_tokens(doc, text: str) -> list[tuple[int, int, str]]:
+    """Return the Doc's tokens as (start, end, text), from the words it was built of when they tile the text."""
+    words = getattr(doc._, "word_tokens", None)
+    # The Doc was built from these words without spaces: its token offsets are theirs when they tile the text.
+    if (words and len(words) == len(doc) and words[0][1] == 0 and words[-1][2] == len(text)
+            and all(a[2] == b[1] for a, b in zip(words, words[1:]))):
+        return [(start, end, word) for word, start, end in words]
+    return [(t.idx, t.idx + len(t.text), t.text) for t in doc]
 
 
 def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
-    """Return one Passage per sentence of a Doc (sentences: extract.text.structure.Sentence, in sent_idx order)."""
-    entities = list(getattr(doc._, "entities", None) or ())
-    quantities = list(getattr(doc._, "quantities", None) or ())
-    dates = list(getattr(doc._, "dates", None) or ())
-    tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+    """Return one Passage per sentence of a Doc or DocView (sentences: extract.text.structure.Sentence, in order)."""
+    view = DocView.of(doc)
     out = []
-    k = 0
     for i, sent in enumerate(sentences):
-        while k < len(tokens) and tokens[k][1] <= sent.start:
-            k += 1
-        urls = _url_spans(doc.text, sent.start, sent.end)
-        words = []
-        j = k
-        while j < len(tokens) and tokens[j][0] < sent.end:
-            if not any(a <= tokens[j][0] < b for a, b in urls):
-                words.append(tokens[j][2])
-            j += 1
         out.append(Passage(
-            idx=i, start=sent.start, end=sent.end, text=doc.text[sent.start:sent.end], section=sent.section,
-            terms=content_terms(words),
-            entities=tuple((e.canonical, e.label) for e in _within(entities, sent.start, sent.end)),
-            quantities=_within(quantities, sent.start, sent.end), dates=_within(dates, sent.start, sent.end),
+            idx=i, start=sent.start, end=sent.end, text=view.text[sent.start:sent.end], section=sent.section,
+            terms=content_terms(_sentence_words(view, sent.start, sent.end)),
+            entities=tuple((e.canonical, e.label) for e in view.entities.within(sent.start, sent.end)),
+            quantities=view.quantities.within(sent.start, sent.end),
+            dates=view.dates.within(sent.start, sent.end),
             paragraph=getattr(sent, "line_idx", None),
         ))
     return out
 
 
+def _sentence_words(view: DocView, start: int, end: int) -> list[str]:
+    # A sentence takes every token that starts before its end, from the first token ending after its start
+    # (a token straddling the sentence start counts).
+    k = bisect.bisect_left(view.token_starts, start)
+    if k > 0 and view.tokens[k - 1][1] > start:
+        k -= 1
+    return view.words(start, end, first=k)
+
+
 def reference_passages(doc, refs: Sequence[Reference]) -> list[Passage]:
-    """Return one Passage per reference, over its title; dates in it are resolved against its own date."""
-    entities = list(getattr(doc._, "entities", None) or ())
-    quantities = list(getattr(doc._, "quantities", None) or ())
-    dates = list(getattr(doc._, "dates", None) or ())
+    """Return one Passage per reference (of a Doc or DocView), over its title; its dates resolve against its date."""
+    view = DocView.of(doc)
     out = []
     for ref in refs:
         s, e = ref.title_start, ref.title_end
-        urls = _url_spans(doc.text, s, e)
-        words = [t.text for t in doc if s <= t.idx and t.idx + len(t.text) <= e
-                 and not any(a <= t.idx < b for a, b in urls)]
-        title_dates = _within(dates, s, e)
+        title_dates = view.dates.within(s, e)
         if ref.published is not None and title_dates:
-            title_dates = _dates_against(doc.text, s, e, ref.published) or title_dates
+            title_dates = _dates_against(view.text, s, e, ref.published) or title_dates
         out.append(Passage(
-            idx=ref.ref_idx, start=s, end=e, text=doc.text[s:e], section="references",
-            terms=content_terms(words),
-            entities=tuple((x.canonical, x.label) for x in _within(entities, s, e)),
-            quantities=_within(quantities, s, e), dates=title_dates,
+            idx=ref.ref_idx, start=s, end=e, text=view.text[s:e], section="references",
+            terms=content_terms(view.words(s, e)),
+            entities=tuple((x.canonical, x.label) for x in view.entities.within(s, e)),
+            quantities=view.quantities.within(s, e), dates=title_dates,
         ))
     return out
 

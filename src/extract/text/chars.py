@@ -16,3 +16,15 @@ _HAN_CHAR = re.compile(HAN)
 def is_han(ch: str) -> bool:
     """Return whether `ch` (one character) is a Chinese character."""
     return bool(ch) and _HAN_CHAR.match(ch) is not None
+
+
+def lower_same_length(text: str) -> str:
+    """Return `text` lowercased character by character, so that offsets into it index `text` too.
+
+    `str.lower` is not length-preserving: 'İ' (U+0130) becomes two code points, which shifts every offset after
+    it. A character whose lowercase is longer than one code point is kept as it is.
+    """
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)

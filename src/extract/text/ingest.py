@@ -5,7 +5,9 @@ Every file becomes articles or failures, never an exception that stops a batch: 
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _CHINESE_ENCODINGS = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "hz", "utf_16", "utf_16_le",
                       "utf_16_be", "utf_32", "euc_tw", "iso2022_jp_2"}
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+# Publication dates outside these are placeholders (0001-01-01, 9999-12-31): dropped with a warning row.
+PUBLISHED_RANGE = (date(1800, 1, 1), date(2199, 12, 31))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +142,49 @@ def parse_date(value) -> date | None:
         return None
 
 
+def source_name(path: Path, root: Path) -> str:
+    """Return the path of a corpus file relative to the corpus, as it is written to the tables.
+
+    A name that is not UTF-8 (Linux allows any bytes) has its undecodable bytes shown as `\\xff` escapes, so
+    that the name can still be reported; `read_path` refuses such a file (`bad_file_name`).
+    """
+    rel = path.relative_to(root).as_posix()
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return rel
+
+
+def escape_id(part: str) -> str:
+    """Return `part` with the characters doc_ids use as separators (`%`, `#`, `@`) %-escaped.
+
+    doc_id = escaped source, then for a JSONL record `#` and its escaped id (or `#@L<line>` without one), and
+    `@L<line>` after a repeated id: with the separators escaped, two different inputs never share a doc_id.
+    """
+    return part.replace("%", "%25").replace("#", "%23").replace("@", "%40")
+
+
 def read_path(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
     """Yield the articles in one corpus file, and a failure for each article or file that cannot be read."""
-    source = path.relative_to(root).as_posix()
+    source = source_name(path, root)
+    if source != path.relative_to(root).as_posix():
+        yield IngestFailure(source, None, "bad_file_name", f"{source}: the file name is not valid UTF-8 "
+                            "(rename the file)")
+        return
+    doc_id = escape_id(source)
+    suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if suffix == ".jsonl":
+            yield from _read_jsonl(path, source, max_bytes=max_bytes)
+            return
+        if size > max_bytes:  # checked before reading: a file over the limit is never read
+            yield IngestFailure(source, doc_id, "too_large", f"{source}: the file is {size:,} bytes, over the "
+                                f"limit of {max_bytes:,} bytes for one article (raise max_bytes to process it)")
+            return
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # the file may have grown since stat
     except FileNotFoundError:
         yield IngestFailure(source, None, "vanished", f"{source}: the file disappeared before it could be read")
         return
@@ -152,80 +194,171 @@ def read_path(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     except OSError as exc:
         yield IngestFailure(source, None, "unreadable", f"{source}: the file cannot be read: {exc.strerror or exc}")
         return
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        yield from _read_jsonl(data, source, max_bytes=max_bytes)
-        return
     if len(data) > max_bytes:
-        yield IngestFailure(source, source, "too_large", f"{source}: the file is {len(data):,} bytes, over the "
-                            f"limit of {max_bytes:,} bytes for one article (raise max_bytes to process it)")
+        yield IngestFailure(source, doc_id, "too_large", f"{source}: the file is over the limit of {max_bytes:,} "
+                            "bytes for one article (raise max_bytes to process it)")
         return
     try:
         text = decode(data, source=source)
     except IngestError as exc:
-        yield IngestFailure(source, source, exc.code, f"{source}: {exc.detail}")
+        yield IngestFailure(source, doc_id, exc.code, f"{source}: {exc.detail}")
         return
     if suffix in (".html", ".htm"):
-        yield from _read_html(text, source)
+        yield from _read_html(text, source, doc_id)
         return
     title_lines = 0
     title = None
     first = text.lstrip("\n").split("\n", 1)[0]
     if suffix == ".md" and first.startswith("# "):
         title, title_lines = first[2:].strip(), 1
-    yield Article(doc_id=source, source=source, text=text, title=title, title_lines=title_lines)
+    yield Article(doc_id=doc_id, source=source, text=text, title=title, title_lines=title_lines)
 
 
-def _read_html(html: str, source: str) -> Iterator[Article | IngestFailure]:
+def _read_html(html: str, source: str, doc_id: str) -> Iterator[Article | IngestFailure]:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
-        yield IngestFailure(source, source, "no_main_text", f"{source}: no article text found in the HTML")
+        yield IngestFailure(source, doc_id, "no_main_text", f"{source}: no article text found in the HTML")
         return
     title = (doc.title or "").strip() or None
     text = f"{title}\n{body}" if title else body
-    yield Article(doc_id=source, source=source, text=text, title=title, title_lines=1 if title else 0,
+    yield Article(doc_id=doc_id, source=source, text=text, title=title, title_lines=1 if title else 0,
                   published=parse_date(doc.date), url=doc.url, outlet=doc.sitename, author=doc.author)
 
 
-def _read_jsonl(data: bytes, source: str, *, max_bytes: int) -> Iterator[Article | IngestFailure]:
+def _jsonl_lines(path: Path, source: str, max_bytes: int) -> Iterator[tuple[int, str | None]]:
+    """Yield (line number, line) of a JSONL file read as a stream; None for a line over `max_bytes`.
+
+    Only one line is held at a time, and a line over the limit is skipped without being held whole. Raises
+    IngestError when the file is empty, binary or in an unknown encoding.
+    """
+    with path.open("rb") as raw:
+        head = raw.read(1 << 16)
+        raw.seek(0)
+        encoding = _stream_encoding(head, source)
+        with io.TextIOWrapper(raw, encoding=encoding, newline=None) as fh:
+            lineno = 0
+            while True:
+                line = fh.readline(max_bytes + 1)
+                if not line:
+                    return
+                lineno += 1
+                if len(line) > max_bytes or len(line.encode("utf-8", "surrogatepass")) > max_bytes + 1:
+                    while line and not line.endswith("\n"):
+                        line = fh.readline(max_bytes + 1)
+                    yield lineno, None
+                    continue
+                yield lineno, line.rstrip("\n")
+
+
+def _stream_encoding(head: bytes, source: str) -> str:
+    """Return the codec to read a JSONL file with, judged on its first bytes (UTF-8 unless shown otherwise)."""
+    if not head.strip():
+        raise IngestError("the file is empty", source=source, code="empty_file")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
-        content = decode(data, source=source)
-    except IngestError as exc:
-        yield IngestFailure(source, None, exc.code, f"{source}: {exc.detail}")
-        return
-    seen: set[str] = set()
-    for lineno, line in enumerate(content.split("\n"), 1):
-        if not line.strip():
-            continue
-        where = f"{source} line {lineno}"
-        if len(line.encode("utf-8")) > max_bytes:
-            yield IngestFailure(source, None, "too_large", f"{where}: the record is over the limit of "
-                                f"{max_bytes:,} bytes for one article")
-            continue
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in head[:8192]:
+        raise IngestError("the file is binary (it contains NUL bytes), not text", source=source, code="binary_file")
+    best = charset_normalizer.from_bytes(head).best()
+    if best is None or best.encoding not in _CHINESE_ENCODINGS:
+        found = best.encoding if best is not None else "none"
+        raise IngestError(f"the encoding could not be detected (not UTF-8, GB18030 or Big5; best guess {found})",
+                          source=source, code="unknown_encoding")
+    return "gb18030" if best.encoding in {"gb2312", "gbk"} else best.encoding
+
+
+def _surrogate_fields(record: dict) -> list[str]:
+    """Return the names of the record's fields whose text holds a lone surrogate (a `\\ud800` escape)."""
+    bad = []
+    for key, value in record.items():
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield IngestFailure(source, None, "bad_json", f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(record, dict):
-            yield IngestFailure(source, None, "bad_json", f"{where}: expected a JSON object, got {type(record).__name__}")
-            continue
-        rid = record.get("id")
-        doc_id = f"{source}#{rid}" if rid not in (None, "") else f"{source}#L{lineno}"
-        if doc_id in seen:
-            doc_id = f"{doc_id}@L{lineno}"
-        seen.add(doc_id)
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield IngestFailure(source, doc_id, "no_text", f"{where}: the record has no 'text'")
-            continue
-        body = body.replace("\r\n", "\n")
-        title = record.get("title") if isinstance(record.get("title"), str) and record["title"].strip() else None
-        text = f"{title.strip()}\n{body}" if title else body
-        yield Article(doc_id=doc_id, source=source, text=text, title=title.strip() if title else None,
-                      title_lines=1 if title else 0, published=parse_date(record.get("date")),
-                      url=record.get("url") or None, outlet=record.get("outlet") or None,
-                      author=record.get("author") or None)
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(key)
+    return bad
+
+
+def _published_in_range(value, where: str, source: str, doc_id: str) -> tuple[date | None, list[IngestFailure]]:
+    """Return the record's publication date, or None with a `date_out_of_range` warning when implausible."""
+    published = parse_date(value)
+    if published is None or PUBLISHED_RANGE[0] <= published <= PUBLISHED_RANGE[1]:
+        return published, []
+    return None, [IngestFailure(source, doc_id, "date_out_of_range", f"{where}: the date {published.isoformat()} "
+                                f"is outside {PUBLISHED_RANGE[0].year}-{PUBLISHED_RANGE[1].year}; the article is "
+                                "analysed without a publication date")]
+
+
+def _read_jsonl(path: Path, source: str, *, max_bytes: int) -> Iterator[Article | IngestFailure]:
+    try:
+        yield from _jsonl_records(path, source, max_bytes)
+    except IngestError as exc:  # raised before the first record: the file as a whole is unreadable
+        yield IngestFailure(source, None, exc.code, f"{source}: {exc.detail}")
+
+
+def _jsonl_records(path: Path, source: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
+    prefix = escape_id(source)
+    first_line: dict[str, int] = {}
+    try:
+        for lineno, line in _jsonl_lines(path, source, max_bytes):
+            yield from _jsonl_record(line, lineno, source, prefix, first_line, max_bytes)
+    except UnicodeDecodeError as exc:
+        yield IngestFailure(source, None, "unknown_encoding", f"{source}: the file stops decoding part way "
+                            f"({exc.encoding}: {exc.reason}); the lines after it were not read")
+
+
+def _jsonl_record(line: str | None, lineno: int, source: str, prefix: str, first_line: dict[str, int],
+                  max_bytes: int) -> Iterator[Article | IngestFailure]:
+    """Yield the article of one JSONL line, or its failure, and warnings (duplicate id, date out of range)."""
+    where = f"{source} line {lineno}"
+    if line is None:
+        yield IngestFailure(source, None, "too_large", f"{where}: the record is over the limit of "
+                            f"{max_bytes:,} bytes for one article")
+        return
+    if not line.strip():
+        return
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        yield IngestFailure(source, None, "bad_json", f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+        return
+    if not isinstance(record, dict):
+        yield IngestFailure(source, None, "bad_json", f"{where}: expected a JSON object, got {type(record).__name__}")
+        return
+    bad = _surrogate_fields(record)
+    if bad:
+        yield IngestFailure(source, f"{prefix}#@L{lineno}", "invalid_unicode", f"{where}: field "
+                            f"{', '.join(repr(b) for b in bad)} holds a lone surrogate (an unpaired \\ud800-\\udfff "
+                            "escape), which is not text")
+        return
+    rid = record.get("id")
+    doc_id = f"{prefix}#{escape_id(str(rid))}" if rid not in (None, "") else f"{prefix}#@L{lineno}"
+    if doc_id in first_line:
+        yield IngestFailure(source, f"{doc_id}@L{lineno}", "duplicate_id", f"{where}: the id {rid!r} was "
+                            f"already used on line {first_line[doc_id]}; this record is {doc_id}@L{lineno}")
+        doc_id = f"{doc_id}@L{lineno}"
+    first_line.setdefault(doc_id, lineno)
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        yield IngestFailure(source, doc_id, "no_text", f"{where}: the record has no 'text'")
+        return
+    body = body.replace("\r\n", "\n")
+    title = record.get("title") if isinstance(record.get("title"), str) and record["title"].strip() else None
+    text = f"{title.strip()}\n{body}" if title else body
+    published, warnings = _published_in_range(record.get("date"), where, source, doc_id)
+    yield from warnings
+    yield Article(doc_id=doc_id, source=source, text=text, title=title.strip() if title else None,
+                  title_lines=1 if title else 0, published=published,
+                  url=_text_field(record.get("url")), outlet=_text_field(record.get("outlet")),
+                  author=_text_field(record.get("author")))
+
+
+def _text_field(value) -> str | None:
+    """Return a metadata field as text, or None (a number or list where text belongs is dropped)."""
+    return value if isinstance(value, str) and value else None

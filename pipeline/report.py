@@ -1,0 +1,134 @@
+"""What a flow run did, for a person looking at the Prefect UI: a markdown report and a table of failures.
+
+`run_report` and `failure_rows` are plain functions of the run summary and of the rows this run wrote (so they
+are tested without Prefect); `publish_run_report` creates the two artifacts inside a flow run. The run's name
+(`run_name`), its tags and the commit task's retry rule (`transient_store_error`) live here too.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+
+import pandas as pd
+
+REPORT_KEY = "extract-corpus-report"
+FAILURES_KEY = "extract-corpus-failures"
+RUN_TAGS = ("zh-extract", "extract-corpus")
+TOP_ENTITIES = 15
+MAX_LISTED = 50  # failures and conflicts listed one by one in the markdown (the table artifact has them all)
+REPORTED_TABLES = ("entities", "conflicts")
+
+
+def run_name() -> str:
+    """Return the name of a new flow run: extract-corpus-<UTC minute>, e.g. extract-corpus-2026-12-03T10:00Z."""
+    return f"extract-corpus-{datetime.now(timezone.utc):%Y-%m-%dT%H:%MZ}"
+
+
+# Errors a second attempt can cure: a store or network that failed for a moment. A missing file, a refused
+# permission, the outputs lock or a validation error (OutputError) fail the same way again.
+_PERMANENT_OS_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Return whether `exc` is a transient store error (an OSError such as a timeout or a dropped connection)."""
+    return isinstance(exc, OSError) and not isinstance(exc, _PERMANENT_OS_ERRORS)
+
+
+def transient_store_error(task, task_run, state) -> bool:
+    """Prefect `retry_condition_fn`: retry the task only when it failed on a transient store error."""
+    try:
+        state.result()
+    except Exception as exc:  # noqa: BLE001 - the state's own exception, re-raised by result()
+        return is_transient(exc)
+    return False
+
+
+def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, pd.DataFrame]:
+    """Return the rows this run wrote to the tables the report reads (entities, conflicts).
+
+    They are the rows of the tables as of this run (`extract.read_table`) whose `run_id` is this run's.
+    """
+    import extract
+
+    frames = {}
+    for name in REPORTED_TABLES:
+        frame = extract.read_table(output_dir, name, run=run_id)
+        frames[name] = frame[frame["run_id"] == run_id]
+    return frames
+
+
+def failure_rows(summary: dict) -> list[dict]:
+    """Return one row per failed or warned input: source, doc_id, code and message (the table artifact)."""
+    return [{"source": f["source"], "doc_id": f.get("doc_id") or "", "code": f["code"], "message": f["message"]}
+            for f in summary.get("failures", ())]
+
+
+def run_report(summary: dict, rows: dict[str, pd.DataFrame], *, name: str | None = None) -> str:
+    """Return the markdown report of a run: counts, failures with reasons, rows per table, top entities, conflicts."""
+    parts = [f"# {name or 'extract-corpus run'}", "", _counts(summary), "", "## Failures", "", _failures(summary),
+             "", "## Rows per table", "", _rows_per_table(summary), "", "## Top entities of this run", "",
+             _top_entities(rows.get("entities")), "", "## Conflicts found", "", _conflicts(rows.get("conflicts"))]
+    return "\n".join(parts) + "\n"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    def cell(value) -> str:
+        return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _counts(summary: dict) -> str:
+    return _table(["articles", "count"], [
+        ["processed", summary["processed"]], ["unchanged (skipped)", summary["skipped"]],
+        ["removed", summary["removed"]], ["failed", summary["failed"]],
+        ["processed with warnings", summary.get("warnings", 0)], ["seconds", summary.get("seconds", "")]])
+
+
+def _failures(summary: dict) -> str:
+    failures = failure_rows(summary)
+    if not failures:
+        return "None."
+    by_code = Counter(f["code"] for f in failures)
+    reasons = _table(["reason (code)", "inputs"], [[code, n] for code, n in by_code.most_common()])
+    listed = _table(["source", "doc_id", "code", "message"],
+                    [[f["source"], f["doc_id"], f["code"], f["message"]] for f in failures[:MAX_LISTED]])
+    more = f"\n\n… and {len(failures) - MAX_LISTED} more (table artifact `{FAILURES_KEY}`)." \
+        if len(failures) > MAX_LISTED else ""
+    return f"{reasons}\n\n{listed}{more}"
+
+
+def _rows_per_table(summary: dict) -> str:
+    written, total = summary.get("rows_written", {}), summary.get("rows_total", {})
+    return _table(["table", "rows written by this run", "rows in the table"],
+                  [[t, written.get(t, 0), total.get(t, "")] for t in total or written])
+
+
+def _top_entities(entities: pd.DataFrame | None) -> str:
+    if entities is None or not len(entities):
+        return "None."
+    grouped = (entities.groupby(["canonical", "label"])
+               .agg(mentions=("doc_id", "size"), articles=("doc_id", "nunique"))
+               .reset_index().sort_values(["mentions", "canonical"], ascending=[False, True]).head(TOP_ENTITIES))
+    return _table(["canonical", "label", "mentions", "articles"],
+                  [[r.canonical, r.label, r.mentions, r.articles] for r in grouped.itertuples()])
+
+
+def _conflicts(conflicts: pd.DataFrame | None) -> str:
+    if conflicts is None or not len(conflicts):
+        return "None."
+    kinds = _table(["kind", "conflicts"], [[k, n] for k, n in Counter(conflicts["kind"]).most_common()])
+    listed = _table(["doc_id", "ref_idx", "kind", "detail"],
+                    [[r.doc_id, r.ref_idx, r.kind, r.detail] for r in conflicts.head(MAX_LISTED).itertuples()])
+    return f"{len(conflicts)} conflicts.\n\n{kinds}\n\n{listed}"
+
+
+def publish_run_report(summary: dict, rows: dict[str, pd.DataFrame], *, name: str | None = None) -> None:
+    """Create the run's markdown report and its table of failures as artifacts of the current flow run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    create_markdown_artifact(run_report(summary, rows, name=name), key=REPORT_KEY,
+                             description="What this run processed, skipped, removed and failed, and what it found.")
+    create_table_artifact(failure_rows(summary), key=FAILURES_KEY, description="Inputs this run could not process, with the reason.")

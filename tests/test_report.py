@@ -1,0 +1,114 @@
+"""The run report: counts, failures with reasons, rows per table, top entities and conflicts of one run."""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline.report import failure_rows, is_transient, run_name, run_report, transient_store_error
+
+pytest_plugins = ["flow_fixtures"]
+
+SUMMARY = {
+    "processed": 3, "skipped": 2, "removed": 1, "failed": 1, "warnings": 1, "seconds": 4.5,
+    "rows_written": {"documents": 3, "entities": 5, "conflicts": 1},
+    "rows_total": {"documents": 5, "entities": 9, "conflicts": 1, "errors": 2},
+    "failures": [
+        {"source": "bad.txt", "doc_id": None, "code": "empty_text", "message": "bad.txt: no Chinese | at all"},
+        {"source": "refs.txt", "doc_id": "refs.txt", "code": "references_unparsed", "message": "no entry"},
+    ],
+}
+ENTITIES = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"], "canonical": ["英伟达", "英伟达", "英伟达", "美国", "美国"],
+                         "label": ["ORG", "ORG", "ORG", "GPE", "GPE"]})
+CONFLICTS = pd.DataFrame({"doc_id": ["a"], "ref_idx": [2], "kind": ["quantity_mismatch"], "detail": ["25% vs 15%"]})
+
+
+def _section(markdown: str, title: str) -> str:
+    return markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_report_counts_failures_rows_entities_and_conflicts():
+    md = run_report(SUMMARY, {"entities": ENTITIES, "conflicts": CONFLICTS}, name="extract-corpus-x")
+    assert md.startswith("# extract-corpus-x\n")
+    for label, n in [("processed", 3), ("unchanged \\(skipped\\)", 2), ("removed", 1), ("failed", 1)]:
+        assert re.search(rf"^\| {label} \| {n} \|$", md, re.M), label
+    failures = _section(md, "Failures")
+    assert "| empty_text | 1 |" in failures and "| references_unparsed | 1 |" in failures
+    assert "no Chinese \\| at all" in failures  # a | in a message does not break the table
+    rows = _section(md, "Rows per table")
+    assert "| entities | 5 | 9 |" in rows and "| errors | 0 | 2 |" in rows
+    top = _section(md, "Top entities of this run").strip().splitlines()
+    assert top[2:] == ["| 英伟达 | ORG | 3 | 2 |", "| 美国 | GPE | 2 | 2 |"]
+    conflicts = _section(md, "Conflicts found")
+    assert "1 conflicts." in conflicts and "| a | 2 | quantity_mismatch | 25% vs 15% |" in conflicts
+
+
+def test_report_of_a_quiet_run_says_none():
+    quiet = {**SUMMARY, "failures": [], "failed": 0}
+    md = run_report(quiet, {"entities": ENTITIES.iloc[:0], "conflicts": CONFLICTS.iloc[:0]})
+    assert _section(md, "Failures").strip() == "None."
+    assert _section(md, "Conflicts found").strip() == "None."
+    assert failure_rows(quiet) == []
+
+
+def test_report_failure_rows_are_the_table_artifact():
+    assert failure_rows(SUMMARY) == [
+        {"source": "bad.txt", "doc_id": "", "code": "empty_text", "message": "bad.txt: no Chinese | at all"},
+        {"source": "refs.txt", "doc_id": "refs.txt", "code": "references_unparsed", "message": "no entry"}]
+
+
+def test_report_run_name_is_the_utc_minute():
+    assert re.fullmatch(r"extract-corpus-\d{4}-\d\d-\d\dT\d\d:\d\dZ", run_name())
+
+
+@pytest.mark.parametrize("exc, transient", [
+    (TimeoutError("store timed out"), True), (ConnectionResetError(), True), (OSError(5, "I/O error"), True),
+    (FileNotFoundError("gone"), False), (PermissionError(), False), (ValueError("bad"), False), (None, False)])
+def test_report_commit_retries_only_transient_errors(exc, transient):
+    from extract.errors import LockedError, OutputError
+    from prefect.states import Completed, Failed
+
+    assert is_transient(exc) is transient
+    state = Failed(data=exc) if exc is not None else Completed(data=1)
+    assert transient_store_error(None, None, state) is transient
+    assert not transient_store_error(None, None, Failed(data=OutputError("bad offsets", code="bad_offsets")))
+    assert not transient_store_error(None, None, Failed(data=LockedError("held")))
+
+
+@pytest.mark.slow
+def test_report_artifacts_logs_name_and_tags_read_back_from_the_server(prefect_api, tmp_path):
+    import shutil
+    import subprocess
+
+    from flow_fixtures import SEED, Run, cli_command, cli_env, write_tiny_corpus
+    from pipeline.report import FAILURES_KEY, REPORT_KEY
+    from prefect_api import logs, wait_for_report
+
+    corpus = tmp_path / "corpus"
+    write_tiny_corpus(corpus, 2)
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "english.txt").write_text("No Chinese in this file at all.\n", encoding="utf-8")
+    done = subprocess.run(cli_command() + ["run", "--corpus", str(corpus), "--outputs", str(tmp_path / "outputs"),
+                                           "--state-dir", str(tmp_path / "state"), "--json"],
+                          cwd=tmp_path, env=cli_env(prefect_api, PREFECT_LOGGING_TO_API_ENABLED="true"),
+                          capture_output=True, text=True, timeout=300)
+    summary = Run(done.returncode, done.stdout, done.stderr).summary
+    assert done.returncode == 1 and summary["processed"] == 3 and summary["failed"] == 1
+
+    run, found = wait_for_report(prefect_api, "zh-extract", (REPORT_KEY, FAILURES_KEY))
+    assert re.fullmatch(r"extract-corpus-\d{4}-\d\d-\d\dT\d\d:\d\dZ", run["name"])
+    assert {"zh-extract", "extract-corpus"} <= set(run["tags"])
+    report = found[REPORT_KEY]["data"]
+    assert report.startswith(f"# {run['name']}\n")
+    (code,) = [f["code"] for f in summary["failures"] if f["source"] == "english.txt"]
+    assert "| processed | 3 |" in report and "| failed | 1 |" in report and f"| {code} | 1 |" in report
+    assert f"| entities | {summary['rows_written']['entities']} |" in report
+    assert "| 英伟达 | ORG |" in report  # the seed article's most frequent company
+    failures = json.loads(found[FAILURES_KEY]["data"])
+    assert [(f["source"], f["code"]) for f in failures if f["code"] != "references_unparsed"] == [
+        ("english.txt", code)]
+    messages = logs(prefect_api, run["id"])
+    assert any(m.startswith("plan: 4 to process") for m in messages), messages[:5]
+    assert any(m.startswith("done: 3 processed") for m in messages), messages[-5:]

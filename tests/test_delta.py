@@ -261,8 +261,7 @@ def test_delta_unreadable_log_is_a_clear_error(tmp_path):
     assert caught.value.code == "damaged_outputs"
 
 
-@pytest.mark.slow  # the flow starts a temporary Prefect server
-def test_delta_cli_exit_codes_for_damaged_and_locked_outputs(tmp_path):
+def test_delta_cli_exit_codes_for_damaged_and_locked_outputs(tmp_path):  # answered before Prefect starts
     from pipeline.cli import EXIT_DAMAGED, EXIT_LOCKED, main
 
     out = tmp_path / "out"

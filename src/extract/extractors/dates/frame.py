@@ -55,9 +55,11 @@ class Frame:
     y_rel: int | None = _f(1)                                # years from the publication year (今年 0)
     y_short: int | None = _f(1)                              # a 2- or 3-digit year still to be judged
     week_rel: int | None = _f(0)
-    y_next: bool | None = _f(0)                              # 次年2月: the year after the context's
+    y_offset: int | None = _f(0)                             # 同年10月 0, 次年2月 1: years after the context's
     # -- flags -------------------------------------------------------------------------------------------
     y_short_digits: int = 0
+    bare_weekday: bool = False      # 周日 with no 上/下/本: its week depends on the tense
+    tense: str | None = None        # 'future' (将, 预计 before it) or 'past' (了, 举行的 in its clause)
     invalid: bool = False
     relative_words: bool = False
 

@@ -115,8 +115,24 @@ def _set_context(ctx: Context, final: Resolved, lres: Resolved, span: str, open_
     ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
 
 
+_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+
+
+def tense(text: str, start: int, end: int, lex: dict) -> str | None:
+    """Return 'future' when a future cue precedes the date in its clause, 'past' when a past cue is in the
+    clause, else None (what a year-less month or a bare weekday needs to be placed)."""
+    before = _CLAUSE_END.split(text[max(0, start - 12):start])[-1]
+    if any(cue in before for cue in lex["future_cues"]):
+        return "future"
+    after = _CLAUSE_END.split(text[end:end + 16])[0]
+    if any(cue in before or cue in after for cue in lex["past_cues"]):
+        return "past"
+    return None
+
+
 def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMention:
     start_i = p.start
+    p.left.tense = tense(text, p.start, p.end, lex)
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
     if (prefix_mode == "from" and p.right is None and suffix_mode is None) \
@@ -144,7 +160,9 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     if lres.relative or (p.right is not None and p.right.relative_words):
         kind = "relative"
     span = text[start_i:p.end]
-    _set_context(ctx, final, lres, span, p.right is None and mode in ("since", "after", "before", "to_now"))
+    # an open period names no period the later text is set in (2017年以来), unless it names a month (3月1日起)
+    open_period = p.right is None and mode in ("since", "after", "before", "to_now") and p.left.m is None
+    _set_context(ctx, final, lres, span, open_period)
     return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
 
 

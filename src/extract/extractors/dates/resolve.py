@@ -95,6 +95,8 @@ def _relative(gran: str):
                 return
             fn(f, published, res)
             res.relative, res.anchor_text = True, _pub(published)
+            if (res.start.year, res.start.month) == (res.end.year, res.end.month):
+                res.y, res.m = res.start.year, res.start.month   # 昨天: later year-less dates are of its month
         return resolve
     return wrap
 
@@ -116,6 +118,8 @@ def _half_rel(f: Frame, published: date, res: Resolved) -> None:
 def _week(f: Frame, published: date, res: Resolved) -> None:
     """上周, 周三, 本周末: weeks run Monday to Sunday."""
     monday = monday_of(published) + timedelta(weeks=f.week_rel)
+    if f.bare_weekday and f.tense == "past" and monday + timedelta(days=f.weekday - 1) > published:
+        monday -= timedelta(weeks=1)   # 在周日举行的决赛 reported on Monday: the Sunday just past
     if f.weekday is None:
         res.start, res.end = monday, monday + timedelta(days=6)
     elif f.weekday == 0:
@@ -274,6 +278,8 @@ def _fill(f: Frame, y, m, ctx: Context, published, inherit: Resolved | None, res
         month_from_ctx = need_month and m is None
         if month_from_ctx:
             m = ctx.m
+        elif need_year and m is not None and ctx.m == 12 and m <= 2 and f.y_offset is None:
+            y = ctx.y + 1              # 去年12月出口回升，1月回落: the months go on into the next year
         # a year that the context itself took from the publication date is the publication year
         res.anchor_text = _pub(published) if (ctx.via_published and not month_from_ctx) else ctx.text
         res.partial = True
@@ -297,10 +303,12 @@ def _candidates(f: Frame, y, m, published: date | None, pub_fill: str | None,
         last_month = add_months(date(published.year, published.month, 1), -1)
         return [(published.year, published.month), (last_month.year, last_month.month)]
     if m is not None:                  # 3月: this year's, unless 10 months or more away (12月 in February)
+        if f.tense == "future" and m < published.month:
+            return [(published.year + 1, m)]   # 将于3月举行 in a December article: next March
         shift = -1 if m - published.month >= 10 else 1 if published.month - m >= 10 else 0
         return [(published.year + shift, m)]
-    if f.y_next:
-        return [(published.year + 1, m)]
+    if f.y_offset is not None:
+        return [(published.year + f.y_offset, m)]
     if f.q is not None and f.q[0] == 4 and published.month <= 3:
         return [(published.year - 1, m)]   # 四季度 in a first-quarter article: the one just reported
     return [(published.year, m)]       # 上半年, 四季度, 年底: the publication year
@@ -321,8 +329,8 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
             return res
     y, m = _month_of(f, y, published, res)
     y, m, pub_fill = _fill(f, y, m, ctx, published, inherit, res)
-    if f.y_next and y is not None:
-        y += 1                         # 12月至次年2月, 次年2月
+    if f.y_offset and y is not None and pub_fill is None:
+        y += f.y_offset                # 12月至次年2月, 次年2月
     if f.relative_words and not res.unresolved:
         res.anchor_text = _pub(published)
     res.gran = f.granularity()

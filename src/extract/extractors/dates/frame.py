@@ -12,6 +12,7 @@ function (resolve.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 
 def _f(level: int = 0, gran=None, period: bool = False, default=None):
@@ -65,8 +66,8 @@ class Frame:
 
     def rank(self) -> int:
         """Return the finest level set so far (0 none)."""
-        for name, level in _BY_LEVEL:
-            if getattr(self, name) is not None:
+        for level, fields_of, n in _LEVELS:
+            if fields_of(self).count(None) < n:      # (a tuple's count runs in C: rank is called per token)
                 return level
         return 0
 
@@ -87,16 +88,24 @@ class Frame:
         """Return whether the frame alone denotes a stretch of time (a quarter, a season, a week)."""
         if (self.week_rel is not None and self.weekday is None) or self.weekday == 0:
             return True
-        for name in _PERIOD:
-            if getattr(self, name) is not None:
-                return True
-        return False
+        return _PERIOD(self).count(None) < len(_PERIOD_NAMES)
 
 
 _SPECS = [(f.name, f.metadata) for f in fields(Frame) if f.metadata]
-_BY_LEVEL = tuple(sorted(((n, md["level"]) for n, md in _SPECS if md["level"]), key=lambda x: -x[1]))
 _GRAN = tuple((n, md["gran"]) for n, md in _SPECS if md["gran"])
-_PERIOD = tuple(n for n, md in _SPECS if md["period"])
+_PERIOD_NAMES = tuple(n for n, md in _SPECS if md["period"])
+
+
+def _getter(names: list[str]):
+    """Return a function giving a frame's values of `names` as a tuple (one name gives a 1-tuple too)."""
+    get = attrgetter(*names)
+    return get if len(names) > 1 else (lambda frame: (get(frame),))
+
+
+_LEVELS = tuple((level, _getter(names), len(names)) for level, names in sorted(
+    ((lv, [n for n, md in _SPECS if md["level"] == lv]) for lv in {md["level"] for _, md in _SPECS} if lv),
+    reverse=True))
+_PERIOD = _getter(list(_PERIOD_NAMES))
 
 
 @dataclass(slots=True)

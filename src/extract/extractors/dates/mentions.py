@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from datetime import date, timedelta
 
 from extract.extractors.dates.calendar_math import add_months, month_end, shift
@@ -121,18 +122,24 @@ _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
 def tense(text: str, start: int, end: int, lex: dict) -> str | None:
     """Return 'future' when a future cue precedes the date in its clause, 'past' when a past cue is in the
     clause, else None (what a year-less month or a bare weekday needs to be placed)."""
+    future, past = _cue_patterns(tuple(lex["future_cues"]), tuple(lex["past_cues"]))
     before = _CLAUSE_END.split(text[max(0, start - 12):start])[-1]
-    if any(cue in before for cue in lex["future_cues"]):
+    if future.search(before):
         return "future"
-    after = _CLAUSE_END.split(text[end:end + 16])[0]
-    if any(cue in before or cue in after for cue in lex["past_cues"]):
+    if past.search(before) or past.search(_CLAUSE_END.split(text[end:end + 16])[0]):
         return "past"
     return None
 
 
+@cache
+def _cue_patterns(future: tuple[str, ...], past: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    return re.compile("|".join(map(re.escape, future))), re.compile("|".join(map(re.escape, past)))
+
+
 def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMention:
     start_i = p.start
-    p.left.tense = tense(text, p.start, p.end, lex)
+    if p.left.y is None and p.left.y_rel is None and p.left.y_short is None:   # only a year-less date needs it
+        p.left.tense = tense(text, p.start, p.end, lex)
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
     if (prefix_mode == "from" and p.right is None and suffix_mode is None) \

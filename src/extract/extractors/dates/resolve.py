@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from operator import attrgetter
 
 from extract.extractors.dates.calendar_math import add_months, monday_of, month_end, period_part
 from extract.extractors.dates.frame import Context, Frame, Resolved
@@ -141,11 +142,14 @@ def _quarter_rel(f: Frame, published: date, res: Resolved) -> None:
 
 
 # (the field that calls for it, its resolver); the first whose field is set resolves the frame
-SPECIAL = (("century", _century), ("fiscal", _fiscal), ("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
+SPECIAL: tuple = (("century", _century), ("fiscal", _fiscal), ("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
            ("d_rel", _relday), ("q_rel", _quarter_rel))
 
 
 # -- the range of a frame once its year and month are known: the first range whose field is set -----------
+_SPECIAL_FIELDS = attrgetter(*(name for name, _ in SPECIAL))
+
+
 def _nth_week(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     """第3周 of a month: from its first Monday; 第10周 of a year: the ISO week (ISO 8601 / GB/T 7408)."""
     if m is None:
@@ -319,7 +323,7 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     """Resolve one frame to an inclusive date range."""
     res = Resolved(None, None, None, relative=f.relative_words)
     y = _stated_year(f, published, lex, res, ctx.region)
-    for name, special in SPECIAL:
+    for name, special in (SPECIAL if _SPECIAL_FIELDS(f).count(None) < len(SPECIAL) else ()):
         if getattr(f, name) is not None:
             try:
                 special(f, published, lex, res, ctx)

@@ -341,7 +341,12 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     if res.unresolved or f.invalid or (y is None and pub_fill is None):
         res.unresolved, res.y, res.m = True, None, None
         return res
-    for cy, cm in _candidates(f, y, m, published, pub_fill, ctx.region):
+    candidates = _candidates(f, y, m, published, pub_fill, ctx.region)
+    if f.lunar is not None and res.partial and pub_fill is None and ctx.y is not None and f.y is None:
+        # 今天是腊月二十三: the lunar year whose date lies nearest the context's date, not the context's year
+        near = date(ctx.y, ctx.m or 7, ctx.d or 1)
+        candidates = [(year, None) for year in nearest_year(f.lunar, near, ctx.region)]
+    for cy, cm in candidates:
         try:
             res.start, res.end = frame_range(f, cy, cm, ctx.region)
         except (ValueError, KeyError):  # 2月30日, 2019年2月29日, 闰五月 of a year without one

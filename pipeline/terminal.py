@@ -10,12 +10,15 @@ import logging
 import math
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:  # the run summary needs no pandas; the analysis view gets its frames from the caller
+    import pandas as pd
 
 from extract.review.format import date_range_text, date_text, is_missing, number_text, quantity_text
 
@@ -124,7 +127,7 @@ def analysis_view(tables: dict[str, pd.DataFrame]) -> Group:
 def _json_value(value):
     if is_missing(value):
         return None
-    if isinstance(value, (datetime, pd.Timestamp)):
+    if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()

@@ -144,19 +144,27 @@ def test_review_index_lists_conflicted_articles_first(seed_analysis, tmp_path):
     assert html.count("<svg") == 4
 
 
-def test_review_tables_reads_written_parquet_and_fills_missing(seed_analysis, tmp_path):
-    import pyarrow.parquet as pq
+def test_review_tables_reads_the_delta_tables_of_a_run(seed_text, seed_analysis, tmp_path):
+    from extract.io.corpus import commit_run, plan_run, process_batch
+    from extract.io.delta import Outputs
 
-    from extract.io.tables import to_arrow
-
-    for name in ("documents", "entities"):
-        (tmp_path / name).mkdir()
-        rows = seed_analysis[name].astype(object).where(seed_analysis[name].notna(), None).to_dict("records")
-        pq.write_table(to_arrow(name, rows), tmp_path / name / "part-00.parquet")
-    tables = review_tables(tmp_path)
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    corpus.mkdir()
+    (corpus / "h200-china-chips.txt").write_text(seed_text, encoding="utf-8")
+    with Outputs(str(outputs)) as out:
+        plan = plan_run(corpus, out)
+        staging = out.new_run()
+        commit_run(out, staging, plan, [process_batch(plan.to_process, str(outputs), staging, "batch-00000")])
+    tables = review_tables(outputs)
     assert len(tables["entities"]) == len(seed_analysis["entities"])
     assert list(tables["citations"].columns) == list(to_frame("citations", []).columns)
-    assert len(tables["citations"]) == 0
+    assert len(tables["documents"]) == 1
+
+
+def test_review_tables_of_outputs_never_written_are_empty_frames(tmp_path):
+    tables = review_tables(tmp_path / "nothing")
+    assert len(tables["documents"]) == 0
+    assert list(tables["entities"].columns) == list(to_frame("entities", []).columns)
 
 
 def test_cli_review_writes_one_page_and_rejects_unknown_doc(seed_analysis, tmp_path, monkeypatch):

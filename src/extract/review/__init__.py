@@ -5,7 +5,18 @@ per article under `out/docs/`. No page references a file, a network address or a
 """
 from __future__ import annotations
 
-from extract.review.site import page_name, write_site
-from extract.review.tables import review_tables
-
 __all__ = ["review_tables", "write_site", "page_name"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: the terminal borrows `extract.review.format` for a run summary, which needs
+    # neither pandas nor the templates the site modules import.
+    if name in ("page_name", "write_site"):
+        from extract.review import site
+
+        return getattr(site, name)
+    if name == "review_tables":
+        from extract.review.tables import review_tables
+
+        return review_tables
+    raise AttributeError(f"module 'extract.review' has no attribute {name!r}")

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date
-
-import pandas as pd
 
 _HEDGE_WORDS = {"over": "over", "under": "under", "about": "about"}
 
 
 def is_missing(value) -> bool:
     """Return True for None, NaN, NaT and pandas' NA."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return True
+    pd = sys.modules.get("pandas")  # pandas' NA and NaT exist only where pandas was imported: a run summary has none
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return True
     return isinstance(value, float) and math.isnan(value)
 
@@ -45,7 +47,7 @@ def date_text(value) -> str:
     """Return a date as YYYY-MM-DD, or '' when missing."""
     if is_missing(value):
         return ""
-    if isinstance(value, (date, pd.Timestamp)):
+    if isinstance(value, date):  # pandas' Timestamp is a datetime, so a date
         return value.strftime("%Y-%m-%d")
     return str(value)
 

@@ -29,13 +29,18 @@ def _roc_year(f: Frame, lex: dict, roc: bool) -> bool:
 def _standalone_short_year(f: Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
     """Judge a year such as 25年 or 114年 standing alone (no month after it): a year, or a count of years."""
     if f.y_short_digits == 3:
-        return _roc_year(f, lex, roc)
+        return _roc_year(f, lex, roc) and not _after_duration_cue(text, f.start, lex)
     if published is None:
         return False
     if abs(two_digit_year(f.y_short, published, lex) - published.year) > lex["two_digit_year_window"]:
         return False
-    before = text[max(0, f.start - 2):f.start]
-    return not any(before.endswith(cue) for cue in lex["duration_cues"])
+    return not _after_duration_cue(text, f.start, lex)
+
+
+def _after_duration_cue(text: str, start: int, lex: dict) -> bool:
+    """创校113年, 已满25年: a word before the number makes it a count of years."""
+    before = text[max(0, start - 2):start]
+    return any(before.endswith(cue) for cue in lex["duration_cues"])
 
 
 def _short_year_mention(p: Phrase, text: str, published: date | None) -> DateMention:
@@ -196,7 +201,8 @@ def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, 
         mention = RULES[p.other[0]].produce(p, text, ctx, published, lex)
         return [mention] if mention else []
     left = p.left
-    roc_year = _roc_year(left, lex, roc)
+    roc_year = _roc_year(left, lex, roc) and not (left.rank() == 1 and p.right is None
+                                                  and _after_duration_cue(text, left.start, lex))
     if left.y_short is not None and left.y_short_digits and left.rank() == 1 and p.right is None \
             and not roc_year:              # a 2- or 3-digit year alone may be a count (十年 written 10年)
         if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:

@@ -144,19 +144,33 @@ def test_review_index_lists_conflicted_articles_first(seed_analysis, tmp_path):
     assert html.count("<svg") == 4
 
 
-def test_review_tables_reads_written_parquet_and_fills_missing(seed_analysis, tmp_path):
-    import pyarrow.parquet as pq
+def test_review_tables_reads_one_run_and_fills_missing(seed_analysis, tmp_path, monkeypatch):
+    import extract
 
-    from extract.io.tables import to_arrow
+    from extract.errors import OutputError
 
-    for name in ("documents", "entities"):
-        (tmp_path / name).mkdir()
-        rows = seed_analysis[name].astype(object).where(seed_analysis[name].notna(), None).to_dict("records")
-        pq.write_table(to_arrow(name, rows), tmp_path / name / "part-00.parquet")
+    calls = []
+
+    def read_table(outputs, name, run=None):
+        calls.append((name, run))
+        if name == "runs":
+            return pd.DataFrame({"run_id": ["r2", "r1"], "finished_at": pd.to_datetime(["2026-01-02", "2026-01-01"])})
+        if name == "citations":
+            raise OutputError("table citations does not exist", code="no_such_table")
+        return seed_analysis[name].astype(object)
+
+    monkeypatch.setattr(extract, "read_table", read_table)
     tables = review_tables(tmp_path)
+    assert {run for name, run in calls if name != "runs"} == {"r2"}  # every table from the latest run
     assert len(tables["entities"]) == len(seed_analysis["entities"])
+    assert str(tables["entities"]["sent_idx"].dtype) == "Int64"
     assert list(tables["citations"].columns) == list(to_frame("citations", []).columns)
     assert len(tables["citations"]) == 0
+
+
+def test_review_tables_of_outputs_without_a_run_are_empty(tmp_path):
+    tables = review_tables(tmp_path / "nothing")
+    assert all(len(frame) == 0 for frame in tables.values())
 
 
 def test_cli_review_writes_one_page_and_rejects_unknown_doc(seed_analysis, tmp_path, monkeypatch):

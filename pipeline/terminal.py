@@ -11,11 +11,15 @@ import math
 from contextlib import contextmanager
 from datetime import date, datetime
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from extract.review.format import date_range_text, date_text, is_missing, number_text, quantity_text
 
@@ -124,9 +128,7 @@ def analysis_view(tables: dict[str, pd.DataFrame]) -> Group:
 def _json_value(value):
     if is_missing(value):
         return None
-    if isinstance(value, (datetime, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, (datetime, date)):  # pandas' Timestamp is a datetime
         return value.isoformat()
     if isinstance(value, float) and math.isinf(value):
         return None

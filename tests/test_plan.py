@@ -93,6 +93,6 @@ def test_plan_analyze_command_imports_no_prefect(tmp_path):
     article.write_text(tiny_article(5), encoding="utf-8")
     done = _cli(tmp_path, "analyze", str(article))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "== quantities" in done.stdout
+    assert "Quantities" in done.stdout
     imported = done.stdout.rsplit("IMPORTED", 1)[1]
     assert "prefect" not in imported and "spacy" in imported

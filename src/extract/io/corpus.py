@@ -129,9 +129,6 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
-    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
-    from extract.analysis.article import analyze_article
-
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -149,13 +146,18 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     return result
 
 
+def analyze_article(article: Article, settings: Settings = Settings()):
+    """Return the DocumentRows of one article (the analysis is imported on first use: planning loads no models)."""
+    from extract.analysis.article import analyze_article as analyze
+
+    return analyze(article, settings)
+
+
 def analyze_isolated(article: Article, settings: Settings = Settings()):
     """Return `(rows, problems)` for one article: rows None when it failed, problems as `errors` rows.
 
     Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
     """
-    from extract.analysis.article import analyze_article  # here, as in process_batch: planning needs no models
-
     try:
         if settings.article_seconds:
             _warm_up(settings)

@@ -5,7 +5,16 @@ per article under `out/docs/`. No page references a file, a network address or a
 """
 from __future__ import annotations
 
-from extract.review.site import page_name, write_site
-from extract.review.tables import review_tables
-
 __all__ = ["review_tables", "write_site", "page_name"]
+
+_HOMES = {"review_tables": "extract.review.tables", "write_site": "extract.review.site",
+          "page_name": "extract.review.site"}
+
+
+def __getattr__(name: str):
+    # Loaded on first use: the terminal uses extract.review.format without pandas, jinja2 or the site code.
+    if name in _HOMES:
+        from importlib import import_module
+
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'extract.review' has no attribute {name!r}")

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date
-
-import pandas as pd
 
 _HEDGE_WORDS = {"over": "over", "under": "under", "about": "about"}
 
 
 def is_missing(value) -> bool:
-    """Return True for None, NaN, NaT and pandas' NA."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    """Return True for None, NaN, NaT and pandas' NA (pandas is not imported for it: the terminal runs without)."""
+    if value is None:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    if isinstance(value, float):
+        return math.isnan(value)
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
 
 
 def number_text(value) -> str:
@@ -45,7 +47,7 @@ def date_text(value) -> str:
     """Return a date as YYYY-MM-DD, or '' when missing."""
     if is_missing(value):
         return ""
-    if isinstance(value, (date, pd.Timestamp)):
+    if isinstance(value, date):  # datetime and pandas' Timestamp included
         return value.strftime("%Y-%m-%d")
     return str(value)
 

@@ -10,7 +10,6 @@ import logging
 import math
 from contextlib import contextmanager
 from datetime import date, datetime
-
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -18,7 +17,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the run summary needs no pandas; the analysis view gets its frames from the caller
     import pandas as pd
 
 from extract.review.format import date_range_text, date_text, is_missing, number_text, quantity_text
@@ -128,7 +127,9 @@ def analysis_view(tables: dict[str, pd.DataFrame]) -> Group:
 def _json_value(value):
     if is_missing(value):
         return None
-    if isinstance(value, (datetime, date)):  # pandas' Timestamp is a datetime
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and math.isinf(value):
         return None

@@ -25,6 +25,9 @@ SOURCES = Path(__file__).resolve().parent / "lexicon_sources"
 DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "新区", "省", "市", "盟")
 
 
+SHORT_CANONICAL = {"台湾省": "台湾", "香港特别行政区": "香港", "澳门特别行政区": "澳门"}
+
+
 def read_list(path: Path) -> list[str]:
     """Return the non-comment lines of a one-item-a-line source file."""
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
@@ -83,6 +86,11 @@ def chinese_divisions() -> list[tuple[str, str, list[str]]]:
     for name, aliases in rows.items():
         kept = [a for a in aliases if a not in seen]
         seen.update(kept)
+        # News and our guideline name Taiwan, Hong Kong and Macao by their short names (台湾, not 台湾省):
+        # the division's official name becomes the first alias.
+        if name in SHORT_CANONICAL:
+            short = SHORT_CANONICAL[name]
+            name, kept = short, [name, *(a for a in kept if a != short)]
         out.append((name, "GPE", kept))
     return out
 

@@ -8,7 +8,8 @@ A case is one JSON line, the same format as devsets/cases (devsets/GUIDELINES.md
 - `expect` lists **every** record the kind's reader finds in `text`, in text order: the case passes only on
   exact equality (same number of records; each record equal on every field its expected item gives, plus
   `text`). `nth` (1-based) says which occurrence of an expected text is meant where it repeats.
-- `model` (entities only) picks the statistical model as `find_entities` does (crf, cnn, off).
+- `model` (entities only) picks the statistical model as `find_entities` does (crf, cnn, off); `region`
+  (entities only: mainland, hong_kong, taiwan, macau) overrides the region the text's script variant implies.
 - `absent` lists strings that must not be a record nor part of one (no record's span may contain them): the
   negatives of the category.
 - Texts may be in any script: dates, quantities and entities are read on the Simplified text and their
@@ -53,19 +54,25 @@ def _dates(text: str, case: dict):
     from extract.extractors.dates import find_dates
 
     published = case.get("published")
-    return find_dates(text, published=date.fromisoformat(published) if published else None)
+    return find_dates(text, published=date.fromisoformat(published) if published else None,
+                      region=case.get("region"))
 
 
 def _quantities(text: str, case: dict):
-    from extract.extractors.quantities import find_quantities
+    from extract.extractors.quantities import currency_region, find_quantities
+    from extract.text.normalize import detect_variant
 
-    return find_quantities(text)
+    region = case.get("region") or currency_region(text, variant=detect_variant(case["text"]))
+    return find_quantities(text, region=region)
 
 
 def _entities(text: str, case: dict):
     from extract.extractors.entities import find_entities
+    from extract.text.normalize import detect_variant
 
-    return find_entities(text, model=case.get("model", "crf"))
+    # As the pipeline does: the script variant of the text as written says its region (央行 in Taiwan).
+    return find_entities(text, model=case.get("model", "crf"), variant=detect_variant(case["text"]),
+                         region=case.get("region"))
 
 
 def _numerals(case: dict) -> list[dict]:

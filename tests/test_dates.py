@@ -10,13 +10,15 @@ import opencc
 import pytest
 import yaml
 
+import extract
 from extract.extractors import dates
+from extract.extractors.dates.rules import RULES
 from extract.extractors.dates import DateMention, find_dates, infer_published
 
 CASES = Path(__file__).parent / "cases" / "dates"
-DATA = Path(dates.__file__).parent / "data" / "dates"
+DATA = Path(extract.__file__).parent / "data" / "dates"
 KINDS = {"date", "period", "duration", "relative"}
-GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade"}
+GRANULARITIES = {None, "day", "week", "month", "quarter", "half", "year", "decade", "century", "season"}
 
 
 def _golden():
@@ -45,7 +47,13 @@ def _check_invariants(text: str, mentions: list[DateMention]) -> None:
             assert m.duration and m.duration.startswith("P") and m.start_date is None
 
 
+def test_dates_every_component_is_a_registered_rule():
+    """Each pattern of grammar.yaml is one rule of rules.py (same name), and each rule has its pattern."""
+    assert set(dates._grammar().components) == set(RULES)
+
+
 def test_dates_data_files_load_and_compile():
+    assert sorted(p.name for p in DATA.glob("*.yaml"))
     for path in DATA.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict), path
     dates._grammar.cache_clear()
@@ -57,7 +65,7 @@ def test_dates_data_files_load_and_compile():
     for table in ("year_parts", "month_parts", "half_months", "decade_parts"):
         for word, (lo, hi) in lex[table].items():
             assert lo <= hi, (table, word)
-    assert set(lex["suffix"].values()) <= {"since", "after", "before", "until", "to_now"}
+    assert set(lex["suffix"].values()) <= {"since", "after", "before", "until", "to_now", "during"}
     assert set(lex["prefix"].values()) <= {"since", "until", "from"}
     assert re.compile(lex["roc_marker"])
 
@@ -247,3 +255,17 @@ def test_dates_first_chars_cover_the_corpus(shared_dir):
                 text = t2s.convert(json.loads(line)["text"])
                 assert [m.span() for m in grammar.master.finditer(text)] == \
                     [m.span() for m in unfiltered.finditer(text)]
+
+
+def test_dates_every_rule_has_cases():
+    """Each registered rule is used by some case of tests/cases/dates (its examples sit beside the others)."""
+    from extract.extractors.dates.phrases import tokens
+    from extract.text.normalize import normalize
+
+    grammar = dates._grammar()
+    used = set()
+    for case in _golden():
+        text = normalize(case["text"]).simplified
+        for m in grammar.master.finditer(text):
+            used.update(name for name, _ in tokens(text, m.start(), m.end()) or [])
+    assert set(RULES) - used == set()

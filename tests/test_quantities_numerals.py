@@ -16,7 +16,7 @@ from extract.extractors.numerals import (
     ("数十亿", Reading(None, 2e9, 9e9, False)),
     ("二三十", Reading(None, 20.0, 30.0, False)),
     ("五百多", Reading(500.0, 500.0, 500.0, True)),
-    ("上百", Reading(None, 100.0, 1000.0, True)),
+    ("上百", Reading(100.0, 100.0, 100.0, True)),  # a point that says "as many as" (devsets/GUIDELINES.md)
     ("十余万", Reading(100000.0, 100000.0, 100000.0, True)),
 ])
 def test_numerals_read_numeral_vague(numeral, expected):

@@ -168,9 +168,28 @@ def test_review_tables_reads_one_run_and_fills_missing(seed_analysis, tmp_path, 
     assert len(tables["citations"]) == 0
 
 
-def test_review_tables_of_outputs_without_a_run_are_empty(tmp_path):
+def test_review_tables_reads_the_delta_tables_of_a_run(seed_text, seed_analysis, tmp_path):
+    from extract.io.corpus import commit_run, plan_run, process_batch
+    from extract.io.delta import Outputs
+
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    corpus.mkdir()
+    (corpus / "h200-china-chips.txt").write_text(seed_text, encoding="utf-8")
+    with Outputs(str(outputs)) as out:
+        plan = plan_run(corpus, out)
+        staging = out.new_run()
+        commit_run(out, staging, plan, [process_batch(plan.to_process, str(outputs), staging, "batch-00000")])
+    tables = review_tables(outputs)
+    assert len(tables["entities"]) == len(seed_analysis["entities"])
+    assert str(tables["entities"]["sent_idx"].dtype) == "Int64"
+    assert set(to_frame("citations", []).columns) <= set(tables["citations"].columns)  # plus run_id
+    assert len(tables["documents"]) == 1
+
+
+def test_review_tables_of_outputs_never_written_are_empty_frames(tmp_path):
     tables = review_tables(tmp_path / "nothing")
     assert all(len(frame) == 0 for frame in tables.values())
+    assert list(tables["entities"].columns) == list(to_frame("entities", []).columns)
 
 
 def test_cli_review_writes_one_page_and_rejects_unknown_doc(seed_analysis, tmp_path, monkeypatch):

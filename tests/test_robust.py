@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import extract
+import extract.analysis.article as article_mod
 import extract.io.corpus as corpus_mod
 from extract.errors import WARNING_CODES
 from extract.io.corpus import _read_items, analyze_isolated
@@ -21,14 +22,14 @@ ARTICLE = "新华社北京12月9日电 中芯国际今年第二季度产能利�
 
 
 def test_robust_an_exception_in_one_article_becomes_an_internal_error_row(monkeypatch):
-    real = corpus_mod.analyze_article
+    real = article_mod.analyze_article
 
     def buggy(article, settings):
         if article.doc_id == "bug.txt":
             raise IndexError("list index out of range")
         return real(article, settings)
 
-    monkeypatch.setattr(corpus_mod, "analyze_article", buggy)
+    monkeypatch.setattr(article_mod, "analyze_article", buggy)
     doc, problems = analyze_isolated(Article(doc_id="bug.txt", source="bug.txt", text=ARTICLE))
     assert doc is None
     (row,) = problems
@@ -209,7 +210,7 @@ def test_robust_an_article_over_its_time_budget_becomes_a_timeout_row(monkeypatc
 
     from extract.settings import Settings
 
-    real = corpus_mod.analyze_article
+    real = article_mod.analyze_article
 
     def runaway(article, settings):
         if article.doc_id == "slow.txt":
@@ -220,7 +221,7 @@ def test_robust_an_article_over_its_time_budget_becomes_a_timeout_row(monkeypatc
                     pass
         return real(article, settings)
 
-    monkeypatch.setattr(corpus_mod, "analyze_article", runaway)
+    monkeypatch.setattr(article_mod, "analyze_article", runaway)
     analyze_isolated(Article(doc_id="warm.txt", source="warm.txt", text=ARTICLE))  # models load once, unbudgeted
     settings = Settings(article_seconds=0.5)
     started = time.perf_counter()

@@ -31,6 +31,8 @@ from pathlib import Path
 import opencc
 
 from extract.extractors.dates import DateMention, find_dates
+from extract.extractors.dates.grammar import festivals
+from extract.extractors.dates.rules import calendar_window, unit_around
 
 IN_SCOPE_FILES = ("DateExtractor", "DateParser", "DatePeriodExtractor", "DatePeriodParser",
                   "DurationExtractor", "DurationParser", "DateTimeModel")
@@ -59,6 +61,14 @@ CONVENTIONS = {
                             "以后 while DateTimeModel includes it; we follow the latter in both",
     "three_digit_year": "a three-digit number before 年 is a duration in news text (300年历史), except ROC "
                         "years in documents dated in ROC years; upstream reads 789年 as the year 789",
+    "holiday_elsewhere": "a festival (国庆节) is a date of ours; upstream's period and date files leave it out "
+                         "because its own HolidayExtractor finds it (a separate spec file), so finding it there "
+                         "is no error",
+    "calendar_window": "上/下/前/后 N units are whole calendar units before or after the publication's (下两周 the "
+                       "next two Monday-Sunday weeks, 前三年 the three previous calendar years), as the dev set's "
+                       "guidelines read them; upstream counts a rolling window from the reference day",
+    "ago_names_unit": "N年前 / N个月前 names that calendar year or month (三年前 is the year three years back); "
+                      "upstream gives the very day",
     "season": "a season is its three meteorological months (夏天 is June-August); upstream leaves it unresolved",
 }
 __doc__ += "\n".join(f"- {k}: {v}" for k, v in CONVENTIONS.items()) + "\n"
@@ -224,6 +234,10 @@ _RANGE_TIMEX = re.compile(r"^\((?P<a>[^,]+),(?P<b>[^,]+),P[0-9.]+(?P<u>[DWMY])\)
 _CONNECTOR = re.compile(r"到|至|-|–|—|~|和|与|之间|间")
 
 
+_CALENDAR_WINDOW = re.compile(r"(上|下|前|后)([0-9]+)(天|日|周|个星期|个月|年)")
+_AGO_UNIT = re.compile(r"[0-9一二三四五六七八九十]+(?:个)?(年|月)前")
+
+
 def _value_conventions(exp: Expected, cand: tuple, ours: tuple, case: Case) -> str | None:
     """Return the convention under which our value equals this expected candidate, if any."""
     if cand[0] != "range":
@@ -253,6 +267,16 @@ def _value_conventions(exp: Expected, cand: tuple, ours: tuple, case: Case) -> s
             return "until_inclusive"
     if exp.text == "今年" and s and os_ == s and oe == date(s.year, 12, 31):
         return "this_year_whole"
+    window = _CALENDAR_WINDOW.fullmatch(exp.text)
+    if window and case.reference and os_ is not None:
+        unit = {"天": "D", "日": "D", "周": "W", "个星期": "W", "个月": "M", "年": "Y"}[window.group(3)]
+        direction = "past" if window.group(1) in "上前" else "future"
+        if (os_, oe) == calendar_window(case.reference, int(window.group(2)), unit, direction):
+            return "calendar_window"
+    ago = _AGO_UNIT.search(exp.text)
+    if ago and s is not None and s == e and os_ is not None \
+            and (os_, oe) == unit_around(s, "Y" if ago.group(1) == "年" else "M"):
+        return "ago_names_unit"
     if v.get("Mod") == "after" and v.get("sourceEntity") == "datetimepoint" and s and os_ == s + timedelta(days=1):
         return "after_point_next_day"
     return None
@@ -338,6 +362,8 @@ def evaluate(case: Case) -> Outcome:
     if extras:
         if case.file == "DateTimeModel" and not case.expected and [m.text for m in extras] == ["12号"]:
             used.append("conflicting_upstream")
+        elif case.file != "DateTimeModel" and all(m.text in festivals() for m in extras):
+            used.append("holiday_elsewhere")
         else:
             return Outcome(case, "fail", (), "extra " + ", ".join(f"{m.text!r}" for m in extras))
     return Outcome(case, "convention" if used else "pass", tuple(used), "")

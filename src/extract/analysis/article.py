@@ -122,11 +122,16 @@ def _published(article: Article, simplified: str, lines: list[structure.Line],
 
 def _run_components(found: Analysed, settings: Settings) -> Doc:
     """Return the Doc of the Simplified text after the extractor components of `settings`."""
+    from extract.extractors.quantities import currency_region
+
     nlp = build_nlp(settings)
     # Components read the words from doc._.word_tokens: iterating spaCy tokens from Python costs more than jieba.
     doc = tokens_doc(nlp.vocab, found.tokens)
     doc._.published = found.published
     doc._.text_cache = found.norm.simplified
+    # one region per article: the currency of a bare 元, regional festivals and fiscal years
+    doc._.region = currency_region(found.norm.simplified, variant=found.norm.variant, outlet=found.article.outlet)
+    doc._.variant = found.norm.variant   # the region of short forms (央行) for entities
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc

@@ -34,7 +34,8 @@ from extract.errors import ExtractError
 from extract.settings import Settings
 from extract.text.segment import Segmenter, Token, merge_across
 
-_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "normalized")
+_EXTENSIONS = ("text_cache", "word_tokens", "entities", "quantities", "dates", "published", "normalized",
+               "region", "variant")
 for _name in _EXTENSIONS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -204,6 +205,17 @@ def _set_spans(doc: Doc, key: str, records, label_attr: str) -> None:
     doc.spans[key] = [span for span in spans if span is not None]
 
 
+def doc_region(doc: Doc) -> str:
+    """Return the region (CN, TW, HK, MO) of the Doc: `doc._.region` as the analysis sets it, else read from the
+    text and its script variant (a Doc made by the zh_extract tokenizer)."""
+    if doc._.region is None:
+        from extract.extractors.quantities import currency_region
+
+        variant = doc._.normalized.variant if doc._.normalized is not None else None
+        doc._.region = currency_region(doc_text(doc), variant=variant)
+    return doc._.region
+
+
 # -- components ------------------------------------------------------------------------------------------
 
 @dataclass
@@ -226,7 +238,8 @@ def make_quantities(nlp: Language, name: str) -> Extractor:
     """Numbers and quantities (extract.extractors.quantities.find_quantities), labelled by kind."""
     from extract.extractors.quantities import find_quantities
 
-    return Extractor("quantities", lambda doc: find_quantities(doc_text(doc)), "kind")
+    # the Doc's region (CN, TW, HK, MO) gives the currency of a bare 元
+    return Extractor("quantities", lambda doc: find_quantities(doc_text(doc), region=doc_region(doc)), "kind")
 
 
 @Language.factory("zh_extract_dates", assigns=["doc._.dates", "doc.spans"],
@@ -242,7 +255,8 @@ def make_dates(nlp: Language, name: str, infer_published: bool) -> Extractor:
         text = doc_text(doc)
         if doc._.published is None and infer_published:
             doc._.published = published_in(text)
-        return find_dates(text, published=doc._.published)
+        # whose festivals and fiscal years
+        return find_dates(text, published=doc._.published, region=doc_region(doc))
 
     return Extractor("dates", find, "kind")
 
@@ -261,7 +275,9 @@ def make_entities(nlp: Language, name: str, model: str) -> Extractor:
 
     def find(doc: Doc) -> list:
         tokens = doc._.word_tokens or [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
-        return find_entities(doc_text(doc), tokens=tokens, model=model)
+        # The script variant of the text as written says its region (央行: 中国人民银行 or Taiwan's 中央银行).
+        variant = doc._.variant or (doc._.normalized.variant if doc._.normalized is not None else None)
+        return find_entities(doc_text(doc), tokens=tokens, model=model, variant=variant)
 
     return Extractor("entities", find, "label")
 

@@ -24,10 +24,14 @@ import bisect
 import logging
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, fields
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_after_place, is_local_place,
+                                             local_body_canonical, local_bodies, main_places, place_before_body)
+from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.text.chars import HAN
@@ -65,6 +69,7 @@ class EntityRules:
     description_heads: frozenset[str]
     list_separators: frozenset[str]
     division_endings: tuple[str, ...]
+    divisions_named_short: frozenset[str]
     name_tags: frozenset[str]
     org_prefix_stop: frozenset[str]
     subunit_suffixes: tuple[str, ...]
@@ -110,6 +115,11 @@ class EntityRules:
     product_list_separators: re.Pattern[str]
     product_list_max_chars: int
     repeat_min_chars: int
+    repeat_model_min_finds: int
+    repeat_model_heads: tuple[str, ...]
+    repeat_model_head_min_chars: int
+    generic_name: re.Pattern[str]
+    org_organs: frozenset[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
@@ -121,78 +131,37 @@ class EntityRules:
     sentence_breaks: re.Pattern[str]
 
 
+# How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
+# suffix lists matched longest first and the fields derived from other keys.
+_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes"})
+_DERIVED_RULES = {
+    "org_suffix_set": lambda raw: frozenset(raw["org_suffixes"]),
+    "person_title_max_chars": lambda raw: max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
+    "product_series": lambda raw: re.compile("^" + raw["product_series_chars"]),
+    "product_code_after_series": lambda raw: re.compile(raw["product_code_after_series"] + "$"),
+    "product_list_separators": lambda raw: re.compile("|".join(
+        map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
+    "not_entity": lambda raw: re.compile(raw["not_entity_pattern"]),
+    "generic_name": lambda raw: re.compile(raw["generic_name_pattern"]),
+}
+_RULE_TYPES = {"frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
+               "re.Pattern[str]": re.compile, "dict[str, str]": dict}
+
+
+def _rule_value(name: str, kind: str, raw: dict):
+    if name in _DERIVED_RULES:
+        return _DERIVED_RULES[name](raw)
+    if name in _LONGEST_FIRST:
+        return tuple(sorted(raw[name], key=len, reverse=True))
+    return _RULE_TYPES[kind](raw[name])
+
+
 @cache
 def entity_rules() -> EntityRules:
     """Return the entity rules of data/entities/rules.yaml, compiled (loaded once)."""
     raw = load("entities/rules.yaml")
     try:
-        return EntityRules(
-            org_suffixes=tuple(sorted(raw["org_suffixes"], key=len, reverse=True)),
-            org_suffix_set=frozenset(raw["org_suffixes"]),
-            org_suffixes_after_place=frozenset(raw["org_suffixes_after_place"]),
-            org_suffixes_place_or_org=frozenset(raw["org_suffixes_place_or_org"]),
-            org_legal_forms=tuple(sorted(raw["org_legal_forms"], key=len, reverse=True)),
-            org_bracket_words=frozenset(raw["org_bracket_words"]),
-            government_place_endings=tuple(raw["government_place_endings"]),
-            description_heads=frozenset(raw["description_heads"]),
-            list_separators=frozenset(raw["list_separators"]),
-            division_endings=tuple(raw["division_endings"]),
-            name_tags=frozenset(raw["name_tags"]),
-            org_prefix_stop=frozenset(raw["org_prefix_stop"]),
-            subunit_suffixes=tuple(sorted(raw["subunit_suffixes"], key=len, reverse=True)),
-            subunit_max_chars=int(raw["subunit_max_chars"]),
-            person_titles=frozenset(raw["person_titles"]),
-            person_title_max_chars=max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
-            surname_address_forms=frozenset(raw["surname_address_forms"]),
-            person_after_cues=frozenset(raw["person_after_cues"]),
-            surnames=frozenset(raw["surnames"]),
-            surnames_compound=frozenset(raw["surnames_compound"]),
-            unknown_name_stop_chars=frozenset(raw["unknown_name_stop_chars"]),
-            dictionary_name_tags=frozenset(raw["dictionary_name_tags"]),
-            dictionary_name_end_stop_chars=frozenset(raw["dictionary_name_end_stop_chars"]),
-            dictionary_given_name_max_freq=int(raw["dictionary_given_name_max_freq"]),
-            unknown_name_end_stop_chars=frozenset(raw["unknown_name_end_stop_chars"]),
-            unknown_name_after_number=re.compile(raw["unknown_name_after_number"]),
-            name_joiners=frozenset(raw["name_joiners"]),
-            name_end_stop_chars=frozenset(raw["name_end_stop_chars"]),
-            name_start_stop_chars=frozenset(raw["name_start_stop_chars"]),
-            person_tags=frozenset(raw["person_tags"]),
-            given_name_max_freq=int(raw["given_name_max_freq"]),
-            given_name_char_min_share=float(raw["given_name_char_min_share"]),
-            given_name_unseen_char_max_freq=int(raw["given_name_unseen_char_max_freq"]),
-            common_word_min_freq=int(raw["common_word_min_freq"]),
-            name_inner_stop_chars=frozenset(raw["name_inner_stop_chars"]),
-            transliteration_chars=frozenset(raw["transliteration_chars"]),
-            transliteration_min_chars=int(raw["transliteration_min_chars"]),
-            transliteration_max_chars=int(raw["transliteration_max_chars"]),
-            product_nouns=frozenset(raw["product_nouns"]),
-            latin_product_name=re.compile(raw["latin_product_name"]),
-            product_code=re.compile(raw["product_code"]),
-            product_code_after_brand=re.compile(raw["product_code_after_brand"]),
-            product_series=re.compile("^" + raw["product_series_chars"]),
-            product_code_after_series=re.compile(raw["product_code_after_series"] + "$"),
-            product_code_stop=re.compile(raw["product_code_stop"]),
-            product_code_follow_stop=frozenset(raw["product_code_follow_stop"]),
-            not_entity=re.compile(raw["not_entity_pattern"]),
-            org_event_words=frozenset(raw["org_event_words"]),
-            org_event_min_chars=int(raw["org_event_min_chars"]),
-            org_event_end_stop_chars=frozenset(raw["org_event_end_stop_chars"]),
-            org_event_max_chars=int(raw["org_event_max_chars"]),
-            org_event_name_tags=frozenset(raw["org_event_name_tags"]),
-            product_list_separators=re.compile("|".join(
-                map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
-            product_list_max_chars=int(raw["product_list_max_chars"]),
-            repeat_min_chars=int(raw["repeat_min_chars"]),
-            generic_nouns=frozenset(raw["generic_nouns"]),
-            model_max_chars=int(raw["model_max_chars"]),
-            model_not_name=re.compile(raw["model_not_name"]),
-            model_span_stop_chars=frozenset(raw["model_span_stop_chars"]),
-            gpe_endings=tuple(raw["gpe_endings"]),
-            place_generic_tails=frozenset(raw["place_generic_tails"]),
-            model_labels=dict(raw["model_labels"]),
-            clause_breaks=re.compile(raw["clause_breaks"]),
-            sentence_breaks=re.compile(raw["sentence_breaks"]),
-        )
+        return EntityRules(**{f.name: _rule_value(f.name, f.type, raw) for f in fields(EntityRules)})
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
 
@@ -425,79 +394,124 @@ def _is_rare_word(word: str, rules: EntityRules) -> bool:
             and bool(_HAN.match(word)) and word not in rules.generic_nouns and word not in rules.org_prefix_stop)
 
 
+def _org_suffix_of(word: str, rules: EntityRules) -> str | None:
+    # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
+    if word in rules.org_suffix_set:
+        return word
+    if len(word) >= 3 and word[1:] in rules.org_suffix_set:
+        return word[1:]
+    return None
+
+
+@dataclass(slots=True)
+class _NameBefore:
+    """What lies before an organisation suffix: where the name starts and what kind of words it holds."""
+
+    start: int
+    has_name: bool = False
+    has_place: bool = False
+    has_rare: bool = False
+
+
+def _name_before_suffix(text: str, tokens: list[tuple[str, int, int]], k: int, rules: EntityRules) -> _NameBefore:
+    """Return the name that runs left from the suffix token `k` over names, places and rare words."""
+    lex = load_lexicon()
+    s = tokens[k][1]
+    name = _NameBefore(s)
+    j = k - 1
+    while j >= 0 and s - tokens[j][1] <= 8:
+        prev = tokens[j][0]
+        # One-character abbreviations (西, 美) name places only in the model's view, not inside a name.
+        hit = lex.lookup(prev) if len(prev) > 1 else None
+        if hit and hit[1] == "GPE":
+            # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
+            name.has_place = name.has_place or _is_division(hit[0], rules)
+        elif hit:
+            # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
+            break
+        elif _is_name_like(prev, rules):
+            name.has_name = True
+        elif j > 0 and _is_rare_word(prev, rules) and len(tokens[j - 1][0]) > 1 \
+                and _is_division((lex.lookup(tokens[j - 1][0]) or ("", ""))[0], rules):
+            # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
+            name.has_rare = True
+        else:
+            _take_single_character_run(text, tokens, j, s, name, rules)
+            break
+        name.start = tokens[j][1]
+        j -= 1
+    return name
+
+
+def _take_single_character_run(text: str, tokens: list[tuple[str, int, int]], j: int, s: int, name: _NameBefore,
+                               rules: EntityRules) -> None:
+    # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体): at a clause start, the run
+    # of them right before the suffix is the name.
+    run = j
+    while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
+            and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
+        run -= 1
+    at_clause_start = run < 0 or not _HAN_CHAR.match(tokens[run][0][-1])
+    if (j - run >= 2 and name.start == s and at_clause_start
+            and tokens[run + 1][0] not in rules.name_start_stop_chars
+            and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop):
+        name.has_name = True
+        name.start = tokens[run + 1][1]
+
+
+def _name_end_after_suffix(tokens: list[tuple[str, int, int]], k: int, name: _NameBefore,
+                           rules: EntityRules) -> int:
+    """Return where the name ending in the suffix token `k` ends: after its legal form and a coined brand.
+
+    A coined word jieba's dictionary lacks right after the name, perhaps with one more noun, is a brand within
+    it where the whole then ends at a number, Latin text or punctuation (陕西电子|芯业|时代|8英寸); before more
+    Han text it is as often the next word (某某证券|研报|表示). Such a brand makes a place and a suffix a name,
+    as a rare word does (it sets `name.has_rare`).
+    """
+    e = tokens[k][2]
+    # 某某新能源科技|有限公司: the legal form after the name belongs to it.
+    last = k
+    while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
+        last += 1
+        e = tokens[last][2]
+    if last + 1 < len(tokens) and tokens[last + 1][1] == e and _is_coined(tokens[last + 1][0], rules):
+        tail = last + 1
+        if tail + 1 < len(tokens) and _jieba_tags().get(tokens[tail + 1][0]) in rules.org_event_name_tags \
+                and _HAN.match(tokens[tail + 1][0]) and tokens[tail + 1][0] not in rules.generic_nouns:
+            tail += 1
+        if tail + 1 == len(tokens) or not _HAN_CHAR.match(tokens[tail + 1][0][0]):
+            name.has_rare = True
+            e = tokens[tail][2]
+    return e
+
+
+def _legal_name_canonical(surface: str, rules: EntityRules) -> str:
+    # 华为技术有限公司 -> 华为: a known organisation with its legal form keeps the lexicon's name.
+    for legal in rules.org_legal_forms:
+        head = load_lexicon().lookup(surface[: -len(legal)]) if surface.endswith(legal) else None
+        if head and head[1] == "ORG":
+            return head[0]
+    return surface
+
+
 def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                         rules: EntityRules) -> list[Entity]:
     """Return organisations found by suffix: name-like words, then 公司/集团/科技/医疗/大学/... (联影医疗).
 
     A lexicon place the name contains is removed from `found` and `taken`.
     """
-    lex = load_lexicon()
     places = {(ent.start, ent.end) for ent in found if ent.label == "GPE" and ent.method == "lexicon"}
     out = []
     tokens = bounds.tokens
-    for k, (word, s, e) in enumerate(tokens):
-        # The suffix is the word itself, or ends a word one character longer (工程学院 is no suffix, 分行 is).
-        if word in rules.org_suffix_set:
-            suffix = word
-        elif len(word) >= 3 and word[1:] in rules.org_suffix_set:
-            suffix = word[1:]
-        else:
-            continue
+    for k, (word, s, _e) in enumerate(tokens):
+        suffix = _org_suffix_of(word, rules)
         if suffix is None or k == 0:
             continue
-        start = s
-        has_name = has_place = has_rare = False
-        j = k - 1
-        while j >= 0 and s - tokens[j][1] <= 8:
-            prev = tokens[j][0]
-            # One-character abbreviations (西, 美) name places only in the model's view, not inside a name.
-            hit = lex.lookup(prev) if len(prev) > 1 else None
-            if hit and hit[1] == "GPE":
-                # Only a province or city makes a name by itself (上海银行); a country does not (日本证券).
-                has_place = has_place or hit[0].endswith(rules.division_endings)
-            elif hit:
-                # A known organisation or person before the suffix (北京大学 智能, 白宫和特朗普 集团) stays itself.
-                break
-            elif _is_name_like(prev, rules):
-                has_name = True
-            elif j > 0 and _is_rare_word(prev, rules) and \
-                    len(tokens[j - 1][0]) > 1 and \
-                    (lex.lookup(tokens[j - 1][0]) or ("", ""))[0].endswith(rules.division_endings):
-                # After a place, a rare dictionary word is a name too (浙江|见闻录|半导体).
-                has_rare = True
-            else:
-                # jieba leaves a coined name it cannot place as single characters (粤|芯|半导体).
-                run = j
-                while run >= 0 and len(tokens[run][0]) == 1 and _HAN.match(tokens[run][0]) \
-                        and tokens[run][0] not in rules.name_end_stop_chars and s - tokens[run][1] <= 8:
-                    run -= 1
-                at_clause_start = run < 0 or not _HAN_CHAR.match(tokens[run][0][-1])
-                if (j - run >= 2 and start == s and at_clause_start
-                        and tokens[run + 1][0] not in rules.name_start_stop_chars
-                        and text[tokens[run + 1][1]:s] not in rules.org_prefix_stop):
-                    has_name = True
-                    start = tokens[run + 1][1]
-                break
-            start = tokens[j][1]
-            j -= 1
-        # 某某新能源科技|有限公司: the legal form after the name belongs to it.
-        last = k
-        while last + 1 < len(tokens) and tokens[last + 1][1] == e and tokens[last + 1][0] in rules.org_legal_forms:
-            last += 1
-            e = tokens[last][2]
-        # A coined word jieba's dictionary lacks right after the name, perhaps with one more noun, is a brand
-        # within it where the whole then ends at a number, Latin text or punctuation (陕西电子|芯业|时代|8英寸);
-        # before more Han text it is as often the next word (某某证券|研报|表示). Such a brand makes a place and
-        # a suffix a name, as a rare word does.
-        if last + 1 < len(tokens) and tokens[last + 1][1] == e and _is_coined(tokens[last + 1][0], rules):
-            tail = last + 1
-            if tail + 1 < len(tokens) and _jieba_tags().get(tokens[tail + 1][0]) in rules.org_event_name_tags \
-                    and _HAN.match(tokens[tail + 1][0]) and tokens[tail + 1][0] not in rules.generic_nouns:
-                tail += 1
-            if tail + 1 == len(tokens) or not _HAN_CHAR.match(tokens[tail + 1][0][0]):
-                last, has_rare = tail, True
-                e = tokens[last][2]
-        if start == s or not (has_name or (has_place and (has_rare or suffix in rules.org_suffixes_after_place))):
+        name = _name_before_suffix(text, tokens, k, rules)
+        e = _name_end_after_suffix(tokens, k, name, rules)
+        start = name.start
+        if start == s or not (name.has_name or (name.has_place and (
+                name.has_rare or suffix in rules.org_suffixes_after_place))):
             continue
         # A place inside the name (浙江 in 浙江某某半导体) gives way to the organisation.
         inner = taken.spans_overlapping(start, e)
@@ -506,21 +520,20 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         surface = text[start:e]
         if surface in rules.generic_nouns:
             continue
-        canonical = surface
-        for legal in rules.org_legal_forms:
-            head = lex.lookup(surface[: -len(legal)]) if surface.endswith(legal) else None
-            if head and head[1] == "ORG":
-                canonical = head[0]
-                break
         _remove_mentions(inner, found, taken)
-        out.append(Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
-        taken.add(start, e)
+        canonical = _legal_name_canonical(surface, rules)
+        _claim(out, taken, Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
     return out
 
 
 def _is_city_or_province(ent: Entity) -> bool:
     # A lexicon place that makes part of a company's name (江苏, 上海): a province or city, not a country.
-    return ent.label == "GPE" and ent.method == "lexicon" and ent.canonical.endswith(entity_rules().division_endings)
+    return ent.label == "GPE" and ent.method == "lexicon" and _is_division(ent.canonical, entity_rules())
+
+
+def _is_division(canonical: str, rules: EntityRules) -> bool:
+    # 香港, 台湾 and 澳门 are named without their division's ending, as the other divisions are not.
+    return canonical.endswith(rules.division_endings) or canonical in rules.divisions_named_short
 
 
 def _by_span(found: list[Entity]) -> dict[tuple[int, int], list[Entity]]:
@@ -551,9 +564,7 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
     places = {(ent.start, ent.end) for ent in found if _is_city_or_province(ent)}
     out = []
     tokens = bounds.tokens
-    for k, (word, s, _e) in enumerate(tokens):
-        if word not in rules.org_event_words:
-            continue
+    for k, _word, s, _e in _tokens_among(bounds, rules.org_event_words):
         start, unknown, place = s, False, None
         j = k - 1
         while j >= 0 and s - start <= rules.org_event_max_chars:
@@ -579,8 +590,7 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
             continue
         if place:
             _remove_mentions([place], found, taken)
-        out.append(Entity(start, s, surface, "ORG", surface, "rule:org_event"))
-        taken.add(start, s)
+        _claim(out, taken, Entity(start, s, surface, "ORG", surface, "rule:org_event"))
     return out
 
 
@@ -661,8 +671,7 @@ def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, 
                 elif inner:
                     break
                 name = text[start:end]
-                out.append(Entity(start, end, name, "PRODUCT", name, "rule:product_list"))
-                taken.add(start, end)
+                _claim(out, taken, Entity(start, end, name, "PRODUCT", name, "rule:product_list"))
                 if not at_end or start > a:
                     break   # the list starts here (称|智谱清言) or goes on past its own words
     return out
@@ -677,11 +686,17 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
     give way to it. Lexicon names need no help (the lexicon finds them everywhere).
     """
     first: dict[str, Entity] = {}
+    model_finds = Counter(ent.text for ent in found if ent.method.startswith("model:"))
     for ent in found:
+        # Only a strong rule's find spreads, or a name the model itself found more than once: one model guess
+        # copied everywhere (a drug name as a place sixty times) costs more than the repetitions it finds.
         # The unknown-name guess (a surname and one or two characters) is too weak to spread.
         # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
-        if ent.method not in ("lexicon", "rule:unknown_name") and len(ent.text) >= rules.repeat_min_chars \
-                and ent.text not in first and not _LATIN_WORD.match(ent.text):
+        strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
+            or _has_strong_shape(ent, rules)
+        if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
+                and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
+                and not _LATIN_WORD.match(ent.text):
             first[ent.text] = ent
     out = []
     by_span = _by_span(found)
@@ -697,10 +712,28 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                     for span in places:
                         by_span.pop(span, None)
                     _remove_mentions(places, found, taken)
-                    out.append(Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
-                    taken.add(pos, end)
+                    _claim(out, taken, Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
             pos = text.find(surface, end)
     return out
+
+
+def _has_strong_shape(ent: Entity, rules: EntityRules) -> bool:
+    """Return whether a model's name has the shape of its label beyond doubt: a head noun after a long name
+    (香港海防博物馆), a person's or organisation's name of transliteration characters only (毕加索, 本菲卡), or
+    a person's name of a surname and a given name."""
+    name = ent.text
+    if len(name) >= rules.repeat_model_head_min_chars and name.endswith(rules.repeat_model_heads):
+        return True
+    if ent.label not in ("PERSON", "ORG") or not _HAN.match(name):
+        return False
+    # A transliterated name: a person, or a foreign club or firm (本菲卡, 那不勒斯) read as an organisation.
+    if len(name) >= 3 and all(ch in rules.transliteration_chars for ch in name):
+        return True
+    if ent.label != "PERSON":
+        return False
+    # A surname and a two-character given name (王文涛); one character after a surname (比特) is as often a word.
+    surname = 2 if name[:2] in rules.surnames_compound else 1 if name[0] in rules.surnames else 0
+    return surname > 0 and len(name) - surname == 2
 
 
 def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
@@ -765,9 +798,7 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
                           rules: EntityRules) -> list[Entity]:
     """Return people named right after a title or role (总统特朗普, 教授翟季冬)."""
     out = []
-    for k, (word, s, e) in enumerate(bounds.tokens):
-        if word not in rules.person_titles:
-            continue
+    for k, _word, s, e in _tokens_among(bounds, rules.person_titles):
         # In a chain of titles (总统|顾问|波多利亚克) the name follows the last one.
         if k + 1 < len(bounds.tokens) and bounds.tokens[k + 1][0] in rules.person_titles:
             continue
@@ -780,8 +811,7 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
         hit = load_lexicon().lookup(name)
         if hit and hit[1] != "PERSON":
             continue
-        out.append(Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
-        taken.add(e, end)
+        _claim(out, taken, Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
     return out
 
 
@@ -822,9 +852,7 @@ def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, foun
             surface = text[pos + 1:item_end]
             if surface in rules.generic_nouns or surface[0] in rules.name_start_stop_chars:
                 break
-            item = Entity(pos + 1, item_end, surface, "ORG", surface, "rule:org_coordination")
-            out.append(item)
-            taken.add(pos + 1, item_end)
+            _claim(out, taken, Entity(pos + 1, item_end, surface, "ORG", surface, "rule:org_coordination"))
             pos = item_end
     return out
 
@@ -861,17 +889,14 @@ def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules)
 def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return people named right before a speech verb or a title that follows names (张伟表示, 马克龙总统)."""
     out = []
-    for word, s, _e in bounds.tokens:
-        if word not in rules.person_after_cues:
-            continue
+    for _k, _word, s, _e in _tokens_among(bounds, rules.person_after_cues):
         start = _person_before(text, s, bounds, rules)
         if start is None or taken.overlaps(start, s):
             continue
         name = text[start:s]
         if name in rules.generic_nouns or name in rules.person_titles or load_lexicon().lookup(name):
             continue
-        out.append(Entity(start, s, name, "PERSON", name, "rule:cue_person"))
-        taken.add(start, s)
+        _claim(out, taken, Entity(start, s, name, "PERSON", name, "rule:cue_person"))
     return out
 
 
@@ -922,22 +947,18 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
                 or word in rules.generic_nouns or lex.lookup(word):
             continue
         # A name straight after Han text that is no separator may be the tail of a longer word or name.
-        out.append(Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
-        taken.add(s, e)
+        _claim(out, taken, Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
     return out
 
 
 def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel)."""
     out = []
-    for word, _s, e in bounds.tokens:
-        if word not in rules.product_nouns:
-            continue
+    for _k, _word, _s, e in _tokens_among(bounds, rules.product_nouns):
         match = rules.latin_product_name.match(text, e)
         if match and not taken.overlaps(*match.span()) and not rules.product_code_stop.match(match.group()):
-            out.append(Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
-                              "rule:product_noun"))
-            taken.add(*match.span())
+            _claim(out, taken, Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
+                                      "rule:product_noun"))
     return out
 
 
@@ -953,8 +974,7 @@ def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
             continue
         if taken.overlaps(start, end):
             continue
-        out.append(Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
-        taken.add(start, end)
+        _claim(out, taken, Entity(start, end, code, "PRODUCT", code, "rule:product_code"))
     return out
 
 
@@ -997,6 +1017,19 @@ class _Taken:
         first = bisect.bisect_left(self._starts, (start - self._longest, -1))
         last = bisect.bisect_left(self._starts, (end, -1))
         return [(a, b) for a, b in self._starts[first:last] if start < b]
+
+
+def _tokens_among(bounds: _Boundaries, words: frozenset[str]):
+    """Yield the (index, word, start, end) of every token that is one of `words` (a rule's trigger words)."""
+    for k, (word, s, e) in enumerate(bounds.tokens):
+        if word in words:
+            yield k, word, s, e
+
+
+def _claim(out: list[Entity], taken: _Taken, ent: Entity) -> None:
+    # A rule's find becomes a mention: later rules and the model leave its characters alone.
+    out.append(ent)
+    taken.add(ent.start, ent.end)
 
 
 def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
@@ -1090,7 +1123,6 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
-    lex = load_lexicon()
     # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
     # bwin) leaves the model's reading as the only evidence.
     cased = _CAPITAL.search(text) is not None
@@ -1134,24 +1166,13 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    for ent in swallowed) or _org_then_place(swallowed, start, end):
+                    for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
                 _drop(ent, by_span, dropped)
-        # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
-        name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
-        hit = lex.lookup(name)
-        if hit:
-            canonical, label = hit
-        elif len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
-            canonical, label = place_abbreviations()[name] or name, "GPE"
-        else:
-            canonical = name
-            if label == "LOC" and name.endswith(rules.gpe_endings):
-                label = "GPE"
-        out.append(Entity(start, end, surface, label, canonical, method))
-        taken.add(start, end)
+        canonical, label = _model_name_reading(surface, label, rules)
+        _claim(out, taken, Entity(start, end, surface, label, canonical, method))
     if dropped:
         found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
@@ -1161,6 +1182,34 @@ def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: se
     """Mark `ent` as removed from `found` (merge_model_spans filters the list once, at its end)."""
     by_span[(ent.start, ent.end)].remove(ent)
     dropped.add(id(ent))
+
+
+def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[str, str]:
+    """Return the canonical name and label of a model's name: the lexicon's where it knows the name."""
+    # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
+    name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
+    hit = load_lexicon().lookup(name)
+    if hit:
+        return hit
+    if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
+        return place_abbreviations()[name] or name, "GPE"
+    if label == "LOC" and name.endswith(rules.gpe_endings):
+        return name, "GPE"
+    return name, label
+
+
+def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules: EntityRules) -> bool:
+    """Return whether known names inside a model's span start..end stay separate mentions.
+
+    They do where they are an organisation and its place (华虹无锡), or where a known organisation is followed
+    only by one of its organs or members (台积电|董事会, 广聚能源|董事会): the organisation is the name.
+    Lexicon organisations side by side stay one name (中共中央|统战部 is the CPC's department).
+    """
+    if _org_then_place(mentions, start, end):
+        return True
+    known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
+    return bool(known) and known[0].start == start and known[0].label == "ORG" \
+        and text[known[-1].end:end] in rules.org_organs
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
@@ -1270,7 +1319,7 @@ MODELS = ("crf", "cnn", "off")
 
 
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
-                  model: str = "crf") -> list[Entity]:
+                  model: str = "crf", variant: str | None = None, region: str | None = None) -> list[Entity]:
     """Return the named-entity mentions of a Simplified text, sorted and non-overlapping.
 
     `tokens` are jieba (word, start, end) tokens of `text` where the caller has them (they are computed
@@ -1278,6 +1327,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     extract.ner.crf reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model of
     extract.ner.cnn reads every sentence: about a twentieth of jieba's speed, and no better) or "off"
     (lexicon and rules only; then a rule guesses unknown words shaped like Chinese names).
+    `region` (mainland, hong_kong, taiwan, macau), or else the script `variant` of the original text
+    (extract.text.normalize), or else the regional names the text holds, picks what a short form names
+    there (央行: 中国人民银行 on the mainland, 中央银行 in Taiwan; entities/regional_names.tsv).
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
@@ -1289,6 +1341,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
+    region = region or text_region(variant, [ent.canonical for ent in found])
+    found += regional_entities(text, bounds, taken, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
@@ -1305,4 +1359,119 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     else:
         found += unknown_word_person_entities(text, bounds, taken, rules)
     found += repeated_entities(text, bounds, taken, found, rules)
-    return sorted(found, key=lambda ent: (ent.start, ent.end))
+    found = [ent for ent in found if ent.method == "lexicon" or not rules.generic_name.search(ent.text)]
+    found = local_body_entities(text, bounds, taken, found, region)
+    if region is not None:
+        found = [ent for ent in found if not _division_in_compound(ent, bounds)]
+    found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
+    return with_regional_names(found, region)
+
+
+def with_person_canonicals(found: list[Entity]) -> list[Entity]:
+    """Return the mentions with a person's short name taking the full name the text gives them elsewhere.
+
+    马斯克 after 埃隆·马斯克, 科比 after 科比·布莱恩特, Boger after Yuval Boger: one canonical name per person.
+    A part two full names share (two people called 诺沃亚) stays as it is.
+    """
+    full_of: dict[str, set[str]] = {}
+    for ent in found:
+        if ent.label == "PERSON":
+            parts = re.split(r"[·・• ]+", ent.canonical)
+            if len(parts) > 1:
+                for part in (parts[0], parts[-1]):
+                    full_of.setdefault(part, set()).add(ent.canonical)
+    if not full_of:
+        return found
+    out = []
+    for ent in found:
+        full = full_of.get(ent.canonical, set()) if ent.label == "PERSON" else set()
+        if len(full) == 1:
+            ent = Entity(ent.start, ent.end, ent.text, ent.label, next(iter(full)), ent.method)
+        out.append(ent)
+    return out
+
+
+def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                        region: str | None) -> list[Entity]:
+    """Return `found` with local government bodies under their full names, and the bodies named alone
+    (市委, 市府, 环保局) added: 宁波市委 -> 中国共产党宁波市委员会, 環保局 in a Tainan text ->
+    台南市政府环境保护局 (extract.extractors.local_bodies)."""
+    if region is None:
+        return found
+    found = [_with_body_after(text, ent, bounds, taken, region) if ent.label == "GPE" else ent for ent in found]
+    places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
+                          for ent in found if ent.label in ("GPE", "ORG", "LOC")])
+    out = []
+    for surface in bare_surfaces(region) if places else ():
+        pos = text.find(surface)
+        while pos != -1:
+            end = pos + len(surface)
+            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+                _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
+            pos = text.find(surface, end)
+    result = []
+    alone = set(map(id, out))
+    for ent in [*found, *out]:
+        canonical = local_body_canonical(ent.text, region, places) if ent.label in ("ORG", "LOC") else None
+        if canonical is None and id(ent) in alone:
+            taken.remove(ent.start, ent.end)   # a short form with no place to name is no mention
+            continue
+        if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
+            ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
+        result.append(ent)
+    return result
+
+
+def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
+    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a compound of such
+    abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no one place. Country
+    abbreviations in such compounds (中美, 中俄) stay mentions, as the guideline has it; the NER corpora
+    label the division's character too, so this holds only where the text's region is known."""
+    if len(ent.text) != 1 or ent.label != "GPE" or not is_local_place(ent.canonical):
+        return False
+    i = bisect_right(bounds.token_starts, ent.start) - 1
+    word, start, end = bounds.tokens[i] if i >= 0 else (ent.text, ent.start, ent.end)
+    if len(word) == 1:   # jieba may cut the compound into characters (沪|深): its neighbours then tell
+        word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
+                       if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
+                       and _is_place_character(bounds.tokens[j][0]))
+    return len(word) > 1 and all(_is_place_character(ch) for ch in word)
+
+
+def _is_place_character(ch: str) -> bool:
+    return (load_lexicon().lookup(ch) or ("", ""))[1] == "GPE" or ch in place_abbreviations()
+
+
+def _with_body_after(text: str, place: Entity, bounds: _Boundaries, taken: _Taken, region: str) -> Entity:
+    """Return the place, or the body named by it and the word after it: a local body (湖北省|政府, 宁波|市委)
+    or a country's (日本|政府 -> 日本政府)."""
+    if is_local_place(place.canonical):
+        bodies = bodies_after_place(region)
+    elif place.canonical in state_names():
+        bodies = bodies_after_place(COUNTRY)
+    else:
+        return place
+    for body in bodies:
+        end = place.end + len(body)
+        if text.startswith(body, place.end) and end in bounds.ends and not taken.overlaps(place.end, end):
+            taken.add(place.start, end)
+            canonical = local_bodies()[body].get(COUNTRY, "{place}" + body).format(place=place.canonical) \
+                if not is_local_place(place.canonical) else text[place.start:end]
+            return Entity(place.start, end, text[place.start:end], "ORG", canonical, "rule:local_body")
+    return place
+
+
+def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:
+    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries and not taken."""
+    out: list[Entity] = []
+    if region is None:
+        return out
+    for surface in surfaces_of(region):
+        pos = text.find(surface)
+        while pos != -1:
+            end = pos + len(surface)
+            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+                canonical, label = regional_names()[surface][region]
+                _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
+            pos = text.find(surface, end)
+    return out

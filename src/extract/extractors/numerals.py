@@ -23,14 +23,24 @@ _ASCII_FOLD.update({ord(a): ord(b) for a, b in zip("．％－＋／：～＄￥�
 # a full-width comma is a clause break in Chinese prose; only between full-width digits (４，５６５) it groups
 _WIDE_RUN = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ASCII_FOLD)) + "]+")
 _WIDE_GROUPING = re.compile(r"(?<=[０-９])，(?=[０-９]{3})")
+# 46，800.50元, 1，234，567: a full-width comma grouping ASCII digits too, where the groups are 1-3 then 3 digits
+# and a decimal part or a second group shows it (a single one, $20，300美元, is more often a list)
+_DIGIT_COMMA = re.compile("[0-9０-９]，[0-9０-９]")  # the cheap first test: most commas stand between words
+_MIXED_GROUPING = re.compile(r"(?<![0-9０-９.,，])[0-9０-９]{1,3}(?:，[0-9０-９]{3}(?=[.．][0-9０-９])|(?:，[0-9０-９]{3}){2,})"
+                             r"(?![0-9０-９])")
 
 
 def to_ascii(text: str) -> str:
     """Return `text` with full-width digits, letters and signs folded to ASCII, same length."""
-    if "，" in text:
+    if "，" in text and _DIGIT_COMMA.search(text):
         text = _WIDE_GROUPING.sub(",", text)
+        text = _MIXED_GROUPING.sub(_comma_run, text)
     # a few runs of wide forms per article: replacing them one run at a time beats translating every character
     return _WIDE_RUN.sub(_fold_run, text)
+
+
+def _comma_run(m: re.Match) -> str:
+    return m.group().replace("，", ",")
 
 
 def _fold_run(m: re.Match) -> str:
@@ -52,6 +62,7 @@ class NumeralTables:
     fraction_mark: str
     mixed_mark: str
     negative: frozenset[str]
+    compound_tens: dict[str, str]  # 廿 -> 二十: expanded before reading
 
 
 @cache
@@ -70,7 +81,15 @@ def numeral_tables() -> NumeralTables:
         fraction_mark=str(raw["fraction_mark"]),
         mixed_mark=str(raw["mixed_mark"]),
         negative=frozenset(str(x) for x in raw["negative"]),
+        compound_tens={str(k): str(v) for k, v in raw["compound_tens"].items()},
     )
+
+
+def _expand_tens(s: str, tables: NumeralTables) -> str:
+    """Return `s` with 廿/卅/卌 written as the two characters they stand for (廿一 is 二十一)."""
+    if not any(ch in tables.compound_tens for ch in s):
+        return s
+    return "".join(tables.compound_tens.get(ch, ch) for ch in s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +108,8 @@ class Reading:
 _ARABIC = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+")
 _SCIENTIFIC = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(?:[eE]([-+]?\d+)|\^([-+]*)(\d+))")
 _ARABIC_FRACTION = re.compile(r"(?:(\d+) )?(\d+)/(\d+)")
-_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)[kK]")
+_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)([kKw])")
+_SUFFIX_SCALES = {"k": 1000.0, "K": 1000.0, "w": 10000.0}  # 8k, 15w (w: 万, in informal writing)
 
 
 @lru_cache(maxsize=8192)
@@ -99,6 +119,7 @@ def parse_number(numeral: str) -> float | None:
     folded = " ".join(to_ascii(numeral).split())
     # a space means something only in a mixed fraction ('1 3/5'); elsewhere it is typography
     s = folded if "/" in folded and _ARABIC_FRACTION.search(folded) else folded.replace(" ", "")
+    s = _expand_tens(s, tables)
     if not s:
         return None
     sign = 1.0
@@ -128,15 +149,19 @@ def _parse_unsigned(s: str, tables: NumeralTables) -> float | None:
     if m:
         base = float(m.group(1))
         if m.group(2) is not None:
-            return base * 10.0 ** int(m.group(2))
+            try:  # 1e309 is no number a text means: refused, not an OverflowError
+                value = base * 10.0 ** int(m.group(2))
+            except OverflowError:
+                return None
+            return value if math.isfinite(value) else None
         exponent = int(m.group(4)) * (-1 if m.group(3).count("-") % 2 else 1)
         try:
             return base ** exponent
         except (OverflowError, ZeroDivisionError):
             return None
-    m = _THOUSANDS.fullmatch(s) if s[-1] in "kK" else None
+    m = _THOUSANDS.fullmatch(s) if s[-1] in "kKw" else None
     if m:
-        return float(m.group(1)) * 1000
+        return float(m.group(1)) * _SUFFIX_SCALES[m.group(2)]
     points = [i for i, ch in enumerate(s) if ch in tables.point]
     if len(points) > 1:
         return None
@@ -249,14 +274,17 @@ def _parse_integer(s: str, tables: NumeralTables) -> float | None:
     return result if math.isfinite(result) else None
 
 
-_RANGE_DIGITS = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿])")
+# 二三十, 五六百 and, at the end of a numeral, 五六(篇), 两三(成), 一两(个): two neighbouring digits are a range
+# (not after a point or another digit: 点一二 is 0.12, 一一二 a digit run)
+_RANGE_DIGITS = re.compile(r"(?<![点零〇一二两三四五六七八九])([一二两三四五六七八九])([一二两三四五六七八九])"
+                           r"(?=[十百千万亿]|$)")
 
 
 @lru_cache(maxsize=8192)
 def read_numeral(numeral: str) -> Reading | None:
     """Return what a numeral says, vague ones included ('十几万', '数十亿', '五百多', '上百', '二三十'), or None."""
     tables = numeral_tables()
-    s = "".join(to_ascii(numeral).split())
+    s = _expand_tens("".join(to_ascii(numeral).split()), tables)
     if not s:
         return None
     if "/" in s:
@@ -266,7 +294,7 @@ def read_numeral(numeral: str) -> Reading | None:
         base = parse_number(s[1:])
         if base is None or base <= 0:
             return None
-        return Reading(None, base, base * 10, True)
+        return Reading(base, base, base, True)  # 上百亿: a point 1e10 that says "as many as", approximate
     over = False
     if any(ch in tables.vague_over for ch in s):
         stripped = "".join(ch for ch in s if ch not in tables.vague_over)
@@ -282,7 +310,7 @@ def read_numeral(numeral: str) -> Reading | None:
             high_text = high_text.replace(mark, "九")
     else:
         m = _RANGE_DIGITS.search(s)
-        if m and tables.digits[m.group(2)] == tables.digits[m.group(1)] + 1:
+        if m and (tables.digits[m.group(2)] == tables.digits[m.group(1)] + 1 or m.group() == "三两"):  # 三两个: 2..3
             low_text = s[: m.start()] + m.group(1) + s[m.end():]
             high_text = s[: m.start()] + m.group(2) + s[m.end():]
     if low_text is not None:
@@ -300,13 +328,13 @@ def read_numeral(numeral: str) -> Reading | None:
 def is_well_formed(numeral: str) -> bool:
     """Return True when the units of a numeral fall in order (三千 八百 九十六 万), False for 三十五 千 or 五百 百万."""
     tables = numeral_tables()
-    s = "".join(to_ascii(numeral).split())
+    s = _expand_tens("".join(to_ascii(numeral).split()), tables)
     if tables.fraction_mark in s or tables.mixed_mark in s:
         parts = re.split(f"{tables.fraction_mark}|{tables.mixed_mark}", s)
         return all(is_well_formed(p) for p in parts if p.strip("负-"))
     for mark in tables.point:
         s = s.split(mark, 1)[0]
-    s = s.rstrip("kK")
+    s = s.rstrip("kKw")
     s = "".join(ch for ch in s if ch not in tables.vague_over and ch not in tables.vague_digit
                 and ch not in tables.several and ch not in tables.upto and ch not in tables.negative)
     tokens = _tokens(s, tables) if s else []
@@ -334,3 +362,65 @@ def is_well_formed(numeral: str) -> bool:
             return False  # two digits in a row inside a numeral with units: 1,100万 二〇二五 is two numbers
         previous = role
     return True
+
+
+def parse_count(numeral: str) -> float | None:
+    """Return the value of a count or year as dates and durations write it ('三十五', '二○二五', '1.5', '半').
+
+    Beside what `parse_number` reads: 半 alone is one half (半年), and the look-alike circle ○ is read as 〇
+    (二○二五年 is common in print).
+    """
+    if numeral == "半":
+        return 0.5
+    return parse_number(numeral.replace("○", "〇"))
+
+
+# -- readings the quantities extractor composes (added for it; the functions above are unchanged) ------------
+_TRAILING_SCALE = re.compile(r"[万亿兆]+$")
+_PROPORTION = re.compile(r"([百千万佰仟]+)[ \t]*分[ \t]*之[ \t]*(.+)", re.S)
+_COIN = re.compile(r"(.+?)[ \t]*(美分|日本銭|銭|[角毛分])")
+_COIN_VALUES = {"角": 0.1, "毛": 0.1}  # every other coin word is a hundredth
+
+
+@lru_cache(maxsize=8192)
+def read_scaled(numeral: str) -> tuple[Reading, float] | None:
+    """Return what a numeral says without its trailing 万/亿/兆, and that scale ('5-20亿' reads 20 and 1e8).
+
+    The scale is 1 when the numeral has none, when 万/亿 also occur earlier (一亿两千万 is one number) or when
+    the numeral is only a scale word (万).
+    """
+    reading = read_numeral(numeral)
+    if reading is None:
+        return None
+    body = numeral.rstrip(" \t")
+    big = _TRAILING_SCALE.search(body)
+    if big is None or re.search(r"[万亿兆]", body[: big.start()]) or re.fullmatch(r"[万亿兆]+", numeral.strip()):
+        return reading, 1.0
+    base = read_numeral(body[: big.start()])
+    if base is None:
+        return reading, 1.0
+    return base, parse_number("一" + big.group()) or 1.0
+
+
+def read_proportion(numeral: str) -> Reading | None:
+    """Return the percentage a 百分之/千分之/万分之 numeral says (千分之五 is 0.5, 百分之四五十 40..50), or None."""
+    m = _PROPORTION.fullmatch(numeral)
+    if m is None or re.search(r"[0-9零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖两俩]", m.group(1)):
+        return None
+    denominator, numerator = parse_number(m.group(1)), read_numeral(m.group(2))
+    if not denominator or numerator is None:
+        return None
+    k = 100 / denominator
+    return Reading(None if numerator.value is None else numerator.value * k, numerator.low * k,
+                   numerator.high * k, numerator.over)
+
+
+def read_coins(text: str) -> float | None:
+    """Return the amount of the small coins after a whole amount (三角五分 is 0.35, 三美分 0.03), or None."""
+    total = 0.0
+    for m in _COIN.finditer(text.replace("又", "")):
+        amount = parse_number(m.group(1))
+        if amount is None:
+            return None
+        total += amount * _COIN_VALUES.get(m.group(2), 0.01)
+    return total

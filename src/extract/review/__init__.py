@@ -7,14 +7,16 @@ from __future__ import annotations
 
 __all__ = ["review_tables", "write_site", "page_name"]
 
-_HOMES = {"review_tables": "extract.review.tables", "write_site": "extract.review.site",
-          "page_name": "extract.review.site"}
-
 
 def __getattr__(name: str):
-    # Loaded on first use: the terminal uses extract.review.format without pandas, jinja2 or the site code.
-    if name in _HOMES:
-        from importlib import import_module
+    # Loaded on first use: the terminal borrows `extract.review.format` for a run summary, which needs
+    # neither pandas nor the templates the site modules import.
+    if name in ("page_name", "write_site"):
+        from extract.review import site
 
-        return getattr(import_module(_HOMES[name]), name)
+        return getattr(site, name)
+    if name == "review_tables":
+        from extract.review.tables import review_tables
+
+        return review_tables
     raise AttributeError(f"module 'extract.review' has no attribute {name!r}")

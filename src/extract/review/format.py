@@ -9,13 +9,13 @@ _HEDGE_WORDS = {"over": "over", "under": "under", "about": "about"}
 
 
 def is_missing(value) -> bool:
-    """Return True for None, NaN, NaT and pandas' NA (pandas is not imported for it: the terminal runs without)."""
+    """Return True for None, NaN, NaT and pandas' NA."""
     if value is None:
         return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    pd = sys.modules.get("pandas")
-    return pd is not None and (value is pd.NA or value is pd.NaT)
+    pd = sys.modules.get("pandas")  # pandas' NA and NaT exist only where pandas was imported: a run summary has none
+    if pd is not None and (value is pd.NA or value is pd.NaT):
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def number_text(value) -> str:
@@ -47,7 +47,7 @@ def date_text(value) -> str:
     """Return a date as YYYY-MM-DD, or '' when missing."""
     if is_missing(value):
         return ""
-    if isinstance(value, date):  # datetime and pandas' Timestamp included
+    if isinstance(value, date):  # pandas' Timestamp is a datetime, so a date
         return value.strftime("%Y-%m-%d")
     return str(value)
 

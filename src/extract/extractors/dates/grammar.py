@@ -1,0 +1,141 @@
+"""The date grammar compiled from its data files: the master regex that finds candidate spans and the lexer.
+
+`data/dates/grammar.yaml` holds the patterns (pieces, components, phrases) and `data/dates/lexicon.yaml` the
+words and their meanings; each component is the pattern of one rule of `rules.py` (same name).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from extract.errors import DataFileError
+from extract.resources import load
+
+_REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
+_CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
+# lexicon tables whose words become {words_<table>} alternations in the grammar
+_WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
+                "fiscal_rel")
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    master: re.Pattern
+    lexer: re.Pattern
+    components: tuple[str, ...]
+    lex: dict
+    roc_marker: re.Pattern
+    prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
+
+
+def alternation(words, *, raw: bool = False) -> str:
+    """Return a regex alternation of `words`, longest first."""
+    items = sorted(words, key=len, reverse=True)
+    return "(?:" + "|".join(w if raw else re.escape(w) for w in items) + ")"
+
+
+def festivals() -> dict[str, dict]:
+    """Return festivals.yaml's festivals by name (every spelling, weak ones included)."""
+    out = {}
+    for spec in load("dates/festivals.yaml")["festivals"]:
+        for name in spec["names"] + spec.get("weak", []):
+            out[name] = spec
+    return out
+
+
+def _first_chars(words) -> str:
+    return "[" + "".join(sorted({re.escape(w[0]) for w in words})) + "]"
+
+
+def _festival_pieces(pieces: dict) -> str:
+    """Add the festival alternations; return the first characters festival names add to first_char."""
+    data = load("dates/festivals.yaml")
+    strong = [n for spec in data["festivals"] for n in spec["names"]]
+    weak = [n for spec in data["festivals"] for n in spec.get("weak", [])]
+    pieces["words_festival"], pieces["words_festival_weak"] = alternation(strong), alternation(weak)
+    pieces["words_stretch"] = alternation(data["stretch_words"])
+    first = "".join(sorted({re.escape(n[0]) for n in strong + weak}))
+    pieces["festival_first"] = f"[{first}]"
+    return first
+
+
+def _pieces(gram: dict, lex: dict) -> dict[str, str]:
+    """Return the named regex pieces: grammar.yaml's and those built from the lexicon's word lists."""
+    pieces = dict(gram["pieces"])
+    extra_first = _festival_pieces(pieces)
+    for name, words in lex["guards"].items():
+        pieces[name] = alternation(words, raw=(name == "boundary"))
+    pieces["eras"] = alternation(lex["eras"])
+    # the first characters of word tables: a cheap guard before a component's costly parts
+    pieces["era_first"] = _first_chars(lex["eras"])
+    for table in ("relday", "year_rel", "month_rel"):
+        pieces[f"{table}_first"] = _first_chars(lex["relative"][table])
+    pieces["vague_first"] = _first_chars(lex["vague"])
+    tables = {**lex["relative"], **{name: lex[name] for name in _WORD_TABLES}, **lex.get("word_tables", {})}
+    for table, words in tables.items():
+        pieces[f"words_{table}"] = alternation(words)
+    # a lone day (no month before it) may not follow a word that makes it a count of days
+    # (a class of the words' last characters first: most positions pass or fail on it alone)
+    last = "[" + "".join(sorted({re.escape(w[-1]) for w in lex["not_day_before"]})) + "]"
+    pieces["not_day_before"] = f"(?:(?<!{last})|" + "".join(f"(?<!{re.escape(w)})" for w in lex["not_day_before"]) + ")"
+    last = "[" + "".join(sorted({re.escape(w[-1]) for w in lex["day_count_cues"]})) + "]"
+    pieces["after_day_count_cue"] = f"(?<={last})(?:" + "|".join(f"(?<={re.escape(w)})" for w in lex["day_count_cues"]) + ")"
+    # an entry ending in a numeral (这一) blocks that numeral only: 这一年 is no duration, 这三天 is
+    pieces["not_duration_before"] = "".join(
+        f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"
+        for w in lex["not_duration_before"])
+    first = pieces.get("first_char", "")
+    if not (first.startswith("[") and first.endswith("]")):
+        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
+    # era names start phrases too (昭和五年): their first characters join the class
+    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + extra_first + "]"
+    return pieces
+
+
+def _expander(pieces: dict, components: dict, phrases: dict):
+    """Return a function that replaces {piece}, {phrase} and {@component} references by their patterns."""
+    def expand(pattern: str, stack: tuple[str, ...] = ()) -> str:
+        def sub(m: re.Match) -> str:
+            at, name = m.groups()
+            key = ("@" if at else "") + name
+            if key in stack:
+                raise DataFileError(f"dates: grammar.yaml: {name!r} refers to itself")
+            if at:
+                if name not in components:
+                    raise DataFileError(f"dates: grammar.yaml: unknown component {{@{name}}}")
+                body = expand(components[name], stack + (key,))
+                return "(?:" + _NAMED_GROUP.sub("(?:", body) + ")"
+            for table in (pieces, phrases):
+                if name in table:
+                    return "(?:" + expand(table[name], stack + (key,)) + ")"
+            raise DataFileError(f"dates: grammar.yaml: unknown reference {{{name}}}")
+        return _REF.sub(sub, pattern.replace("\n", ""))
+    return expand
+
+
+def _compiled(pattern: str, what: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise DataFileError(f"dates: grammar.yaml: {what} does not compile: {exc}") from exc
+
+
+@cache
+def grammar() -> Grammar:
+    """Compile the master regex and the lexer from the data files (once per process)."""
+    gram, lex = load("dates/grammar.yaml"), load("dates/lexicon.yaml")
+    components, phrases = gram["components"], gram["phrases"]
+    expand = _expander(_pieces(gram, lex), components, phrases)
+    master = _compiled(expand(phrases["master"]), "phrases.master")
+    alts = []
+    for name, pattern in components.items():
+        body = expand(pattern, ("@" + name,))
+        body = _NAMED_GROUP.sub(lambda m, n=name: f"(?P<{n}__{m.group(1)}>", body)
+        _compiled(body, f"component {name}")
+        alts.append(f"(?P<{name}>{body})")
+    lexer = _compiled("|".join(alts), "lexer")
+    lex = {**lex, "festivals": festivals()}
+    return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
+                   "(?=" + expand("{first_char}") + ")")

@@ -1,0 +1,203 @@
+"""From phrases to mentions: one frame or a range of two, open periods, and the context later dates read."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, timedelta
+
+from extract.extractors.dates.calendar_math import add_months, month_end, shift
+from extract.extractors.dates.frame import Context, Frame, Phrase, Resolved
+from extract.extractors.dates.records import DateMention
+from extract.extractors.dates.resolve import resolve_frame, roc_two_digit, two_digit_year
+from extract.extractors.dates.rules import RULES
+
+_FINE = ("day", "week", "month", "quarter", "half", "year", "decade", "century")
+
+
+def _pub(published: date | None) -> str | None:
+    return f"published:{published.isoformat()}" if published else None
+
+
+def _roc_year(f: Frame, lex: dict, roc: bool) -> bool:
+    lo, hi = lex["roc_years"]
+    if f.y_short is None or not roc:
+        return False
+    return (f.y_short_digits == 3 and lo <= f.y_short <= hi) or roc_two_digit(f, lex, "TW")
+
+
+def _standalone_short_year(f: Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
+    """Judge a year such as 25年 or 114年 standing alone (no month after it): a year, or a count of years."""
+    if f.y_short_digits == 3:
+        return _roc_year(f, lex, roc)
+    if published is None:
+        return False
+    if abs(two_digit_year(f.y_short, published, lex) - published.year) > lex["two_digit_year_window"]:
+        return False
+    before = text[max(0, f.start - 2):f.start]
+    return not any(before.endswith(cue) for cue in lex["duration_cues"])
+
+
+def _short_year_mention(p: Phrase, text: str, published: date | None) -> DateMention:
+    """10年 read as a count: a duration, or with 来/以来 a window back from the publication date."""
+    left, n = p.left, p.left.y_short
+    if p.suffix in ("来", "以来"):
+        span = text[p.start:p.end]
+        if published is None:
+            return DateMention(p.start, p.end, span, "relative", None, None, "year", f"P{n}Y", None)
+        return DateMention(p.start, p.end, span, "relative", shift(published, -n, "Y"),
+                           published - timedelta(days=1), "year", f"P{n}Y", _pub(published))
+    return DateMention(left.start, left.end, text[left.start:left.end], "duration", None, None, None,
+                       f"P{n}Y", None)
+
+
+def open_side(res: Resolved, mode: str | None, published: date | None) -> tuple[date | None, date | None]:
+    """Return the range of an open period made of a date (since, after, before, until, to_now)."""
+    if res.start is None:
+        return None, None
+    if mode == "to_now":
+        return res.start, published
+    if mode == "since":
+        return res.start, None
+    if mode == "after":
+        return res.end + timedelta(days=1), None
+    if mode == "before":
+        return None, res.start - timedelta(days=1)
+    if mode == "until":
+        return None, res.end
+    return res.start, res.end
+
+
+def _range(p: Phrase, lres: Resolved, ctx: Context, published, lex, suffix_mode):
+    """Return (start, end, granularity, the side later text reads, its anchor) of a range X至Y."""
+    rres = resolve_frame(p.right, ctx, published, lex, inherit=lres)
+    if rres.start is not None and lres.start is not None and rres.end < lres.start and p.right.y is None \
+            and p.right.y_rel is None:     # 12月至3月: the right side is in the next year
+        rres.start, rres.end = shift(rres.start, 1, "Y"), shift(rres.end, 1, "Y")
+        if rres.y is not None:
+            rres.y += 1
+    start_d, end_d = lres.start, rres.end
+    if lres.unresolved or rres.unresolved:
+        start_d = end_d = None
+    if suffix_mode == "since":             # 自X至Y is a closed range; only a since-suffix opens it
+        end_d = None
+    gran = min((lres.gran, rres.gran), key=lambda g: _FINE.index(g) if g in _FINE else 99)
+    return start_d, end_d, gran, rres
+
+
+def _names_an_end(f: Frame) -> bool:
+    """至年底, 至6月底, 至今日: 至 reads as 'until' before an end part or a relative day only."""
+    return (f.ypart is not None and f.ypart[1] == 12 and f.ypart[0] > 1) \
+        or (f.mpart is not None and f.mpart[1] == 31 and f.mpart[0] > 1) or f.d_rel is not None
+
+
+def _single_mode(p: Phrase, prefix_mode: str | None, suffix_mode: str | None) -> str | None:
+    """Return what the prefix or suffix makes of a single date (since, after, before, until, to_now)."""
+    mode = suffix_mode or (prefix_mode if prefix_mode in ("since", "until") else None)
+    if (prefix_mode == "from" and suffix_mode is None) or mode == "during":
+        return None                        # 从 alone opens nothing; 春节期间 is the festival itself
+    left = p.left
+    if mode == "before" and ((left.ypart is not None and left.ypart[1] == 12 and left.ypart[0] > 1)
+                             or (left.mpart is not None and left.mpart[1] == 31 and left.mpart[0] > 1)):
+        return "until"                     # 2026年底前, 6月底前: by the end of the year or month, not before it
+    return mode
+
+
+def _set_context(ctx: Context, final: Resolved, lres: Resolved, span: str, open_period: bool) -> None:
+    """Make the resolved side nearest to later text their context. An open period (2017年以来, 1980年前) and
+    a bare relative year (去年降息三次后…5月) name no year the later text is set in."""
+    bare_relative_year = lres.relative and final.m is None and final.start != final.end \
+        and lres.gran not in ("quarter", "half")   # 去年第二季度和第三季度: the year goes on
+    if final.y is None or final.unresolved or open_period or bare_relative_year:
+        return
+    ctx.y, ctx.m, ctx.text, ctx.d = final.y, final.m, span, None
+    if final.start is not None and final.start == final.end:    # one day (a lunar one too): its own date
+        ctx.y, ctx.m, ctx.d = final.start.year, final.start.month, final.start.day
+    ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
+
+
+def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMention:
+    start_i = p.start
+    prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
+    suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
+    if (prefix_mode == "from" and p.right is None and suffix_mode is None) \
+            or (p.prefix == "至" and not _names_an_end(p.left)):
+        start_i, prefix_mode = p.left.start, None   # 从 alone, 推迟至5月: the word is not part of the date
+    lres = resolve_frame(p.left, ctx, published, lex)
+    anchor = lres.anchor_text if (lres.partial or lres.relative) else None
+    mode = None
+    if p.right is not None:
+        start_d, end_d, gran, final = _range(p, lres, ctx, published, lex, suffix_mode)
+        kind = "period"
+        if anchor is None and final.relative:
+            anchor = final.anchor_text
+    else:
+        final, gran, kind = lres, lres.gran, "date"
+        start_d, end_d = (lres.start, lres.end) if not lres.unresolved else (None, None)
+        mode = _single_mode(p, prefix_mode, suffix_mode)
+        if mode:
+            start_d, end_d = open_side(lres, mode, published)
+            kind = "period"
+            if mode == "to_now" and published is not None and anchor is None:
+                anchor = _pub(published)
+        elif p.left.is_period():
+            kind = "period"
+    if lres.relative or (p.right is not None and p.right.relative_words):
+        kind = "relative"
+    span = text[start_i:p.end]
+    _set_context(ctx, final, lres, span, p.right is None and mode in ("since", "after", "before", "to_now"))
+    return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
+
+
+def _stated_fiscal_year(text: str, end: int, lex: dict) -> tuple[date, date] | None:
+    """Return the months a company's fiscal year is stated to cover right after it: 2024财年（2023年7月至2024年6月）,
+    （截至2025年3月）: the twelve months ending then."""
+    found = re.match(lex["fiscal_statement"], text[end:end + 30])
+    if not found:
+        return None
+    g = found.groupdict()
+    try:
+        if g["y1"]:
+            return date(int(g["y1"]), int(g["m1"]), 1), month_end(int(g["y2"]), int(g["m2"]))
+        last = month_end(int(g["ye"]), int(g["me"]))
+    except ValueError:
+        return None
+    return add_months(date(last.year, last.month, 1), -11), last
+
+
+def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict,
+                    roc: bool) -> list[DateMention]:
+    """Return the mention a phrase makes (none for a year that is no year, or an invalid date)."""
+    if p.other is not None:
+        mention = RULES[p.other[0]].produce(p, text, ctx, published, lex)
+        return [mention] if mention else []
+    left = p.left
+    roc_year = _roc_year(left, lex, roc)
+    if left.y_short is not None and left.y_short_digits and left.rank() == 1 and p.right is None \
+            and not roc_year:              # a 2- or 3-digit year alone may be a count (十年 written 10年)
+        if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:
+            return [_short_year_mention(p, text, published)]
+    if left.y_short is not None and left.y_short_digits == 3 and not roc_year:
+        return []
+    if left.invalid or (p.right is not None and p.right.invalid):
+        return []                          # 2023-10/14: mixed separators are no date
+    mention = _frame_mention(p, text, ctx, published, lex)
+    if left.fiscal is not None and left.fiscal[0] == "company" and p.right is None:
+        stated = _stated_fiscal_year(text, p.end, lex)
+        if stated:
+            mention = replace(mention, start_date=stated[0], end_date=stated[1])
+    return [mention]
+
+
+def merged_open_ends(mentions: list[DateMention], text: str) -> list[DateMention]:
+    """Join 2010年之后 + 2018年之前 written back to back into one period with both ends."""
+    out: list[DateMention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and prev.end == m.start and prev.kind == "period" and m.kind == "period" \
+                and prev.start_date is not None and prev.end_date is None \
+                and m.start_date is None and m.end_date is not None and prev.start_date <= m.end_date:
+            out[-1] = DateMention(prev.start, m.end, text[prev.start:m.end], "period", prev.start_date, m.end_date,
+                                  prev.granularity, None, prev.anchor or m.anchor)
+            continue
+        out.append(m)
+    return out

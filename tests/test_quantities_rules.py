@@ -1,0 +1,47 @@
+"""The quantities extractor's rules are registered units whose patterns name data that exists."""
+import math
+
+import pytest
+
+from extract.extractors.quantities import find_quantities, patterns
+from extract.extractors.quantities.bare import BARE_NUMBER
+from extract.extractors.quantities.parser import CANDIDATES, GUARDS, STAGES
+from extract.resources import data_files
+
+TABLES = (GUARDS, CANDIDATES, STAGES, BARE_NUMBER)
+
+
+def _known(name: str) -> bool:
+    data = patterns()
+    if name.startswith("pieces."):
+        return name.split(".", 1)[1] in data["pieces"]
+    if name.endswith((".yaml", ".tsv")):
+        return f"quantities/{name}" in data_files()
+    if name.endswith(".py"):
+        return True
+    return name in data or name in data["pieces"]
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_every_rule_names_data_that_exists(table):
+    assert len(table) >= 2
+    for rule in table:
+        for name in filter(None, (p.strip() for p in rule.pattern.split(","))):
+            assert _known(name), f"{table.name}.{rule.name} reads {name!r}, which is no key of the data"
+
+
+def test_rule_names_are_unique_within_a_table():
+    for table in TABLES:
+        names = [r.name for r in table]
+        assert len(names) == len(set(names))
+
+
+def test_a_rule_registered_twice_is_refused():
+    with pytest.raises(ValueError):
+        STAGES.rule(STAGES.rules[0].name)(lambda c: True)
+
+
+@pytest.mark.parametrize("text", ["1e309", "数值为1e309元", "1e308亿元", "9" * 400 + "亿元", "1^99999亿", "负1e309%"])
+def test_overflowing_numbers_are_refused_not_raised(text):
+    for q in find_quantities(text):
+        assert all(v is None or math.isfinite(v) for v in (q.value, q.low, q.high))

@@ -129,6 +129,9 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
+    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
+    from extract.analysis.article import analyze_article
+
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -144,13 +147,6 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def analyze_article(article: Article, settings: Settings = Settings()):
-    """Return the DocumentRows of one article (the analysis is imported on first use: planning loads no models)."""
-    from extract.analysis.article import analyze_article as analyze
-
-    return analyze(article, settings)
 
 
 def analyze_isolated(article: Article, settings: Settings = Settings()):

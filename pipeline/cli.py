@@ -156,7 +156,15 @@ def _run(args) -> int:
         except LockedError as exc:
             print(f"zh-extract: {exc}", file=sys.stderr)
             return EXIT_LOCKED
+        except DamagedOutputsError as exc:
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_DAMAGED
         if summary is not None:
+            if args.export_parquet:  # nothing changed, but the snapshot asked for is still written
+                from extract.io.export import export_parquet
+
+                rows = export_parquet(args.outputs, args.export_parquet)
+                summary["exported"] = {"dest": args.export_parquet, "rows": rows}
             _print_summary(summary, args.json)
             return EXIT_OK
     from prefect import tags

@@ -146,6 +146,17 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     return result
 
 
+def analyze_article(article: Article, settings: Settings):
+    """Return the rows of one article (`extract.analysis.article.analyze_article`).
+
+    Imported on first use: planning a run (plan_run) needs neither spaCy, jieba nor the models. A module
+    function, so that fault-injection tests can replace it.
+    """
+    from extract.analysis.article import analyze_article as analyze
+
+    return analyze(article, settings)
+
+
 def analyze_isolated(article: Article, settings: Settings = Settings()):
     """Return `(rows, problems)` for one article: rows None when it failed, problems as `errors` rows.
 
@@ -181,8 +192,6 @@ def _warm_up(settings: Settings) -> None:
     if settings in _WARM:
         return
     _WARM.add(settings)
-    from extract.analysis.article import analyze_article
-
     try:
         analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
     except Exception:  # noqa: BLE001  a real article will report the problem with its own row

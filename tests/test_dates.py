@@ -270,3 +270,10 @@ def test_dates_every_rule_has_cases():
         for m in candidate_matches(grammar, text):
             used.update(name for name, _ in tokens(text, m.start(), m.end()) or [])
     assert set(RULES) - used == set()
+
+
+@pytest.mark.parametrize("text", ["民国113年", "发稿时间：114年3月5日", "今(111)年起", "112年、113年", "113年度"])
+def test_dates_roc_hint_is_in_every_roc_marker_match(text):
+    grammar = dates._grammar()
+    found = grammar.roc_marker.search(text)
+    assert found is not None and grammar.roc_hint.search(found.group()) is not None

@@ -65,7 +65,8 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
         published = published.date()
     g = _grammar()
     norm = _FULLWIDTH_CHAR.sub(lambda m: _FULLWIDTH[m.group()], text)
-    roc = region == "TW" or g.roc_marker.search(norm) is not None   # Taiwan writes ROC years (113年)
+    # Taiwan writes ROC years (113年); other texts that date themselves in them say so (民国, 发稿: 114年3月)
+    roc = region == "TW" or (g.roc_hint.search(norm) is not None and g.roc_marker.search(norm) is not None)
     region = region or ("TW" if roc else None)
     out: list[DateMention] = []
     ctx = Context(region=region)

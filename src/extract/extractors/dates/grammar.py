@@ -27,6 +27,7 @@ class Grammar:
     components: tuple[str, ...]
     lex: dict
     roc_marker: re.Pattern
+    roc_hint: re.Pattern            # contained in every roc_marker match: a cheap test first
     prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
     anywhere: re.Pattern            # the master regex without it, tried where a festival name starts
     festival_words: object          # an Aho-Corasick automaton of the festival names (value: the name)
@@ -142,7 +143,7 @@ def grammar() -> Grammar:
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
+                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
 
 
 def _automaton(words) -> object:

@@ -144,31 +144,43 @@ def _run(args) -> int:
     if problems:
         print(f"zh-extract: {'; '.join(problems)}", file=sys.stderr)
         return EXIT_USAGE
-    from extract.errors import DamagedOutputsError, LockedError, OutputError
-    from extract.text.ingest import DEFAULT_MAX_BYTES
-
-    if not args.full:
-        from pipeline.plan import idle_summary
-
+    try:
         # Plan first: with nothing to do, answer without starting Prefect or loading the analysis.
-        try:
-            summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
-        except LockedError as exc:
-            print(f"zh-extract: {exc}", file=sys.stderr)
-            return EXIT_LOCKED
-        except DamagedOutputsError as exc:
-            print(f"zh-extract: {exc}", file=sys.stderr)
-            return EXIT_DAMAGED
-        if summary is not None:
-            if args.export_parquet:  # nothing changed, but the snapshot asked for is still written
-                from extract.io.export import export_parquet
+        summary = None if args.full else _idle_summary(args)
+        if summary is None:
+            summary = _run_flow(args)
+    except Exception as exc:  # noqa: BLE001 - each failure of the run itself has its exit code and one line
+        code, message = _failure(exc)
+        print(f"zh-extract: {message}", file=sys.stderr)
+        return code
+    _print_summary(summary, args.json)
+    return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
 
-                rows = export_parquet(args.outputs, args.export_parquet)
-                summary["exported"] = {"dest": args.export_parquet, "rows": rows}
-            _print_summary(summary, args.json)
-            return EXIT_OK
+
+class _UsageError(Exception):
+    """A run option found unusable only when the run starts (the runner and its workers)."""
+
+
+def _idle_summary(args) -> dict | None:
+    """Return the summary of a run with nothing to do (writing the Parquet snapshot asked for), else None."""
+    from extract.text.ingest import DEFAULT_MAX_BYTES
+    from pipeline.plan import idle_summary
+
+    summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+    if summary is not None and args.export_parquet:  # nothing changed, but the snapshot is still written
+        from extract.io.export import export_parquet
+
+        rows = export_parquet(args.outputs, args.export_parquet)
+        summary["exported"] = {"dest": args.export_parquet, "rows": rows}
+    return summary
+
+
+def _run_flow(args) -> dict:
+    """Run the Prefect flow over the corpus and return its summary."""
     from prefect import tags
 
+    from extract.text.ingest import DEFAULT_MAX_BYTES
+    from pipeline import terminal
     from pipeline.flow import extract_corpus
     from pipeline.report import RUN_TAGS
     from pipeline.runners import shared_api, task_runner
@@ -176,37 +188,30 @@ def _run(args) -> int:
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address)
     except ValueError as exc:
-        print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    from pipeline import terminal
-
+        raise _UsageError(str(exc)) from exc
     flow = extract_corpus.with_options(task_runner=runner)
-    try:
-        with shared_api(), tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
-            summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
-                           batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                           entity_model=args.entity_model, retention_days=args.retention_days,
-                           export_parquet=args.export_parquet, article_seconds=args.article_seconds)
-    except LockedError as exc:
-        print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except DamagedOutputsError as exc:
-        print(f"zh-extract: {exc}", file=sys.stderr)
-        return EXIT_DAMAGED
-    except OutputError as exc:
-        if exc.code == "v1_unfinished_commit":
-            print(f"zh-extract: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
-        return EXIT_DAMAGED
-    except OSError as exc:
-        print(f"zh-extract: the outputs could not be written: {exc}", file=sys.stderr)
-        return EXIT_DAMAGED
-    except Exception as exc:  # the run itself failed (orchestrator, store): one line, a code of its own
-        print(f"zh-extract: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    _print_summary(summary, args.json)
-    return EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK
+    with shared_api(), tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
+        return flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
+                    batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                    entity_model=args.entity_model, retention_days=args.retention_days,
+                    export_parquet=args.export_parquet, article_seconds=args.article_seconds)
+
+
+def _failure(exc: Exception) -> tuple[int, str]:
+    """Return the exit code and the message of a run that stopped on `exc`."""
+    from extract.errors import DamagedOutputsError, LockedError, OutputError
+
+    if isinstance(exc, LockedError):
+        return EXIT_LOCKED, str(exc)
+    if isinstance(exc, DamagedOutputsError):
+        return EXIT_DAMAGED, str(exc)
+    if isinstance(exc, OutputError) and exc.code == "v1_unfinished_commit":
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, _UsageError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, (OutputError, OSError)):
+        return EXIT_DAMAGED, f"the outputs could not be written: {exc}"
+    return EXIT_RUN_FAILED, f"the run failed: {type(exc).__name__}: {exc}"
 
 
 def format_summary(summary: dict) -> str:

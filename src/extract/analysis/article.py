@@ -170,14 +170,15 @@ def _usable_references(norm: Normalized, reference_span: tuple[int, int], warnin
 
     parsed = parse_reference_list(norm.simplified, reference_span)
     # An entry with neither a title nor a URL (a stray "——" or "……" line) is not a reference: report it.
-    refs = [r for r in parsed if r.url or any(ch.isalnum() for ch in norm.simplified[r.title_start:r.title_end])]
+    usable = [bool(r.url or any(ch.isalnum() for ch in norm.simplified[r.title_start:r.title_end])) for r in parsed]
+    refs = [r for r, ok in zip(parsed, usable) if ok]
     if not refs:
         warnings.append(ExtractError(
             f"a reference list was found but no entry could be parsed ({len(parsed)} lines without a title "
             "or URL)", code="references_unparsed", stage="references"))
         return []
-    for r in parsed:
-        if r not in refs:
+    for r, ok in zip(parsed, usable):  # (not `r in refs`: a scan of the list per entry was quadratic)
+        if not ok:
             a, b = norm.to_original(r.start, r.end)
             warnings.append(ExtractError(
                 f"reference list entry {r.ref_idx} ({norm.original[a:b]!r}) has no title or URL and was skipped",

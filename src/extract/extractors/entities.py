@@ -501,7 +501,7 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     A lexicon place the name contains is removed from `found` and `taken`.
     """
     places = {(ent.start, ent.end) for ent in found if ent.label == "GPE" and ent.method == "lexicon"}
-    out = []
+    out, gone = [], set()
     tokens = bounds.tokens
     for k, (word, s, _e) in enumerate(tokens):
         suffix = _org_suffix_of(word, rules)
@@ -520,9 +520,10 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         surface = text[start:e]
         if surface in rules.generic_nouns:
             continue
-        _remove_mentions(inner, found, taken)
+        _remove_mentions(inner, found, taken, gone)
         canonical = _legal_name_canonical(surface, rules)
         _claim(out, taken, Entity(start, e, surface, "ORG", canonical, "rule:org_suffix"))
+    _forget(found, gone)
     return out
 
 
@@ -544,11 +545,24 @@ def _by_span(found: list[Entity]) -> dict[tuple[int, int], list[Entity]]:
     return index
 
 
-def _remove_mentions(spans: list[tuple[int, int]], found: list[Entity], taken: _Taken) -> None:
+def _remove_mentions(spans: list[tuple[int, int]], found: list[Entity], taken: _Taken,
+                     gone: set[tuple[int, int]] | None = None) -> None:
+    """Remove the mentions at `spans` from `taken` and `found`; with `gone`, from `found` later, in one pass.
+
+    A pass that does not read `found` in its loop collects the spans in `gone` and calls `_forget` once: a
+    rebuild of the list for each removal was quadratic in the length of the text.
+    """
     for span in spans:
         taken.remove(*span)
-    gone = set(spans)
-    found[:] = [ent for ent in found if (ent.start, ent.end) not in gone]
+    if gone is not None:
+        gone.update(spans)
+        return
+    _forget(found, set(spans))
+
+
+def _forget(found: list[Entity], gone: set[tuple[int, int]]) -> None:
+    if gone:
+        found[:] = [ent for ent in found if (ent.start, ent.end) not in gone]
 
 
 def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
@@ -562,7 +576,7 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
     tags = _jieba_tags()
     lex = load_lexicon()
     places = {(ent.start, ent.end) for ent in found if _is_city_or_province(ent)}
-    out = []
+    out, gone = [], set()
     tokens = bounds.tokens
     for k, _word, s, _e in _tokens_among(bounds, rules.org_event_words):
         start, unknown, place = s, False, None
@@ -589,8 +603,9 @@ def org_event_entities(text: str, bounds: _Boundaries, taken: _Taken, found: lis
                 or lex.lookup(surface):
             continue
         if place:
-            _remove_mentions([place], found, taken)
+            _remove_mentions([place], found, taken, gone)
         _claim(out, taken, Entity(start, s, surface, "ORG", surface, "rule:org_event"))
+    _forget(found, gone)
     return out
 
 
@@ -698,7 +713,7 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                 and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
                 and not _LATIN_WORD.match(ent.text):
             first[ent.text] = ent
-    out = []
+    out, gone = [], set()
     by_span = _by_span(found)
     for surface, ent in first.items():
         pos = text.find(surface)
@@ -711,9 +726,10 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
                 if len(places) == len(inner):
                     for span in places:
                         by_span.pop(span, None)
-                    _remove_mentions(places, found, taken)
+                    _remove_mentions(places, found, taken, gone)
                     _claim(out, taken, Entity(pos, end, surface, ent.label, ent.canonical, "rule:repeat"))
             pos = text.find(surface, end)
+    _forget(found, gone)
     return out
 
 
@@ -1123,9 +1139,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
-    # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
-    # bwin) leaves the model's reading as the only evidence.
-    cased = _CAPITAL.search(text) is not None
+    cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.
@@ -1341,7 +1355,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
-    region = region or text_region(variant, [ent.canonical for ent in found])
+    region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
@@ -1367,12 +1381,18 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     return with_regional_names(found, region)
 
 
+_PERSON_JOINERS = re.compile("[•・‧∙⋅]")
+
+
 def with_person_canonicals(found: list[Entity]) -> list[Entity]:
     """Return the mentions with a person's short name taking the full name the text gives them elsewhere.
 
     马斯克 after 埃隆·马斯克, 科比 after 科比·布莱恩特, Boger after Yuval Boger: one canonical name per person.
     A part two full names share (two people called 诺沃亚) stays as it is.
     """
+    # One joiner in a person's canonical name (保罗•艾伦, 保罗・艾伦 -> 保罗·艾伦).
+    found = [Entity(ent.start, ent.end, ent.text, ent.label, _PERSON_JOINERS.sub("·", ent.canonical), ent.method)
+             if ent.label == "PERSON" and _PERSON_JOINERS.search(ent.canonical) else ent for ent in found]
     full_of: dict[str, set[str]] = {}
     for ent in found:
         if ent.label == "PERSON":
@@ -1402,13 +1422,8 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
                           for ent in found if ent.label in ("GPE", "ORG", "LOC")])
     out = []
-    for surface in bare_surfaces(region) if places else ():
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, bare_surfaces(region) if places else ()):
+        _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
     result = []
     alone = set(map(id, out))
     for ent in [*found, *out]:
@@ -1423,18 +1438,21 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
 
 
 def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
-    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a compound of such
-    abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no one place. Country
+    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a word (惠港措施,
+    港股) or a compound of such abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no
+    one place. Country
     abbreviations in such compounds (中美, 中俄) stay mentions, as the guideline has it; the NER corpora
     label the division's character too, so this holds only where the text's region is known."""
     if len(ent.text) != 1 or ent.label != "GPE" or not is_local_place(ent.canonical):
         return False
     i = bisect_right(bounds.token_starts, ent.start) - 1
-    word, start, end = bounds.tokens[i] if i >= 0 else (ent.text, ent.start, ent.end)
-    if len(word) == 1:   # jieba may cut the compound into characters (沪|深): its neighbours then tell
-        word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
-                       if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
-                       and _is_place_character(bounds.tokens[j][0]))
+    word = bounds.tokens[i][0] if i >= 0 else ent.text
+    if len(word) > 1:    # 京津冀, and 惠港, 访港, 港股: the character is a piece of a word
+        return True
+    # jieba may cut a compound into characters (沪|深): its neighbours then tell
+    word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
+                   if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
+                   and _is_place_character(bounds.tokens[j][0]))
     return len(word) > 1 and all(_is_place_character(ch) for ch in word)
 
 
@@ -1466,12 +1484,22 @@ def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str
     out: list[Entity] = []
     if region is None:
         return out
-    for surface in surfaces_of(region):
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                canonical, label = regional_names()[surface][region]
-                _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, surfaces_of(region)):
+        canonical, label = regional_names()[surface][region]
+        _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
     return out
+
+
+@cache
+def _alternation(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+
+
+def _free_words(text: str, bounds: _Boundaries, taken: _Taken, surfaces: tuple[str, ...]):
+    """Yield (start, end, surface) of each of `surfaces` (longest first) in `text` that stands on word
+    boundaries where no mention is yet: one regular-expression pass, not a search per surface."""
+    pattern = _alternation(surfaces)
+    for match in pattern.finditer(text) if pattern is not None else ():
+        pos, end = match.span()
+        if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+            yield pos, end, match.group()

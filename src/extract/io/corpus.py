@@ -129,9 +129,6 @@ def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[A
 def process_batch(articles: list[Article], outputs_url: str, staging: str, batch_name: str,
                   settings: Settings = Settings()) -> BatchResult:
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
-    # Imported here: planning a run (plan_run) needs neither spaCy, jieba nor the models.
-    from extract.analysis.article import analyze_article
-
     started = time.perf_counter()
     result = BatchResult()
     rows: dict[str, list[dict]] = {}
@@ -147,6 +144,17 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def analyze_article(article: Article, settings: Settings):
+    """Return the rows of one article (`extract.analysis.article.analyze_article`).
+
+    Imported on first use: planning a run (plan_run) needs neither spaCy, jieba nor the models. A module
+    function, so that fault-injection tests can replace it.
+    """
+    from extract.analysis.article import analyze_article as analyze
+
+    return analyze(article, settings)
 
 
 def analyze_isolated(article: Article, settings: Settings = Settings()):
@@ -184,8 +192,6 @@ def _warm_up(settings: Settings) -> None:
     if settings in _WARM:
         return
     _WARM.add(settings)
-    from extract.analysis.article import analyze_article
-
     try:
         analyze_article(Article(doc_id="warm-up", source="warm-up", text=_WARM_UP_TEXT), settings)
     except Exception:  # noqa: BLE001  a real article will report the problem with its own row

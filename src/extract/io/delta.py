@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extract.errors import DamagedOutputsError, LockedError, OutputError
-from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, to_arrow, validate
+from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, sort_key, to_arrow, validate
 
 SCHEMA_VERSION = "2"
 RUNS, FILES, WRITER = "runs", "_files", "_writer"
@@ -578,7 +578,7 @@ class Outputs:
         n_chars = dict(zip(docs.column("doc_id").to_pylist(), docs.column("n_chars").to_pylist()))
         for name, table in staged.items():
             validate(name, table, n_chars)
-            staged[name] = table.sort_by([("doc_id", "ascending"), *_row_order(name)])
+            staged[name] = table.sort_by(sort_key(name))
         return staged
 
     def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str], *,
@@ -736,19 +736,3 @@ def _claim_alive(holder: dict) -> bool:
     # A pid reused by a process started after the claim is not the claimant.
     started = datetime.fromtimestamp(process.create_time(), timezone.utc)
     return started <= claimed_at + timedelta(seconds=1) and process.status() != psutil.STATUS_ZOMBIE
-
-
-def _row_order(table: str) -> list[tuple[str, str]]:
-    if table == "documents":
-        return []
-    if table in ("references",):
-        return [("ref_idx", "ascending")]
-    if table == "citations":
-        return [("ref_idx", "ascending"), ("sent_idx", "ascending")]
-    if table == "conflicts":
-        return [("ref_idx", "ascending")]
-    if table == "tokens":
-        return [("sent_idx", "ascending"), ("tok_idx", "ascending")]
-    if table == "sentences":
-        return [("sent_idx", "ascending")]
-    return [("sent_idx", "ascending"), ("start", "ascending")]

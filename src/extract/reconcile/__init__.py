@@ -512,6 +512,19 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
     if text and url.startswith(("http://", "https://", "www.")) and _prints_url(text, url):
         # a reference known only by its URL is drawn on where the article prints that URL
         return 1.0, 1.0, [{"type": "url", "text": url}], 1
+    share, evidence, n_terms = _term_share(query, terms, index, cfg)
+    bonus = _entity_bonus(query, entities, index, cfg, evidence)
+    bonus += _quantity_bonus(query, quantities, index, cfg, evidence)
+    bonus += _date_bonus(query, dates, cfg, evidence)
+    actors = {e[0] for e in query.entities if e[1] in cfg.actor_labels}
+    penalty = cfg.absent_entity_penalty if actors and not actors & index.entity_names else 0.0
+    score = max(0.0, share + min(bonus, cfg.max_bonus) - penalty)
+    return score, share, evidence, n_terms
+
+
+def _term_share(query: Passage, terms: Sequence[str], index: _Index,
+                cfg: _Settings) -> tuple[float, list[dict], int]:
+    """Return the BM25 share of the title's terms in `terms`, the term evidence and the shared term count."""
     q_terms, total_idf = index.title_terms(query)
     tf = Counter(terms)
     length = len(terms) or 1
@@ -528,16 +541,26 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
         else:
             shared_terms.append(t)
         bm25 += index.idf(t) * f * (cfg.k1 + 1) / (f + cfg.k1 * (1 - cfg.b + cfg.b * length / index.avg_len))
-    share = bm25 / total_idf
     evidence: list[dict] = [{"type": "term", "text": t, "idf": round(index.idf(t), 3)}
                             for t in sorted(shared_terms, key=lambda t: (-index.idf(t), t))]
     evidence += [{"type": "term_part", "text": t, "article": w, "idf": round(index.idf(t), 3)}
                  for t, w in partial_terms]
+    return bm25 / total_idf, evidence, len(shared_terms) + len(partial_terms)
+
+
+def _entity_bonus(query: Passage, entities, index: _Index, cfg: _Settings, evidence: list[dict]) -> float:
+    """Return the bonus of the entities shared with the title (each by its rarity); add their evidence."""
     bonus = 0.0
     for ent in sorted(set(query.entities) & set(entities)):
         w = index.rarity(index.entity_df.get(ent, 0))
         bonus += cfg.entity_bonus * w
         evidence.append({"type": "entity", "canonical": ent[0], "label": ent[1], "weight": round(w, 3)})
+    return bonus
+
+
+def _quantity_bonus(query: Passage, quantities, index: _Index, cfg: _Settings, evidence: list[dict]) -> float:
+    """Return the bonus of the quantities equal to the title's (each value once, by rarity); add evidence."""
+    bonus = 0.0
     seen_quantities = set()
     for qa, qb in _equal_quantities(quantities, query.quantities):
         key = _quantity_key(qa)
@@ -548,6 +571,12 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
         bonus += cfg.quantity_bonus * w
         evidence.append({"type": "quantity", "article": qa.text, "reference": qb.text, "unit": qa.unit,
                          "value": qa.value, "weight": round(w, 3)})
+    return bonus
+
+
+def _date_bonus(query: Passage, dates, cfg: _Settings, evidence: list[dict]) -> float:
+    """Return the bonus of the dates overlapping the title's (weighted by both precisions); add evidence."""
+    bonus = 0.0
     for da, db in _overlapping_dates(dates, query.dates):
         w = cfg.date_weight.get(da.granularity or "", 0.0) * cfg.date_weight.get(db.granularity or "", 0.0)
         if w <= 0:
@@ -555,10 +584,7 @@ def _score(query: Passage, terms: Sequence[str], entities, quantities, dates, in
         bonus += cfg.date_bonus * w
         evidence.append({"type": "date", "article": da.text, "reference": db.text,
                          "start": _iso(da.start_date), "end": _iso(da.end_date)})
-    actors = {e[0] for e in query.entities if e[1] in cfg.actor_labels}
-    penalty = cfg.absent_entity_penalty if actors and not actors & index.entity_names else 0.0
-    score = max(0.0, share + min(bonus, cfg.max_bonus) - penalty)
-    return score, share, evidence, len(shared_terms) + len(partial_terms)
+    return bonus
 
 
 def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Reference, Passage]], *,
@@ -583,53 +609,16 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
     for ref, title in references:
         if not (title.terms or title.entities or title.quantities or title.text.startswith(("http", "www."))):
             continue
-        scored = {}
-        for p in body:
-            score, share, evidence, n_terms = _score(title, p.terms, p.entities, p.quantities, p.dates, index, cfg,
-                                                     p.text)
-            strong = n_terms >= cfg.min_terms_shared or any(e["type"] in ("entity", "quantity", "url")
-                                                            for e in evidence)
-            if strong:
-                scored[p.idx] = (p, score, evidence)
+        scored = _scored_sentences(title, body, index, cfg)
         best = max((score for _, score, _ in scored.values()), default=0.0)
         anchors = [(p, score) for p, score, _ in scored.values()
                    if score >= threshold and score >= cfg.anchor_relative * best]
         keep = {p.idx: Citation(ref.ref_idx, p.idx, round(score, 4), scored[p.idx][2], "similarity")
                 for p, score in anchors}
         for anchor, anchor_score in anchors:
-            # the rest of the anchor's paragraph that keeps naming the anchor's actor ("某公司…。某公司…")
-            actors = {e for e in anchor.entities if e[1] in cfg.actor_labels}
-            for p in body:
-                if (anchor.paragraph is None or p.paragraph != anchor.paragraph or p.idx in keep
-                        or not actors & set(p.entities)):
-                    continue
-                shared = sorted(e[0] for e in actors & set(p.entities))
-                keep[p.idx] = Citation(ref.ref_idx, p.idx, round(cfg.continuation_weight * anchor_score, 4), [
-                    {"type": "continues", "sent_idx": anchor.idx, "entities": shared}], "similarity")
-            k = position[anchor.idx]
-            near = [body[j] for j in (k - 1, k + 1) if 0 <= j < len(body)]
-            if anchor.paragraph is not None:
-                near += [p for p in body if p.paragraph == anchor.paragraph]
-            for p in near:
-                if p.idx in keep or p.idx not in scored:
-                    continue
-                _, score, evidence = scored[p.idx]
-                specific = any(e["type"] in cfg.neighbour_evidence for e in evidence)
-                # The title's own figure (25%, 36亿元) next to an anchor is evidence enough, however much more
-                # the anchor itself shares with the title.
-                same_figure = any(e["type"] == "quantity" for e in evidence)
-                if specific and score >= cfg.neighbour_min_score and (
-                        same_figure or score >= cfg.relative_floor * anchor_score):
-                    keep[p.idx] = Citation(ref.ref_idx, p.idx, round(score, 4), evidence + [
-                        {"type": "next_to", "sent_idx": anchor.idx}], "similarity")
-        # a sentence between two anchors of the same reference carries on what they both draw from
-        anchor_score = {p.idx: score for p, score in anchors}
-        for k in range(1, len(body) - 1):
-            before, here, after = body[k - 1], body[k], body[k + 1]
-            if here.idx not in keep and before.idx in anchor_score and after.idx in anchor_score:
-                keep[here.idx] = Citation(ref.ref_idx, here.idx, round(cfg.continuation_weight * min(
-                    anchor_score[before.idx], anchor_score[after.idx]), 4), [
-                    {"type": "between", "sent_idx": [before.idx, after.idx]}], "similarity")
+            _add_continuations(ref, anchor, anchor_score, body, cfg, keep)
+            _add_neighbours(ref, anchor, anchor_score, body, position[anchor.idx], scored, cfg, keep)
+        _add_between(ref, anchors, body, cfg, keep)
         ranked = sorted(keep.values(), key=lambda c: -c.score)
         out.extend(ranked[:cfg.max_per_reference])
         anchored.update((p.idx, ref.ref_idx) for p, _ in anchors)
@@ -639,6 +628,65 @@ def _similarity_citations(body: Sequence[Passage], references: Sequence[tuple[Re
         anchor_refs.setdefault(sent_idx, set()).add(ref_idx)
     return [c for c in out if not (c.evidence and c.evidence[0].get("type") == "between"
                                    and anchor_refs.get(c.sent_idx, set()) - {c.ref_idx})]
+
+
+def _scored_sentences(title: Passage, body: Sequence[Passage], index: _Index,
+                      cfg: _Settings) -> dict[int, tuple[Passage, float, list[dict]]]:
+    """Return {sent_idx: (passage, score, evidence)} of the sentences sharing enough with the title."""
+    scored = {}
+    for p in body:
+        score, _share, evidence, n_terms = _score(title, p.terms, p.entities, p.quantities, p.dates, index, cfg,
+                                                  p.text)
+        strong = n_terms >= cfg.min_terms_shared or any(e["type"] in ("entity", "quantity", "url")
+                                                        for e in evidence)
+        if strong:
+            scored[p.idx] = (p, score, evidence)
+    return scored
+
+
+def _add_continuations(ref: Reference, anchor: Passage, anchor_score: float, body: Sequence[Passage],
+                       cfg: _Settings, keep: dict[int, Citation]) -> None:
+    """Link the rest of the anchor's paragraph that keeps naming the anchor's actor ("某公司…。某公司…")."""
+    actors = {e for e in anchor.entities if e[1] in cfg.actor_labels}
+    for p in body:
+        if (anchor.paragraph is None or p.paragraph != anchor.paragraph or p.idx in keep
+                or not actors & set(p.entities)):
+            continue
+        shared = sorted(e[0] for e in actors & set(p.entities))
+        keep[p.idx] = Citation(ref.ref_idx, p.idx, round(cfg.continuation_weight * anchor_score, 4), [
+            {"type": "continues", "sent_idx": anchor.idx, "entities": shared}], "similarity")
+
+
+def _add_neighbours(ref: Reference, anchor: Passage, anchor_score: float, body: Sequence[Passage], k: int,
+                    scored: dict, cfg: _Settings, keep: dict[int, Citation]) -> None:
+    """Link the sentences next to the anchor (body[k]; or in its paragraph) with specific evidence of the title."""
+    near = [body[j] for j in (k - 1, k + 1) if 0 <= j < len(body)]
+    if anchor.paragraph is not None:
+        near += [p for p in body if p.paragraph == anchor.paragraph]
+    for p in near:
+        if p.idx in keep or p.idx not in scored:
+            continue
+        _, score, evidence = scored[p.idx]
+        specific = any(e["type"] in cfg.neighbour_evidence for e in evidence)
+        # The title's own figure (25%, 36亿元) next to an anchor is evidence enough, however much more
+        # the anchor itself shares with the title.
+        same_figure = any(e["type"] == "quantity" for e in evidence)
+        if specific and score >= cfg.neighbour_min_score and (
+                same_figure or score >= cfg.relative_floor * anchor_score):
+            keep[p.idx] = Citation(ref.ref_idx, p.idx, round(score, 4), evidence + [
+                {"type": "next_to", "sent_idx": anchor.idx}], "similarity")
+
+
+def _add_between(ref: Reference, anchors: list[tuple[Passage, float]], body: Sequence[Passage],
+                 cfg: _Settings, keep: dict[int, Citation]) -> None:
+    """Link a sentence between two anchors of the same reference: it carries on what they both draw from."""
+    anchor_score = {p.idx: score for p, score in anchors}
+    for k in range(1, len(body) - 1):
+        before, here, after = body[k - 1], body[k], body[k + 1]
+        if here.idx not in keep and before.idx in anchor_score and after.idx in anchor_score:
+            keep[here.idx] = Citation(ref.ref_idx, here.idx, round(cfg.continuation_weight * min(
+                anchor_score[before.idx], anchor_score[after.idx]), 4), [
+                {"type": "between", "sent_idx": [before.idx, after.idx]}], "similarity")
 
 
 # ------------------------------------------------------------------------------------- values and dates

@@ -158,5 +158,13 @@ def _check_mapping(value, schema: dict, relative: str, where: str) -> None:
         _check(value[key], spec, relative, path)
 
 
+def compile_pattern(pattern: str, relative: str, where: str) -> re.Pattern:
+    """Compile a pattern read from data file `relative` (at `where`); a bad one is a DataFileError naming both."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise DataFileError(f"{relative}: {where}: pattern does not compile: {exc}") from exc
+
+
 def _fail(relative: str, where: str, message: str):
     raise DataFileError(f"{relative}: {where or 'top level'}: {message}")

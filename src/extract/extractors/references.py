@@ -29,7 +29,7 @@ from datetime import date
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.resources import load
+from extract.resources import compile_pattern, load
 from extract.text.chars import is_han
 
 __all__ = ["Reference", "find_reference_section", "parse_reference_list", "reference_number"]
@@ -94,10 +94,7 @@ def _compile(source: str, pattern: str, pieces: dict[str, str] | None = None) ->
     if pieces:
         for name, piece in pieces.items():
             pattern = pattern.replace("{" + name + "}", piece)
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise DataFileError(f"data/references/{source}: pattern {pattern!r} does not compile: {exc}") from exc
+    return compile_pattern(pattern, f"references/{source}", repr(pattern))
 
 
 @cache

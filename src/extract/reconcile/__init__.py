@@ -32,7 +32,7 @@ from typing import Any
 from extract.errors import DataFileError
 from extract.extractors.references import Reference
 from extract.extractors.references import grammar as reference_grammar
-from extract.resources import load
+from extract.resources import compile_pattern, load
 
 __all__ = [
     "CITING_SECTIONS", "Citation", "Conflict", "Passage", "citations", "conflicts", "passage_from_text",
@@ -137,10 +137,7 @@ def settings() -> _Settings:
                 if word in measure_of:
                     raise DataFileError(f"data/references/reconcile.yaml: measure word {word!r} is in two groups")
                 measure_of[word] = group["name"]
-        try:
-            clause_break = re.compile(raw["clause_break"])
-        except re.error as exc:
-            raise DataFileError(f"data/references/reconcile.yaml: clause_break does not compile: {exc}") from exc
+        clause_break = compile_pattern(raw["clause_break"], "references/reconcile.yaml", "clause_break")
         return _Settings(
             citing_sections=frozenset(raw["citing_sections"]),
             k1=float(sc["bm25_k1"]), b=float(sc["bm25_b"]),

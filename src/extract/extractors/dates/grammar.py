@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.resources import load
+from extract.resources import compile_pattern, load
 
 _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -120,10 +120,7 @@ def _expander(pieces: dict, components: dict, phrases: dict):
 
 
 def _compiled(pattern: str, what: str) -> re.Pattern:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise DataFileError(f"dates: grammar.yaml: {what} does not compile: {exc}") from exc
+    return compile_pattern(pattern, "dates/grammar.yaml", what)
 
 
 @cache

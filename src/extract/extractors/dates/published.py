@@ -5,7 +5,7 @@ import re
 from datetime import date
 from functools import cache
 
-from extract.errors import DataFileError
+from extract.resources import compile_pattern
 from extract.extractors.dates.grammar import grammar as _grammar
 
 
@@ -47,7 +47,5 @@ def infer_published(text: str) -> date | None:
 
 @cache
 def _published_tail() -> re.Pattern:
-    try:
-        return re.compile(_grammar().lex["published"]["tail_pattern"])
-    except re.error as exc:
-        raise DataFileError(f"dates: lexicon.yaml published.tail_pattern does not compile: {exc}") from exc
+    return compile_pattern(_grammar().lex["published"]["tail_pattern"], "dates/lexicon.yaml",
+                           "published.tail_pattern")

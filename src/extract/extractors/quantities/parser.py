@@ -83,12 +83,19 @@ def _date_after(g: Grammar, t: str, m: re.Match) -> bool:
         and g.not_after.match(t, m.end("num")) is not None
 
 
+def _before_blanks(t: str, s: int) -> int:
+    """Return where the spaces and tabs just before position `s` begin (`s` when there are none)."""
+    b = s
+    while b and t[b - 1] in " \t":
+        b -= 1
+    return b
+
+
 @GUARDS.rule("ordinal_before", "not_quantity_before")
 def _ordinal_before(g: Grammar, t: str, m: re.Match) -> bool:
     """第三, 图2, 电话 8888: an ordinal, a figure, a number that is a code."""
-    s = b = m.start()
-    while b and t[b - 1] in " \t":
-        b -= 1
+    s = m.start()
+    b = _before_blanks(t, s)
     return bool(b and t[b - 1] in g.not_before_ends and g.not_before.search(t, max(0, s - 6), s))
 
 
@@ -289,13 +296,18 @@ def _temperature_scale(c: Candidate) -> bool:
     return True
 
 
+def _word_before(c: Candidate, pattern: re.Pattern, reach: int) -> re.Match | None:
+    """Return `pattern`'s match ending at the candidate's start (spaces between allowed), within `reach`."""
+    b = _before_blanks(c.t, c.s)
+    if not (b and c.t[b - 1] in c.g.hedge_ends):  # the cheap test first: most numbers have no word before
+        return None
+    return pattern.search(c.t, max(0, c.s - reach), c.s)
+
+
 @stage("pre_hedge", "pre_hedges, hedge_not_before")
 def _pre_hedge(c: Candidate) -> bool:
     g, t, s = c.g, c.t, c.s
-    b = s
-    while b and t[b - 1] in " \t":
-        b -= 1
-    hedge_m = g.pre_hedge.search(t, max(0, s - 8), s) if b and t[b - 1] in g.hedge_ends else None
+    hedge_m = _word_before(c, g.pre_hedge, 8)
     if hedge_m and hedge_m.group(hedge_m.lastindex) in g.hedge_not_before \
             and g.hedge_not_before[hedge_m.group(hedge_m.lastindex)].match(t, s):
         hedge_m = None  # 扫过一次, 过一个暑假: 过 is the verb's particle, not 'more than'
@@ -308,11 +320,8 @@ def _pre_hedge(c: Candidate) -> bool:
 @stage("currency_prefix", "currency_prefixes")
 def _currency_prefix(c: Candidate) -> bool:
     """人民币50元, 新台币1000元: a currency word before the number (and a hedge before that: 约合人民币)."""
-    g, t, s = c.g, c.t, c.s
-    b = s
-    while b and t[b - 1] in " \t":
-        b -= 1
-    cur_m = g.currency_prefix.search(t, max(0, s - 6), s) if b and t[b - 1] in g.hedge_ends else None
+    g, t = c.g, c.t
+    cur_m = _word_before(c, g.currency_prefix, 6)
     unit = c.parsed[-1].unit
     if cur_m and (unit is None or unit.surface in ("元", "块钱")):
         c.currency = g.currency_prefixes[cur_m.group(1)]
@@ -385,9 +394,7 @@ def _comparative(c: Candidate) -> bool:
     if c.hedge is not None:
         return True
     g, t = c.g, c.t
-    b = c.s
-    while b and t[b - 1] in " \t":
-        b -= 1
+    b = _before_blanks(t, c.s)
     k = len(g.comparative_before)
     last = c.parsed[-1]
     if last.unit is not None and last.unit.surface in g.comparative_after and t[b - k:b] == g.comparative_before:

@@ -34,9 +34,13 @@ def _best(fn, repeat: int) -> float:
 
 
 def main() -> int:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    n = int(args[0]) if args else 500
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
+    argv = sys.argv[1:]
+    repeat = 3
+    if "--repeat" in argv:
+        i = argv.index("--repeat")
+        repeat = int(argv[i + 1])
+        del argv[i:i + 2]
+    n = int(argv[0]) if argv else 500
     with CORPUS.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for _, line in zip(range(n), fh)]
     pubs = []

@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     _corpus_args(run)
     run.add_argument("--full", action="store_true", help="reprocess every article")
     run.add_argument("--runner", choices=("default", "dask"), default="default")
-    run.add_argument("--workers", type=int, default=2, help="Dask worker processes (with --runner dask)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes analysing batches (default: one per core; 1: in this process)")
     run.add_argument("--dask-address", default=None, help="an existing Dask scheduler (with --runner dask)")
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
@@ -155,14 +156,22 @@ def _run(args) -> int:
         except LockedError as exc:
             print(f"zh-extract: {exc}", file=sys.stderr)
             return EXIT_LOCKED
+        except DamagedOutputsError as exc:
+            print(f"zh-extract: {exc}", file=sys.stderr)
+            return EXIT_DAMAGED
         if summary is not None:
+            if args.export_parquet:  # nothing changed, but the snapshot asked for is still written
+                from extract.io.export import export_parquet
+
+                rows = export_parquet(args.outputs, args.export_parquet)
+                summary["exported"] = {"dest": args.export_parquet, "rows": rows}
             _print_summary(summary, args.json)
             return EXIT_OK
     from prefect import tags
 
     from pipeline.flow import extract_corpus
     from pipeline.report import RUN_TAGS
-    from pipeline.runners import task_runner
+    from pipeline.runners import shared_api, task_runner
 
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address)
@@ -171,9 +180,9 @@ def _run(args) -> int:
         return EXIT_USAGE
     from pipeline import terminal
 
-    flow = extract_corpus.with_options(task_runner=runner) if runner is not None else extract_corpus
+    flow = extract_corpus.with_options(task_runner=runner)
     try:
-        with tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
+        with shared_api(), tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
             summary = flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                            batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                            entity_model=args.entity_model, retention_days=args.retention_days,

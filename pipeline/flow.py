@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from extract.errors import WARNING_CODES
 from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
@@ -55,9 +55,9 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 
 # Batches are CPU-bound Python: threads would only contend for the GIL and share spaCy's vocabulary, which is
 # not thread-safe (measured: 300 articles took 37 s and 2.4 GB in six threads, 14 s and 0.8 GB in one).
-# The default runner therefore analyses one batch at a time; `--runner dask` gives parallel processes.
-@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True,
-      task_runner=ThreadPoolTaskRunner(max_workers=1))
+# The default runner is a pool of processes, one per core (each loads the models once and keeps them for
+# every batch it is given); `zh-extract run --workers N` sets their number, `--runner dask` spreads them.
+@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True, task_runner=ProcessPoolTaskRunner())
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,

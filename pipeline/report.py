@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the functions that read rows: a run with nothing to do needs none
+    import pandas as pd
 
 REPORT_KEY = "extract-corpus-report"
 FAILURES_KEY = "extract-corpus-failures"

@@ -23,6 +23,7 @@ def take_screenshots(site: Path, out: Path, *, doc_id: str = SEED, reference: in
 
     from extract.review import page_name
 
+    site, out = site.resolve(), out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     shots = [out / "review-index.png", out / "review-article.png"]
     with sync_playwright() as pw:

@@ -33,17 +33,17 @@ def sha(text: str) -> str:
 
 
 def publish(outputs: str | Path, corpus: dict[str, str], *, errors: list[dict] | None = None,
-            retention_days: float = 7.0) -> dict:
+            retention_days: float = 7.0, full: bool = False) -> dict:
     """Run once over `corpus` ({doc_id: text}); return the run report (run_id, table_versions, …)."""
     with Outputs(str(outputs)) as out:
-        return publish_in(out, corpus, errors=errors, retention_days=retention_days)
+        return publish_in(out, corpus, errors=errors, retention_days=retention_days, full=full)
 
 
 def publish_in(out: Outputs, corpus: dict[str, str], *, errors: list[dict] | None = None,
-               retention_days: float = 7.0) -> dict:
-    """Like `publish`, inside an Outputs the caller entered."""
+               retention_days: float = 7.0, full: bool = False) -> dict:
+    """Like `publish`, inside an Outputs the caller entered (`full`: reprocess every document)."""
     old = load_manifest(out.url)
-    changed = [d for d, text in corpus.items() if old.documents.get(d, {}).get("sha256") != sha(text)]
+    changed = [d for d, text in corpus.items() if full or old.documents.get(d, {}).get("sha256") != sha(text)]
     removed = [d for d in old.documents if d not in corpus]
     staging = out.new_run()
     rows: dict[str, list[dict]] = {}
@@ -57,7 +57,7 @@ def publish_in(out: Outputs, corpus: dict[str, str], *, errors: list[dict] | Non
                for d, t in corpus.items()})
     touched = set(changed) | set(removed)
     versions = out.commit(staging, manifest, replaced_docs=touched, published_before=set(old.documents),
-                          touched_sources=touched, errors=errors or [])
+                          touched_sources=touched, errors=errors or [], full=full)
     counts = RunCounts(processed=len(changed), unchanged=len(corpus) - len(changed), removed=len(removed))
     report = out.record_run(Path(staging).name, versions, counts, status="completed",
                             retention_days=retention_days)

@@ -146,6 +146,17 @@ def test_delta_errors_of_a_source_are_replaced_when_it_is_read_again(tmp_path):
     assert extract.read_table(out, "errors").empty
 
 
+def test_delta_full_run_rewrites_every_table_with_the_same_rows(tmp_path, uninterrupted):
+    out = tmp_path / "out"
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    publish(out, FIRST, errors=[{"source": "c", "doc_id": "c", "stage": "s", "code": "x", "message": "m", "at": at}])
+    publish(out, SECOND, full=True)
+    tables = read_tables(out)
+    for name, frame in uninterrupted.items():
+        pd.testing.assert_frame_equal(tables[name], frame, obj=name)
+    assert DeltaTable(str(out / "sentences")).history(1)[0]["operationParameters"]["mode"] == "Overwrite"
+
+
 # -- the writer's claim ----------------------------------------------------------------------------------------
 def test_delta_second_writer_is_refused_while_the_first_holds_the_claim(tmp_path):
     out = tmp_path / "out"
@@ -250,8 +261,7 @@ def test_delta_unreadable_log_is_a_clear_error(tmp_path):
     assert caught.value.code == "damaged_outputs"
 
 
-@pytest.mark.slow  # the flow starts a temporary Prefect server
-def test_delta_cli_exit_codes_for_damaged_and_locked_outputs(tmp_path):
+def test_delta_cli_exit_codes_for_damaged_and_locked_outputs(tmp_path):  # answered before Prefect starts
     from pipeline.cli import EXIT_DAMAGED, EXIT_LOCKED, main
 
     out = tmp_path / "out"

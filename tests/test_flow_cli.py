@@ -152,3 +152,20 @@ def test_flow_validation_failure_keeps_published_tables(tmp_path):
         assert read_manifest(out) == {"x.txt": "0" * 64}
     assert_tables_equal(read_tables(out), before)
     assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())
+
+
+def test_flow_export_parquet_option_writes_the_current_rows(prefect_api, baseline, tmp_path):
+    import pandas as pd
+
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    shutil.copytree(baseline["corpus"], corpus)
+    shutil.copytree(baseline["outputs"], outputs)
+    (corpus / "a0000.txt").unlink()
+    for dest in (tmp_path / "plain-run", tmp_path / "plain-idle"):  # a run that removes, then one with nothing to do
+        run = run_cli(prefect_api, tmp_path, corpus, outputs, "--export-parquet", str(dest))
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert run.summary["exported"]["dest"] == str(dest)
+        documents = pd.read_parquet(dest / "documents")
+        assert len(documents) == 8 and "a0000.txt" not in set(documents["doc_id"])
+        for name in TABLES:
+            assert len(pd.read_parquet(dest / name)) == run.summary["rows_total"][name], name

@@ -85,7 +85,9 @@ def test_plan_a_run_with_nothing_to_do_imports_no_prefect(published, tmp_path):
     summary = json.loads(printed)
     assert (summary["processed"], summary["skipped"], summary["failed"]) == (0, 3, 0)
     assert summary["rows_total"]["documents"] == 3
-    assert imported.strip() == "[]"  # neither Prefect nor the analysis was loaded
+    # Neither Prefect nor the analysis was loaded (pandas may be: pyarrow.dataset, which Delta reads through,
+    # imports it).
+    assert not {"prefect", "spacy", "jieba"} & set(json.loads(imported.strip().replace("'", '"')))
 
 
 @pytest.mark.slow  # loads the whole analysis in a new process

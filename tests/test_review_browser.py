@@ -185,3 +185,12 @@ def test_review_browser_index_sorts_filters_and_links(index, seed_analysis):
     page.click(f'#articles tr[data-doc="{SEED}"] a')
     assert page.locator("#text .sent").count() == len(rows_of(seed_analysis["sentences"], SEED))
     assert index.errors == []
+
+
+def test_review_browser_missing_chromium_is_named(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    reason = _missing_browser()
+    assert reason is not None and "setup_browser.sh" in reason

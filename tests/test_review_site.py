@@ -144,6 +144,30 @@ def test_review_index_lists_conflicted_articles_first(seed_analysis, tmp_path):
     assert html.count("<svg") == 4
 
 
+def test_review_tables_reads_one_run_and_fills_missing(seed_analysis, tmp_path, monkeypatch):
+    import extract
+
+    from extract.errors import OutputError
+
+    calls = []
+
+    def read_table(outputs, name, run=None):
+        calls.append((name, run))
+        if name == "runs":
+            return pd.DataFrame({"run_id": ["r2", "r1"], "finished_at": pd.to_datetime(["2026-01-02", "2026-01-01"])})
+        if name == "citations":
+            raise OutputError("table citations does not exist", code="no_such_table")
+        return seed_analysis[name].astype(object)
+
+    monkeypatch.setattr(extract, "read_table", read_table)
+    tables = review_tables(tmp_path)
+    assert {run for name, run in calls if name != "runs"} == {"r2"}  # every table from the latest run
+    assert len(tables["entities"]) == len(seed_analysis["entities"])
+    assert str(tables["entities"]["sent_idx"].dtype) == "Int64"
+    assert list(tables["citations"].columns) == list(to_frame("citations", []).columns)
+    assert len(tables["citations"]) == 0
+
+
 def test_review_tables_reads_the_delta_tables_of_a_run(seed_text, seed_analysis, tmp_path):
     from extract.io.corpus import commit_run, plan_run, process_batch
     from extract.io.delta import Outputs
@@ -157,13 +181,14 @@ def test_review_tables_reads_the_delta_tables_of_a_run(seed_text, seed_analysis,
         commit_run(out, staging, plan, [process_batch(plan.to_process, str(outputs), staging, "batch-00000")])
     tables = review_tables(outputs)
     assert len(tables["entities"]) == len(seed_analysis["entities"])
-    assert list(tables["citations"].columns) == list(to_frame("citations", []).columns)
+    assert str(tables["entities"]["sent_idx"].dtype) == "Int64"
+    assert set(to_frame("citations", []).columns) <= set(tables["citations"].columns)  # plus run_id
     assert len(tables["documents"]) == 1
 
 
 def test_review_tables_of_outputs_never_written_are_empty_frames(tmp_path):
     tables = review_tables(tmp_path / "nothing")
-    assert len(tables["documents"]) == 0
+    assert all(len(frame) == 0 for frame in tables.values())
     assert list(tables["entities"].columns) == list(to_frame("entities", []).columns)
 
 

@@ -13,9 +13,9 @@ pytest_plugins = ["flow_fixtures"]
 # Injected in the `zh-extract run` process: a bug in one article and a runaway one.
 FAULTS = '''
 import time
-import extract.io.corpus as corpus
+import extract.analysis.article as article_mod
 
-_analyze = corpus.analyze_article
+_analyze = article_mod.analyze_article
 
 def analyze_article(article, settings):
     if article.doc_id == "crash.txt":
@@ -25,7 +25,7 @@ def analyze_article(article, settings):
             time.sleep(0.01)
     return _analyze(article, settings)
 
-corpus.analyze_article = analyze_article
+article_mod.analyze_article = analyze_article
 '''
 
 

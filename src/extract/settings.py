@@ -8,7 +8,7 @@ from dataclasses import dataclass
 class Settings:
     """Analysis settings; the flow's parameters map onto these."""
 
-    cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: jieba's default)
+    cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: the user cache folder)
     entities: bool = True
     # Which statistical NER model fills what the lexicon and rules leave (extract.extractors.entities.MODELS): "crf"
     # (default: reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model, sentence by

@@ -1139,9 +1139,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     contains earlier mentions of the same kind replaces them (they are removed from `found` and `taken`);
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
-    # Lower case marks a common word only in a text that capitalises: a feed lower-cased as a whole (visa,
-    # bwin) leaves the model's reading as the only evidence.
-    cased = _CAPITAL.search(text) is not None
+    cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.
@@ -1357,7 +1355,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
-    region = region or text_region(variant, [ent.canonical for ent in found])
+    region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
@@ -1383,12 +1381,18 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     return with_regional_names(found, region)
 
 
+_PERSON_JOINERS = re.compile("[•・‧∙⋅]")
+
+
 def with_person_canonicals(found: list[Entity]) -> list[Entity]:
     """Return the mentions with a person's short name taking the full name the text gives them elsewhere.
 
     马斯克 after 埃隆·马斯克, 科比 after 科比·布莱恩特, Boger after Yuval Boger: one canonical name per person.
     A part two full names share (two people called 诺沃亚) stays as it is.
     """
+    # One joiner in a person's canonical name (保罗•艾伦, 保罗・艾伦 -> 保罗·艾伦).
+    found = [Entity(ent.start, ent.end, ent.text, ent.label, _PERSON_JOINERS.sub("·", ent.canonical), ent.method)
+             if ent.label == "PERSON" and _PERSON_JOINERS.search(ent.canonical) else ent for ent in found]
     full_of: dict[str, set[str]] = {}
     for ent in found:
         if ent.label == "PERSON":
@@ -1418,13 +1422,8 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
                           for ent in found if ent.label in ("GPE", "ORG", "LOC")])
     out = []
-    for surface in bare_surfaces(region) if places else ():
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, bare_surfaces(region) if places else ()):
+        _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
     result = []
     alone = set(map(id, out))
     for ent in [*found, *out]:
@@ -1439,18 +1438,21 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
 
 
 def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
-    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a compound of such
-    abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no one place. Country
+    """Return whether `ent` is a one-character abbreviation of a Chinese division inside a word (惠港措施,
+    港股) or a compound of such abbreviations (京|津冀, 沪深): the pair or trio names a region or market, no
+    one place. Country
     abbreviations in such compounds (中美, 中俄) stay mentions, as the guideline has it; the NER corpora
     label the division's character too, so this holds only where the text's region is known."""
     if len(ent.text) != 1 or ent.label != "GPE" or not is_local_place(ent.canonical):
         return False
     i = bisect_right(bounds.token_starts, ent.start) - 1
-    word, start, end = bounds.tokens[i] if i >= 0 else (ent.text, ent.start, ent.end)
-    if len(word) == 1:   # jieba may cut the compound into characters (沪|深): its neighbours then tell
-        word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
-                       if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
-                       and _is_place_character(bounds.tokens[j][0]))
+    word = bounds.tokens[i][0] if i >= 0 else ent.text
+    if len(word) > 1:    # 京津冀, and 惠港, 访港, 港股: the character is a piece of a word
+        return True
+    # jieba may cut a compound into characters (沪|深): its neighbours then tell
+    word = "".join(bounds.tokens[j][0] for j in (i - 1, i, i + 1)
+                   if 0 <= j < len(bounds.tokens) and len(bounds.tokens[j][0]) == 1
+                   and _is_place_character(bounds.tokens[j][0]))
     return len(word) > 1 and all(_is_place_character(ch) for ch in word)
 
 
@@ -1482,12 +1484,22 @@ def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str
     out: list[Entity] = []
     if region is None:
         return out
-    for surface in surfaces_of(region):
-        pos = text.find(surface)
-        while pos != -1:
-            end = pos + len(surface)
-            if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
-                canonical, label = regional_names()[surface][region]
-                _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
-            pos = text.find(surface, end)
+    for pos, end, surface in _free_words(text, bounds, taken, surfaces_of(region)):
+        canonical, label = regional_names()[surface][region]
+        _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
     return out
+
+
+@cache
+def _alternation(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+
+
+def _free_words(text: str, bounds: _Boundaries, taken: _Taken, surfaces: tuple[str, ...]):
+    """Yield (start, end, surface) of each of `surfaces` (longest first) in `text` that stands on word
+    boundaries where no mention is yet: one regular-expression pass, not a search per surface."""
+    pattern = _alternation(surfaces)
+    for match in pattern.finditer(text) if pattern is not None else ():
+        pos, end = match.span()
+        if pos in bounds.starts and end in bounds.ends and not taken.overlaps(pos, end):
+            yield pos, end, match.group()

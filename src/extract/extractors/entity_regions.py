@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from functools import cache
 
@@ -19,14 +20,6 @@ NOT_A_NAME = "-"
 # The script variant extract.text.normalize detects; a Traditional text without regional words is left to
 # the names it holds (inferred_region).
 _VARIANT_REGIONS = {"zh-Hans": "mainland", "zh-Hant-TW": "taiwan", "zh-Hant-HK": "hong_kong"}
-# Canonical names whose mentions show where a Traditional text is from (a text about Taiwan names Taiwan's
-# bodies and places); counted only where the variant left the region open.
-_REGION_EVIDENCE = {"台湾": "taiwan", "台北市": "taiwan", "新北市": "taiwan", "台中市": "taiwan",
-                    "台南市": "taiwan", "高雄市": "taiwan", "立法院": "taiwan", "行政院": "taiwan",
-                    "香港": "hong_kong", "香港特别行政区政府": "hong_kong", "立法会": "hong_kong",
-                    "澳门": "macau", "澳门特别行政区政府": "macau"}
-
-
 @cache
 def regional_names() -> dict[str, dict[str, tuple[str, str]]]:
     """Return surface -> region -> (canonical, label) from data/entities/regional_names.tsv (loaded once)."""
@@ -51,19 +44,29 @@ def region_of_variant(variant: str | None) -> str | None:
     return _VARIANT_REGIONS.get(variant or "")
 
 
-def text_region(variant: str | None, canonicals: list[str]) -> str | None:
+def text_region(variant: str | None, text: str) -> str | None:
     """Return the region of a text from its script variant; for a Traditional text the variant leaves open
-    (zh-Hant), from the regional names among the canonical names found in it, else Hong Kong (Taiwan's
-    writing shows itself in the variant's words more often than Hong Kong's does). Without a variant (a
-    caller that knows nothing of the text) there is no region."""
+    (zh-Hant), from the regional words of its Simplified `text` (data/entities/region_words.tsv), else Hong
+    Kong. Without a variant (a caller that knows nothing of the text) there is no region."""
     if variant != "zh-Hant":
         return region_of_variant(variant)
-    return inferred_region(canonicals) or "hong_kong"
+    return inferred_region(text) or "hong_kong"
 
 
-def inferred_region(canonicals: list[str]) -> str | None:
-    """Return the region most of the regional names among `canonicals` point to, or None without any."""
-    votes = Counter(_REGION_EVIDENCE[c] for c in canonicals if c in _REGION_EVIDENCE)
+@cache
+def _region_words() -> re.Pattern[str]:
+    words = sorted((word for word, _region in load("entities/region_words.tsv")), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+@cache
+def _region_of_word() -> dict[str, str]:
+    return {word: region for word, region in load("entities/region_words.tsv")}
+
+
+def inferred_region(text: str) -> str | None:
+    """Return the region whose words occur most in `text`, or None where none occurs."""
+    votes = Counter(_region_of_word()[m.group()] for m in _region_words().finditer(text))
     return votes.most_common(1)[0][0] if votes else None
 
 

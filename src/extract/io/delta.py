@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extract.errors import DamagedOutputsError, LockedError, OutputError
-from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, to_arrow, validate
+from extract.io.tables import DOCUMENT_TABLES, SCHEMAS, TABLES, sort_key, to_arrow, validate
 
 SCHEMA_VERSION = "2"
 RUNS, FILES, WRITER = "runs", "_files", "_writer"
@@ -176,7 +176,7 @@ def completed_runs(outputs: str | Path) -> list[dict]:
     dt = open_table(outputs, RUNS)
     if dt is None:
         return []
-    rows = pa.table(dt.to_pyarrow_table()).to_pylist()
+    rows = rows_of(read_arrow(dt, RUNS_SCHEMA))
     return sorted(rows, key=lambda row: (row["finished_at"], row["run_id"]))
 
 
@@ -226,13 +226,73 @@ def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table
 
 def _read_whole(dt, name: str, outputs) -> pa.Table:
     try:
-        return pa.table(dt.to_pyarrow_table())
+        return read_arrow(dt, stored_schema(name))
     except Exception as exc:  # delta-rs raises its own error types for a missing data file; others re-raised
         if "not found" in str(exc).lower() or "no such file" in str(exc).lower():
             raise DamagedOutputsError(f"table {name} of {outputs} refers to data files that are gone ({exc}); "
                                       "restore them from a backup, or delete the table's folder and run "
                                       "`zh-extract run --full`", source=str(outputs)) from exc
         raise
+
+
+def read_arrow(dt, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """Return the rows of the DeltaTable `dt` (at its loaded version) as a pyarrow Table of `schema`'s types.
+
+    Read through delta-rs's own query engine and the Arrow stream interface: `to_pyarrow_table` goes through
+    pyarrow.dataset, which imports pandas, and planning a run must stay light.
+    """
+    from deltalake import QueryBuilder
+
+    names = columns or schema.names
+    query = f"SELECT {', '.join(f'{_quote_name(n)}' for n in names)} FROM t"
+    reader = QueryBuilder().register("t", dt).execute(query)
+    table = pa.RecordBatchReader.from_stream(reader).read_all()
+    target = pa.schema([schema.field(n) for n in names], metadata=schema.metadata)
+    return table.cast(target)
+
+
+def rows_of(table: pa.Table) -> list[dict]:
+    """Return a table's rows as dicts, timestamps as UTC datetimes (pyarrow's own conversion imports pandas)."""
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    columns = {}
+    for field in table.schema:
+        column = table.column(field.name)
+        if pa.types.is_timestamp(field.type):
+            micros = column.cast(pa.timestamp("us", tz=field.type.tz)).cast(pa.int64()).to_pylist()
+            columns[field.name] = [None if v is None else epoch + timedelta(microseconds=v) for v in micros]
+        else:
+            columns[field.name] = column.to_pylist()
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def table_of(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Return `rows` as a pyarrow Table of `schema` (the inverse of rows_of).
+
+    Built through Arrow's JSON reader: `pa.array` and `Table.from_pylist` import pandas to look for
+    DataFrames, and the claim, release and runs rows are written by runs that must stay light.
+    """
+    import io
+
+    import pyarrow.json as pj
+
+    def plain(value):
+        return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+
+    lines = "".join(json.dumps({f.name: plain(row.get(f.name)) for f in schema}, ensure_ascii=False) + "\n"
+                    for row in rows)
+    if not rows:
+        return schema.empty_table()
+    options = pj.ParseOptions(explicit_schema=pa.schema([f.with_nullable(True) for f in schema]))
+    table = pj.read_json(io.BytesIO(lines.encode("utf-8")), parse_options=options)
+    return table.cast(schema)
+
+
+def _quote_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _add_actions(dt) -> pa.Table:
+    return pa.RecordBatchReader.from_stream(dt.get_add_actions(flatten=True)).read_all()
 
 
 def read_manifest(outputs: str | Path) -> dict[str, str]:
@@ -251,13 +311,13 @@ def load_manifest(outputs: str | Path) -> Manifest:
     manifest = Manifest()
     docs = open_table(outputs, "documents", version=versions["documents"])
     if docs is not None:
-        table = pa.table(docs.to_pyarrow_table(columns=["doc_id", "source", "content_sha256",
-                                                        "pipeline_version"]))
+        table = read_arrow(docs, stored_schema("documents"),
+                           columns=["doc_id", "source", "content_sha256", "pipeline_version"])
         for doc_id, source, sha, version in zip(*(table.column(i).to_pylist() for i in range(4))):
             manifest.documents[doc_id] = {"source": source, "sha256": sha, "version": version}
     files = open_table(outputs, FILES, version=versions.get(FILES)) if FILES in versions else None
     if files is not None:
-        for row in pa.table(files.to_pyarrow_table()).to_pylist():
+        for row in rows_of(read_arrow(files, FILES_SCHEMA)):
             manifest.files[row["source"]] = {"fingerprint": row["fingerprint"], "version": row["pipeline_version"],
                                              "failed": row["failed"], "doc_ids": list(row["doc_ids"])}
     return manifest
@@ -350,7 +410,7 @@ class Outputs:
         if dt is None:
             DeltaTable.create(self.uri(WRITER), WRITER_SCHEMA, mode="ignore", storage_options=self.options)
             dt = self.table(WRITER)
-        rows = pa.table(dt.to_pyarrow_table()).to_pylist()
+        rows = rows_of(read_arrow(dt, WRITER_SCHEMA))
         holder = next((r for r in rows if r["state"] == "held"), None)
         if holder is not None and _claim_alive(holder):
             raise LockedError(f"another run is writing to {self.url} (pid {holder['pid']} on {holder['host']} "
@@ -360,7 +420,7 @@ class Outputs:
         row = {"claim_id": claim_id, "host": socket.gethostname(), "pid": os.getpid(),
                "claimed_at": datetime.now(timezone.utc), "state": "held"}
         try:
-            write_deltalake(dt, pa.Table.from_pylist([row], schema=WRITER_SCHEMA), mode="overwrite",
+            write_deltalake(dt, table_of([row], WRITER_SCHEMA), mode="overwrite",
                             commit_properties=_commit_properties(claim_id, retries=0))
         except CommitFailedError as exc:
             raise LockedError(f"another run claimed {self.url} at the same moment; wait for it to finish, then "
@@ -375,7 +435,7 @@ class Outputs:
             return
         row = {"claim_id": self._claim_id, "host": socket.gethostname(), "pid": os.getpid(),
                "claimed_at": datetime.now(timezone.utc), "state": "released"}
-        write_deltalake(self.uri(WRITER), pa.Table.from_pylist([row], schema=WRITER_SCHEMA), mode="overwrite",
+        write_deltalake(self.uri(WRITER), table_of([row], WRITER_SCHEMA), mode="overwrite",
                         storage_options=self.options, commit_properties=_commit_properties(self._claim_id))
         self._claim_id = None
 
@@ -429,7 +489,7 @@ class Outputs:
         rows = [{"run_id": run_id, "started_at": _started_or(run_id, now), "finished_at": now, "status": "failed",
                  "pipeline_version": _pipeline_version(), "processed": 0, "unchanged": 0, "removed": 0,
                  "failed": 0, "table_versions": versions} for run_id in sorted(run_ids)]
-        write_deltalake(self.uri(RUNS), pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), mode="append",
+        write_deltalake(self.uri(RUNS), table_of(rows, RUNS_SCHEMA), mode="append",
                         storage_options=self.options, commit_properties=_commit_properties("heal"))
 
     def _check_files(self, name: str, dt) -> None:
@@ -506,8 +566,9 @@ class Outputs:
         versions: dict[str, int] = {}
         for name in (*CONTENT_TABLES, "documents"):
             if name == "documents":
-                versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors)
-                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources))
+                versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors,
+                                                         full=full)
+                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources), full=full)
             versions[name] = self._commit_documents_table(name, run_id, staged[name], to_delete, full=full)
         return versions
 
@@ -517,7 +578,7 @@ class Outputs:
         n_chars = dict(zip(docs.column("doc_id").to_pylist(), docs.column("n_chars").to_pylist()))
         for name, table in staged.items():
             validate(name, table, n_chars)
-            staged[name] = table.sort_by([("doc_id", "ascending"), *_row_order(name)])
+            staged[name] = table.sort_by(sort_key(name))
         return staged
 
     def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str], *,
@@ -539,7 +600,7 @@ class Outputs:
         return dt.version()
 
     def _commit_errors(self, run_id: str, manifest: Manifest, touched: set[str], replaced: set[str],
-                       errors: list[dict]) -> int:
+                       errors: list[dict], *, full: bool = False) -> int:
         # When a file is read again (or is gone), its errors go, except those of its articles still published
         # unchanged (warnings about them); an article's errors go when the article is processed again.
         dt = self.table("errors")
@@ -553,7 +614,9 @@ class Outputs:
             clauses.append(f"({in_predicate('source', touched)}{keep})")
         if replaced:
             clauses.append(in_predicate("doc_id", replaced))
-        if clauses:
+        if full:  # every source was read again: no predicate of every doc_id
+            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", run_id=run_id)
+        elif clauses:
             _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", predicate=" OR ".join(clauses),
                    run_id=run_id)
         elif new.num_rows:
@@ -561,13 +624,15 @@ class Outputs:
         dt.update_incremental()
         return dt.version()
 
-    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str]) -> int:
+    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str], *, full: bool = False) -> int:
         dt = self.table(FILES)
         rows = [{"source": source, "fingerprint": entry["fingerprint"], "pipeline_version": entry["version"],
                  "failed": bool(entry["failed"]), "doc_ids": list(entry["doc_ids"]), "run_id": run_id}
-                for source, entry in sorted(manifest.files.items()) if source in touched]
-        if touched:
-            _write(dt, pa.Table.from_pylist(rows, schema=FILES_SCHEMA), mode="overwrite",
+                for source, entry in sorted(manifest.files.items()) if full or source in touched]
+        if full:
+            _write(dt, table_of(rows, FILES_SCHEMA), mode="overwrite", run_id=run_id)
+        elif touched:
+            _write(dt, table_of(rows, FILES_SCHEMA), mode="overwrite",
                    predicate=in_predicate("source", touched), run_id=run_id)
             dt.update_incremental()
         return dt.version()
@@ -587,7 +652,7 @@ class Outputs:
                "status": status, "pipeline_version": _pipeline_version(), "processed": counts.processed,
                "unchanged": counts.unchanged, "removed": counts.removed, "failed": counts.failed,
                "table_versions": json.dumps(versions, sort_keys=True)}
-        write_deltalake(self.uri(RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA), mode="append",
+        write_deltalake(self.uri(RUNS), table_of([row], RUNS_SCHEMA), mode="append",
                         storage_options=self.options, commit_properties=_commit_properties(run_id))
         # Only a table this run changed can hold new unreferenced files (listing every table costs on S3).
         changed = [name for name in COMMIT_ORDER if versions.get(name) != previous.get(name)]
@@ -599,7 +664,7 @@ class Outputs:
         done = {}
         for name in COMMIT_ORDER:
             dt = self.table(name)
-            sizes = pa.table(dt.get_add_actions(flatten=True)).column("size_bytes").to_pylist()
+            sizes = _add_actions(dt).column("size_bytes").to_pylist()
             small = sum(1 for size in sizes if size < SMALL_FILE_BYTES)
             if small < COMPACT_AT_SMALL_FILES:
                 continue
@@ -627,7 +692,7 @@ class Outputs:
         dt = self.table(name)
         if dt is None:
             return 0
-        return sum(pa.table(dt.get_add_actions(flatten=True)).column("num_records").to_pylist())
+        return sum(_add_actions(dt).column("num_records").to_pylist())
 
     def total_bytes(self) -> int:
         """Return the bytes of the data files every table refers to now."""
@@ -635,7 +700,7 @@ class Outputs:
         for name in (*COMMIT_ORDER, RUNS):
             dt = self.table(name)
             if dt is not None:
-                total += sum(pa.table(dt.get_add_actions(flatten=True)).column("size_bytes").to_pylist())
+                total += sum(_add_actions(dt).column("size_bytes").to_pylist())
         return total
 
 
@@ -671,19 +736,3 @@ def _claim_alive(holder: dict) -> bool:
     # A pid reused by a process started after the claim is not the claimant.
     started = datetime.fromtimestamp(process.create_time(), timezone.utc)
     return started <= claimed_at + timedelta(seconds=1) and process.status() != psutil.STATUS_ZOMBIE
-
-
-def _row_order(table: str) -> list[tuple[str, str]]:
-    if table == "documents":
-        return []
-    if table in ("references",):
-        return [("ref_idx", "ascending")]
-    if table == "citations":
-        return [("ref_idx", "ascending"), ("sent_idx", "ascending")]
-    if table == "conflicts":
-        return [("ref_idx", "ascending")]
-    if table == "tokens":
-        return [("sent_idx", "ascending"), ("tok_idx", "ascending")]
-    if table == "sentences":
-        return [("sent_idx", "ascending")]
-    return [("sent_idx", "ascending"), ("start", "ascending")]

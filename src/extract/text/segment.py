@@ -6,7 +6,10 @@ the project lexicon added, and keep its cache in a folder the caller chooses.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import marshal
+import os
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -52,18 +55,16 @@ class Segmenter:
 
     def __init__(self, words: Iterable[tuple[str, str]] = (), *, cache_dir: Path | None = None):
         self._tokenizer = jieba.Tokenizer()
-        if cache_dir is not None:
+        cache_dir = cache_dir if cache_dir is not None else user_cache_dir()
+        try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            self._tokenizer.tmp_dir = str(cache_dir)
+        except OSError:  # an unwritable home: jieba and the tags are read from their sources each time
+            pass
+        # jieba keeps its dictionary cache (a marshal of the prefix dictionary) in this folder, not in /tmp.
+        self._tokenizer.tmp_dir = str(cache_dir)
         self._tokenizer.initialize()
-        self._tags: dict[str, str] = {}
+        self._tags: dict[str, str] = dict(dictionary_entries(self._tokenizer.get_dict_file().name, cache_dir)[0])
         self._guessed: dict[str, str] = {}
-        # jieba's dictionary carries a tag per word; we read it once to tag tokens without its slow HMM tagger.
-        with open(self._tokenizer.get_dict_file().name, encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) == 3:
-                    self._tags[parts[0]] = parts[2]
         total = self._tokenizer.total
         for word, label in words:
             if len(word) < 2 or _SPACE.search(word):
@@ -105,16 +106,57 @@ class Segmenter:
         return "x" if not any(ch.isalnum() for ch in word) else "n"
 
 
+def user_cache_dir() -> Path:
+    """Return the folder where the segmenter keeps caches that outlive the process (the user cache folder)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zh-extract")) / "jieba"
+
+
 @cache
+def dictionary_entries(dict_path: str, cache_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Return (tag of each word, count of each word) of a jieba dictionary, read once per process.
+
+    Do not change the dicts: every caller shares them.
+    """
+    return read_dictionary(dict_path, cache_dir)
+
+
+def read_dictionary(dict_path: str, cache_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Return (tags, counts) of a jieba dictionary, from a cache in `cache_dir` when it is current.
+
+    jieba's dictionary carries a tag per word; we read it to tag tokens without its slow HMM tagger, and the
+    entity recognisers read the counts. Parsing its 350,000 lines costs several times more than loading the
+    marshalled result, at every start.
+    """
+    stat = os.stat(dict_path)
+    key = hashlib.blake2b(f"{dict_path}|{stat.st_size}|{stat.st_mtime_ns}|{marshal.version}".encode(),
+                          digest_size=8).hexdigest()
+    cached = cache_dir / f"dictionary.{key}.marshal"
+    try:
+        tags, freqs = marshal.loads(cached.read_bytes())
+        return tags, freqs
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    tags, freqs = {}, {}
+    with open(dict_path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+                freqs[parts[0]] = int(parts[1])
+    try:  # written whole, then renamed: a reader never sees half a file
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps((tags, freqs)))
+        os.replace(partial, cached)
+    except OSError:
+        pass
+    return tags, freqs
+
+
 def stock_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     """Return jieba's stock dictionary, read once: (tag of each word, count of each word)."""
-    tags, freqs = {}, {}
-    with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, tag = line.split()
-            tags[word] = tag
-            freqs[word] = int(freq)
-    return tags, freqs
+    return dictionary_entries(str(resources.files("jieba") / "dict.txt"), user_cache_dir())
 
 
 def merge_across(tokens: list[Token], is_boundary) -> list[Token]:

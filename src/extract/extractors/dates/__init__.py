@@ -30,7 +30,7 @@ import re
 from datetime import date, datetime
 
 from extract.extractors.dates.frame import Context
-from extract.extractors.dates.grammar import grammar as _grammar
+from extract.extractors.dates.grammar import candidate_matches, grammar as _grammar
 from extract.extractors.dates.mentions import merged_open_ends, phrase_mentions
 from extract.extractors.dates.phrases import phrases
 from extract.extractors.dates.published import infer_published
@@ -70,7 +70,7 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
     out: list[DateMention] = []
     ctx = Context(region=region)
     last_end = 0
-    for m in g.master.finditer(norm):
+    for m in candidate_matches(g, norm):
         if "\n" in norm[last_end:m.start()]:     # a new paragraph: earlier dates no longer anchor
             ctx = Context(region=region)
         last_end = m.end()

@@ -12,6 +12,7 @@ function (resolve.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 
 def _f(level: int = 0, gran=None, period: bool = False, default=None):
@@ -55,16 +56,18 @@ class Frame:
     y_rel: int | None = _f(1)                                # years from the publication year (今年 0)
     y_short: int | None = _f(1)                              # a 2- or 3-digit year still to be judged
     week_rel: int | None = _f(0)
-    y_next: bool | None = _f(0)                              # 次年2月: the year after the context's
+    y_offset: int | None = _f(0)                             # 同年10月 0, 次年2月 1: years after the context's
     # -- flags -------------------------------------------------------------------------------------------
     y_short_digits: int = 0
+    bare_weekday: bool = False      # 周日 with no 上/下/本: its week depends on the tense
+    tense: str | None = None        # 'future' (将, 预计 before it) or 'past' (了, 举行的 in its clause)
     invalid: bool = False
     relative_words: bool = False
 
     def rank(self) -> int:
         """Return the finest level set so far (0 none)."""
-        for name, level in _BY_LEVEL:
-            if getattr(self, name) is not None:
+        for level, fields_of, n in _LEVELS:
+            if fields_of(self).count(None) < n:      # (a tuple's count runs in C: rank is called per token)
                 return level
         return 0
 
@@ -85,16 +88,24 @@ class Frame:
         """Return whether the frame alone denotes a stretch of time (a quarter, a season, a week)."""
         if (self.week_rel is not None and self.weekday is None) or self.weekday == 0:
             return True
-        for name in _PERIOD:
-            if getattr(self, name) is not None:
-                return True
-        return False
+        return _PERIOD(self).count(None) < len(_PERIOD_NAMES)
 
 
 _SPECS = [(f.name, f.metadata) for f in fields(Frame) if f.metadata]
-_BY_LEVEL = tuple(sorted(((n, md["level"]) for n, md in _SPECS if md["level"]), key=lambda x: -x[1]))
 _GRAN = tuple((n, md["gran"]) for n, md in _SPECS if md["gran"])
-_PERIOD = tuple(n for n, md in _SPECS if md["period"])
+_PERIOD_NAMES = tuple(n for n, md in _SPECS if md["period"])
+
+
+def _getter(names: list[str]):
+    """Return a function giving a frame's values of `names` as a tuple (one name gives a 1-tuple too)."""
+    get = attrgetter(*names)
+    return get if len(names) > 1 else (lambda frame: (get(frame),))
+
+
+_LEVELS = tuple((level, _getter(names), len(names)) for level, names in sorted(
+    ((lv, [n for n, md in _SPECS if md["level"] == lv]) for lv in {md["level"] for _, md in _SPECS} if lv),
+    reverse=True))
+_PERIOD = _getter(list(_PERIOD_NAMES))
 
 
 @dataclass(slots=True)

@@ -28,6 +28,8 @@ class Grammar:
     lex: dict
     roc_marker: re.Pattern
     prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
+    anywhere: re.Pattern            # the master regex without it, tried where a festival name starts
+    festival_words: object          # an Aho-Corasick automaton of the festival names (value: the name)
 
 
 def alternation(words, *, raw: bool = False) -> str:
@@ -64,7 +66,7 @@ def _festival_pieces(pieces: dict) -> str:
 def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     """Return the named regex pieces: grammar.yaml's and those built from the lexicon's word lists."""
     pieces = dict(gram["pieces"])
-    extra_first = _festival_pieces(pieces)
+    _festival_pieces(pieces)
     for name, words in lex["guards"].items():
         pieces[name] = alternation(words, raw=(name == "boundary"))
     pieces["eras"] = alternation(lex["eras"])
@@ -90,7 +92,8 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     if not (first.startswith("[") and first.endswith("]")):
         raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
     # era names start phrases too (昭和五年): their first characters join the class
-    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + extra_first + "]"
+    # (festival names are found by an automaton instead: their first characters, 中 国 大 ..., are too common)
+    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + "]"
     return pieces
 
 
@@ -137,5 +140,32 @@ def grammar() -> Grammar:
         alts.append(f"(?P<{name}>{body})")
     lexer = _compiled("|".join(alts), "lexer")
     lex = {**lex, "festivals": festivals()}
+    prefilter = "(?=" + expand("{first_char}") + ")"
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   "(?=" + expand("{first_char}") + ")")
+                   prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
+
+
+def _automaton(words) -> object:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+def candidate_matches(g: Grammar, text: str) -> list[re.Match]:
+    """Return the master regex's matches in `text`, in order, without overlaps: where the first-character
+    look-ahead lets it try, and where a festival name starts (found by the automaton)."""
+    found = list(g.master.finditer(text))
+    starts = sorted({end - len(word) + 1 for end, word in g.festival_words.iter(text)})
+    if not starts:
+        return found
+    covered = {i for m in found for i in range(m.start(), m.end())}
+    extra = [m for pos in starts if pos not in covered and (m := g.anywhere.match(text, pos))]
+    out: list[re.Match] = []
+    for m in sorted(found + extra, key=lambda m: (m.start(), -m.end())):
+        if not out or m.start() >= out[-1].end():
+            out.append(m)
+    return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from datetime import date, timedelta
 
 from extract.extractors.dates.calendar_math import add_months, month_end, shift
@@ -28,13 +29,18 @@ def _roc_year(f: Frame, lex: dict, roc: bool) -> bool:
 def _standalone_short_year(f: Frame, text: str, published: date | None, lex: dict, roc: bool) -> bool:
     """Judge a year such as 25年 or 114年 standing alone (no month after it): a year, or a count of years."""
     if f.y_short_digits == 3:
-        return _roc_year(f, lex, roc)
+        return _roc_year(f, lex, roc) and not _after_duration_cue(text, f.start, lex)
     if published is None:
         return False
     if abs(two_digit_year(f.y_short, published, lex) - published.year) > lex["two_digit_year_window"]:
         return False
-    before = text[max(0, f.start - 2):f.start]
-    return not any(before.endswith(cue) for cue in lex["duration_cues"])
+    return not _after_duration_cue(text, f.start, lex)
+
+
+def _after_duration_cue(text: str, start: int, lex: dict) -> bool:
+    """创校113年, 已满25年: a word before the number makes it a count of years."""
+    before = text[max(0, start - 2):start]
+    return any(before.endswith(cue) for cue in lex["duration_cues"])
 
 
 def _short_year_mention(p: Phrase, text: str, published: date | None) -> DateMention:
@@ -115,8 +121,30 @@ def _set_context(ctx: Context, final: Resolved, lres: Resolved, span: str, open_
     ctx.via_published = bool(final.partial and final.anchor_text and final.anchor_text.startswith("published:"))
 
 
+_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+
+
+def tense(text: str, start: int, end: int, lex: dict) -> str | None:
+    """Return 'future' when a future cue precedes the date in its clause, 'past' when a past cue is in the
+    clause, else None (what a year-less month or a bare weekday needs to be placed)."""
+    future, past = _cue_patterns(tuple(lex["future_cues"]), tuple(lex["past_cues"]))
+    before = _CLAUSE_END.split(text[max(0, start - 12):start])[-1]
+    if future.search(before):
+        return "future"
+    if past.search(before) or past.search(_CLAUSE_END.split(text[end:end + 16])[0]):
+        return "past"
+    return None
+
+
+@cache
+def _cue_patterns(future: tuple[str, ...], past: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    return re.compile("|".join(map(re.escape, future))), re.compile("|".join(map(re.escape, past)))
+
+
 def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMention:
     start_i = p.start
+    if p.left.y is None and p.left.y_rel is None and p.left.y_short is None:   # only a year-less date needs it
+        p.left.tense = tense(text, p.start, p.end, lex)
     prefix_mode = lex["prefix"].get(p.prefix) if p.prefix else None
     suffix_mode = lex["suffix"].get(p.suffix) if p.suffix else None
     if (prefix_mode == "from" and p.right is None and suffix_mode is None) \
@@ -144,7 +172,9 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     if lres.relative or (p.right is not None and p.right.relative_words):
         kind = "relative"
     span = text[start_i:p.end]
-    _set_context(ctx, final, lres, span, p.right is None and mode in ("since", "after", "before", "to_now"))
+    # an open period names no period the later text is set in (2017年以来), unless it names a month (3月1日起)
+    open_period = p.right is None and mode in ("since", "after", "before", "to_now") and p.left.m is None
+    _set_context(ctx, final, lres, span, open_period)
     return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
 
 
@@ -171,7 +201,8 @@ def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, 
         mention = RULES[p.other[0]].produce(p, text, ctx, published, lex)
         return [mention] if mention else []
     left = p.left
-    roc_year = _roc_year(left, lex, roc)
+    roc_year = _roc_year(left, lex, roc) and not (left.rank() == 1 and p.right is None
+                                                  and _after_duration_cue(text, left.start, lex))
     if left.y_short is not None and left.y_short_digits and left.rank() == 1 and p.right is None \
             and not roc_year:              # a 2- or 3-digit year alone may be a count (十年 written 10年)
         if not _standalone_short_year(left, text, published, lex, roc) or p.suffix:

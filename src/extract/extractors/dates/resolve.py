@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from operator import attrgetter
 
 from extract.extractors.dates.calendar_math import add_months, monday_of, month_end, period_part
 from extract.extractors.dates.frame import Context, Frame, Resolved
@@ -95,6 +96,8 @@ def _relative(gran: str):
                 return
             fn(f, published, res)
             res.relative, res.anchor_text = True, _pub(published)
+            if (res.start.year, res.start.month) == (res.end.year, res.end.month):
+                res.y, res.m = res.start.year, res.start.month   # 昨天: later year-less dates are of its month
         return resolve
     return wrap
 
@@ -116,6 +119,8 @@ def _half_rel(f: Frame, published: date, res: Resolved) -> None:
 def _week(f: Frame, published: date, res: Resolved) -> None:
     """上周, 周三, 本周末: weeks run Monday to Sunday."""
     monday = monday_of(published) + timedelta(weeks=f.week_rel)
+    if f.bare_weekday and f.tense == "past" and monday + timedelta(days=f.weekday - 1) > published:
+        monday -= timedelta(weeks=1)   # 在周日举行的决赛 reported on Monday: the Sunday just past
     if f.weekday is None:
         res.start, res.end = monday, monday + timedelta(days=6)
     elif f.weekday == 0:
@@ -137,11 +142,14 @@ def _quarter_rel(f: Frame, published: date, res: Resolved) -> None:
 
 
 # (the field that calls for it, its resolver); the first whose field is set resolves the frame
-SPECIAL = (("century", _century), ("fiscal", _fiscal), ("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
+SPECIAL: tuple = (("century", _century), ("fiscal", _fiscal), ("decade", _decade), ("half_week", _half_week), ("half_rel", _half_rel), ("week_rel", _week),
            ("d_rel", _relday), ("q_rel", _quarter_rel))
 
 
 # -- the range of a frame once its year and month are known: the first range whose field is set -----------
+_SPECIAL_FIELDS = attrgetter(*(name for name, _ in SPECIAL))
+
+
 def _nth_week(f: Frame, y: int, m: int | None, region=None) -> tuple[date, date]:
     """第3周 of a month: from its first Monday; 第10周 of a year: the ISO week (ISO 8601 / GB/T 7408)."""
     if m is None:
@@ -274,6 +282,8 @@ def _fill(f: Frame, y, m, ctx: Context, published, inherit: Resolved | None, res
         month_from_ctx = need_month and m is None
         if month_from_ctx:
             m = ctx.m
+        elif need_year and m is not None and ctx.m == 12 and m <= 2 and f.y_offset is None:
+            y = ctx.y + 1              # 去年12月出口回升，1月回落: the months go on into the next year
         # a year that the context itself took from the publication date is the publication year
         res.anchor_text = _pub(published) if (ctx.via_published and not month_from_ctx) else ctx.text
         res.partial = True
@@ -297,10 +307,12 @@ def _candidates(f: Frame, y, m, published: date | None, pub_fill: str | None,
         last_month = add_months(date(published.year, published.month, 1), -1)
         return [(published.year, published.month), (last_month.year, last_month.month)]
     if m is not None:                  # 3月: this year's, unless 10 months or more away (12月 in February)
+        if f.tense == "future" and m < published.month:
+            return [(published.year + 1, m)]   # 将于3月举行 in a December article: next March
         shift = -1 if m - published.month >= 10 else 1 if published.month - m >= 10 else 0
         return [(published.year + shift, m)]
-    if f.y_next:
-        return [(published.year + 1, m)]
+    if f.y_offset is not None:
+        return [(published.year + f.y_offset, m)]
     if f.q is not None and f.q[0] == 4 and published.month <= 3:
         return [(published.year - 1, m)]   # 四季度 in a first-quarter article: the one just reported
     return [(published.year, m)]       # 上半年, 四季度, 年底: the publication year
@@ -311,7 +323,7 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
     """Resolve one frame to an inclusive date range."""
     res = Resolved(None, None, None, relative=f.relative_words)
     y = _stated_year(f, published, lex, res, ctx.region)
-    for name, special in SPECIAL:
+    for name, special in (SPECIAL if _SPECIAL_FIELDS(f).count(None) < len(SPECIAL) else ()):
         if getattr(f, name) is not None:
             try:
                 special(f, published, lex, res, ctx)
@@ -321,15 +333,20 @@ def resolve_frame(f: Frame, ctx: Context, published: date | None, lex: dict,
             return res
     y, m = _month_of(f, y, published, res)
     y, m, pub_fill = _fill(f, y, m, ctx, published, inherit, res)
-    if f.y_next and y is not None:
-        y += 1                         # 12月至次年2月, 次年2月
+    if f.y_offset and y is not None and pub_fill is None:
+        y += f.y_offset                # 12月至次年2月, 次年2月
     if f.relative_words and not res.unresolved:
         res.anchor_text = _pub(published)
     res.gran = f.granularity()
     if res.unresolved or f.invalid or (y is None and pub_fill is None):
         res.unresolved, res.y, res.m = True, None, None
         return res
-    for cy, cm in _candidates(f, y, m, published, pub_fill, ctx.region):
+    candidates = _candidates(f, y, m, published, pub_fill, ctx.region)
+    if f.lunar is not None and res.partial and pub_fill is None and ctx.y is not None and f.y is None:
+        # 今天是腊月二十三: the lunar year whose date lies nearest the context's date, not the context's year
+        near = date(ctx.y, ctx.m or 7, ctx.d or 1)
+        candidates = [(year, None) for year in nearest_year(f.lunar, near, ctx.region)]
+    for cy, cm in candidates:
         try:
             res.start, res.end = frame_range(f, cy, cm, ctx.region)
         except (ValueError, KeyError):  # 2月30日, 2019年2月29日, 闰五月 of a year without one

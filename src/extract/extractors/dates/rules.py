@@ -172,10 +172,10 @@ def _year(f: Frame, g: Groups, lex: dict) -> None:
         f.y_short_digits = 0
 
 
-@rule("next_year")
-def _next_year(f: Frame, g: Groups, lex: dict) -> None:
-    """次年2月: the year after the date before it (resolve.py adds the year)."""
-    f.y_next = True
+@rule("year_anaphor")
+def _year_anaphor(f: Frame, g: Groups, lex: dict) -> None:
+    """同年10月, 次年2月: a month of the context's year, or of the year after it (resolve.py adds it)."""
+    f.y_offset = lex["anaphora"][g("w")][1]
 
 
 @rule("year_short")
@@ -206,6 +206,7 @@ def _weekday(f: Frame, g: Groups, lex: dict) -> None:
     pre = g("pre")
     f.week_rel = lex["relative"]["weekday_pre"].get(pre, 0) if pre else 0
     f.weekday = 0 if g("d") == "末" else lex["weekday"][g("d")]
+    f.bare_weekday = not pre
     f.relative_words = True
 
 

@@ -153,17 +153,24 @@ def grammar(tight: bool = False) -> Grammar:
             bound_joiner=re.compile(data["bound_joiner"]),
             between_before=re.compile(data["between_before"]),
             units={surface: spec for surface, (spec, _) in rows.items()},
-            lone_digit_named_after=re.compile(data["lone_digit_named_after"]),
-            scale_prefix=re.compile("(" + _alternation(map(re.escape, data["scale_prefixes"])) + r")[ \t]*$"),
-            scale_prefixes={str(k): str(v) for k, v in data["scale_prefixes"].items()},
-            minus_words=tuple(data["minus_words"]),
-            article_one_point_words=re.compile(data["article_one_point_words"]),
-            article_one_point_units=frozenset(data["article_one_point_units"]),
-            article_one_pair_units=frozenset(data["article_one_pair_units"]),
-            article_one_point_ends=re.compile(data["article_one_point_ends"]),
+            **_word_fields(data),
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+def _word_fields(data: dict) -> dict:
+    """Return the Grammar fields of the word rules: lone digits, temperature scales, signs, 一 + classifier."""
+    return {
+        "lone_digit_named_after": re.compile(data["lone_digit_named_after"]),
+        "scale_prefix": re.compile("(" + _alternation(map(re.escape, data["scale_prefixes"])) + r")[ \t]*$"),
+        "scale_prefixes": {str(k): str(v) for k, v in data["scale_prefixes"].items()},
+        "minus_words": tuple(data["minus_words"]),
+        "article_one_point_words": re.compile(data["article_one_point_words"]),
+        "article_one_point_units": frozenset(data["article_one_point_units"]),
+        "article_one_pair_units": frozenset(data["article_one_pair_units"]),
+        "article_one_point_ends": re.compile(data["article_one_point_ends"]),
+    }
 
 
 _TRAILING_LOOKAROUND = re.compile(r"\(\?<?[!=][^()]*\)$")

@@ -182,8 +182,8 @@ def _not_code(c: Candidate) -> bool:
     """Refuse numbers inside identifiers, codes and names: img_500, GLM-4.5, f/1.8, 7-ELEVEn."""
     t, s, end = c.t, c.s, c.end
     before = t[s - 1] if s else ""
-    if before and (before.isascii() and before.isalnum() or before == "_"):
-        return False
+    if before and (before.isascii() and before.isalnum() or before == "_") and t[s].isascii():
+        return False  # H200, img_500 (GDP两万亿 is no code: the numeral is Chinese)
     if not (before in "-._/\\" or end < len(t) and t[end].isascii()):
         return True  # the common case: Chinese around the number
     b = s

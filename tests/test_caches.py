@@ -1,0 +1,53 @@
+"""Caches that outlive the process: they give what the sources give, and a damaged cache is rebuilt."""
+from __future__ import annotations
+
+import jieba
+
+from extract.text.segment import read_dictionary, stock_dictionary
+
+
+def _tags_from_source(path: str) -> dict[str, str]:
+    with open(path, encoding="utf-8") as fh:
+        return {p[0]: p[2] for p in (line.split() for line in fh) if len(p) == 3}
+
+
+def _dictionary_tags(path, cache_dir) -> dict[str, str]:
+    return read_dictionary(path, cache_dir)[0]
+
+
+def test_caches_stock_dictionary_counts_equal_jiebas():
+    import jieba
+
+    tags, freqs = stock_dictionary()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    assert freqs["中国"] == tokenizer.FREQ["中国"] and tags["中国"] == "ns"
+    with open(tokenizer.get_dict_file().name, encoding="utf-8") as fh:
+        parsed = {word: int(freq) for word, freq, _ in (line.split() for line in fh)}
+    assert freqs == parsed  # a word listed twice keeps its last count, as before the cache
+
+
+def test_caches_dictionary_tags_equal_the_dictionarys_and_persist(tmp_path):
+    path = jieba.Tokenizer().get_dict_file().name
+    first = _dictionary_tags(path, tmp_path)
+    assert first == _tags_from_source(path)
+    assert first["中国"] == "ns" and len(first) > 300_000
+    cached = list(tmp_path.glob("dictionary.*.marshal"))
+    assert len(cached) == 1
+    assert _dictionary_tags(path, tmp_path) == first  # read back from the cache
+
+
+def test_caches_damaged_tags_cache_is_rebuilt(tmp_path):
+    path = jieba.Tokenizer().get_dict_file().name
+    _dictionary_tags(path, tmp_path)
+    cached = next(tmp_path.glob("dictionary.*.marshal"))
+    cached.write_bytes(b"\x00not marshal")
+    assert _dictionary_tags(path, tmp_path)["中国"] == "ns"
+    assert _dictionary_tags(path, tmp_path) == _tags_from_source(path)
+
+
+def test_caches_unwritable_folder_still_gives_tags(tmp_path):
+    path = jieba.Tokenizer().get_dict_file().name
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    assert _dictionary_tags(path, blocked / "sub")["中国"] == "ns"

@@ -1,0 +1,52 @@
+"""The flow analyses batches in worker processes, one per core by default; `--workers N` sets how many."""
+from __future__ import annotations
+
+import pytest
+
+pytest.register_assert_rewrite("flow_fixtures")
+from flow_fixtures import *  # noqa: E402,F403  (helpers; the fixtures come from the plugin)
+
+pytest_plugins = ["flow_fixtures"]
+
+
+def test_workers_default_runner_is_a_process_pool_of_one_per_core():
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    from pipeline.runners import default_workers, task_runner
+
+    runner = task_runner("default")
+    assert default_workers() >= 1
+    if default_workers() > 1:
+        assert isinstance(runner, ProcessPoolTaskRunner) and runner._max_workers == default_workers()
+    assert isinstance(task_runner("default", workers=3), ProcessPoolTaskRunner)
+    assert task_runner("default", workers=3)._max_workers == 3
+    # One worker: the batches run in the flow's process, with no pool to start.
+    assert isinstance(task_runner("default", workers=1), ThreadPoolTaskRunner)
+    with pytest.raises(ValueError, match="--workers must be at least 1"):
+        task_runner("default", workers=0)
+
+
+def test_workers_one_gives_the_pools_tables(prefect_api, baseline, tmp_path):
+    # The baseline ran with the default pool (one process per core, three batches).
+    run = run_cli(prefect_api, tmp_path, baseline["corpus"], tmp_path / "outputs", "--workers", "1",
+                  "--batch-size", "3")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (run.summary["processed"], run.summary["failed"]) == (9, 0)
+    assert_tables_equal(read_tables(tmp_path / "outputs"), baseline["tables"])
+
+
+@pytest.mark.slow
+def test_workers_share_the_runs_temporary_prefect_server(tmp_path):
+    # Without PREFECT_API_URL the run starts one temporary server; its worker processes must use it rather
+    # than each start a server of its own.
+    import subprocess
+
+    write_tiny_corpus(tmp_path / "corpus", 4)
+    done = subprocess.run(cli_command() + ["run", "--corpus", str(tmp_path / "corpus"), "--outputs",
+                                           str(tmp_path / "outputs"), "--state-dir", str(tmp_path / "state"),
+                                           "--workers", "2", "--batch-size", "1", "--json"],
+                          cwd=tmp_path, env=cli_env(None), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("Starting temporary server") == 1, done.stderr[-3000:]
+    summary = Run(done.returncode, done.stdout, done.stderr).summary
+    assert (summary["processed"], summary["failed"]) == (4, 0)

@@ -96,7 +96,8 @@ def bad_run(prefect_api, tmp_path_factory):
     work = tmp_path_factory.mktemp("bad-input")
     corpus, outputs = work / "corpus", work / "outputs"
     write_bad_corpus(corpus)
-    run = run_cli_with(prefect_api, work, FAULTS, corpus, outputs, "--max-bytes", str(MAX_BYTES))
+    # --workers 1: batches run in this process, where FAULTS patched the analysis (a pool would not see it)
+    run = run_cli_with(prefect_api, work, FAULTS, corpus, outputs, "--max-bytes", str(MAX_BYTES), "--workers", "1")
     yield {"work": work, "corpus": corpus, "outputs": outputs, "run": run, "tables": read_tables(outputs)}
     (corpus / "locked.txt").chmod(0o644)
 

@@ -43,7 +43,8 @@ def hostile_run(prefect_api, tmp_path_factory):
                {"id": "x", "text": tiny_article(222)}, {"id": "t.txt", "text": tiny_article(223)},
                {"id": "s", "text": "中\ud800文"}, {"id": "d", "date": "0001-01-01", "text": tiny_article(224)}]
     (corpus / "c.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    run = run_cli_with(prefect_api, work, FAULTS, corpus, outputs, "--article-seconds", "3")
+    # --workers 1: batches run in this process, where FAULTS patched the analysis (a pool would not see it)
+    run = run_cli_with(prefect_api, work, FAULTS, corpus, outputs, "--article-seconds", "3", "--workers", "1")
     return {"run": run, "tables": read_tables(outputs)}
 
 

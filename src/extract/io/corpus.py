@@ -162,8 +162,6 @@ def analyze_isolated(article: Article, settings: Settings = Settings()):
 
     Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
     """
-    from extract.analysis.article import analyze_article  # loaded here: planning a run needs no spaCy
-
     try:
         if settings.article_seconds:
             _warm_up(settings)

@@ -120,12 +120,10 @@ def run_cli(api_url: str, work: Path, corpus: Path, outputs: Path | str, *extra:
 def run_cli_with(api_url: str, work: Path, prelude: str, corpus: Path, outputs: Path | str, *extra: str) -> Run:
     """Run the CLI's `main` in a Python process that first executes `prelude` (to inject a fault).
 
-    The run analyses in that process (`--workers 1`): worker processes of the default pool would not see the
-    injected fault.
+    Pass `--workers 1` for a fault in the analysis: worker processes of the default pool would not see it.
     """
     code = f"{prelude}\nimport sys\nfrom pipeline.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-    args = _run_args(work, corpus, outputs, [*extra, "--workers", "1"])
-    done = subprocess.run([sys.executable, "-c", code, *args],
+    done = subprocess.run([sys.executable, "-c", code, *_run_args(work, corpus, outputs, list(extra))],
                           cwd=work, env=cli_env(api_url), capture_output=True, text=True, timeout=RUN_TIMEOUT)
     return Run(done.returncode, done.stdout, done.stderr)
 

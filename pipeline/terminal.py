@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -190,6 +191,10 @@ def _console_handlers() -> list[logging.Handler]:
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
 
+# Prefect reads `PREFECT_LOGGING_<path in its logging.yml>` overrides when a process sets up its logging.
+_WORKER_CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+
+
 @contextmanager
 def run_progress(err: Console):
     """Show a progress bar (articles done, rate, ETA) on a terminal while the flow runs; plain log lines elsewhere.
@@ -219,9 +224,16 @@ def run_progress(err: Console):
         flow_logger.addHandler(watcher)
         for handler in handlers:
             handler.setLevel(logging.WARNING)
+        # The process pool's workers configure their own logging from the environment when they start.
+        worker_level = os.environ.get(_WORKER_CONSOLE_LEVEL)
+        os.environ[_WORKER_CONSOLE_LEVEL] = "WARNING"
         try:
             yield
         finally:
             flow_logger.removeHandler(watcher)
             for handler, level in zip(handlers, levels):
                 handler.setLevel(level)
+            if worker_level is None:
+                os.environ.pop(_WORKER_CONSOLE_LEVEL, None)
+            else:
+                os.environ[_WORKER_CONSOLE_LEVEL] = worker_level

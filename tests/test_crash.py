@@ -65,7 +65,10 @@ def uninterrupted(prefect_api, crash_corpus, tmp_path_factory):
 def test_crash_kill_9_while_processing_then_rerun_gives_equal_tables(prefect_api, crash_corpus, uninterrupted,
                                                                      tmp_path):
     outputs = tmp_path / "outputs"
-    killed = run_cli_with(prefect_api, tmp_path, KILL_AFTER_TWO_BATCHES, crash_corpus, outputs, *BATCH)
+    # One worker: the batches run in this process, where the injected process_batch is (a pool's worker
+    # processes start fresh and would never see it).
+    killed = run_cli_with(prefect_api, tmp_path, KILL_AFTER_TWO_BATCHES, crash_corpus, outputs, *BATCH,
+                          "--workers", "1")
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert list((outputs / "_staging").glob("*/batches/documents/*.parquet")), "killed while batches were staged"
     assert not has_completed_run(outputs), "nothing is published before the commit"

@@ -693,13 +693,14 @@ class Outputs:
         return {"run_id": run_id, "table_versions": versions, "compacted": compacted, "vacuumed": vacuumed}
 
     def compact(self, run_id: str, versions: dict[str, int]) -> dict[str, dict]:
-        """Compact every table with at least COMPACT_AT_SMALL_FILES small files; update `versions` in place.
+        """Keep every table's data files about its target; update `versions` in place; return files per table.
 
-        Small is under half the table's file target; compaction merges files under the target into files of
-        at most the target, so no file ever grows beyond about DOCS_PER_FILE documents.
+        Files over twice the target are cut (split_large_files); then a table with at least
+        COMPACT_AT_SMALL_FILES small files (under half the target) is compacted: files under the target are
+        merged into files of at most the target, so no file grows beyond about DOCS_PER_FILE documents.
         """
-        done = {}
         sizing = FileSizing(documents=self.count_rows("documents"))
+        done = self.split_large_files(run_id, versions, sizing)
         for name in COMMIT_ORDER:
             dt = self.table(name)
             target = sizing.target(dt, name)
@@ -710,8 +711,42 @@ class Outputs:
                                           commit_properties=_commit_properties(run_id))
             dt.update_incremental()
             versions[name] = dt.version()
-            done[name] = {"files_removed": metrics.get("numFilesRemoved", 0),
-                          "files_added": metrics.get("numFilesAdded", 0)}
+            split = done.get(name, {})
+            done[name] = {"files_removed": split.get("files_removed", 0) + metrics.get("numFilesRemoved", 0),
+                          "files_added": split.get("files_added", 0) + metrics.get("numFilesAdded", 0)}
+        return done
+
+    def split_large_files(self, run_id: str, versions: dict[str, int], sizing: FileSizing) -> dict[str, dict]:
+        """Cut every data file of more than twice its table's target into files of about the target, whole
+        documents each, in one commit per table that changes no row; update `versions`; return files per table.
+
+        Needed because delta-rs checks the target only every 1,024 rows it writes: a run of many documents
+        leaves files of 1,024 documents' rows in tables of one row per document. Like compaction the commit
+        marks its files dataChange=false, so the change feed shows nothing. Local outputs only: on an object
+        store files stay as the writer left them.
+        """
+        from deltalake.transaction import RemoveAction
+
+        if is_remote(self.url):
+            return {}
+        done = {}
+        for name in (*DOCUMENT_TABLES, FILES):
+            dt = self.table(name)
+            target = sizing.target(dt, name)
+            adds = _add_actions(dt)
+            large = [(path, size) for path, size in zip(adds.column("path").to_pylist(),
+                                                       adds.column("size_bytes").to_pylist()) if size > 2 * target]
+            if not large:
+                continue
+            now = int(datetime.now(timezone.utc).timestamp() * 1000)
+            actions = [RemoveAction(path, False, now, size, {}) for path, size in large]
+            for path, size in large:
+                actions += _split_file(Path(self.uri(name)), path, size, name, target)
+            dt.create_write_transaction(actions, mode="append", schema=dt.schema(),
+                                        commit_properties=_commit_properties(run_id))
+            dt.update_incremental()
+            versions[name] = dt.version()
+            done[name] = {"files_removed": len(large), "files_added": len(actions) - len(large)}
         return done
 
     def vacuum(self, retention_days: float, names: Iterable[str] = (*COMMIT_ORDER, RUNS, WRITER)) -> dict[str, int]:
@@ -740,6 +775,28 @@ class Outputs:
             if dt is not None:
                 total += sum(_add_actions(dt).column("size_bytes").to_pylist())
         return total
+
+
+def _split_file(folder: Path, path: str, size: int, name: str, target: int) -> list:
+    """Write the rows of data file `path` (of table `name`, in `folder`) as files of about `target` bytes, whole
+    documents each; return their add actions (no data change; stats: rows and the key's range)."""
+    from deltalake.transaction import AddAction
+
+    key = "source" if name == FILES else "doc_id"
+    rows = pq.read_table(folder / path).sort_by([(key, "ascending")] if name == FILES else sort_key(name))
+    keys = rows.column(key).to_pylist()
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    per_file = max(1, int(target * len(starts) / size))
+    cuts = [*starts[::per_file], len(keys)]
+    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    actions = []
+    for begin, end in zip(cuts, cuts[1:]):
+        part, file_name = rows.slice(begin, end - begin), f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+        pq.write_table(part, folder / file_name, compression="zstd")
+        stats = {"numRecords": part.num_rows, "minValues": {key: keys[begin]}, "maxValues": {key: keys[end - 1]},
+                 "nullCount": {key: 0}}
+        actions.append(AddAction(file_name, (folder / file_name).stat().st_size, {}, now, False, json.dumps(stats)))
+    return actions
 
 
 def _staged_bytes(staging: str, table: str) -> int:

@@ -54,6 +54,8 @@ MIN_FILE_BYTES = 64 << 10
 MAX_FILE_BYTES = 1 << 20
 # Compaction rewrites a table's small files (under half the target) when this many pile up.
 COMPACT_AT_SMALL_FILES = 16
+# Tables whose files the writer cuts and merges itself, and the column that names a file's documents.
+LAYOUT_KEYS = {**{name: "doc_id" for name in DOCUMENT_TABLES}, "_files": "source"}
 DEFAULT_RETENTION_DAYS = 7.0
 # A claim by a process on another machine is honoured for this long (a local claim is checked by its pid).
 REMOTE_CLAIM_HOURS = 12
@@ -695,59 +697,67 @@ class Outputs:
     def compact(self, run_id: str, versions: dict[str, int]) -> dict[str, dict]:
         """Keep every table's data files about its target; update `versions` in place; return files per table.
 
-        Files over twice the target are cut (split_large_files); then a table with at least
-        COMPACT_AT_SMALL_FILES small files (under half the target) is compacted: files under the target are
-        merged into files of at most the target, so no file grows beyond about DOCS_PER_FILE documents.
+        Files over twice the target are cut into files of whole documents; when COMPACT_AT_SMALL_FILES small
+        files (under half the target) pile up, they are merged into files of at most the target. Both commits
+        change no row (dataChange=false: the change feed shows nothing). On an object store, and for the
+        errors table, delta-rs's compaction does the merging (it merges files in log order, so small files
+        may stay; it never cuts).
         """
         sizing = FileSizing(documents=self.count_rows("documents"))
-        done = self.split_large_files(run_id, versions, sizing)
+        done = {}
         for name in COMMIT_ORDER:
             dt = self.table(name)
             target = sizing.target(dt, name)
-            sizes = _add_actions(dt).column("size_bytes").to_pylist()
-            if sum(1 for size in sizes if size < target // 2) < COMPACT_AT_SMALL_FILES:
-                continue
-            metrics = dt.optimize.compact(target_size=target, writer_properties=_writer_properties(),
-                                          commit_properties=_commit_properties(run_id))
-            dt.update_incremental()
-            versions[name] = dt.version()
-            split = done.get(name, {})
-            done[name] = {"files_removed": split.get("files_removed", 0) + metrics.get("numFilesRemoved", 0),
-                          "files_added": split.get("files_added", 0) + metrics.get("numFilesAdded", 0)}
+            if name in LAYOUT_KEYS and not is_remote(self.url):
+                removed, added = self._relayout(dt, name, target, run_id)
+            else:
+                removed, added = self._optimize(dt, target, run_id)
+            if removed:
+                versions[name] = dt.version()
+                done[name] = {"files_removed": removed, "files_added": added}
         return done
 
-    def split_large_files(self, run_id: str, versions: dict[str, int], sizing: FileSizing) -> dict[str, dict]:
-        """Cut every data file of more than twice its table's target into files of about the target, whole
-        documents each, in one commit per table that changes no row; update `versions`; return files per table.
+    def _optimize(self, dt, target: int, run_id: str) -> tuple[int, int]:
+        sizes = _add_actions(dt).column("size_bytes").to_pylist()
+        if sum(1 for size in sizes if size < target // 2) < COMPACT_AT_SMALL_FILES:
+            return 0, 0
+        metrics = dt.optimize.compact(target_size=target, writer_properties=_writer_properties(),
+                                      commit_properties=_commit_properties(run_id))
+        dt.update_incremental()
+        return metrics.get("numFilesRemoved", 0), metrics.get("numFilesAdded", 0)
 
-        Needed because delta-rs checks the target only every 1,024 rows it writes: a run of many documents
-        leaves files of 1,024 documents' rows in tables of one row per document. Like compaction the commit
-        marks its files dataChange=false, so the change feed shows nothing. Local outputs only: on an object
-        store files stay as the writer left them.
+    def _relayout(self, dt, name: str, target: int, run_id: str) -> tuple[int, int]:
+        """Cut the files of table `name` over twice `target`, merge its small files when enough piled up, in
+        one commit that changes no row; return (files removed, files added).
+
+        Cutting is needed because delta-rs checks its target only every 1,024 rows it writes: a run of many
+        documents leaves files of 1,024 documents in tables of one row per document. Merging here rather
+        than with delta-rs's compaction: that one bins files in log order, so small files between larger
+        ones never merge and every run would compact again.
         """
         from deltalake.transaction import RemoveAction
 
-        if is_remote(self.url):
-            return {}
-        done = {}
-        for name in (*DOCUMENT_TABLES, FILES):
-            dt = self.table(name)
-            target = sizing.target(dt, name)
-            adds = _add_actions(dt)
-            large = [(path, size) for path, size in zip(adds.column("path").to_pylist(),
-                                                       adds.column("size_bytes").to_pylist()) if size > 2 * target]
-            if not large:
-                continue
-            now = int(datetime.now(timezone.utc).timestamp() * 1000)
-            actions = [RemoveAction(path, False, now, size, {}) for path, size in large]
-            for path, size in large:
-                actions += _split_file(Path(self.uri(name)), path, size, name, target)
-            dt.create_write_transaction(actions, mode="append", schema=dt.schema(),
-                                        commit_properties=_commit_properties(run_id))
-            dt.update_incremental()
-            versions[name] = dt.version()
-            done[name] = {"files_removed": len(large), "files_added": len(actions) - len(large)}
-        return done
+        adds, first = _add_actions(dt), f"min.{LAYOUT_KEYS[name]}"
+        if first not in adds.column_names:  # no file yet (or none with statistics)
+            return 0, 0
+        # Neighbouring documents merge together: small files in the order of their first document.
+        files = sorted(zip(adds.column(first).to_pylist(), adds.column("path").to_pylist(),
+                           adds.column("size_bytes").to_pylist()), key=lambda f: (f[0] is None, f[0] or ""))
+        size_of = {path: size for _, path, size in files}
+        groups = [[path] for _, path, size in files if size > 2 * target]
+        small = [(path, size) for _, path, size in files if size < target // 2]
+        if len(small) >= COMPACT_AT_SMALL_FILES:
+            groups += [paths for paths in _bins(small, target) if len(paths) > 1]
+        if not groups:
+            return 0, 0
+        folder, now = Path(self.uri(name)), int(datetime.now(timezone.utc).timestamp() * 1000)
+        removes = [RemoveAction(path, False, now, size_of[path], {}) for paths in groups for path in paths]
+        added = [action for paths in groups
+                 for action in _rewritten(folder, name, paths, sum(size_of[p] for p in paths), target)]
+        dt.create_write_transaction([*removes, *added], mode="append", schema=dt.schema(),
+                                    commit_properties=_commit_properties(run_id))
+        dt.update_incremental()
+        return len(removes), len(added)
 
     def vacuum(self, retention_days: float, names: Iterable[str] = (*COMMIT_ORDER, RUNS, WRITER)) -> dict[str, int]:
         """Delete data files no version younger than `retention_days` refers to; return files deleted per table."""
@@ -777,17 +787,32 @@ class Outputs:
         return total
 
 
-def _split_file(folder: Path, path: str, size: int, name: str, target: int) -> list:
-    """Write the rows of data file `path` (of table `name`, in `folder`) as files of about `target` bytes, whole
-    documents each; return their add actions (no data change; stats: rows and the key's range)."""
+def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:
+    """Return the paths of `files` ((path, size), in order) in consecutive groups of at most `target` bytes."""
+    bins: list[list[str]] = [[]]
+    total = 0
+    for path, size in files:
+        if bins[-1] and total + size > target:
+            bins.append([])
+            total = 0
+        bins[-1].append(path)
+        total += size
+    return bins
+
+
+def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int) -> list:
+    """Write the rows of data files `paths` (of table `name`, in `folder`, `size` bytes together) again as
+    files of about `target` bytes, whole documents each, sorted; return their add actions (no data change;
+    stats: the rows and the range of the key column, what readers prune by)."""
     from deltalake.transaction import AddAction
 
-    key = "source" if name == FILES else "doc_id"
-    rows = pq.read_table(folder / path).sort_by([(key, "ascending")] if name == FILES else sort_key(name))
+    key = LAYOUT_KEYS[name]
+    parts = [pq.read_table(folder / path) for path in paths]
+    rows = pa.concat_tables([part.cast(parts[0].schema) for part in parts])
+    rows = rows.sort_by([(key, "ascending")] if name == FILES else sort_key(name))
     keys = rows.column(key).to_pylist()
     starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
-    per_file = max(1, int(target * len(starts) / size))
-    cuts = [*starts[::per_file], len(keys)]
+    cuts = [*starts[::max(1, int(target * len(starts) / size))], len(keys)]
     now = int(datetime.now(timezone.utc).timestamp() * 1000)
     actions = []
     for begin, end in zip(cuts, cuts[1:]):

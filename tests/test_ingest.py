@@ -1,6 +1,7 @@
 """Tests of reading corpus files: encodings, formats, structure of JSONL records, failures."""
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -81,3 +82,86 @@ def test_ingest_discover_skips_hidden_and_readme(tmp_path):
     for name in ("a.txt", "b.jsonl", "README.md", ".hidden.txt", "notes.pdf"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert [p.name for p in discover(tmp_path)] == ["a.txt", "b.jsonl"]
+
+
+def _corpus_with_outside(tmp_path):
+    """Return (corpus, outside): a corpus folder and, beside it, a folder the corpus links to."""
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (corpus / "a.txt").write_text("正文。", encoding="utf-8")
+    (outside / "secret.txt").write_text("机密。", encoding="utf-8")
+    (outside / "feed.txt").write_text("外部。", encoding="utf-8")
+    (corpus / "leak.txt").symlink_to(outside / "secret.txt")
+    (corpus / "feeds").symlink_to(outside, target_is_directory=True)
+    (corpus / "notes.pdf").symlink_to(outside / "secret.txt")  # not an article name: skipped, not reported
+    return corpus, outside
+
+
+def test_ingest_walk_refuses_symlinks_leaving_the_corpus(tmp_path):
+    from extract.text.ingest import walk_corpus
+
+    corpus, outside = _corpus_with_outside(tmp_path)
+    listing = walk_corpus(corpus)
+    assert [p.relative_to(corpus).as_posix() for p in listing.files] == ["a.txt"]
+    assert listing.unreadable == []
+    rows = {f.source: f for f in listing.failures}
+    assert sorted(rows) == ["feeds", "leak.txt"]
+    leak = rows["leak.txt"]
+    assert (leak.code, leak.doc_id, leak.stage) == ("outside_corpus", "leak.txt", "ingest")
+    assert leak.message.startswith("leak.txt: ") and str(outside / "secret.txt") in leak.message
+    assert "--follow-symlinks" in leak.message
+    assert (rows["feeds"].code, rows["feeds"].doc_id) == ("outside_corpus", None)
+    assert str(outside) in rows["feeds"].message
+
+
+def test_ingest_walk_follows_outside_symlinks_only_when_asked(tmp_path):
+    from extract.text.ingest import walk_corpus
+
+    corpus, _ = _corpus_with_outside(tmp_path)
+    listing = walk_corpus(corpus, follow_symlinks=True)
+    names = [p.relative_to(corpus).as_posix() for p in listing.files]
+    # secret.txt is reached twice (feeds/secret.txt, leak.txt): read once, under the first link taken
+    assert names == ["a.txt", "feeds/feed.txt", "feeds/secret.txt"]
+    assert listing.failures == []
+
+
+def test_ingest_walk_reads_a_file_reached_by_links_inside_the_corpus_once(tmp_path):
+    from extract.text.ingest import walk_corpus
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("正文。", encoding="utf-8")
+    (tmp_path / "sub" / "x.txt").write_text("正文。", encoding="utf-8")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")  # a second name of a.txt
+    (tmp_path / "alias").symlink_to(tmp_path / "sub", target_is_directory=True)
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop
+    (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")  # a link to itself: nothing to read
+    (tmp_path / "_archive").mkdir()
+    (tmp_path / "_archive" / "old.txt").write_text("旧文。", encoding="utf-8")
+    (tmp_path / "old").symlink_to(tmp_path / "_archive", target_is_directory=True)  # a hidden folder, linked
+    listing = walk_corpus(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in listing.files] == ["a.txt", "old/old.txt", "sub/x.txt"]
+    assert listing.failures == [] and listing.unreadable == []
+    assert discover(tmp_path) == listing.files
+
+
+def test_ingest_walk_reports_a_folder_it_cannot_list(tmp_path, monkeypatch):
+    from extract.text.ingest import walk_corpus
+
+    (tmp_path / "locked" / "deep").mkdir(parents=True)
+    (tmp_path / "locked" / "deep" / "x.txt").write_text("正文。", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("正文。", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):  # as root, chmod 000 does not stop a listing: give the error it gives everyone else
+        if not isinstance(path, int) and os.fspath(path) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    listing = walk_corpus(tmp_path)
+    assert [p.name for p in listing.files] == ["a.txt"]
+    assert listing.unreadable == ["locked/"]
+    (row,) = listing.failures
+    assert (row.source, row.doc_id, row.code, row.stage) == ("locked/", None, "unreadable_folder", "ingest")
+    assert "Permission denied" in row.message and "kept" in row.message

@@ -22,8 +22,9 @@ from extract.settings import Settings
 from extract.text.ingest import (
     DEFAULT_MAX_BYTES,
     Article,
+    CorpusListing,
     IngestFailure,
-    discover,
+    walk_corpus,
     file_fingerprint,
     read_path,
     source_name,
@@ -57,12 +58,13 @@ class BatchResult:
 
 
 def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> RunPlan:
+             max_bytes: int = DEFAULT_MAX_BYTES, follow_symlinks: bool = False) -> RunPlan:
     """Return the plan of a run: new and changed articles to process, unchanged ones skipped, removed ones."""
     old = load_manifest(outputs.url)
     plan = RunPlan(manifest=Manifest(documents=dict(old.documents), files={}))
-    seen_sources = set()
-    for path in discover(corpus):
+    listing = walk_corpus(corpus, follow_symlinks=follow_symlinks)
+    seen_sources = _plan_walk_failures(listing, old, plan)
+    for path in listing.files:
         source = source_name(path, corpus)
         seen_sources.add(source)
         try:
@@ -113,6 +115,34 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
                     plan.removed.append(doc_id)
                     plan.manifest.documents.pop(doc_id, None)
     return plan
+
+
+def _plan_walk_failures(listing: CorpusListing, old: Manifest, plan: RunPlan) -> set[str]:
+    """Add what the walk refused or could not list to `plan`; return the sources it accounts for.
+
+    The articles under a folder that cannot be listed are kept as published (not removed, not read) until it
+    can be read again. A refused symlink, or the folder itself, is a failed `_files` entry without documents,
+    so that its `errors` row goes once it is fixed (the source is then gone, hence touched).
+    """
+    seen = set()
+    for prefix in listing.unreadable:
+        for source, previous in old.files.items():
+            if source.startswith(prefix) and not source.endswith("/"):  # files, not an earlier folder row
+                plan.manifest.files[source] = previous
+                plan.skipped += len(previous["doc_ids"])
+                seen.add(source)
+    for failure in listing.failures:
+        plan.failures.append(failure)
+        plan.touched_sources.add(failure.source)
+        seen.add(failure.source)
+        previous = old.files.get(failure.source)
+        for doc_id in previous["doc_ids"] if previous else ():  # a link followed before, refused now
+            if doc_id in old.documents:
+                plan.removed.append(doc_id)
+                plan.manifest.documents.pop(doc_id, None)
+        plan.manifest.files[failure.source] = {"fingerprint": None, "version": PIPELINE_VERSION, "failed": True,
+                                               "doc_ids": []}
+    return seen
 
 
 def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[Article | IngestFailure]:

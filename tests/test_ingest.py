@@ -165,3 +165,69 @@ def test_ingest_walk_reports_a_folder_it_cannot_list(tmp_path, monkeypatch):
     (row,) = listing.failures
     assert (row.source, row.doc_id, row.code, row.stage) == ("locked/", None, "unreadable_folder", "ingest")
     assert "Permission denied" in row.message and "kept" in row.message
+
+
+# News sentences written for these tests: Simplified for GB18030, Traditional for Big5.
+SIMPLIFIED = ["中芯国际2025年二季度产能利用率达92.5%。",
+              "国家统计局今天公布，全国规模以上工业增加值同比增长6.1%，消费市场继续回暖。",
+              "深圳市政府宣布，将在明年投入三百亿元支持半导体产业发展。",
+              "华为发布新款手机，售价为五千九百九十九元。"]
+TRADITIONAL = ["台積電2025年第二季營收創新高，毛利率達58.6%。",
+               "香港特區政府今日公布，本港第三季經濟按年增長百分之二點九。",
+               "行政院宣布，明年將投入新台幣三百億元支持半導體產業發展。",
+               "鴻海董事長表示，電動車業務將成為集團成長的重要動能。"]
+
+
+@pytest.mark.parametrize("text, encoding", [
+    (SIMPLIFIED[0], "gb18030"),  # the short file issue 19 found refused as cp949
+    (SIMPLIFIED[3], "gb18030"),
+    ("\n".join(SIMPLIFIED * 200), "gb18030"),
+    (TRADITIONAL[0], "big5"),
+    (TRADITIONAL[1], "big5"),
+    ("\n".join(TRADITIONAL * 200), "big5"),
+    ("\n".join(TRADITIONAL * 3), "big5hkscs"),
+    ("Reuters: Nvidia H20芯片恢复对华销售，英伟达CEO黄仁勋表示（NASDAQ: NVDA）", "gb18030"),
+    ("Bloomberg: TSMC 台積電 Q2 revenue up 38.6% (TWSE: 2330), 法人說明會 on July 17", "big5"),
+])
+def test_ingest_reads_gb18030_and_big5_by_their_common_characters(text, encoding):
+    from extract.text.ingest import decode
+
+    assert decode(text.encode(encoding), source="a.txt") == text
+
+
+@pytest.mark.parametrize("text, encoding, other", [(t, "big5", "gb18030") for t in TRADITIONAL]
+                         + [(SIMPLIFIED[i], "gb18030", "big5hkscs") for i in (0, 2, 3)])
+def test_ingest_bytes_valid_in_both_encodings_get_the_reading_of_common_characters(text, encoding, other):
+    from extract.text.encoding import MIN_COMMON_SHARE, chinese_reading, common_share
+
+    data = text.encode(encoding)
+    wrong = data.decode(other)  # the other encoding decodes these bytes too, to rarer characters
+    assert wrong != text and common_share(wrong) < MIN_COMMON_SHARE <= common_share(text)
+    codec, decoded = chinese_reading(data)
+    assert decoded == text and codec.startswith(encoding[:3])
+
+
+@pytest.mark.parametrize("data", [
+    bytes(range(0x80, 0x100)) * 8,  # every high byte: no strict reading, no plausible guess
+    "日本語のニュース：東京証券取引所は本日、取引を停止した。".encode("shift_jis") * 3,
+])
+def test_ingest_undecodable_bytes_are_an_unknown_encoding_row(tmp_path, data):
+    (failure,) = _read(tmp_path, "a.txt", data)
+    assert isinstance(failure, IngestFailure) and failure.code == "unknown_encoding"
+    assert "encoding could not be detected" in failure.message
+
+
+@pytest.mark.parametrize("encoding, sentences", [("gb18030", SIMPLIFIED), ("big5", TRADITIONAL)])
+def test_ingest_jsonl_streams_choose_gb18030_or_big5_like_files(tmp_path, encoding, sentences):
+    import json
+
+    # The encoding is judged on the first 64 KiB; the padding record puts a character across that boundary.
+    for pad_id in ("pad", "pad1"):
+        pad = json.dumps({"id": pad_id, "text": "".join(sentences) * 400}, ensure_ascii=False).encode(encoding)
+        if pad[:1 << 16].decode(encoding, "replace")[-1] == "\ufffd":
+            break
+    line = json.dumps({"id": "a", "text": sentences[1]}, ensure_ascii=False).encode(encoding)
+    assert len(pad) > 1 << 16 and pad[:1 << 16].decode(encoding, "replace")[-1] == "\ufffd"
+    items = _read(tmp_path, "feed.jsonl", pad + b"\n" + line + b"\n")
+    assert [(i.doc_id, i.text) for i in items] == [(f"feed.jsonl#{pad_id}", "".join(sentences) * 400),
+                                                   ("feed.jsonl#a", sentences[1])]

@@ -19,11 +19,12 @@ from pathlib import Path
 import charset_normalizer
 
 from extract.errors import IngestError
+from extract.text.encoding import chinese_reading
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
-# Encodings we accept from detection for Chinese text; anything else is reported as undetectable.
-_CHINESE_ENCODINGS = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "hz", "utf_16", "utf_16_le",
-                      "utf_16_be", "utf_32", "euc_tw", "iso2022_jp_2"}
+# Encodings we accept from the statistical guess, the last resort; anything else is reported as undetectable.
+# GB18030 and Big5 are not among them: `chinese_reading` has judged them already, on Chinese terms.
+_GUESSED_ENCODINGS = {"hz", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "euc_tw", "iso2022_jp_2"}
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 # Publication dates outside these are placeholders (0001-01-01, 9999-12-31): dropped with a warning row.
 PUBLISHED_RANGE = (date(1800, 1, 1), date(2199, 12, 31))
@@ -200,7 +201,10 @@ def file_fingerprint(path: Path) -> str:
 
 
 def decode(data: bytes, *, source: str) -> str:
-    """Return `data` decoded: UTF-8 (BOM or not), else GB18030, Big5 or UTF-16 by detection; CRLF becomes LF.
+    """Return `data` decoded: UTF-8 (BOM or not), else GB18030 or Big5, else UTF-16 and others; CRLF becomes LF.
+
+    GB18030 and Big5 are chosen by strict decoding and the share of common characters (`chinese_reading`);
+    charset_normalizer's statistical guess is the last resort.
 
     Raises IngestError with code empty_file, binary_file, truncated_utf8 or unknown_encoding.
     """
@@ -218,13 +222,10 @@ def decode(data: bytes, *, source: str) -> str:
     if utf8_error.start >= len(data) - 3 and utf8_error.reason == "unexpected end of data":
         raise IngestError(f"the file ends in the middle of a UTF-8 character (byte {utf8_error.start} of "
                           f"{len(data)}): it is truncated", source=source, code="truncated_utf8")
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None or best.encoding not in _CHINESE_ENCODINGS:
-        found = best.encoding if best is not None else "none"
-        raise IngestError(f"the encoding could not be detected (not UTF-8, GB18030 or Big5; best guess {found})",
-                          source=source, code="unknown_encoding")
-    # GB2312/GBK are subsets of GB18030: decode with the superset so rare characters survive.
-    encoding = "gb18030" if best.encoding in {"gb2312", "gbk"} else best.encoding
+    reading = chinese_reading(data)
+    if reading is not None:
+        return _clean(reading[1], source)
+    encoding = _guessed_encoding(data, source)
     try:
         return _clean(data.decode(encoding), source)
     except UnicodeDecodeError as exc:
@@ -380,12 +381,18 @@ def _stream_encoding(head: bytes, source: str) -> str:
         pass
     if b"\x00" in head[:8192]:
         raise IngestError("the file is binary (it contains NUL bytes), not text", source=source, code="binary_file")
-    best = charset_normalizer.from_bytes(head).best()
-    if best is None or best.encoding not in _CHINESE_ENCODINGS:
+    reading = chinese_reading(head, final=False)  # the head may end inside a character
+    return reading[0] if reading is not None else _guessed_encoding(head, source)
+
+
+def _guessed_encoding(data: bytes, source: str) -> str:
+    """Return charset_normalizer's guess for `data` when it is an encoding we read, else raise unknown_encoding."""
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding not in _GUESSED_ENCODINGS:
         found = best.encoding if best is not None else "none"
         raise IngestError(f"the encoding could not be detected (not UTF-8, GB18030 or Big5; best guess {found})",
                           source=source, code="unknown_encoding")
-    return "gb18030" if best.encoding in {"gb2312", "gbk"} else best.encoding
+    return best.encoding
 
 
 def _surrogate_fields(record: dict) -> list[str]:

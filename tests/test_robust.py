@@ -321,7 +321,7 @@ def _run_plain(corpus: Path, outputs: Path, **options):
         plan = plan_run(corpus, out, **options)
         staging = out.new_run()
         result = process_batch(plan.to_process, str(outputs), staging, "batch-00000")
-        commit_run(out, staging, plan, [result])
+        commit_run(out, staging, plan, [result], full=options.get("full", False))
     return plan
 
 
@@ -350,6 +350,9 @@ def test_robust_an_unreadable_folder_keeps_its_articles_until_it_can_be_read(tmp
     (corpus / "a.txt").write_text(ARTICLE.replace("第二", "第一"), encoding="utf-8")  # the rest goes on
     plan = _run_plain(corpus, outputs)
     assert [a.doc_id for a in plan.to_process] == ["a.txt"] and plan.removed == [] and plan.skipped == 2
+    assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [("sub/", "unreadable_folder")])
+    plan = _run_plain(corpus, outputs, full=True)  # a full run rewrites the tables, but not those articles
+    assert [a.doc_id for a in plan.to_process] == ["a.txt"] and plan.removed == [] and plan.unlisted == ["sub/"]
     assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [("sub/", "unreadable_folder")])
     monkeypatch.setattr(os, "scandir", real_scandir)
     plan = _run_plain(corpus, outputs)

@@ -44,6 +44,7 @@ class RunPlan:
     failures: list[IngestFailure] = field(default_factory=list)
     touched_sources: set[str] = field(default_factory=set)  # sources whose error rows this run replaces
     manifest: Manifest = field(default_factory=Manifest)  # the manifest after a successful run
+    unlisted: list[str] = field(default_factory=list)  # folders (prefixes) that could not be listed: kept as is
 
 
 @dataclass
@@ -125,6 +126,7 @@ def _plan_walk_failures(listing: CorpusListing, old: Manifest, plan: RunPlan) ->
     so that its `errors` row goes once it is fixed (the source is then gone, hence touched).
     """
     seen = set()
+    plan.unlisted = list(listing.unreadable)
     for prefix in listing.unreadable:
         for source, previous in old.files.items():
             if source.startswith(prefix) and not source.endswith("/"):  # files, not an earlier folder row
@@ -262,6 +264,8 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     Returns {"rows_total": rows per table, "run_id", "table_versions", "compacted", "vacuumed"}.
     """
     manifest = plan.manifest
+    # A full run rewrites whole tables: the articles kept from a folder that could not be listed would go.
+    full = full and not plan.unlisted
     published_before = set(manifest.documents) | set(plan.removed)
     failures = list(plan.failures)
     for result in results:

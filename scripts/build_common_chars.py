@@ -16,6 +16,8 @@ from pathlib import Path
 
 import opencc
 
+from extract.text.chars import is_han
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "extract" / "data" / "ingest" / "common_chars.tsv"
 TOP = 3500
@@ -26,7 +28,7 @@ def _in_gb2312(ch: str) -> bool:
         ch.encode("gb2312")
     except UnicodeEncodeError:
         return False
-    return "\u4e00" <= ch <= "\u9fff"
+    return is_han(ch)
 
 
 def main() -> int:

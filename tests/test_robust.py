@@ -391,3 +391,26 @@ def test_robust_a_symlink_leaving_the_corpus_is_refused_and_its_target_never_ope
     (corpus / "leak.txt").unlink()
     _run_plain(corpus, outputs)
     assert _published(outputs) == (["a.txt"], [])
+
+
+def test_robust_an_unreadable_file_keeps_its_articles_until_it_can_be_read(tmp_path, monkeypatch):
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "b.txt").write_text(ARTICLE.replace("第二", "第三"), encoding="utf-8")
+    _run_plain(corpus, outputs)
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):  # chmod 000, also for root
+        if self.name == "b.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    plan = _run_plain(corpus, outputs)
+    assert plan.removed == [] and plan.to_process == [] and plan.skipped == 2
+    assert _published(outputs) == (["a.txt", "b.txt"], [("b.txt", "unreadable")])
+    monkeypatch.setattr(Path, "open", real_open)
+    plan = _run_plain(corpus, outputs)
+    assert plan.removed == [] and plan.failures == []
+    assert _published(outputs) == (["a.txt", "b.txt"], [])

@@ -81,16 +81,17 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
             plan.manifest.files[source] = previous
             continue
         plan.touched_sources.add(source)
+        items = _read_items(path, corpus, source, max_bytes)
+        if _kept_unreadable(items, source, previous, plan):
+            continue
         doc_ids, failed = [], False
-        for item in _read_items(path, corpus, source, max_bytes):
+        for item in items:
             if isinstance(item, IngestFailure):
                 plan.failures.append(item)
                 if item.code in WARNING_CODES:  # the article itself follows
                     continue
                 failed = True
-                if item.doc_id and item.doc_id in old.documents:
-                    plan.removed.append(item.doc_id)
-                    plan.manifest.documents.pop(item.doc_id, None)
+                _remove(plan, old, [item.doc_id])
                 continue
             doc_ids.append(item.doc_id)
             known = old.documents.get(item.doc_id)
@@ -99,23 +100,36 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
                 plan.skipped += 1
             else:
                 plan.to_process.append(item)
-        # Documents this file used to hold and holds no more.
-        if previous:
-            gone = set(previous["doc_ids"]) - set(doc_ids)
-            for doc_id in gone:
-                if doc_id in old.documents:
-                    plan.removed.append(doc_id)
-                    plan.manifest.documents.pop(doc_id, None)
+        if previous:  # documents this file used to hold and holds no more
+            _remove(plan, old, [d for d in previous["doc_ids"] if d not in set(doc_ids)])
         plan.manifest.files[source] = {"fingerprint": fingerprint, "version": PIPELINE_VERSION,
                                        "failed": failed, "doc_ids": doc_ids}
     for source, previous in old.files.items():
         if source not in seen_sources:
             plan.touched_sources.add(source)
-            for doc_id in previous["doc_ids"]:
-                if doc_id in old.documents:
-                    plan.removed.append(doc_id)
-                    plan.manifest.documents.pop(doc_id, None)
+            _remove(plan, old, previous["doc_ids"])
     return plan
+
+
+def _remove(plan: RunPlan, old: Manifest, doc_ids) -> None:
+    """Add the published documents among `doc_ids` to the plan's removals."""
+    for doc_id in doc_ids:
+        if doc_id in old.documents:
+            plan.removed.append(doc_id)
+            plan.manifest.documents.pop(doc_id, None)
+
+
+def _kept_unreadable(items: list, source: str, previous: dict | None, plan: RunPlan) -> bool:
+    """Keep a published file's articles when the file cannot be read now (permissions); return whether kept.
+
+    Like a folder that cannot be listed, it is an `errors` row, not a deletion; it is read again next run.
+    """
+    if not previous or len(items) != 1 or getattr(items[0], "code", None) != "unreadable":
+        return False
+    plan.failures.append(items[0])
+    plan.manifest.files[source] = {**previous, "failed": True}
+    plan.skipped += len(previous["doc_ids"])
+    return True
 
 
 def _plan_walk_failures(listing: CorpusListing, old: Manifest, plan: RunPlan) -> set[str]:
@@ -138,10 +152,7 @@ def _plan_walk_failures(listing: CorpusListing, old: Manifest, plan: RunPlan) ->
         plan.touched_sources.add(failure.source)
         seen.add(failure.source)
         previous = old.files.get(failure.source)
-        for doc_id in previous["doc_ids"] if previous else ():  # a link followed before, refused now
-            if doc_id in old.documents:
-                plan.removed.append(doc_id)
-                plan.manifest.documents.pop(doc_id, None)
+        _remove(plan, old, previous["doc_ids"] if previous else ())  # a link followed before, refused now
         plan.manifest.files[failure.source] = {"fingerprint": None, "version": PIPELINE_VERSION, "failed": True,
                                                "doc_ids": []}
     return seen

@@ -283,3 +283,27 @@ def test_faults_reader_looping_while_runs_commit_sees_only_whole_runs(prefect_ap
     assert [c for c in current if c not in [s["hashes"] for s in states]] == []
     assert [r for r in reads if r not in states] == [], "a read saw tables of no completed run"
     assert reads[-1] == states[-1] and len({json.dumps(s) for s in states}) == 3
+
+
+@pytest.mark.slow
+def test_faults_watchdog_stops_a_child_started_just_before_the_kill(tmp_path):
+    import psutil
+
+    # A command that starts the watchdog, then a server, and is killed at once: the watchdog never saw the
+    # server as a child, and finds it by the mark it inherited.
+    script = ("import os, signal, subprocess, sys\n"
+              "from pipeline.watchdog import start_watchdog\n"
+              "start_watchdog()\n"
+              "import time; time.sleep(3)\n"  # the watchdog is running and polling
+              "server = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'], "
+              "start_new_session=True)\n"
+              "print(server.pid, flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=cli_env(None))
+    server = psutil.Process(int(parent.stdout.readline()))
+    parent.wait()
+    gone, alive = psutil.wait_procs([server], timeout=30)
+    for proc in alive:
+        proc.kill()
+    assert gone and not alive, "the server outlived the command that started it"

@@ -307,3 +307,18 @@ def test_faults_watchdog_stops_a_child_started_just_before_the_kill(tmp_path):
     for proc in alive:
         proc.kill()
     assert gone and not alive, "the server outlived the command that started it"
+
+
+def test_faults_prefect_logs_no_traceback_for_a_failure_the_command_reports():
+    import logging
+
+    from extract.errors import OutputError
+    from pipeline.cli import _ReportedFailure
+
+    def record(exc):
+        return logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "Task run failed", None,
+                                 (type(exc), exc, None))
+
+    unwritable, bug = record(OutputError("disk full", code="outputs_unwritable")), record(KeyError("x"))
+    assert _ReportedFailure().filter(unwritable) and unwritable.exc_info is None  # exit 3 and one line
+    assert _ReportedFailure().filter(bug) and bug.exc_info[1].args == ("x",)  # exit 5: the traceback stays

@@ -115,9 +115,9 @@ class Segmenter:
 
 def user_cache_dir() -> Path:
     """Return the folder where the segmenter keeps caches that outlive the process (the user cache folder)."""
-    import platformdirs
+    from extract.cache import user_cache_dir as package_cache_dir
 
-    return Path(platformdirs.user_cache_dir("zh-extract")) / "jieba"
+    return package_cache_dir() / "jieba"
 
 
 @cache

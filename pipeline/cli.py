@@ -101,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
     configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
+    if args.command == "run":
+        return _run(args)  # starts the watchdog only when it starts the flow (a run with nothing to do needs none)
     from pipeline.watchdog import start_watchdog
 
     start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
-    if args.command == "run":
-        return _run(args)
     from pipeline.serve import serve
 
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)
@@ -190,7 +190,9 @@ def _run_flow(args) -> dict:
     from pipeline.flow import extract_corpus
     from pipeline.report import RUN_TAGS
     from pipeline.runners import shared_api, task_runner
+    from pipeline.watchdog import start_watchdog
 
+    start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address)
     except ValueError as exc:

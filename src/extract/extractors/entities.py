@@ -36,6 +36,7 @@ from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_afte
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
+from extract.settings import ENTITY_MODELS
 from extract.text.chars import HAN
 
 log = logging.getLogger(__name__)
@@ -1328,7 +1329,7 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     return not any(ch in rules.model_span_stop_chars for ch in surface)
 
 
-MODELS = ("crf", "cnn", "off")
+MODELS = ENTITY_MODELS  # declared with the settings
 
 
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from extract.cache import compiled
 from extract.errors import DataFileError
 from extract.resources import compile_pattern, load
 
@@ -140,7 +141,7 @@ def grammar() -> Grammar:
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
+                   re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
 
 
 def _automaton(words) -> object:

@@ -31,6 +31,7 @@ class Grammar:
     prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
     anywhere: re.Pattern            # the master regex without it, tried where a festival name starts
     festival_words: object          # an Aho-Corasick automaton of the festival names (value: the name)
+    common_era: re.Pattern          # a historical text's 公元96年 (lexicon common_era)
 
 
 def alternation(words, *, raw: bool = False) -> str:
@@ -140,7 +141,8 @@ def grammar() -> Grammar:
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
+                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]),
+                   _compiled(lex["common_era"], "lexicon common_era"))
 
 
 def _automaton(words) -> object:

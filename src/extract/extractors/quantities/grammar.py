@@ -49,6 +49,8 @@ class Grammar:
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
     money_nouns_before: re.Pattern
+    money_sentence: re.Pattern      # a money noun anywhere in a sentence (its bare 亿 amounts are money)
+    count_nouns: re.Pattern         # ... unless the amount's clause counts people or things (人口14亿)
     comparative_before: str
     comparative_after: dict[str, str]
     bound_joiner: re.Pattern
@@ -145,6 +147,8 @@ def grammar(tight: bool = False) -> Grammar:
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
                                           + r")[^，。；;,\d\n率比]{0,3}$"),
+            money_sentence=re.compile(_alternation(map(re.escape, data["money_nouns"]))),
+            count_nouns=re.compile(_alternation(map(re.escape, data["count_nouns"]))),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             year_after=re.compile(data["year_like_after"]),
             model_year_units=frozenset(data["model_year_units"]),

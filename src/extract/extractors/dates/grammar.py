@@ -91,11 +91,14 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
         f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"
         for w in lex["not_duration_before"])
     first = pieces.get("first_char", "")
-    if not (first.startswith("[") and first.endswith("]")):
-        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
-    # era names start phrases too (昭和五年): their first characters join the class
-    # (festival names are found by an automaton instead: their first characters, 中 国 大 ..., are too common)
-    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + "]"
+    if not (first.startswith("[") and first.endswith("]") and "0-9" in first):
+        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...] with 0-9")
+    # A digit starts a phrase only where no digit stands before it (every numeric component begins with {nd}
+    # or a look-behind as strict): the scan skips the inside of 2023 and 19917.0. Era names start phrases
+    # too (昭和五年, 公元96年): as whole words, since 公 and 西 alone are common. (Festival names are found by
+    # an automaton instead: their first characters, 中 国 大 ..., are too common.)
+    rest = first[1:-1].replace("0-9", "")
+    pieces["first_char"] = f"(?:(?<![0-9])[0-9]|[{rest}]|{alternation(lex['eras'])})"
     return pieces
 
 
@@ -139,7 +142,7 @@ def grammar() -> Grammar:
         alts.append(f"(?P<{name}>{body})")
     lexer = _compiled("|".join(alts), "lexer")
     lex = {**lex, "festivals": festivals()}
-    prefilter = "(?=" + expand("{first_char}") + ")"
+    prefilter = "(?=" + expand("{first_char}") + ")"   # (the master pattern's own look-ahead, as written)
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
                    re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]),
                    _compiled(lex["common_era"], "lexicon common_era"))

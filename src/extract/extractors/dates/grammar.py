@@ -97,8 +97,13 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     # or a look-behind as strict): the scan skips the inside of 2023 and 19917.0. Era names start phrases
     # too (昭和五年, 公元96年): as whole words, since 公 and 西 alone are common. (Festival names are found by
     # an automaton instead: their first characters, 中 国 大 ..., are too common.)
-    rest = first[1:-1].replace("0-9", "")
-    pieces["first_char"] = f"(?:(?<![0-9])[0-9]|[{rest}]|{alternation(lex['eras'])})"
+    pairs = pieces.get("first_pairs", "")
+    paired = {alt[0] for alt in pairs.split("|") if alt}
+    rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired)
+    eras = alternation(lex["eras"])
+    every = first[1:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]}))
+    # the class first (one test per position, in C), the pairs and eras only where it passes
+    pieces["first_char"] = f"(?=[{every}])(?:(?<![0-9])[0-9]|[{rest}]|{pairs or '(?!)'}|{eras})"
     return pieces
 
 

@@ -596,11 +596,14 @@ def window_range(published: date, n: float, unit: str, direction: str) -> tuple[
 
 
 def _window_mention(p: Phrase, text: str, published: date | None, n: float, unit: str, direction: str):
+    gran = "century" if unit == "C" else GRAN_OF_UNIT[unit]
+    if unit == "C":                    # 半个多世纪以来: centuries are counted in years (ISO 8601 has no century)
+        n, unit = n * 100, "Y"
     iso = f"P{fmt(n * 3)}M" if unit == "Q" else f"P{fmt(n)}{unit}"
     if published is None:
-        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit], duration=iso)
+        return _mention(p, text, "relative", gran=gran, duration=iso)
     start, end = window_range(published, n, unit, direction)
-    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
+    return _mention(p, text, "relative", start, end, gran, iso, _pub(published))
 
 
 @rule("window", role="other")

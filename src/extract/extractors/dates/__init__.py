@@ -15,6 +15,8 @@ How mentions are read (the word lists and ranges live in `data/dates/lexicon.yam
   unresolved until the next date sets the context again.
 - A text that writes common-era years below 1000 (公元96年, 西元79年) is historical: its bare 97年 / 于166年
   are years of the era unless a count cue stands before them (历时, 了, 长达).
+- 去年同期 / 上年同期: the period the paragraph last named (今年上半年, 1至6月, 2024年前三季度), that many years
+  earlier, at its granularity; unresolved where no period was named before it.
 - Digits naming a festival's month and day (422地球日, 38妇女节) belong to its mention.
 - Relative words (今年, 上月, 本周, 近日, 近十年, 5年前) resolve against the publication date only; without
   one they stay unresolved. Anaphora (当天, 次日, 当年, 次年) resolve against the date before them.

@@ -181,6 +181,9 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     # an open period names no period the later text is set in (2017年以来), unless it names a month (3月1日起)
     open_period = p.right is None and mode in ("since", "after", "before", "to_now") and p.left.m is None
     _set_context(ctx, final, lres, span, open_period)
+    if ctx.text == span:                   # this mention became the context: 去年同期 after it shifts its range
+        ctx.span = (start_d, end_d) if start_d is not None and end_d is not None else None
+        ctx.span_gran = gran
     return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
 
 

@@ -672,6 +672,19 @@ def _window_calendar(p: Phrase, text: str, ctx: Context, published: date | None,
     return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
 
 
+@rule("same_period", role="other")
+def _same_period(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """去年同期, 上年同期: the period the paragraph last named (今年上半年), that many years earlier; unresolved
+    where none was named. The context stays on the period named."""
+    k = lex["same_period"][groups(p.other[1], "same_period")("w")]
+    if ctx.span is None or ctx.text is None:
+        return _mention(p, text, "relative")
+    first, last = ctx.span
+    start = shift(first, k, "Y")
+    end = month_end(last.year + k, last.month) if last == month_end(last.year, last.month) else shift(last, k, "Y")
+    return _mention(p, text, "relative", start, end, ctx.span_gran, anchor=ctx.text)
+
+
 @rule("anaphora", role="other")
 def _anaphora(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
     """当天, 次日, 当月, 次年: against the date before it in the paragraph (and it becomes that date)."""

@@ -46,6 +46,7 @@ class Grammar:
     skip_regions: tuple[tuple[str, re.Pattern], ...]  # (trigger substring, pattern)
     not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
+    not_number_firsts: re.Pattern        # a class of not_numbers' keys: one C test before the per-char loop
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
     money_nouns_before: re.Pattern
@@ -144,6 +145,8 @@ def grammar(tight: bool = False) -> Grammar:
             not_numbers=_by_first_char(data["not_numbers"]),
             hedge_ends=frozenset(_last_char(p) for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
+            not_number_firsts=re.compile("[" + "".join(map(re.escape, sorted(_by_first_char(data["not_numbers"]))))
+                                         + "]"),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
                                           + r")[^，。；;,\d\n率比]{0,3}$"),

@@ -17,7 +17,7 @@ _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
 # lexicon tables whose words become {words_<table>} alternations in the grammar
 _WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
-                "fiscal_rel", "same_period")
+                "fiscal_rel", "same_period", "year_event_nouns")
 
 
 @dataclass(frozen=True, slots=True)

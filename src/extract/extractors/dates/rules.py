@@ -142,6 +142,12 @@ def _year_quarter(f: Frame, g: Groups, lex: dict) -> None:
     f.q = (int(g("n")), int(g("n")))
 
 
+@rule("year_bare")
+def _year_bare(f: Frame, g: Groups, lex: dict) -> None:
+    """2026米兰冬奥会, Journal (2024), for 2025: a year without 年 where the words around it say so."""
+    f.y = int(g("yc") or g("ye") or g("yn"))
+
+
 @rule("decade")
 def _decade(f: Frame, g: Groups, lex: dict) -> None:
     c, century = g("c"), None

@@ -17,8 +17,11 @@ started. Readers of a single table always see whole commits: Delta never shows h
 """
 from __future__ import annotations
 
+import errno
+import functools
 import json
 import os
+import re
 import socket
 import tempfile
 import uuid
@@ -382,6 +385,43 @@ def _write(dt, data: pa.Table, *, mode: str, run_id: str, target: int, predicate
                     writer_properties=_writer_properties(), commit_properties=_commit_properties(run_id))
 
 
+# OS errors after which no write to the outputs can succeed until a person acts (retrying would fail the same
+# way): they stop the run with "the outputs could not be written" (`zh-extract` exits 3), naming the cause.
+_UNWRITABLE = {errno.EFBIG: "a file would grow past the file-size limit (ulimit -f)",
+               errno.ENOSPC: "no space left on the device", errno.EDQUOT: "the disk quota is exceeded",
+               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied"}
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def unwritable_reason(exc: BaseException) -> str | None:
+    """Return why `exc` means the outputs cannot be written (a full disk, a file-size limit), else None.
+
+    delta-rs reports an OS error as a DeltaError whose message ends in "(os error N)"; pyarrow and Python
+    raise OSError with its errno.
+    """
+    if isinstance(exc, OSError) and exc.errno in _UNWRITABLE:
+        return _UNWRITABLE[exc.errno]
+    found = _OS_ERROR.search(str(exc))
+    return _UNWRITABLE.get(int(found.group(1))) if found else None
+
+
+def _writes(method):
+    """Decorate an Outputs method that writes: an unwritable store becomes an OutputError with its reason."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OutputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is an unwritable store
+            reason = unwritable_reason(exc)
+            if reason is None:
+                raise
+            raise OutputError(f"{reason}: {str(exc).splitlines()[0][:300]}", source=self.url,
+                              code="outputs_unwritable") from exc
+    return wrapper
+
+
 class Outputs:
     """The outputs: the writer's claim, healing, staging, per-table transactions, the runs table, housekeeping.
 
@@ -406,6 +446,7 @@ class Outputs:
         return open_table(self.url, name, version)
 
     # -- claim, migration and healing ------------------------------------------------------------------------
+    @_writes
     def __enter__(self) -> Outputs:
         from extract.io.migrate import migrate_v1
 
@@ -422,8 +463,14 @@ class Outputs:
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.release()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.release()
+            return
+        try:  # the run's own error is the one to report; a claim left behind is taken over (its pid is gone)
+            self.release()
+        except Exception:  # noqa: BLE001
+            pass
 
     def claim(self) -> None:
         """Claim the outputs for this process, or raise LockedError naming the writer that holds them.
@@ -562,6 +609,7 @@ class Outputs:
 
         shutil.rmtree(staging, ignore_errors=True)
 
+    @_writes
     def stage_batch(self, staging: str, batch_name: str, rows: dict[str, list[dict]]) -> dict[str, int]:
         """Write one batch's rows as staged Parquet files (one per table); return rows written per table."""
         counts = {}
@@ -582,6 +630,7 @@ class Outputs:
         return pa.concat_tables(parts) if parts else SCHEMAS[table].empty_table()
 
     # -- commit ----------------------------------------------------------------------------------------------
+    @_writes
     def commit(self, staging: str, manifest: Manifest, *, replaced_docs: Iterable[str],
                published_before: Iterable[str], touched_sources: Iterable[str], errors: list[dict],
                full: bool = False) -> dict[str, int]:
@@ -677,6 +726,7 @@ class Outputs:
             dt.update_incremental()
         return dt.version()
 
+    @_writes
     def record_run(self, run_id: str, versions: dict[str, int], counts: RunCounts, *, status: str,
                    retention_days: float = DEFAULT_RETENTION_DAYS) -> dict:
         """Compact tables whose small files piled up, commit the runs row, then vacuum; return what was done.

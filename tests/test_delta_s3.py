@@ -52,6 +52,16 @@ def _objects(client, prefix: str) -> list[str]:
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
+def test_delta_s3_one_run_commits_and_reads_back(s3_bucket):
+    # The fast suite's whole run on an object store: one small document, every table committed, read back.
+    url = "s3://news/one-run"
+    report = publish(url, {"a": "甲一\n甲二"})
+    assert list(extract.read_table(url, "documents")["doc_id"]) == ["a"]
+    assert sorted(extract.read_table(url, "sentences")["text"]) == ["甲一", "甲二"]
+    assert list(extract.read_table(url, "runs")["run_id"]) == [report["run_id"]]
+    assert read_manifest(url) == {"a": sha("甲一\n甲二")}
+
+
 @pytest.mark.slow  # a few hundred requests to the S3 server
 def test_delta_s3_runs_give_the_same_tables_as_a_local_folder(s3_bucket, tmp_path):
     local, remote = tmp_path / "out", "s3://news/runs-equal"

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from extract.cache import compiled
 from extract.errors import DataFileError
 from extract.resources import compile_pattern, load
 
@@ -149,8 +150,8 @@ def grammar() -> Grammar:
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"   # (the master pattern's own look-ahead, as written)
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]),
-                   _compiled(lex["common_era"], "lexicon common_era"))
+                   re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]),
+                   _automaton(lex["festivals"]), _compiled(lex["common_era"], "lexicon common_era"))
 
 
 def _automaton(words) -> object:

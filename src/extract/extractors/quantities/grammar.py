@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.cache import compiled
 from extract.resources import load
 
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")
@@ -129,8 +130,8 @@ def grammar(tight: bool = False) -> Grammar:
         master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"])).replace("(?:\x00)", f"(?:{member_text})")
         return Grammar(
             start=re.compile(data["start"]),
-            master=re.compile(master_text),
-            member=re.compile(member_text),
+            master=compiled(master_text),  # long: the program is cached on disk (extract.cache)
+            member=compiled(member_text),
             separator=re.compile(expand("{separator}")),
             pre_hedge=re.compile("(?:" + "|".join(f"({p})" for p, _ in pre) + r")[ \t]*$"),
             pre_hedge_directions=tuple(d for _, d in pre),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dask-address", default=None, help="an existing Dask scheduler (with --runner dask)")
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
+    run.add_argument("--follow-symlinks", action="store_true",
+                     help="read symlinks whose target is outside the corpus folder (default: refused, an errors "
+                          "row with code outside_corpus)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--article-seconds", type=float, default=300.0,
                      help="the most seconds one article may take; past it the article is an errors row "
@@ -166,7 +171,8 @@ def _idle_summary(args) -> dict | None:
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.plan import idle_summary
 
-    summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+    summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           follow_symlinks=args.follow_symlinks)
     if summary is not None and args.export_parquet:  # nothing changed, but the snapshot is still written
         from extract.io.export import export_parquet
 
@@ -192,11 +198,36 @@ def _run_flow(args) -> dict:
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
     flow = extract_corpus.with_options(task_runner=runner)
-    with shared_api(), tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)):
+    with shared_api(), tags(*RUN_TAGS), terminal.run_progress(terminal.console(stderr=True)), _reported_quietly():
         return flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                     batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                     entity_model=args.entity_model, retention_days=args.retention_days,
-                    export_parquet=args.export_parquet, article_seconds=args.article_seconds)
+                    export_parquet=args.export_parquet, article_seconds=args.article_seconds,
+                    follow_symlinks=args.follow_symlinks)
+
+
+class _ReportedFailure(logging.Filter):
+    """Drop the traceback Prefect logs for a failure this command reports in one line with its own exit code."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, Exception) and _failure(exc)[0] != EXIT_RUN_FAILED:
+            record.exc_info = record.exc_text = None
+        return True
+
+
+@contextmanager
+def _reported_quietly():
+    """Filter the traceback of reported failures out of Prefect's task and flow run logs, for the run."""
+    loggers = [logging.getLogger(name) for name in ("prefect.task_runs", "prefect.flow_runs")]
+    quiet = _ReportedFailure()
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
 
 
 def _failure(exc: Exception) -> tuple[int, str]:

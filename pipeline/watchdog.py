@@ -4,7 +4,9 @@
 processes of their own; a command killed with SIGKILL cannot stop them, and a server left behind keeps its
 port open. The watchdog is a separate process in its own session: it notes the command's descendants every
 second and, once the command is gone, terminates them (SIGTERM, then SIGKILL after a grace period).
-psutil checks each process's identity (start time), so a recycled pid is never signalled.
+psutil checks each process's identity (start time), so a recycled pid is never signalled. A child started
+in the last second before the command died was never seen as its descendant; every process the command starts
+inherits OWNER_ENV naming it, and the watchdog looks for that mark once the command is gone.
 """
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ import time
 
 import psutil
 
+OWNER_ENV = "ZH_EXTRACT_WATCHDOG_OWNER"
 POLL_SECONDS = 1.0
 GRACE_SECONDS = 3.0
 
 
 def start_watchdog() -> subprocess.Popen:
     """Start the watchdog of this process; it exits on its own once this process is gone."""
+    os.environ[OWNER_ENV] = str(os.getpid())  # inherited by every process this one starts from now on
     return subprocess.Popen([sys.executable, "-m", "pipeline.watchdog", str(os.getpid())],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
 
@@ -47,19 +51,39 @@ def watch(pid: int) -> int:
         except psutil.NoSuchProcess:
             break
         time.sleep(POLL_SECONDS)
-    left = [p for p in known.values() if _alive(p)]
-    for proc in left:
+    left = [p for p in known.values() if _alive(p)] + marked_orphans(pid, set(known))
+    stop_processes(left, GRACE_SECONDS)
+    return len(left)
+
+
+def stop_processes(procs: list[psutil.Process], grace: float) -> None:
+    """Terminate `procs`, kill those still running after `grace` seconds, and wait for them as long again."""
+    for proc in procs:
         try:
             proc.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, still = psutil.wait_procs(left, timeout=GRACE_SECONDS)
-    for proc in still:
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
         try:
             proc.kill()
         except psutil.NoSuchProcess:
             pass
-    return len(left)
+    psutil.wait_procs(alive, timeout=grace)
+
+
+def marked_orphans(owner: int, known: set[int]) -> list[psutil.Process]:
+    """Return the running processes, not in `known`, whose environment names `owner` in OWNER_ENV."""
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid in known or proc.pid == os.getpid():
+            continue
+        try:
+            if proc.environ().get(OWNER_ENV) == str(owner) and _alive(proc):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            continue
+    return found
 
 
 if __name__ == "__main__":

@@ -47,9 +47,12 @@ class Grammar:
     skip_regions: tuple[tuple[str, re.Pattern], ...]  # (trigger substring, pattern)
     not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
+    not_number_firsts: re.Pattern        # a class of not_numbers' keys: one C test before the per-char loop
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
     money_nouns_before: re.Pattern
+    money_sentence: re.Pattern      # a money noun anywhere in a sentence (its bare 亿 amounts are money)
+    count_nouns: re.Pattern         # ... unless the amount's clause counts people or things (人口14亿)
     comparative_before: str
     comparative_after: dict[str, str]
     bound_joiner: re.Pattern
@@ -143,9 +146,13 @@ def grammar(tight: bool = False) -> Grammar:
             not_numbers=_by_first_char(data["not_numbers"]),
             hedge_ends=frozenset(_last_char(p) for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
+            not_number_firsts=re.compile("[" + "".join(map(re.escape, sorted(_by_first_char(data["not_numbers"]))))
+                                         + "]"),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
                                           + r")[^，。；;,\d\n率比]{0,3}$"),
+            money_sentence=re.compile(_alternation(map(re.escape, data["money_nouns"]))),
+            count_nouns=re.compile(_alternation(map(re.escape, data["count_nouns"]))),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             year_after=re.compile(data["year_like_after"]),
             model_year_units=frozenset(data["model_year_units"]),

@@ -323,16 +323,23 @@ def section_memory(args) -> None:
 
 
 def section_start(args) -> None:
-    starts = [measure(cli() + ["analyze", str(SEED)], ROOT) for _ in range(3)]
-    for k, (wall, peak, code, tail, cpu) in enumerate(starts):
+    starts = [(*measure(cli() + ["analyze", str(SEED)], ROOT), _load()) for _ in range(3)]
+    for k, (wall, peak, code, tail, cpu, load) in enumerate(starts):
         if code:
             print(f"  analyze failed ({code}): {tail}")
         print(f"start: zh-extract analyze {SEED.name}, start {k + 1}: {wall:.2f} s ({cpu:.2f} s CPU), "
-              f"peak RSS {peak:,.0f} MB (target <= 3 s, 350 MB after the first)")
+              f"peak RSS {peak:,.0f} MB (target <= 3 s, 350 MB after the first); {load}")
     figures = run_corpus(mixed_records(20, seed=2))
+    load = _load()
     print(f"start: zh-extract run over 20 articles: {figures['wall']:.1f} s; the same run again, nothing to do: "
-          f"{figures['noop_wall']:.1f} s ({figures['noop_cpu']:.1f} s CPU), peak {figures['noop_peak']:,.0f} MB"
-          " (target <= 6 s)")
+          f"{figures['noop_wall']:.1f} s ({figures['noop_cpu']:.2f} s CPU), peak {figures['noop_peak']:,.0f} MB"
+          f" (target <= 6 s); {load}")
+
+
+def _load() -> str:
+    """Return the load average: on a shared machine wall times mean little without it (CPU seconds move less)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
 
 
 def main() -> None:

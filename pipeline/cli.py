@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dask-address", default=None, help="an existing Dask scheduler (with --runner dask)")
     run.add_argument("--batch-size", type=int, default=25)
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
+    run.add_argument("--follow-symlinks", action="store_true",
+                     help="read symlinks whose target is outside the corpus folder (default: refused, an errors "
+                          "row with code outside_corpus)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--article-seconds", type=float, default=300.0,
                      help="the most seconds one article may take; past it the article is an errors row "
@@ -98,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"zh-extract: corpus folder {args.corpus!r} does not exist", file=sys.stderr)
         return EXIT_USAGE
     configure_prefect(args.state_dir, log_to_api=True if args.command == "serve" else None)
+    if args.command == "run":
+        return _run(args)  # starts the watchdog only when it starts the flow (a run with nothing to do needs none)
     from pipeline.watchdog import start_watchdog
 
     start_watchdog()  # the Prefect servers and runs this command starts die with it, even on kill -9
-    if args.command == "run":
-        return _run(args)
     from pipeline.serve import serve
 
     return serve(corpus=args.corpus, outputs=args.outputs, cron=args.cron, state_dir=args.state_dir)
@@ -168,7 +171,8 @@ def _idle_summary(args) -> dict | None:
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline.plan import idle_summary
 
-    summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+    summary = idle_summary(args.corpus, args.outputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+                           follow_symlinks=args.follow_symlinks)
     if summary is not None and args.export_parquet:  # nothing changed, but the snapshot is still written
         from extract.io.export import export_parquet
 
@@ -186,7 +190,9 @@ def _run_flow(args) -> dict:
     from pipeline.flow import extract_corpus
     from pipeline.report import RUN_TAGS
     from pipeline.runners import shared_api, task_runner
+    from pipeline.watchdog import start_watchdog
 
+    start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address)
     except ValueError as exc:
@@ -196,7 +202,8 @@ def _run_flow(args) -> dict:
         return flow(corpus_dir=args.corpus, output_dir=args.outputs, full=args.full,
                     batch_size=args.batch_size, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                     entity_model=args.entity_model, retention_days=args.retention_days,
-                    export_parquet=args.export_parquet, article_seconds=args.article_seconds)
+                    export_parquet=args.export_parquet, article_seconds=args.article_seconds,
+                    follow_symlinks=args.follow_symlinks)
 
 
 class _ReportedFailure(logging.Filter):

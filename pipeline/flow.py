@@ -24,9 +24,11 @@ from pipeline.report import publish_run_report, rows_of_run, run_name, transient
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.
 @task(name="plan-run", cache_policy=NO_CACHE)
-def plan_task(corpus_dir: str, output_dir: str, full: bool, max_bytes: int) -> RunPlan:
+def plan_task(corpus_dir: str, output_dir: str, full: bool, max_bytes: int,
+              follow_symlinks: bool = False) -> RunPlan:
     """Compare the corpus with what the outputs hold."""
-    return plan_run(Path(corpus_dir), Outputs(output_dir), full=full, max_bytes=max_bytes)
+    return plan_run(Path(corpus_dir), Outputs(output_dir), full=full, max_bytes=max_bytes,
+                    follow_symlinks=follow_symlinks)
 
 
 @task(name="analyze-batch", cache_policy=NO_CACHE)
@@ -61,7 +63,8 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
-                   export_parquet: str | None = None, article_seconds: float | None = 300.0) -> dict:
+                   export_parquet: str | None = None, article_seconds: float | None = 300.0,
+                   follow_symlinks: bool = False) -> dict:
     """Process new and changed articles of `corpus_dir` into the Delta tables of `output_dir`.
 
     Returns the run summary: articles processed, skipped, removed and failed, and rows per table.
@@ -70,7 +73,7 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
     started = time.perf_counter()
     settings = Settings(entities=entities, entity_model=entity_model, article_seconds=article_seconds)
     with Outputs(output_dir) as outputs:
-        plan = plan_task(corpus_dir, output_dir, full, max_bytes)
+        plan = plan_task(corpus_dir, output_dir, full, max_bytes, follow_symlinks)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",
                     len(plan.to_process), plan.skipped, len(plan.removed), len(plan.failures))
         staging = outputs.new_run()

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 
-def idle_summary(corpus: str, outputs: str, *, max_bytes: int) -> dict | None:
+def idle_summary(corpus: str, outputs: str, *, max_bytes: int, follow_symlinks: bool = False) -> dict | None:
     """Return the run summary when a run over `corpus` would change nothing in `outputs`, else None.
 
     Nothing to change: published tables exist, every article is unchanged (same content, same pipeline
@@ -25,7 +25,7 @@ def idle_summary(corpus: str, outputs: str, *, max_bytes: int) -> dict | None:
     if not completed_runs(outputs):
         return None  # a first run: the flow creates the tables, even empty ones
     with Outputs(outputs) as out:
-        plan = plan_run(Path(corpus), out, full=False, max_bytes=max_bytes)
+        plan = plan_run(Path(corpus), out, full=False, max_bytes=max_bytes, follow_symlinks=follow_symlinks)
         if plan.to_process or plan.removed or plan.failures or plan.touched_sources:
             return None
         totals = {table: out.count_rows(table) for table in TABLES}

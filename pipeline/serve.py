@@ -247,6 +247,8 @@ def _stop_children(exclude: LocalServer | None = None, grace: float = STOP_GRACE
     """Stop every process this one started (flow runs and theirs), except the server `exclude`."""
     import psutil
 
+    from pipeline.watchdog import stop_processes
+
     me = psutil.Process()
     keep = set()
     if exclude is not None:
@@ -255,16 +257,4 @@ def _stop_children(exclude: LocalServer | None = None, grace: float = STOP_GRACE
             keep = {server.pid} | {p.pid for p in server.children(recursive=True)}
         except psutil.NoSuchProcess:
             pass
-    children = [p for p in me.children(recursive=True) if p.pid not in keep]
-    for child in children:
-        try:
-            child.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(children, timeout=grace)
-    for child in alive:
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
+    stop_processes([p for p in me.children(recursive=True) if p.pid not in keep], grace)

@@ -52,18 +52,24 @@ def watch(pid: int) -> int:
             break
         time.sleep(POLL_SECONDS)
     left = [p for p in known.values() if _alive(p)] + marked_orphans(pid, set(known))
-    for proc in left:
+    stop_processes(left, GRACE_SECONDS)
+    return len(left)
+
+
+def stop_processes(procs: list[psutil.Process], grace: float) -> None:
+    """Terminate `procs`, kill those still running after `grace` seconds, and wait for them as long again."""
+    for proc in procs:
         try:
             proc.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, still = psutil.wait_procs(left, timeout=GRACE_SECONDS)
-    for proc in still:
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
         try:
             proc.kill()
         except psutil.NoSuchProcess:
             pass
-    return len(left)
+    psutil.wait_procs(alive, timeout=grace)
 
 
 def marked_orphans(owner: int, known: set[int]) -> list[psutil.Process]:

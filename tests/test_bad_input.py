@@ -19,12 +19,12 @@ import os, pathlib
 import extract.analysis.article as article_mod
 import extract.io.corpus as corpus
 
-_discover, _analyze = corpus.discover, article_mod.analyze_article
+_walk, _analyze = corpus.walk_corpus, article_mod.analyze_article
 
-def discover(root):
-    paths = _discover(root)
+def walk_corpus(root, **options):
+    listing = _walk(root, **options)
     (root / "vanish.txt").unlink()  # listed, then gone before it is read
-    return paths
+    return listing
 
 def analyze_article(article, settings):
     doc = _analyze(article, settings)
@@ -32,7 +32,7 @@ def analyze_article(article, settings):
         doc.rows["sentences"][0]["end"] = 10 ** 6
     return doc
 
-corpus.discover, article_mod.analyze_article = discover, analyze_article
+corpus.walk_corpus, article_mod.analyze_article = walk_corpus, analyze_article
 
 if os.geteuid() == 0:  # root reads any file: give it the error chmod 000 gives everyone else
     _open = pathlib.Path.open

@@ -51,3 +51,32 @@ def test_caches_unwritable_folder_still_gives_tags(tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("x")
     assert _dictionary_tags(path, blocked / "sub")["中国"] == "ns"
+
+
+_WORDS = (("华为技术有限公司", "ORG"), ("英伟达", "ORG"), ("黄仁勋", "PERSON"), ("台积电", "ORG"))
+_TEXT = "英伟达首席执行官黄仁勋周三表示，台积电和华为技术有限公司的芯片供应仍然紧张。"
+
+
+def test_caches_segmenter_state_kept_gives_the_same_tokens(tmp_path):
+    from extract.text.segment import Segmenter
+
+    built = Segmenter(_WORDS, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("segmenter.*.marshal"))) == 1
+    kept = Segmenter(_WORDS, cache_dir=tmp_path)  # read back from the state file
+    tokens = built.tokens(_TEXT)
+    assert kept.tokens(_TEXT) == tokens
+    assert ("黄仁勋", "nr") in [(t.text, t.pos) for t in tokens] and ("台积电", "nt") in [(t.text, t.pos) for t in tokens]
+    assert kept._tokenizer.FREQ == built._tokenizer.FREQ and kept._tokenizer.total == built._tokenizer.total
+    other = Segmenter(_WORDS[:2], cache_dir=tmp_path)  # other words: another state file, not the first one's
+    assert len(list(tmp_path.glob("segmenter.*.marshal"))) == 2
+    assert ("黄仁勋", "nr") not in [(t.text, t.pos) for t in other.tokens(_TEXT)]  # not the lexicon's tag
+
+
+def test_caches_damaged_segmenter_state_is_rebuilt(tmp_path):
+    from extract.text.segment import Segmenter
+
+    expected = Segmenter(_WORDS, cache_dir=tmp_path).tokens(_TEXT)
+    state = next(tmp_path.glob("segmenter.*.marshal"))
+    state.write_bytes(state.read_bytes()[:1000])
+    assert Segmenter(_WORDS, cache_dir=tmp_path).tokens(_TEXT) == expected
+    assert Segmenter(_WORDS, cache_dir=tmp_path).tokens(_TEXT) == expected  # rewritten whole

@@ -361,8 +361,13 @@ def test_delta_compaction_when_small_files_pile_up(tmp_path, monkeypatch):
     assert sorted(extract.read_table(out, "sentences")["doc_id"]) == sorted(corpus)
     # The compaction went before the runs row: the run recorded the compacted version.
     versions = json.loads(extract.read_table(out, "runs")["table_versions"].iloc[3])
-    history = {h["version"]: h["operation"] for h in DeltaTable(str(out / "sentences")).history()}
-    assert history[versions["sentences"]] == "OPTIMIZE"
+    table = DeltaTable(str(out / "sentences"))
+    feed = table.load_cdf(starting_version=versions["sentences"], ending_version=versions["sentences"])
+    assert pa.table(feed).num_rows == 0, "the compaction commit changes no row"
+    log = (out / "sentences" / "_delta_log" / f"{versions['sentences']:020d}.json").read_text(encoding="utf-8")
+    actions = [json.loads(line) for line in log.splitlines()]
+    assert {a.get("add", a.get("remove", {})).get("dataChange") for a in actions if "add" in a or "remove" in a} \
+        == {False}
 
 
 def test_delta_readme_change_feed_example_runs(tmp_path, monkeypatch):
@@ -378,3 +383,29 @@ def test_delta_readme_change_feed_example_runs(tmp_path, monkeypatch):
     assert set(scope["changes"]["_change_type"]) == set()  # entities hold no rows in synthetic documents
     feed = DeltaTable("outputs/sentences").load_cdf(starting_version=scope["since"] + 1)
     assert {"insert", "delete"} <= set(pa.table(feed).to_pandas()["_change_type"])
+
+
+def test_delta_large_files_are_cut_into_files_of_whole_documents(tmp_path, monkeypatch):
+    # Tiny targets: a file of about two documents. One run of twelve documents leaves one file per table (the
+    # writer checks its target every 1,024 rows); the housekeeping cuts it, changing no row.
+    monkeypatch.setattr(delta, "DOCS_PER_FILE", 2)
+    monkeypatch.setattr(delta, "MIN_FILE_BYTES", 1)
+    out = tmp_path / "out"
+    corpus = {f"d{i:02d}": f"第{i}篇\n" + "新闻" * (50 + i) for i in range(12)}
+    report = publish(out, corpus)
+    assert report["compacted"]["documents"]["files_removed"] == 1
+    table = DeltaTable(str(out / "documents"))
+    per_file = [sorted(set(pq.read_table(uri).column("doc_id").to_pylist())) for uri in table.file_uris()]
+    assert len(per_file) >= 4 and all(1 <= len(ids) <= 3 for ids in per_file)
+    assert sorted(d for ids in per_file for d in ids) == sorted(corpus), "every document in exactly one file"
+    history = {h["version"]: h for h in table.history()}
+    assert history[report["table_versions"]["documents"]]["operation"] == "WRITE"
+    assert pa.table(table.load_cdf(starting_version=table.version())).num_rows == 0, "the cut changes no row"
+    for reader in DELTA_READERS:
+        frame = read_delta_table(out / "sentences", reader)
+        assert sorted(frame["doc_id"]) == sorted(d for d, text in corpus.items() for _ in text.split("\n")), reader
+    before = set(table.file_uris())
+    publish(out, {**corpus, "d05": "改"})
+    after = set(DeltaTable(str(out / "documents")).file_uris())
+    assert len(before - after) == 1, "a changed document rewrites the one small file holding it"
+    assert sorted(_frame(out, "documents")["doc_id"]) == sorted(corpus)

@@ -310,3 +310,107 @@ def test_robust_watchdog_stops_the_children_of_a_killed_command(tmp_path):
     for proc in alive:
         proc.kill()
     assert gone and not alive, "the server outlived the command that started it"
+
+
+def _run_plain(corpus: Path, outputs: Path, **options):
+    """Run plan, analysis and commit as the flow's tasks do (no Prefect); return the plan."""
+    from extract.io.corpus import commit_run, plan_run, process_batch
+    from extract.io.delta import Outputs
+
+    with Outputs(str(outputs)) as out:
+        plan = plan_run(corpus, out, **options)
+        staging = out.new_run()
+        result = process_batch(plan.to_process, str(outputs), staging, "batch-00000")
+        commit_run(out, staging, plan, [result], full=options.get("full", False))
+    return plan
+
+
+def _published(outputs: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    docs = sorted(extract.read_table(str(outputs), "documents")["doc_id"])
+    errors = extract.read_table(str(outputs), "errors")
+    return docs, sorted(zip(errors["source"], errors["code"]))
+
+
+def test_robust_an_unreadable_folder_keeps_its_articles_until_it_can_be_read(tmp_path, monkeypatch):
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    (corpus / "sub" / "deep").mkdir(parents=True)
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "sub" / "b.txt").write_text(ARTICLE.replace("第二", "第三"), encoding="utf-8")
+    (corpus / "sub" / "deep" / "c.txt").write_text(ARTICLE.replace("第二", "第四"), encoding="utf-8")
+    _run_plain(corpus, outputs)
+    assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [])
+    real_scandir = os.scandir
+
+    def scandir(path):  # chmod 000, also for root (who could list it anyway)
+        if not isinstance(path, int) and os.fspath(path) == str(corpus / "sub"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (corpus / "a.txt").write_text(ARTICLE.replace("第二", "第一"), encoding="utf-8")  # the rest goes on
+    plan = _run_plain(corpus, outputs)
+    assert [a.doc_id for a in plan.to_process] == ["a.txt"] and plan.removed == [] and plan.skipped == 2
+    assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [("sub/", "unreadable_folder")])
+    plan = _run_plain(corpus, outputs, full=True)  # a full run rewrites the tables, but not those articles
+    assert [a.doc_id for a in plan.to_process] == ["a.txt"] and plan.removed == [] and plan.unlisted == ["sub/"]
+    assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [("sub/", "unreadable_folder")])
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    plan = _run_plain(corpus, outputs)
+    assert plan.to_process == [] and plan.removed == [] and plan.failures == []
+    assert _published(outputs) == (["a.txt", "sub/b.txt", "sub/deep/c.txt"], [])
+    (corpus / "sub" / "b.txt").unlink()  # now a deletion is a deletion again
+    plan = _run_plain(corpus, outputs)
+    assert plan.removed == ["sub/b.txt"]
+    assert _published(outputs) == (["a.txt", "sub/deep/c.txt"], [])
+
+
+def test_robust_a_symlink_leaving_the_corpus_is_refused_and_its_target_never_opened(tmp_path, monkeypatch):
+    corpus, outside, outputs = tmp_path / "corpus", tmp_path / "outside", tmp_path / "outputs"
+    corpus.mkdir()
+    outside.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    secret = outside / "secret.txt"
+    secret.write_text("机密：" + ARTICLE, encoding="utf-8")
+    (corpus / "leak.txt").symlink_to(secret)
+    _run_plain(corpus, outputs, follow_symlinks=True)  # followed when asked
+    assert _published(outputs) == (["a.txt", "leak.txt"], [])
+    opened = []
+    real_open = Path.open
+
+    def spy(self, *args, **kwargs):
+        opened.append(os.path.realpath(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy)
+    plan = _run_plain(corpus, outputs)
+    assert str(secret) not in opened
+    assert plan.removed == ["leak.txt"]  # published while followed; refused now, so its rows go
+    (row,) = plan.failures
+    assert (row.source, row.code) == ("leak.txt", "outside_corpus") and str(secret) in row.message
+    assert _published(outputs) == (["a.txt"], [("leak.txt", "outside_corpus")])
+    (corpus / "leak.txt").unlink()
+    _run_plain(corpus, outputs)
+    assert _published(outputs) == (["a.txt"], [])
+
+
+def test_robust_an_unreadable_file_keeps_its_articles_until_it_can_be_read(tmp_path, monkeypatch):
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "b.txt").write_text(ARTICLE.replace("第二", "第三"), encoding="utf-8")
+    _run_plain(corpus, outputs)
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):  # chmod 000, also for root
+        if self.name == "b.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    plan = _run_plain(corpus, outputs)
+    assert plan.removed == [] and plan.to_process == [] and plan.skipped == 2
+    assert _published(outputs) == (["a.txt", "b.txt"], [("b.txt", "unreadable")])
+    monkeypatch.setattr(Path, "open", real_open)
+    plan = _run_plain(corpus, outputs)
+    assert plan.removed == [] and plan.failures == []
+    assert _published(outputs) == (["a.txt", "b.txt"], [])

@@ -20,6 +20,15 @@ class ExtractError(Exception):
     stage = "extract"
     code = "error"
 
+    def __init_subclass__(cls, *, stage: str | None = None, code: str | None = None, **kwargs):
+        # A subclass declares its stage and code on its `class` line, so each error is its name, its stage and
+        # code, and its docstring; a subclass that gives neither inherits its parent's.
+        super().__init_subclass__(**kwargs)
+        if stage:
+            cls.stage = stage
+        if code:
+            cls.code = code
+
     def __init__(self, message: str, *, source: str | None = None, code: str | None = None,
                  stage: str | None = None):
         self.source = source
@@ -32,52 +41,33 @@ class ExtractError(Exception):
         self.detail = message
 
 
-class IngestError(ExtractError):
+class IngestError(ExtractError, stage="ingest"):
     """The input could not be read or decoded into an article."""
 
-    stage = "ingest"
 
-
-class NormalizeError(ExtractError):
+class NormalizeError(ExtractError, stage="normalize"):
     """The text could not be converted to Simplified Chinese."""
 
-    stage = "normalize"
 
-
-class EmptyTextError(ExtractError):
+class EmptyTextError(ExtractError, stage="normalize", code="no_chinese"):
     """The article has no text to analyse, or no Chinese in it."""
 
-    stage = "normalize"
-    code = "no_chinese"
 
-
-class SettingsError(ExtractError):
+class SettingsError(ExtractError, stage="settings", code="bad_setting"):
     """A setting has a value the pipeline cannot work with (a usage error: `zh-extract` exits 2)."""
 
-    stage = "settings"
-    code = "bad_setting"
 
-
-class DataFileError(ExtractError):
+class DataFileError(ExtractError, stage="data", code="bad_data_file"):
     """A packaged data file (lexicon, patterns) is missing or malformed."""
 
-    stage = "data"
-    code = "bad_data_file"
 
-
-class OutputError(ExtractError):
+class OutputError(ExtractError, stage="write"):
     """The outputs could not be written, or a table failed validation."""
 
-    stage = "write"
 
-
-class LockedError(OutputError):
+class LockedError(OutputError, code="locked"):
     """Another run holds the outputs lock."""
 
-    code = "locked"
 
-
-class DamagedOutputsError(OutputError):
+class DamagedOutputsError(OutputError, code="damaged_outputs"):
     """The outputs' tables are damaged (an unreadable log, missing data files) and need a person's decision."""
-
-    code = "damaged_outputs"

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The statistical NER models (extract.extractors.entities reads this tuple): declared here so that checking
+# settings (a run with nothing to do does only that) need not import the entity recogniser and its lexicon.
+ENTITY_MODELS = ("crf", "cnn", "off")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -10,7 +14,7 @@ class Settings:
 
     cache_dir: str | None = None  # where jieba keeps its dictionary cache (None: the user cache folder)
     entities: bool = True
-    # Which statistical NER model fills what the lexicon and rules leave (extract.extractors.entities.MODELS): "crf"
+    # Which statistical NER model fills what the lexicon and rules leave (ENTITY_MODELS): "crf"
     # (default: reads the whole text; with the rules about as fast as jieba), "cnn" (the spaCy model, sentence by
     # sentence: about a twentieth of jieba's speed and no better) or "off" (lexicon and rules only).
     entity_model: str = "crf"
@@ -24,11 +28,10 @@ class Settings:
     def __post_init__(self):
         """Refuse settings that cannot work, with one message naming each (a usage error, not a failed input)."""
         from extract.errors import SettingsError  # imported here: settings is the first module the package loads
-        from extract.extractors.entities import MODELS
 
         problems = []
-        if self.entity_model not in MODELS:
-            problems.append(f"entity_model must be one of {', '.join(MODELS)}, not {self.entity_model!r}")
+        if self.entity_model not in ENTITY_MODELS:
+            problems.append(f"entity_model must be one of {', '.join(ENTITY_MODELS)}, not {self.entity_model!r}")
         seconds = self.article_seconds
         if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
                                     or not 0 <= seconds < float("inf")):

@@ -25,8 +25,10 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
+from typing import Any
 
 from extract.errors import DataFileError
 from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_after_place, is_local_place,
@@ -34,6 +36,7 @@ from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_afte
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
+from extract.settings import ENTITY_MODELS
 from extract.text.chars import HAN
 
 log = logging.getLogger(__name__)
@@ -1058,20 +1061,36 @@ def _non_overlapping(found: list[Entity], taken: _Taken) -> list[Entity]:
     return kept
 
 
+def _loaded_or_none(load: Callable[[], Any], missing: type[Exception], absent: str, fallback: str) -> Any:
+    """Return what `load()` returns, or None (with a warning naming what entities come from instead) on `missing`."""
+    try:
+        return load()
+    except missing as exc:
+        log.warning("%s (%s): entities come from %s only", absent, exc, fallback)
+        return None
+
+
 @cache
 def _model_predict():
     """Return extract.ner.cnn.predict_spans, or None (logged once) where the trained model is not shipped."""
     from extract.ner import cnn as ner_model
 
-    try:
-        ner_model.load_model()
-    except ner_model.NERModelMissingError as exc:
-        log.warning("no trained NER model (%s): entities come from the lexicon and rules only", exc)
+    if _loaded_or_none(ner_model.load_model, ner_model.NERModelMissingError, "no trained NER model",
+                       "the lexicon and rules") is None:
         return None
     # One tiny prediction loads what the model loads lazily (its own jieba dictionary, about a second), so
     # that cost falls on loading, not on the first short text of a run.
     ner_model.predict_spans(["北京"])
     return ner_model.predict_spans
+
+
+@cache
+def _crf_model():
+    """Return the shipped CRF model, or None (logged once) where it is not shipped."""
+    from extract.ner import crf as ner_crf
+
+    return _loaded_or_none(ner_crf.load_crf_model, ner_crf.NERCRFError, "no CRF model",
+                           "the lexicon, rules and the spaCy model")
 
 
 def _sentences(text: str, rules: EntityRules) -> list[tuple[int, int]]:
@@ -1087,40 +1106,21 @@ def _sentences(text: str, rules: EntityRules) -> list[tuple[int, int]]:
     return sentences
 
 
-def cnn_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
-                 rules: EntityRules) -> list[Entity]:
-    """Return the spaCy CNN model's mentions, read sentence by sentence, merged by merge_model_spans."""
-    predict = _model_predict()
-    if predict is None:
-        return []
-    sentences = _sentences(text, rules)
-    spans = [(a + s, a + e, label) for (a, b), predicted in zip(sentences, predict([text[a:b] for a, b in sentences]))
-             for s, e, label in predicted]
-    return merge_model_spans(text, spans, bounds, taken, found, rules, method="model:cnn")
+def model_spans(model: str, text: str, bounds: _Boundaries, rules: EntityRules) -> list[tuple[int, int, str]] | None:
+    """Return the (start, end, label) spans the entity model `model` finds in `text`, or None without one.
 
+    The CRF ("crf") reads the whole text at once; the spaCy CNN ("cnn") reads it sentence by sentence. None
+    means no model: `model` is "off", or the model is not shipped.
+    """
+    if model == "crf" and (crf := _crf_model()) is not None:
+        from extract.ner import crf as ner_crf
 
-@cache
-def _crf_model():
-    """Return the shipped CRF model, or None (logged once) where it is not shipped."""
-    from extract.ner import crf as ner_crf
-
-    try:
-        return ner_crf.load_crf_model()
-    except ner_crf.NERCRFError as exc:
-        log.warning("no CRF model (%s): entities come from the lexicon, rules and the spaCy model only", exc)
-        return None
-
-
-def crf_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
-                 rules: EntityRules) -> list[Entity]:
-    """Return the CRF model's mentions in the whole text, merged by merge_model_spans."""
-    from extract.ner import crf as ner_crf
-
-    model = _crf_model()
-    if model is None:
-        return []
-    spans = ner_crf.predict_spans(text, bounds.tokens, model=model)
-    return merge_model_spans(text, spans, bounds, taken, found, rules, method="model:crf")
+        return ner_crf.predict_spans(text, bounds.tokens, model=crf)
+    if model == "cnn" and (predict := _model_predict()) is not None:
+        sentences = _sentences(text, rules)
+        predicted = predict([text[a:b] for a, b in sentences])
+        return [(a + s, a + e, label) for (a, _), spans in zip(sentences, predicted) for s, e, label in spans]
+    return None
 
 
 _CAPITAL = re.compile("[A-ZＡ-Ｚ]")
@@ -1329,7 +1329,7 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     return not any(ch in rules.model_span_stop_chars for ch in surface)
 
 
-MODELS = ("crf", "cnn", "off")
+MODELS = ENTITY_MODELS  # declared with the settings
 
 
 def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None,
@@ -1366,10 +1366,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
     # A model reading the whole text judges unknown words better than the rule's guesses (which cost precision).
-    if model == "crf" and _crf_model() is not None:
-        found += crf_entities(text, bounds, taken, found, rules)
-    elif model == "cnn" and _model_predict() is not None:
-        found += cnn_entities(text, bounds, taken, found, rules)
+    spans = model_spans(model, text, bounds, rules)
+    if spans is not None:
+        found += merge_model_spans(text, spans, bounds, taken, found, rules, method=f"model:{model}")
     else:
         found += unknown_word_person_entities(text, bounds, taken, rules)
     found += repeated_entities(text, bounds, taken, found, rules)

@@ -22,8 +22,9 @@ from extract.settings import Settings
 from extract.text.ingest import (
     DEFAULT_MAX_BYTES,
     Article,
+    CorpusListing,
     IngestFailure,
-    discover,
+    walk_corpus,
     file_fingerprint,
     read_path,
     source_name,
@@ -43,6 +44,7 @@ class RunPlan:
     failures: list[IngestFailure] = field(default_factory=list)
     touched_sources: set[str] = field(default_factory=set)  # sources whose error rows this run replaces
     manifest: Manifest = field(default_factory=Manifest)  # the manifest after a successful run
+    unlisted: list[str] = field(default_factory=list)  # folders (prefixes) that could not be listed: kept as is
 
 
 @dataclass
@@ -57,12 +59,13 @@ class BatchResult:
 
 
 def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> RunPlan:
+             max_bytes: int = DEFAULT_MAX_BYTES, follow_symlinks: bool = False) -> RunPlan:
     """Return the plan of a run: new and changed articles to process, unchanged ones skipped, removed ones."""
     old = load_manifest(outputs.url)
     plan = RunPlan(manifest=Manifest(documents=dict(old.documents), files={}))
-    seen_sources = set()
-    for path in discover(corpus):
+    listing = walk_corpus(corpus, follow_symlinks=follow_symlinks)
+    seen_sources = _plan_walk_failures(listing, old, plan)
+    for path in listing.files:
         source = source_name(path, corpus)
         seen_sources.add(source)
         try:
@@ -78,16 +81,17 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
             plan.manifest.files[source] = previous
             continue
         plan.touched_sources.add(source)
+        items = _read_items(path, corpus, source, max_bytes)
+        if _kept_unreadable(items, source, previous, plan):
+            continue
         doc_ids, failed = [], False
-        for item in _read_items(path, corpus, source, max_bytes):
+        for item in items:
             if isinstance(item, IngestFailure):
                 plan.failures.append(item)
                 if item.code in WARNING_CODES:  # the article itself follows
                     continue
                 failed = True
-                if item.doc_id and item.doc_id in old.documents:
-                    plan.removed.append(item.doc_id)
-                    plan.manifest.documents.pop(item.doc_id, None)
+                _remove(plan, old, [item.doc_id])
                 continue
             doc_ids.append(item.doc_id)
             known = old.documents.get(item.doc_id)
@@ -96,23 +100,62 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
                 plan.skipped += 1
             else:
                 plan.to_process.append(item)
-        # Documents this file used to hold and holds no more.
-        if previous:
-            gone = set(previous["doc_ids"]) - set(doc_ids)
-            for doc_id in gone:
-                if doc_id in old.documents:
-                    plan.removed.append(doc_id)
-                    plan.manifest.documents.pop(doc_id, None)
+        if previous:  # documents this file used to hold and holds no more
+            _remove(plan, old, [d for d in previous["doc_ids"] if d not in set(doc_ids)])
         plan.manifest.files[source] = {"fingerprint": fingerprint, "version": PIPELINE_VERSION,
                                        "failed": failed, "doc_ids": doc_ids}
     for source, previous in old.files.items():
         if source not in seen_sources:
             plan.touched_sources.add(source)
-            for doc_id in previous["doc_ids"]:
-                if doc_id in old.documents:
-                    plan.removed.append(doc_id)
-                    plan.manifest.documents.pop(doc_id, None)
+            _remove(plan, old, previous["doc_ids"])
     return plan
+
+
+def _remove(plan: RunPlan, old: Manifest, doc_ids) -> None:
+    """Add the published documents among `doc_ids` to the plan's removals."""
+    for doc_id in doc_ids:
+        if doc_id in old.documents:
+            plan.removed.append(doc_id)
+            plan.manifest.documents.pop(doc_id, None)
+
+
+def _kept_unreadable(items: list, source: str, previous: dict | None, plan: RunPlan) -> bool:
+    """Keep a published file's articles when the file cannot be read now (permissions); return whether kept.
+
+    Like a folder that cannot be listed, it is an `errors` row, not a deletion; it is read again next run.
+    """
+    if not previous or len(items) != 1 or getattr(items[0], "code", None) != "unreadable":
+        return False
+    plan.failures.append(items[0])
+    plan.manifest.files[source] = {**previous, "failed": True}
+    plan.skipped += len(previous["doc_ids"])
+    return True
+
+
+def _plan_walk_failures(listing: CorpusListing, old: Manifest, plan: RunPlan) -> set[str]:
+    """Add what the walk refused or could not list to `plan`; return the sources it accounts for.
+
+    The articles under a folder that cannot be listed are kept as published (not removed, not read) until it
+    can be read again. A refused symlink, or the folder itself, is a failed `_files` entry without documents,
+    so that its `errors` row goes once it is fixed (the source is then gone, hence touched).
+    """
+    seen = set()
+    plan.unlisted = list(listing.unreadable)
+    for prefix in listing.unreadable:
+        for source, previous in old.files.items():
+            if source.startswith(prefix) and not source.endswith("/"):  # files, not an earlier folder row
+                plan.manifest.files[source] = previous
+                plan.skipped += len(previous["doc_ids"])
+                seen.add(source)
+    for failure in listing.failures:
+        plan.failures.append(failure)
+        plan.touched_sources.add(failure.source)
+        seen.add(failure.source)
+        previous = old.files.get(failure.source)
+        _remove(plan, old, previous["doc_ids"] if previous else ())  # a link followed before, refused now
+        plan.manifest.files[failure.source] = {"fingerprint": None, "version": PIPELINE_VERSION, "failed": True,
+                                               "doc_ids": []}
+    return seen
 
 
 def _read_items(path: Path, corpus: Path, source: str, max_bytes: int) -> list[Article | IngestFailure]:
@@ -232,6 +275,8 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     Returns {"rows_total": rows per table, "run_id", "table_versions", "compacted", "vacuumed"}.
     """
     manifest = plan.manifest
+    # A full run rewrites whole tables: the articles kept from a folder that could not be listed would go.
+    full = full and not plan.unlisted
     published_before = set(manifest.documents) | set(plan.removed)
     failures = list(plan.failures)
     for result in results:

@@ -46,13 +46,19 @@ COMMIT_ORDER = (*CONTENT_TABLES, "errors", FILES, "documents")
 READABLE_TABLES = (*TABLES, RUNS)
 # Commits that change no row: a table whose commits after a run's version are only these needs no restore.
 ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE"})
-# Compaction rewrites a table's small files into files of about TARGET_FILE_BYTES when this many pile up.
-# The target bounds what a changed document costs: delta-rs rewrites a file holding a changed row whole (it
-# writes no deletion vectors), so a correction to one article rewrites at most one file of each table, about
-# 1 MB (some 150 articles' tokens), however large the tables grow. Readers cope well with thousands of files.
-TARGET_FILE_BYTES = 1 << 20
-SMALL_FILE_BYTES = TARGET_FILE_BYTES // 2
+# Every data file holds about DOCS_PER_FILE documents' rows, in every table. delta-rs writes no deletion
+# vectors, so a changed or removed document costs a rewrite of the file holding its rows: sized by documents,
+# that is at most one small file per table, the same at a thousand documents as at a million (a size in bytes
+# shared by all tables would put thousands of documents' dates in one file). The bytes a document takes in a
+# table are measured on the table itself (and on a run's staged rows); the bounds keep files neither tiny nor
+# large. Compaction merges only files below the target and never beyond it. Readers cope with thousands of files.
+DOCS_PER_FILE = 64
+MIN_FILE_BYTES = 64 << 10
+MAX_FILE_BYTES = 1 << 20
+# Compaction rewrites a table's small files (under half the target) when this many pile up.
 COMPACT_AT_SMALL_FILES = 16
+# Tables whose files the writer cuts and merges itself, and the column that names a file's documents.
+LAYOUT_KEYS = {**{name: "doc_id" for name in DOCUMENT_TABLES}, "_files": "source"}
 DEFAULT_RETENTION_DAYS = 7.0
 # A claim by a process on another machine is honoured for this long (a local claim is checked by its pid).
 REMOTE_CLAIM_HOURS = 12
@@ -99,6 +105,20 @@ class Manifest:
 
     documents: dict[str, dict] = field(default_factory=dict)  # doc_id -> {source, sha256, version}
     files: dict[str, dict] = field(default_factory=dict)  # source -> {fingerprint, version, failed, doc_ids}
+
+
+@dataclass
+class FileSizing:
+    """What sizes a table's data files: the documents the outputs hold after the commit, and the bytes of the
+    rows a run staged per table (on top of the bytes the table holds)."""
+
+    documents: int
+    staged_bytes: dict[str, int] = field(default_factory=dict)
+
+    def target(self, dt, name: str) -> int:
+        """Return the data-file size for table `name` (open as `dt`): about DOCS_PER_FILE documents' rows."""
+        stored = sum(_add_actions(dt).column("size_bytes").to_pylist())
+        return file_target_bytes(stored + self.staged_bytes.get(name, 0), self.documents)
 
 
 @dataclass
@@ -350,10 +370,17 @@ def _writer_properties():
     return WriterProperties(compression="ZSTD")
 
 
-def _write(dt, data: pa.Table, *, mode: str, run_id: str, predicate: str | None = None) -> None:
+def file_target_bytes(stored_bytes: int, documents: int) -> int:
+    """Return the size of a data file that holds about DOCS_PER_FILE documents of a table whose `documents`
+    documents take `stored_bytes` (within MIN_FILE_BYTES and MAX_FILE_BYTES)."""
+    per_document = stored_bytes / documents if documents else 0.0
+    return int(min(MAX_FILE_BYTES, max(MIN_FILE_BYTES, DOCS_PER_FILE * per_document)))
+
+
+def _write(dt, data: pa.Table, *, mode: str, run_id: str, target: int, predicate: str | None = None) -> None:
     from deltalake import write_deltalake
 
-    write_deltalake(dt, data, mode=mode, predicate=predicate, target_file_size=TARGET_FILE_BYTES,
+    write_deltalake(dt, data, mode=mode, predicate=predicate, target_file_size=target,
                     writer_properties=_writer_properties(), commit_properties=_commit_properties(run_id))
 
 
@@ -587,7 +614,8 @@ class Outputs:
             arrow = to_arrow(table, table_rows)
             folder = Path(staging) / "batches" / table
             folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(arrow, folder / f"{batch_name}.parquet")
+            # Compressed as the tables are: the staged bytes size the tables' data files (FileSizing).
+            pq.write_table(arrow, folder / f"{batch_name}.parquet", compression="zstd")
             counts[table] = arrow.num_rows
         return counts
 
@@ -612,13 +640,16 @@ class Outputs:
         replaced = set(replaced_docs)
         to_delete = replaced & set(published_before)
         staged = self._validated(staging)
+        sizing = FileSizing(documents=self.count_rows("documents") + staged["documents"].num_rows,
+                            staged_bytes={name: _staged_bytes(staging, name) for name in staged})
         versions: dict[str, int] = {}
         for name in (*CONTENT_TABLES, "documents"):
             if name == "documents":
                 versions["errors"] = self._commit_errors(run_id, manifest, set(touched_sources), replaced, errors,
-                                                         full=full)
-                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources), full=full)
-            versions[name] = self._commit_documents_table(name, run_id, staged[name], to_delete, full=full)
+                                                         sizing, full=full)
+                versions[FILES] = self._commit_files(run_id, manifest, set(touched_sources), sizing, full=full)
+            versions[name] = self._commit_documents_table(name, run_id, staged[name], to_delete, sizing,
+                                                          full=full)
         return versions
 
     def _validated(self, staging: str) -> dict[str, pa.Table]:
@@ -630,29 +661,31 @@ class Outputs:
             staged[name] = table.sort_by(sort_key(name))
         return staged
 
-    def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str], *,
-                                full: bool) -> int:
+    def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str],
+                                sizing: FileSizing, *, full: bool) -> int:
         dt = self.table(name)
         data = _with_run_id(rows, name, run_id)
+        target = sizing.target(dt, name)
         if full:
-            _write(dt, data, mode="overwrite", run_id=run_id)
+            _write(dt, data, mode="overwrite", run_id=run_id, target=target)
         elif to_delete and rows.num_rows:
             # One transaction: the predicate names the documents whose rows go and those whose rows come in.
             ids = to_delete | set(rows.column("doc_id").to_pylist())
-            _write(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), run_id=run_id)
+            _write(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), run_id=run_id, target=target)
         elif to_delete:
             dt.delete(in_predicate("doc_id", to_delete), writer_properties=_writer_properties(),
                       commit_properties=_commit_properties(run_id))
         elif rows.num_rows:
-            _write(dt, data, mode="append", run_id=run_id)
+            _write(dt, data, mode="append", run_id=run_id, target=target)
         dt.update_incremental()
         return dt.version()
 
     def _commit_errors(self, run_id: str, manifest: Manifest, touched: set[str], replaced: set[str],
-                       errors: list[dict], *, full: bool = False) -> int:
+                       errors: list[dict], sizing: FileSizing, *, full: bool = False) -> int:
         # When a file is read again (or is gone), its errors go, except those of its articles still published
         # unchanged (warnings about them); an article's errors go when the article is processed again.
         dt = self.table("errors")
+        target = sizing.target(dt, "errors")
         new = to_arrow("errors", errors)
         validate("errors", new, {})
         touched = touched | {row["source"] for row in errors}  # a source with a new error was read again
@@ -664,25 +697,27 @@ class Outputs:
         if replaced:
             clauses.append(in_predicate("doc_id", replaced))
         if full:  # every source was read again: no predicate of every doc_id
-            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", run_id=run_id)
+            _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", run_id=run_id, target=target)
         elif clauses:
             _write(dt, _with_run_id(new, "errors", run_id), mode="overwrite", predicate=" OR ".join(clauses),
-                   run_id=run_id)
+                   run_id=run_id, target=target)
         elif new.num_rows:
-            _write(dt, _with_run_id(new, "errors", run_id), mode="append", run_id=run_id)
+            _write(dt, _with_run_id(new, "errors", run_id), mode="append", run_id=run_id, target=target)
         dt.update_incremental()
         return dt.version()
 
-    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str], *, full: bool = False) -> int:
+    def _commit_files(self, run_id: str, manifest: Manifest, touched: set[str], sizing: FileSizing, *,
+                      full: bool = False) -> int:
         dt = self.table(FILES)
+        target = sizing.target(dt, FILES)
         rows = [{"source": source, "fingerprint": entry["fingerprint"], "pipeline_version": entry["version"],
                  "failed": bool(entry["failed"]), "doc_ids": list(entry["doc_ids"]), "run_id": run_id}
                 for source, entry in sorted(manifest.files.items()) if full or source in touched]
         if full:
-            _write(dt, table_of(rows, FILES_SCHEMA), mode="overwrite", run_id=run_id)
+            _write(dt, table_of(rows, FILES_SCHEMA), mode="overwrite", run_id=run_id, target=target)
         elif touched:
             _write(dt, table_of(rows, FILES_SCHEMA), mode="overwrite",
-                   predicate=in_predicate("source", touched), run_id=run_id)
+                   predicate=in_predicate("source", touched), run_id=run_id, target=target)
             dt.update_incremental()
         return dt.version()
 
@@ -710,21 +745,69 @@ class Outputs:
         return {"run_id": run_id, "table_versions": versions, "compacted": compacted, "vacuumed": vacuumed}
 
     def compact(self, run_id: str, versions: dict[str, int]) -> dict[str, dict]:
-        """Compact every table with at least COMPACT_AT_SMALL_FILES small files; update `versions` in place."""
+        """Keep every table's data files about its target; update `versions` in place; return files per table.
+
+        Files over twice the target are cut into files of whole documents; when COMPACT_AT_SMALL_FILES small
+        files (under half the target) pile up, they are merged into files of at most the target. Both commits
+        change no row (dataChange=false: the change feed shows nothing). On an object store, and for the
+        errors table, delta-rs's compaction does the merging (it merges files in log order, so small files
+        may stay; it never cuts).
+        """
+        sizing = FileSizing(documents=self.count_rows("documents"))
         done = {}
         for name in COMMIT_ORDER:
             dt = self.table(name)
-            sizes = _add_actions(dt).column("size_bytes").to_pylist()
-            small = sum(1 for size in sizes if size < SMALL_FILE_BYTES)
-            if small < COMPACT_AT_SMALL_FILES:
-                continue
-            metrics = dt.optimize.compact(target_size=TARGET_FILE_BYTES, writer_properties=_writer_properties(),
-                                          commit_properties=_commit_properties(run_id))
-            dt.update_incremental()
-            versions[name] = dt.version()
-            done[name] = {"files_removed": metrics.get("numFilesRemoved", 0),
-                          "files_added": metrics.get("numFilesAdded", 0)}
+            target = sizing.target(dt, name)
+            if name in LAYOUT_KEYS and not is_remote(self.url):
+                removed, added = self._relayout(dt, name, target, run_id)
+            else:
+                removed, added = self._optimize(dt, target, run_id)
+            if removed:
+                versions[name] = dt.version()
+                done[name] = {"files_removed": removed, "files_added": added}
         return done
+
+    def _optimize(self, dt, target: int, run_id: str) -> tuple[int, int]:
+        sizes = _add_actions(dt).column("size_bytes").to_pylist()
+        if sum(1 for size in sizes if size < target // 2) < COMPACT_AT_SMALL_FILES:
+            return 0, 0
+        metrics = dt.optimize.compact(target_size=target, writer_properties=_writer_properties(),
+                                      commit_properties=_commit_properties(run_id))
+        dt.update_incremental()
+        return metrics.get("numFilesRemoved", 0), metrics.get("numFilesAdded", 0)
+
+    def _relayout(self, dt, name: str, target: int, run_id: str) -> tuple[int, int]:
+        """Cut the files of table `name` over twice `target`, merge its small files when enough piled up, in
+        one commit that changes no row; return (files removed, files added).
+
+        Cutting is needed because delta-rs checks its target only every 1,024 rows it writes: a run of many
+        documents leaves files of 1,024 documents in tables of one row per document. Merging here rather
+        than with delta-rs's compaction: that one bins files in log order, so small files between larger
+        ones never merge and every run would compact again.
+        """
+        from deltalake.transaction import RemoveAction
+
+        adds, first = _add_actions(dt), f"min.{LAYOUT_KEYS[name]}"
+        if first not in adds.column_names:  # no file yet (or none with statistics)
+            return 0, 0
+        # Neighbouring documents merge together: small files in the order of their first document.
+        files = sorted(zip(adds.column(first).to_pylist(), adds.column("path").to_pylist(),
+                           adds.column("size_bytes").to_pylist()), key=lambda f: (f[0] is None, f[0] or ""))
+        size_of = {path: size for _, path, size in files}
+        groups = [[path] for _, path, size in files if size > 2 * target]
+        small = [(path, size) for _, path, size in files if size < target // 2]
+        if len(small) >= COMPACT_AT_SMALL_FILES:
+            groups += [paths for paths in _bins(small, target) if len(paths) > 1]
+        if not groups:
+            return 0, 0
+        folder, now = Path(self.uri(name)), int(datetime.now(timezone.utc).timestamp() * 1000)
+        removes = [RemoveAction(path, False, now, size_of[path], {}) for paths in groups for path in paths]
+        added = [action for paths in groups
+                 for action in _rewritten(folder, name, paths, sum(size_of[p] for p in paths), target)]
+        dt.create_write_transaction([*removes, *added], mode="append", schema=dt.schema(),
+                                    commit_properties=_commit_properties(run_id))
+        dt.update_incremental()
+        return len(removes), len(added)
 
     def vacuum(self, retention_days: float, names: Iterable[str] = (*COMMIT_ORDER, RUNS, WRITER)) -> dict[str, int]:
         """Delete data files no version younger than `retention_days` refers to; return files deleted per table."""
@@ -752,6 +835,47 @@ class Outputs:
             if dt is not None:
                 total += sum(_add_actions(dt).column("size_bytes").to_pylist())
         return total
+
+
+def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:
+    """Return the paths of `files` ((path, size), in order) in consecutive groups of at most `target` bytes."""
+    bins: list[list[str]] = [[]]
+    total = 0
+    for path, size in files:
+        if bins[-1] and total + size > target:
+            bins.append([])
+            total = 0
+        bins[-1].append(path)
+        total += size
+    return bins
+
+
+def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int) -> list:
+    """Write the rows of data files `paths` (of table `name`, in `folder`, `size` bytes together) again as
+    files of about `target` bytes, whole documents each, sorted; return their add actions (no data change;
+    stats: the rows and the range of the key column, what readers prune by)."""
+    from deltalake.transaction import AddAction
+
+    key = LAYOUT_KEYS[name]
+    parts = [pq.read_table(folder / path) for path in paths]
+    rows = pa.concat_tables([part.cast(parts[0].schema) for part in parts])
+    rows = rows.sort_by([(key, "ascending")] if name == FILES else sort_key(name))
+    keys = rows.column(key).to_pylist()
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    cuts = [*starts[::max(1, int(target * len(starts) / size))], len(keys)]
+    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    actions = []
+    for begin, end in zip(cuts, cuts[1:]):
+        part, file_name = rows.slice(begin, end - begin), f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+        pq.write_table(part, folder / file_name, compression="zstd")
+        stats = {"numRecords": part.num_rows, "minValues": {key: keys[begin]}, "maxValues": {key: keys[end - 1]},
+                 "nullCount": {key: 0}}
+        actions.append(AddAction(file_name, (folder / file_name).stat().st_size, {}, now, False, json.dumps(stats)))
+    return actions
+
+
+def _staged_bytes(staging: str, table: str) -> int:
+    return sum(path.stat().st_size for path in (Path(staging) / "batches" / table).glob("*.parquet"))
 
 
 def _with_run_id(rows: pa.Table, name: str, run_id: str) -> pa.Table:

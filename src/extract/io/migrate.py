@@ -30,7 +30,7 @@ def migrate_v1(outputs) -> bool:
 
     Raises OutputError with code v1_unfinished_commit when the version-1 writer left a commit half done.
     """
-    from extract.io.delta import FILES, Manifest, RunCounts, is_remote, new_run_id
+    from extract.io.delta import FILES, FileSizing, Manifest, RunCounts, is_remote, new_run_id
 
     if is_remote(outputs.url) or not is_v1(outputs.url):
         return False
@@ -43,11 +43,12 @@ def migrate_v1(outputs) -> bool:
     outputs.ensure_tables()
     run_id = new_run_id()
     versions = {}
+    documents = len(old.get("documents", {}))
     for name in TABLES:
-        versions[name] = _convert_table(outputs, root, name, run_id)
+        versions[name] = _convert_table(outputs, root, name, run_id, documents)
     manifest = Manifest(files={source: {**entry, "doc_ids": entry.get("doc_ids", [])}
                                for source, entry in old.get("files", {}).items()})
-    versions[FILES] = outputs._commit_files(run_id, manifest, set(manifest.files))
+    versions[FILES] = outputs._commit_files(run_id, manifest, set(manifest.files), FileSizing(documents))
     outputs.record_run(run_id, versions, RunCounts(processed=len(old.get("documents", {}))),
                        status="completed")
     for name in TABLES:
@@ -57,16 +58,18 @@ def migrate_v1(outputs) -> bool:
     return True
 
 
-def _convert_table(outputs, root: Path, name: str, run_id: str) -> int:
+def _convert_table(outputs, root: Path, name: str, run_id: str, documents: int) -> int:
     from deltalake import write_deltalake
 
-    from extract.io.delta import _commit_properties, _with_run_id
+    from extract.io.delta import _commit_properties, _with_run_id, file_target_bytes
 
     parts = sorted((root / name).glob(V1_BUCKET_GLOB))
     table = pa.concat_tables([_conform(pq.read_table(p), SCHEMAS[name]) for p in parts]) if parts \
         else SCHEMAS[name].empty_table()
     dt = outputs.table(name)
-    write_deltalake(dt, _with_run_id(table, name, run_id), mode="overwrite",
+    # Files of about DOCS_PER_FILE documents, as a run writes them (the bucket files' bytes measure a document).
+    target = file_target_bytes(sum(p.stat().st_size for p in parts), documents)
+    write_deltalake(dt, _with_run_id(table, name, run_id), mode="overwrite", target_file_size=target,
                     commit_properties=_commit_properties(run_id))
     dt.update_incremental()
     return dt.version()

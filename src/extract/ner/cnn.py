@@ -44,17 +44,12 @@ TOKENIZER_NAME_GAZETTEER = "zh_extract.ner_char_tokenizer.v2"
 _MAX_WORD_LENGTH_CLASS = 4
 
 
-class NERModelError(ExtractError):
+class NERModelError(ExtractError, stage="entities", code="ner_model"):
     """The NER model could not be loaded or run."""
 
-    stage = "entities"
-    code = "ner_model"
 
-
-class NERModelMissingError(NERModelError):
+class NERModelMissingError(NERModelError, code="ner_model_missing"):
     """The trained NER model is not where the package expects it."""
-
-    code = "ner_model_missing"
 
 
 @dataclass(frozen=True, slots=True)

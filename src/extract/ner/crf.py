@@ -44,11 +44,8 @@ _FREQ_CLASSES = (0, 1, 10, 100, 1000, 10000)  # jieba dictionary count threshold
 _GAZETTEER_LABELS = ("PERSON", "ORG", "LOC", "GPE", "PRODUCT")
 
 
-class NERCRFError(ExtractError):
+class NERCRFError(ExtractError, stage="entities", code="ner_crf_model"):
     """The CRF model could not be loaded."""
-
-    stage = "entities"
-    code = "ner_crf_model"
 
 
 @numba.njit(cache=True, nogil=True)

@@ -9,19 +9,22 @@ import codecs
 import hashlib
 import io
 import json
+import os
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import charset_normalizer
 
 from extract.errors import IngestError
+from extract.text.encoding import chinese_reading
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
-# Encodings we accept from detection for Chinese text; anything else is reported as undetectable.
-_CHINESE_ENCODINGS = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "hz", "utf_16", "utf_16_le",
-                      "utf_16_be", "utf_32", "euc_tw", "iso2022_jp_2"}
+# Encodings we accept from the statistical guess, the last resort; anything else is reported as undetectable.
+# GB18030 and Big5 are not among them: `chinese_reading` has judged them already, on Chinese terms.
+_GUESSED_ENCODINGS = {"hz", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "euc_tw", "iso2022_jp_2"}
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 # Publication dates outside these are placeholders (0001-01-01, 9999-12-31): dropped with a warning row.
 PUBLISHED_RANGE = (date(1800, 1, 1), date(2199, 12, 31))
@@ -64,16 +67,128 @@ class IngestFailure:
     stage: str = "ingest"
 
 
-def discover(root: Path) -> list[Path]:
-    """Return the article files under `root`, sorted, skipping hidden files and README files."""
-    out = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith((".", "_")) for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.lower().startswith("readme"):
-            out.append(path)
-    return out
+@dataclass
+class CorpusListing:
+    """What a walk of the corpus found: the article files, and what it refused or could not list."""
+
+    files: list[Path] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)  # symlinks leaving the corpus, unreadable folders
+    unreadable: list[str] = field(default_factory=list)  # prefixes ("sub/", "" for the root) of unlisted folders
+
+
+def discover(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
+    """Return the article files under `root`, sorted, skipping hidden files and README files (`walk_corpus`)."""
+    return walk_corpus(root, follow_symlinks=follow_symlinks).files
+
+
+def walk_corpus(root: Path, *, follow_symlinks: bool = False) -> CorpusListing:
+    """Return the article files under `root` (sorted), with a failure for each folder or symlink not followed.
+
+    Hidden (`.`, `_`) and README files are skipped. A symlink whose target lies outside the corpus folder is
+    refused (`outside_corpus`) unless `follow_symlinks`; its target is never opened. Symlinks are taken after
+    the real tree, and a file or folder reached twice is read once, under its first name: a link to a file
+    of the corpus adds nothing, and a symlink loop ends. A folder that cannot be listed is an
+    `unreadable_folder` failure, and its prefix is in `unreadable` (its articles are not gone).
+    """
+    walk = _Walk(root, Path(os.path.realpath(root)), follow_symlinks)
+    folders, links = [(root, False)], []  # (folder, reached through a link)
+    while folders or links:
+        if folders:
+            links.extend(walk.folder(*folders.pop(), folders))
+        else:
+            walk.link(links.pop(0), folders)
+    walk.listing.files.sort()
+    return walk.listing
+
+
+@dataclass
+class _Walk:
+    root: Path
+    real_root: Path
+    follow_symlinks: bool
+    listing: CorpusListing = field(default_factory=CorpusListing)
+    seen: set[tuple[int, int]] = field(default_factory=set)  # (device, inode) of the files and folders taken
+
+    def folder(self, folder: Path, linked: bool, folders: list[tuple[Path, bool]]) -> list[Path]:
+        """List one folder: queue its subfolders, take its article files; return its symlinks for later."""
+        try:
+            identity = _identity(os.stat(folder))
+            if identity in self.seen:
+                return []
+            self.seen.add(identity)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except FileNotFoundError:
+            return []  # removed while the corpus was walked: it is gone
+        except OSError as exc:
+            self._unreadable(folder, exc)
+            return []
+        links = []
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            path = folder / entry.name
+            if entry.is_symlink():
+                links.append(path)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append((path, linked))
+            elif _is_article_name(entry.name) and entry.is_file(follow_symlinks=False):
+                self._take(path, _entry_status(entry), linked)
+        return links
+
+    def link(self, path: Path, folders: list[tuple[Path, bool]]) -> None:
+        """Take a symlink's target when it is inside the corpus (or links are followed), else refuse it."""
+        target = Path(os.path.realpath(path))
+        is_article = _is_article_name(path.name)
+        if not self.follow_symlinks and not target.is_relative_to(self.real_root):
+            if not is_article and not os.path.isdir(path):
+                return  # not an article even if it were followed
+            source = source_name(path, self.root)
+            self.listing.failures.append(IngestFailure(
+                source, escape_id(source) if is_article else None, "outside_corpus",
+                f"{source}: a symbolic link to {target}, outside the corpus folder: not read (zh-extract run "
+                "--follow-symlinks follows such links)"))
+            return
+        try:
+            status = os.stat(path)
+        except OSError:
+            return  # a dangling link or a loop: nothing to read
+        if stat.S_ISDIR(status.st_mode):
+            folders.append((path, True))
+        elif is_article and stat.S_ISREG(status.st_mode):
+            self._take(path, status, True)
+
+    def _take(self, path: Path, status: os.stat_result | None, linked: bool) -> None:
+        """Take an article file: always when in the real tree (hard links too), once when reached by a link."""
+        identity = None if status is None else _identity(status)  # None: gone since listed, read_path reports it
+        if linked and identity in self.seen:
+            return
+        self.seen.add(identity)
+        self.listing.files.append(path)
+
+    def _unreadable(self, folder: Path, exc: OSError) -> None:
+        rel = source_name(folder, self.root)
+        prefix = "" if rel == "." else rel + "/"
+        self.listing.unreadable.append(prefix)
+        self.listing.failures.append(IngestFailure(
+            prefix or "./", None, "unreadable_folder",
+            f"{prefix or 'the corpus folder'}: the folder cannot be listed ({exc.strerror or exc}); the articles "
+            "published from it are kept as they are until it can be read again"))
+
+
+def _entry_status(entry: os.DirEntry) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _is_article_name(name: str) -> bool:
+    return Path(name).suffix.lower() in SUFFIXES and not name.lower().startswith("readme")
 
 
 def file_fingerprint(path: Path) -> str:
@@ -86,7 +201,10 @@ def file_fingerprint(path: Path) -> str:
 
 
 def decode(data: bytes, *, source: str) -> str:
-    """Return `data` decoded: UTF-8 (BOM or not), else GB18030, Big5 or UTF-16 by detection; CRLF becomes LF.
+    """Return `data` decoded: UTF-8 (BOM or not), else GB18030 or Big5, else UTF-16 and others; CRLF becomes LF.
+
+    GB18030 and Big5 are chosen by strict decoding and the share of common characters (`chinese_reading`);
+    charset_normalizer's statistical guess is the last resort.
 
     Raises IngestError with code empty_file, binary_file, truncated_utf8 or unknown_encoding.
     """
@@ -104,13 +222,10 @@ def decode(data: bytes, *, source: str) -> str:
     if utf8_error.start >= len(data) - 3 and utf8_error.reason == "unexpected end of data":
         raise IngestError(f"the file ends in the middle of a UTF-8 character (byte {utf8_error.start} of "
                           f"{len(data)}): it is truncated", source=source, code="truncated_utf8")
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None or best.encoding not in _CHINESE_ENCODINGS:
-        found = best.encoding if best is not None else "none"
-        raise IngestError(f"the encoding could not be detected (not UTF-8, GB18030 or Big5; best guess {found})",
-                          source=source, code="unknown_encoding")
-    # GB2312/GBK are subsets of GB18030: decode with the superset so rare characters survive.
-    encoding = "gb18030" if best.encoding in {"gb2312", "gbk"} else best.encoding
+    reading = chinese_reading(data)
+    if reading is not None:
+        return _clean(reading[1], source)
+    encoding = _guessed_encoding(data, source)
     try:
         return _clean(data.decode(encoding), source)
     except UnicodeDecodeError as exc:
@@ -266,12 +381,18 @@ def _stream_encoding(head: bytes, source: str) -> str:
         pass
     if b"\x00" in head[:8192]:
         raise IngestError("the file is binary (it contains NUL bytes), not text", source=source, code="binary_file")
-    best = charset_normalizer.from_bytes(head).best()
-    if best is None or best.encoding not in _CHINESE_ENCODINGS:
+    reading = chinese_reading(head, final=False)  # the head may end inside a character
+    return reading[0] if reading is not None else _guessed_encoding(head, source)
+
+
+def _guessed_encoding(data: bytes, source: str) -> str:
+    """Return charset_normalizer's guess for `data` when it is an encoding we read, else raise unknown_encoding."""
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding not in _GUESSED_ENCODINGS:
         found = best.encoding if best is not None else "none"
         raise IngestError(f"the encoding could not be detected (not UTF-8, GB18030 or Big5; best guess {found})",
                           source=source, code="unknown_encoding")
-    return "gb18030" if best.encoding in {"gb2312", "gbk"} else best.encoding
+    return best.encoding
 
 
 def _surrogate_fields(record: dict) -> list[str]:

@@ -11,6 +11,13 @@ How mentions are read (the word lists and ranges live in `data/dates/lexicon.yam
   from the publication date: this year's month, this month's day, as news writes
   them, except across a year boundary (12月 in a February article is last December) and for a day the
   month lacks (29日 in February is January's). `anchor` names the date used ('published:YYYY-MM-DD').
+- After a span of whole years (2007年到2013年的春节假期) a year-less date names no one year: it stays
+  unresolved until the next date sets the context again.
+- A text that writes common-era years below 1000 (公元96年, 西元79年) is historical: its bare 97年 / 于166年
+  are years of the era unless a count cue stands before them (历时, 了, 长达).
+- 去年同期 / 上年同期: the period the paragraph last named (今年上半年, 1至6月, 2024年前三季度), that many years
+  earlier, at its granularity; unresolved where no period was named before it.
+- Digits naming a festival's month and day (422地球日, 38妇女节) belong to its mention.
 - Relative words (今年, 上月, 本周, 近日, 近十年, 5年前) resolve against the publication date only; without
   one they stay unresolved. Anaphora (当天, 次日, 当年, 次年) resolve against the date before them.
 - Loose parts are stated ranges: 年初 Jan-Feb, 年中 Jun-Jul, 年底/年末 Nov-Dec, 月初/上旬 1-10, 月中/中旬 11-20,
@@ -31,7 +38,7 @@ from datetime import date, datetime
 
 from extract.extractors.dates.frame import Context
 from extract.extractors.dates.grammar import candidate_matches, grammar as _grammar
-from extract.extractors.dates.mentions import merged_open_ends, phrase_mentions
+from extract.extractors.dates.mentions import merged_open_ends, phrase_mentions, with_day_codes
 from extract.extractors.dates.phrases import phrases
 from extract.extractors.dates.published import infer_published
 from extract.extractors.dates.records import DateMention
@@ -69,11 +76,12 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
     roc = region == "TW" or (g.roc_hint.search(norm) is not None and g.roc_marker.search(norm) is not None)
     region = region or ("TW" if roc else None)
     out: list[DateMention] = []
-    ctx = Context(region=region)
+    common_era = g.common_era.search(norm) is not None
+    ctx = Context(region=region, common_era=common_era)
     last_end = 0
     for m in candidate_matches(g, norm):
         if "\n" in norm[last_end:m.start()]:     # a new paragraph: earlier dates no longer anchor
-            ctx = Context(region=region)
+            ctx = Context(region=region, common_era=common_era)
         last_end = m.end()
         for p in phrases(norm, m.start(), m.end()):
             try:
@@ -84,4 +92,4 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
                 out.append(DateMention(found.start, found.end, text[found.start:found.end], found.kind,
                                        found.start_date, found.end_date, found.granularity, found.duration,
                                        found.anchor))
-    return merged_open_ends(out, text)
+    return with_day_codes(merged_open_ends(out, text), text)

@@ -131,6 +131,10 @@ class Context:
     text: str | None = None
     via_published: bool = False     # it was itself a partial date completed from the publication date
     region: str | None = None       # CN, TW, HK, MO: whose festivals and fiscal years (find_dates(region=))
+    common_era: bool = False        # the text writes 公元/西元 years below 1000: its bare 97年 are years too
+    blocked: bool = False
+    span: tuple | None = None       # the range of the mention that set this context (去年同期 shifts it)
+    span_gran: str | None = None           # a span of years came last: year-less dates after it take no year
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from extract.cache import compiled
 from extract.errors import DataFileError
 from extract.resources import compile_pattern, load
 
@@ -17,7 +18,7 @@ _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
 # lexicon tables whose words become {words_<table>} alternations in the grammar
 _WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
-                "fiscal_rel")
+                "fiscal_rel", "same_period", "year_event_nouns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class Grammar:
     prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
     anywhere: re.Pattern            # the master regex without it, tried where a festival name starts
     festival_words: object          # an Aho-Corasick automaton of the festival names (value: the name)
+    common_era: re.Pattern          # a historical text's 公元96年 (lexicon common_era)
 
 
 def alternation(words, *, raw: bool = False) -> str:
@@ -90,11 +92,19 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
         f"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" if w[-1] in _CN_DIGITS else f"(?<!{re.escape(w)})"
         for w in lex["not_duration_before"])
     first = pieces.get("first_char", "")
-    if not (first.startswith("[") and first.endswith("]")):
-        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...]")
-    # era names start phrases too (昭和五年): their first characters join the class
-    # (festival names are found by an automaton instead: their first characters, 中 国 大 ..., are too common)
-    pieces["first_char"] = first[:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]})) + "]"
+    if not (first.startswith("[") and first.endswith("]") and "0-9" in first):
+        raise DataFileError("dates: grammar.yaml: pieces.first_char must be a character class [...] with 0-9")
+    # A digit starts a phrase only where no digit stands before it (every numeric component begins with {nd}
+    # or a look-behind as strict): the scan skips the inside of 2023 and 19917.0. Era names start phrases
+    # too (昭和五年, 公元96年): as whole words, since 公 and 西 alone are common. (Festival names are found by
+    # an automaton instead: their first characters, 中 国 大 ..., are too common.)
+    pairs = pieces.get("first_pairs", "")
+    paired = {alt[0] for alt in pairs.split("|") if alt}
+    rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired)
+    eras = alternation(lex["eras"])
+    every = first[1:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]}))
+    # the class first (one test per position, in C), the pairs and eras only where it passes
+    pieces["first_char"] = f"(?=[{every}])(?:(?<![0-9])[0-9]|[{rest}]|{pairs or '(?!)'}|{eras})"
     return pieces
 
 
@@ -138,9 +148,10 @@ def grammar() -> Grammar:
         alts.append(f"(?P<{name}>{body})")
     lexer = _compiled("|".join(alts), "lexer")
     lex = {**lex, "festivals": festivals()}
-    prefilter = "(?=" + expand("{first_char}") + ")"
+    prefilter = "(?=" + expand("{first_char}") + ")"   # (the master pattern's own look-ahead, as written)
     return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   re.compile(lex["roc_hint"]), prefilter, re.compile(master.pattern[len(prefilter):]), _automaton(lex["festivals"]))
+                   re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]),
+                   _automaton(lex["festivals"]), _compiled(lex["common_era"], "lexicon common_era"))
 
 
 def _automaton(words) -> object:

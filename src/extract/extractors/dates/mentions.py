@@ -113,8 +113,14 @@ def _set_context(ctx: Context, final: Resolved, lres: Resolved, span: str, open_
     a bare relative year (去年降息三次后…5月) name no year the later text is set in."""
     bare_relative_year = lres.relative and final.m is None and final.start != final.end \
         and lres.gran not in ("quarter", "half")   # 去年第二季度和第三季度: the year goes on
+    if final is not lres and final.m is None and lres.y is not None and final.y != lres.y:
+        # 2007年到2013年的春节假期: a span of years sets no one year for year-less dates after it
+        ctx.y = ctx.m = ctx.d = ctx.text = None
+        ctx.blocked = True
+        return
     if final.y is None or final.unresolved or open_period or bare_relative_year:
         return
+    ctx.blocked = False
     ctx.y, ctx.m, ctx.text, ctx.d = final.y, final.m, span, None
     if final.start is not None and final.start == final.end:    # one day (a lunar one too): its own date
         ctx.y, ctx.m, ctx.d = final.start.year, final.start.month, final.start.day
@@ -175,6 +181,9 @@ def _frame_mention(p: Phrase, text: str, ctx: Context, published, lex) -> DateMe
     # an open period names no period the later text is set in (2017年以来), unless it names a month (3月1日起)
     open_period = p.right is None and mode in ("since", "after", "before", "to_now") and p.left.m is None
     _set_context(ctx, final, lres, span, open_period)
+    if ctx.text == span:                   # this mention became the context: 去年同期 after it shifts its range
+        ctx.span = (start_d, end_d) if start_d is not None and end_d is not None else None
+        ctx.span_gran = gran
     return DateMention(start_i, p.end, span, kind, start_d, end_d, gran, None, anchor)
 
 
@@ -194,6 +203,18 @@ def _stated_fiscal_year(text: str, end: int, lex: dict) -> tuple[date, date] | N
     return add_months(date(last.year, last.month, 1), -11), last
 
 
+def _common_era_years(p: Phrase, text: str, lex: dict) -> None:
+    """In a text that writes 公元96年, a bare 97年 or 于166年 is a year of the common era (not a count, not an
+    ROC year), and so is the right side of 公元96年—192年; a count keeps its cue (历时400年, 长达30年)."""
+    left, right = p.left, p.right
+    if right is not None and right.y_short is not None and left.y is not None and left.y < 1000:
+        right.y, right.y_short = right.y_short, None
+    if left.y_short is None or left.rank() != 1 or right is not None or p.suffix \
+            or _after_duration_cue(text, left.start, lex) or text[max(0, left.start - 1):left.start] == "前":
+        return
+    left.y, left.y_short = left.y_short, None
+
+
 def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict,
                     roc: bool) -> list[DateMention]:
     """Return the mention a phrase makes (none for a year that is no year, or an invalid date)."""
@@ -201,6 +222,8 @@ def phrase_mentions(p: Phrase, text: str, ctx: Context, published: date | None, 
         mention = RULES[p.other[0]].produce(p, text, ctx, published, lex)
         return [mention] if mention else []
     left = p.left
+    if ctx.common_era:
+        _common_era_years(p, text, lex)
     roc_year = _roc_year(left, lex, roc) and not (left.rank() == 1 and p.right is None
                                                   and _after_duration_cue(text, left.start, lex))
     if left.y_short is not None and left.y_short_digits and left.rank() == 1 and p.right is None \
@@ -230,5 +253,22 @@ def merged_open_ends(mentions: list[DateMention], text: str) -> list[DateMention
             out[-1] = DateMention(prev.start, m.end, text[prev.start:m.end], "period", prev.start_date, m.end_date,
                                   prev.granularity, None, prev.anchor or m.anchor)
             continue
+        out.append(m)
+    return out
+
+
+_DAY_CODE = re.compile(r"(?<![0-9.])([0-9]{2,4})$")
+
+
+def with_day_codes(mentions: list[DateMention], text: str) -> list[DateMention]:
+    """Take in the digits a named day is written after when they are its month and day (422地球日, 38妇女节,
+    1111 before 光棍节): one mention, as Taiwan and mainland news write them."""
+    out: list[DateMention] = []
+    for m in mentions:
+        code = _DAY_CODE.search(text, max(0, m.start - 4), m.start) if m.start_date is not None else None
+        named = m.start_date == m.end_date and not any(c.isdigit() for c in m.text)
+        if code and named and code.group(1) in (f"{m.start_date.month}{m.start_date.day:02d}",
+                                                 f"{m.start_date.month}{m.start_date.day}"):
+            m = replace(m, start=code.start(), text=text[code.start():m.end])
         out.append(m)
     return out

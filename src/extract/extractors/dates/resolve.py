@@ -288,6 +288,9 @@ def _fill(f: Frame, y, m, ctx: Context, published, inherit: Resolved | None, res
         res.anchor_text = _pub(published) if (ctx.via_published and not month_from_ctx) else ctx.text
         res.partial = True
         return y, m, None
+    if ctx.blocked and need_year:      # 2007年到2013年的春节假期: no one year, not the publication's either
+        res.unresolved = True
+        return y, m, None
     if published is not None:
         # news leaves out the current year and month (9日 is this month's 9th, 3月 this year's March)
         res.anchor_text, res.partial = _pub(published), True

@@ -142,6 +142,12 @@ def _year_quarter(f: Frame, g: Groups, lex: dict) -> None:
     f.q = (int(g("n")), int(g("n")))
 
 
+@rule("year_bare")
+def _year_bare(f: Frame, g: Groups, lex: dict) -> None:
+    """2026米兰冬奥会, Journal (2024), for 2025: a year without 年 where the words around it say so."""
+    f.y = int(g("yc") or g("ye") or g("yn"))
+
+
 @rule("decade")
 def _decade(f: Frame, g: Groups, lex: dict) -> None:
     c, century = g("c"), None
@@ -596,11 +602,14 @@ def window_range(published: date, n: float, unit: str, direction: str) -> tuple[
 
 
 def _window_mention(p: Phrase, text: str, published: date | None, n: float, unit: str, direction: str):
+    gran = "century" if unit == "C" else GRAN_OF_UNIT[unit]
+    if unit == "C":                    # 半个多世纪以来: centuries are counted in years (ISO 8601 has no century)
+        n, unit = n * 100, "Y"
     iso = f"P{fmt(n * 3)}M" if unit == "Q" else f"P{fmt(n)}{unit}"
     if published is None:
-        return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit], duration=iso)
+        return _mention(p, text, "relative", gran=gran, duration=iso)
     start, end = window_range(published, n, unit, direction)
-    return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
+    return _mention(p, text, "relative", start, end, gran, iso, _pub(published))
 
 
 @rule("window", role="other")
@@ -667,6 +676,19 @@ def _window_calendar(p: Phrase, text: str, ctx: Context, published: date | None,
         return _mention(p, text, "relative", gran=GRAN_OF_UNIT[unit], duration=iso)
     start, end = calendar_window(published, n, unit, lex["window_dir"][g("dir")])
     return _mention(p, text, "relative", start, end, GRAN_OF_UNIT[unit], iso, _pub(published))
+
+
+@rule("same_period", role="other")
+def _same_period(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """去年同期, 上年同期: the period the paragraph last named (今年上半年), that many years earlier; unresolved
+    where none was named. The context stays on the period named."""
+    k = lex["same_period"][groups(p.other[1], "same_period")("w")]
+    if ctx.span is None or ctx.text is None:
+        return _mention(p, text, "relative")
+    first, last = ctx.span
+    start = shift(first, k, "Y")
+    end = month_end(last.year + k, last.month) if last == month_end(last.year, last.month) else shift(last, k, "Y")
+    return _mention(p, text, "relative", start, end, ctx.span_gran, anchor=ctx.text)
 
 
 @rule("anaphora", role="other")

@@ -29,6 +29,8 @@ Conventions (what the records mean):
   file paths, and words that contain numerals (一切, 四川, 统一, 万一, 另一; the list is in patterns.yaml).
   A bare 一 (no classifier, unit or hedge) is not reported: in news it is an article or part of a word.
 - 万/亿/兆 always scale the number (兆 is 10^12); 千 and 兆 before a unit are its SI prefix (千米, 兆字节).
+- A table cell holding only a number takes the unit its column header gives in brackets (当前报价(美元),
+  涨跌幅(%)); the mention is the whole cell, sign included (tables.py).
 - Known limits: a bare $ is read as USD (a Hong Kong or Taiwan article may mean its own dollar); 块 is a
   classifier, not yuan (块钱 is yuan); 一万两 is read as 10000 liang, as Recognizers-Text does.
 """
@@ -40,6 +42,7 @@ from extract.extractors.quantities.parser import parse
 from extract.extractors.quantities.record import Quantity
 from extract.extractors.quantities.regions import Region, currency_region, regions
 from extract.extractors.quantities.scanner import Scanner, resume_after_rejected
+from extract.extractors.quantities.tables import column_unit_quantities
 
 __all__ = ["Grammar", "Quantity", "Region", "UnitSpec", "currency_region", "find_quantities", "grammar",
            "patterns", "regions", "unit_table"]
@@ -74,7 +77,8 @@ def find_quantities(text: str, *, region: str | None = None) -> list[Quantity]:
         out.append(q)
         # a candidate cut short (28nm/40V) goes on after the mention it kept
         pos = max(q.end, m.start() + 1) if q.end < m.end() else max(q.end, m.end(), m.start() + 1)
-    return _joined_bounds(scanner.g, text, t, out)
+    out = _joined_bounds(scanner.g, text, t, out)
+    return column_unit_quantities(text, out, lambda cell: find_quantities(cell, region=region))
 
 
 def _joined_bounds(g: Grammar, text: str, t: str, found: list[Quantity]) -> list[Quantity]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.cache import compiled
 from extract.resources import load
 
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")
@@ -46,9 +47,12 @@ class Grammar:
     skip_regions: tuple[tuple[str, re.Pattern], ...]  # (trigger substring, pattern)
     not_numbers: dict[str, re.Pattern]  # by the character a word may start with
     not_numbers_reach: int
+    not_number_firsts: re.Pattern        # a class of not_numbers' keys: one C test before the per-char loop
     hedge_ends: frozenset[str]  # the last characters of hedges and currency prefixes: a cheap first test
     money_nouns: re.Pattern
     money_nouns_before: re.Pattern
+    money_sentence: re.Pattern      # a money noun anywhere in a sentence (its bare 亿 amounts are money)
+    count_nouns: re.Pattern         # ... unless the amount's clause counts people or things (人口14亿)
     comparative_before: str
     comparative_after: dict[str, str]
     bound_joiner: re.Pattern
@@ -126,8 +130,8 @@ def grammar(tight: bool = False) -> Grammar:
         master_text = _NAMED_GROUP.sub("(?:", expand(pieces["master"])).replace("(?:\x00)", f"(?:{member_text})")
         return Grammar(
             start=re.compile(data["start"]),
-            master=re.compile(master_text),
-            member=re.compile(member_text),
+            master=compiled(master_text),  # long: the program is cached on disk (extract.cache)
+            member=compiled(member_text),
             separator=re.compile(expand("{separator}")),
             pre_hedge=re.compile("(?:" + "|".join(f"({p})" for p, _ in pre) + r")[ \t]*$"),
             pre_hedge_directions=tuple(d for _, d in pre),
@@ -142,9 +146,13 @@ def grammar(tight: bool = False) -> Grammar:
             not_numbers=_by_first_char(data["not_numbers"]),
             hedge_ends=frozenset(_last_char(p) for p, _ in pre) | frozenset(k[-1] for k in prefixes),
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
+            not_number_firsts=re.compile("[" + "".join(map(re.escape, sorted(_by_first_char(data["not_numbers"]))))
+                                         + "]"),
             money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
             money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
                                           + r")[^，。；;,\d\n率比]{0,3}$"),
+            money_sentence=re.compile(_alternation(map(re.escape, data["money_nouns"]))),
+            count_nouns=re.compile(_alternation(map(re.escape, data["count_nouns"]))),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             year_after=re.compile(data["year_like_after"]),
             model_year_units=frozenset(data["model_year_units"]),

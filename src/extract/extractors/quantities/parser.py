@@ -468,9 +468,29 @@ def _kind_and_unit(c: Candidate, values: list) -> tuple[str, str | None, float, 
     elif kind == "money" and spec is not None and spec.surface in regions().local_units:
         unit_code = c.local  # a bare 元 is the currency of the place the text is from
     if kind == "number" and _BIG_SCALE.search(c.members[-1][0].group("num")) and (
-            c.g.money_nouns.match(c.t, c.end) or c.g.money_nouns_before.search(c.t, max(0, c.s - 6), c.s)):
+            c.g.money_nouns.match(c.t, c.end) or c.g.money_nouns_before.search(c.t, max(0, c.s - 6), c.s)
+            or ("亿" in c.members[-1][0].group("num") and _in_money_sentence(c))):
         kind, unit_code = "money", c.local
     return kind, unit_code, unit_factor, values
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSE_MARK = re.compile(r"[。！？!?；;，,、：:\n]")
+
+
+def _in_money_sentence(c: Candidate) -> bool:
+    """成都GDP为19917.0亿元，距离2万亿大关不远: a bare 亿 amount (not 亿 people: its own clause names no
+    count noun) in a sentence that names a money noun (GDP, 营收, 预算) is an amount of money."""
+    t = c.t
+    before = t[max(0, c.s - 80):c.s]
+    cut = [m.end() for m in _SENTENCE_END.finditer(before)]
+    start = max(0, c.s - 80) + (cut[-1] if cut else 0)
+    after = _SENTENCE_END.search(t, c.end, c.end + 80)
+    end = after.start() if after else min(len(t), c.end + 80)
+    if not c.g.money_sentence.search(t, start, end):
+        return False
+    clause = [m.end() for m in _CLAUSE_MARK.finditer(t, start, c.s)]
+    return not c.g.count_nouns.search(t, clause[-1] if clause else start, c.s)
 
 
 def _record(c: Candidate) -> Quantity | None:

@@ -126,8 +126,11 @@ def _skip_spans(g: Grammar, t: str) -> list[tuple[int, int]]:
 
 def _inside_word(g: Grammar, t: str, s: int) -> int:
     """Return the end of a not-a-number word (一切, 统一) that covers position `s`, or 0."""
+    reach = min(s, g.not_numbers_reach - 1)
+    if g.not_number_firsts.search(t, s - reach, s + 1) is None:
+        return 0                       # no such word starts within reach (most positions)
     best = 0
-    for k in range(min(s, g.not_numbers_reach - 1), -1, -1):
+    for k in range(reach, -1, -1):
         pattern = g.not_numbers.get(t[s - k])
         if pattern is not None:
             wm = pattern.match(t, s - k)

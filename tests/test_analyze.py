@@ -81,7 +81,9 @@ def test_analyze_published_anchors_relative_dates():
     tables = extract.analyze("今年第二季度营收增长。去年同期下降。", published=date(2025, 12, 10))
     dates = tables["dates"].set_index("text")
     assert str(dates.loc["今年第二季度", "start_date"]) == "2025-04-01"
-    assert str(dates.loc["去年同期", "start_date"]) == "2024-04-01"  # the same period as the frame before it
+    # 去年同期: the quarter just named, a year earlier (issue 15), itself anchored through 今年 on the date
+    assert str(dates.loc["去年同期", "start_date"]) == "2024-04-01"
+    assert str(dates.loc["去年同期", "end_date"]) == "2024-06-30"
     assert tables["documents"].iloc[0]["published_basis"] == "metadata"
 
 

@@ -122,6 +122,8 @@ def test_faults_staging_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch)
 KILL_AT_STARTUP = '''
 import os, signal, threading
 from pathlib import Path
+from pipeline.settings import configure_prefect
+configure_prefect(Path("state"))  # as the command does, before Prefect is imported (it reads them at import)
 import extract.io.corpus as corpus
 from prefect.server.api.server import SubprocessASGIServer
 
@@ -225,7 +227,7 @@ READER = textwrap.dedent('''
     from pathlib import Path
     from deltalake import DeltaTable
     import extract
-    outputs, stop = sys.argv[1], Path(sys.argv[2])
+    outputs, stop, log = sys.argv[1], Path(sys.argv[2]), open(sys.argv[3], "a")
     while not stop.exists():
         try:
             run = extract.read_table(outputs, "runs")["run_id"].iloc[-1]  # one run for every table
@@ -234,7 +236,7 @@ READER = textwrap.dedent('''
             ents = extract.read_table(outputs, "entities", run=run)
             current = DeltaTable(outputs + "/documents").to_pandas()  # a plain Delta reader, latest version
         except Exception as exc:
-            print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+            print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), file=log, flush=True)
             continue
         text = dict(zip(docs["doc_id"], docs["text"]))
         agree = all(d in text and text[d][a:b] == t
@@ -242,7 +244,7 @@ READER = textwrap.dedent('''
         print(json.dumps({"documents": len(docs), "sentences": len(sents), "entities": len(ents),
                           "agree": agree and set(sents["doc_id"]) == set(text),
                           "hashes": sorted(docs["content_sha256"]),
-                          "current": sorted(current["content_sha256"])}), flush=True)
+                          "current": sorted(current["content_sha256"])}), file=log, flush=True)
 ''')
 
 
@@ -260,8 +262,8 @@ def test_faults_reader_looping_while_runs_commit_sees_only_whole_runs(prefect_ap
     write_corpus(corpus, N_BEFORE)
     assert run_cli(prefect_api, tmp_path, corpus, outputs, *BATCH).returncode == 0
     states = [published_state(outputs)]
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(outputs), str(stop)], cwd=tmp_path,
+    stop, log = tmp_path / "stop", tmp_path / "reads.jsonl"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(outputs), str(stop), str(log)], cwd=tmp_path,
                               env=cli_env(None), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for update in (lambda: write_corpus(corpus, N_AFTER, edited=EDITED),  # new and edited articles
@@ -270,11 +272,14 @@ def test_faults_reader_looping_while_runs_commit_sees_only_whole_runs(prefect_ap
             run = run_cli(prefect_api, tmp_path, corpus, outputs, *BATCH)
             assert run.returncode == 0, run.stderr[-3000:]
             states.append(published_state(outputs))
-        time.sleep(5)  # the reader sees the last run too
+        seen = len(log.read_text().splitlines())
+        deadline = time.monotonic() + 300
+        while len(log.read_text().splitlines()) < seen + 2 and time.monotonic() < deadline:
+            time.sleep(1)  # a read that started after the last run ended (the machine may be loaded)
     finally:
         stop.touch()
-        out, err = reader.communicate(timeout=120)
-    reads = [json.loads(line) for line in out.splitlines()]
+        _, err = reader.communicate(timeout=300)
+    reads = [json.loads(line) for line in log.read_text().splitlines()]
     assert reader.returncode == 0, err[-3000:]
     assert len(reads) >= 3, err[-3000:]
     assert [r for r in reads if "error" in r] == []

@@ -147,7 +147,9 @@ def segmenter_state(tokenizer: jieba.Tokenizer, words: tuple[tuple[str, str], ..
     stat = os.stat(dict_path)
     key = hashlib.blake2b(repr((dict_path, stat.st_size, stat.st_mtime_ns, marshal.version, jieba.__version__,
                                 Segmenter.LEXICON_FREQ, _LABEL_TAGS, words)).encode(), digest_size=8).hexdigest()
-    cached = cache_dir / f"segmenter.{key}.marshal"
+    # Named by the dictionary, then the key: a new state replaces the older ones of its dictionary (16 MB each).
+    prefix = f"segmenter.{hashlib.blake2b(dict_path.encode(), digest_size=4).hexdigest()}"
+    cached = cache_dir / f"{prefix}.{key}.marshal"
     try:
         freq, total, lexicon_tags, stock_tags, stock_freqs = marshal.loads(cached.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
@@ -156,8 +158,19 @@ def segmenter_state(tokenizer: jieba.Tokenizer, words: tuple[tuple[str, str], ..
         lexicon_tags = Segmenter.lexicon_words(tokenizer, words)
         freq, total = tokenizer.FREQ, tokenizer.total
         write_atomically(cached, marshal.dumps(_sharing_strings(freq, total, lexicon_tags, stock_tags, stock_freqs)))
+        _remove_other_states(cache_dir, prefix, cached)
     _STOCK_LOADED.setdefault((dict_path, cache_dir), (stock_tags, stock_freqs))
     return freq, total, lexicon_tags, stock_tags
+
+
+def _remove_other_states(cache_dir: Path, prefix: str, kept: Path) -> None:
+    """Delete the states of an earlier lexicon or jieba for the same dictionary (a state is never edited)."""
+    for other in cache_dir.glob(f"{prefix}.*.marshal"):
+        if other != kept:
+            try:
+                other.unlink()
+            except OSError:  # another process removed it first, or the folder is read-only
+                pass
 
 
 def _sharing_strings(freq: dict, total: int, *tables: dict) -> tuple:

@@ -148,11 +148,6 @@ def grammar(tight: bool = False) -> Grammar:
             not_numbers_reach=1 + max(_first_numeral_index(w, data["start"]) for w in data["not_numbers"]),
             not_number_firsts=re.compile("[" + "".join(map(re.escape, sorted(_by_first_char(data["not_numbers"]))))
                                          + "]"),
-            money_nouns=re.compile(r"[ \t]*(?:" + _alternation(map(re.escape, data["money_nouns"])) + ")"),
-            money_nouns_before=re.compile("(?:" + _alternation(map(re.escape, data["money_nouns"]))
-                                          + r")[^，。；;,\d\n率比]{0,3}$"),
-            money_sentence=re.compile(_alternation(map(re.escape, data["money_nouns"]))),
-            count_nouns=re.compile(_alternation(map(re.escape, data["count_nouns"]))),
             bare_after_ok=frozenset(data["bare_number_after_ok"]),
             year_after=re.compile(data["year_like_after"]),
             model_year_units=frozenset(data["model_year_units"]),
@@ -162,9 +157,21 @@ def grammar(tight: bool = False) -> Grammar:
             between_before=re.compile(data["between_before"]),
             units={surface: spec for surface, (spec, _) in rows.items()},
             **_word_fields(data),
+            **_noun_fields(data),
         )
     except re.error as exc:
         raise DataFileError(f"quantities/patterns.yaml does not compile: {exc}", stage="quantities") from exc
+
+
+def _noun_fields(data: dict) -> dict:
+    """Return the Grammar fields of the money and count nouns (after a number, before it, in its sentence)."""
+    money = _alternation(map(re.escape, data["money_nouns"]))
+    return {
+        "money_nouns": re.compile(r"[ \t]*(?:" + money + ")"),
+        "money_nouns_before": re.compile("(?:" + money + r")[^，。；;,\d\n率比]{0,3}$"),
+        "money_sentence": re.compile(money),
+        "count_nouns": re.compile(_alternation(map(re.escape, data["count_nouns"]))),
+    }
 
 
 def _word_fields(data: dict) -> dict:

@@ -409,3 +409,18 @@ def test_delta_large_files_are_cut_into_files_of_whole_documents(tmp_path, monke
     after = set(DeltaTable(str(out / "documents")).file_uris())
     assert len(before - after) == 1, "a changed document rewrites the one small file holding it"
     assert sorted(_frame(out, "documents")["doc_id"]) == sorted(corpus)
+
+
+def test_delta_statistics_only_for_the_columns_files_are_selected_by(tmp_path):
+    out = tmp_path / "out"
+    publish(out, FIRST)
+    table = DeltaTable(str(out / "sentences"))
+    stats = [c for c in delta._add_actions(table).column_names if c.startswith("min.")]
+    assert stats == ["min.doc_id", "min.run_id"]
+    # A table made before the setting gets it on the next run, in a commit that needs no restore.
+    table.alter.set_table_properties({"delta.dataSkippingStatsColumns": "doc_id"})
+    publish(out, SECOND)
+    table = DeltaTable(str(out / "sentences"))
+    assert table.metadata().configuration["delta.dataSkippingStatsColumns"] == "doc_id,run_id"
+    assert "SET TBLPROPERTIES" in delta.ROWLESS_OPERATIONS
+    assert sorted(_frame(out, "documents")["doc_id"]) == ["a", "b", "d"]

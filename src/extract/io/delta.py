@@ -45,7 +45,8 @@ COMMIT_ORDER = (*CONTENT_TABLES, "errors", FILES, "documents")
 # What a reader may open: every contract table and the runs table.
 READABLE_TABLES = (*TABLES, RUNS)
 # Commits that change no row: a table whose commits after a run's version are only these needs no restore.
-ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE"})
+ROWLESS_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END", "RESTORE", "CREATE TABLE",
+                                "SET TBLPROPERTIES"})
 # Every data file holds about DOCS_PER_FILE documents' rows, in every table. delta-rs writes no deletion
 # vectors, so a changed or removed document costs a rewrite of the file holding its rows: sized by documents,
 # that is at most one small file per table, the same at a thousand documents as at a million (a size in bytes
@@ -517,12 +518,16 @@ class Outputs:
         """Create every table that does not exist yet, empty, with the change data feed on (version 0)."""
         from deltalake import DeltaTable
 
-        config = {"delta.enableChangeDataFeed": "true"}
         for name in (*COMMIT_ORDER, RUNS):
-            if self.table(name) is None:
+            dt = self.table(name)
+            config = table_configuration(name)
+            if dt is None:
                 DeltaTable.create(self.uri(name), stored_schema(name), mode="ignore", configuration=config,
                                   storage_options=self.options,
                                   description=f"zh-extract {name}, schema_version {SCHEMA_VERSION}")
+            elif any(dt.metadata().configuration.get(key) != value for key, value in config.items()):
+                # Tables made before a setting was added get it once (a commit that changes no row).
+                dt.alter.set_table_properties(config, commit_properties=_commit_properties("settings"))
 
     def heal(self) -> list[str]:
         """Restore every table a killed run left ahead of the last completed run; return the tables restored.
@@ -853,7 +858,7 @@ def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:
 def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int) -> list:
     """Write the rows of data files `paths` (of table `name`, in `folder`, `size` bytes together) again as
     files of about `target` bytes, whole documents each, sorted; return their add actions (no data change;
-    stats: the rows and the range of the key column, what readers prune by)."""
+    stats: the rows and the ranges of the key column and run_id, as table_configuration asks)."""
     from deltalake.transaction import AddAction
 
     key = LAYOUT_KEYS[name]
@@ -868,10 +873,23 @@ def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int
     for begin, end in zip(cuts, cuts[1:]):
         part, file_name = rows.slice(begin, end - begin), f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
         pq.write_table(part, folder / file_name, compression="zstd")
-        stats = {"numRecords": part.num_rows, "minValues": {key: keys[begin]}, "maxValues": {key: keys[end - 1]},
-                 "nullCount": {key: 0}}
+        runs = pc.min_max(part.column("run_id"))
+        stats = {"numRecords": part.num_rows, "nullCount": {key: 0, "run_id": 0},
+                 "minValues": {key: keys[begin], "run_id": runs["min"].as_py()},
+                 "maxValues": {key: keys[end - 1], "run_id": runs["max"].as_py()}}
         actions.append(AddAction(file_name, (folder / file_name).stat().st_size, {}, now, False, json.dumps(stats)))
     return actions
+
+
+def table_configuration(name: str) -> dict[str, str]:
+    """Return the Delta settings of table `name`: the change data feed, and for the tables of thousands of
+    files, statistics only for the columns runs and readers select files by (the documents a file holds, the
+    run that wrote them): delta-rs parses every file's statistics on each commit and log load, so statistics
+    of every column made both grow with the table."""
+    config = {"delta.enableChangeDataFeed": "true"}
+    if name in LAYOUT_KEYS:
+        config["delta.dataSkippingStatsColumns"] = f"{LAYOUT_KEYS[name]},run_id"
+    return config
 
 
 def _staged_bytes(staging: str, table: str) -> int:

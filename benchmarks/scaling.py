@@ -16,6 +16,7 @@ import argparse
 import cProfile
 import json
 import pstats
+import re
 import time
 from pathlib import Path
 
@@ -61,13 +62,18 @@ def short_lines_text(size: int) -> str:
     return "\n".join(flat[i:i + 6] for i in range(0, len(flat), 7))[:size]
 
 
+def long_line_text(size: int) -> str:
+    """Return news with its line breaks and sentence punctuation removed: one sentence, one line."""
+    return re.sub(r"[\n。！？!?；;，,：:]", "", news_text(size * 2))[:size]
+
+
 def repeated_text(size: int) -> str:
     """Return one character repeated (a broken export)."""
     return "好" * size
 
 
 KINDS = {"news": news_text, "references": references_text, "short_lines": short_lines_text,
-         "repeated": repeated_text}
+         "long_line": long_line_text, "repeated": repeated_text}
 
 
 def measure(text: str) -> tuple[float, float]:

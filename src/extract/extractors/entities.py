@@ -647,6 +647,59 @@ def _coined_product(text: str, start: int, end: int, bounds: _Boundaries, found:
     return None
 
 
+class _ListItems:
+    """The items of the lists in a text: the stretches between list separators (、和与) inside one clause.
+
+    Clause breaks and separators are found once per text, and a product's items are read from them by
+    bisection: searching the clause for each product was quadratic in a text of one long clause.
+    """
+
+    def __init__(self, text: str, rules: EntityRules):
+        self.size = len(text)
+        breaks = [m.span() for m in rules.clause_breaks.finditer(text)]
+        self.break_starts = [a for a, _ in breaks]
+        self.break_ends = [b for _, b in breaks]
+        # A separator holds no clause break, so the separators of a clause are those found in the whole text.
+        seps = [m.span() for m in rules.product_list_separators.finditer(text)]
+        self.sep_starts = [a for a, _ in seps]
+        self.sep_ends = [b for _, b in seps]
+
+    def around(self, start: int, end: int) -> tuple[_Items, int] | None:
+        """Return `(items, here)`: the items of the clause holding [start, end) and the index of the one
+        holding it; None when the clause is no list or no single item holds the span."""
+        before = bisect.bisect_right(self.break_ends, start)
+        clause_start = self.break_ends[before - 1] if before else 0
+        after = bisect.bisect_left(self.break_starts, end)
+        clause_end = self.break_starts[after] if after < len(self.break_starts) else self.size
+        lo = bisect.bisect_left(self.sep_starts, clause_start)
+        hi = bisect.bisect_right(self.sep_ends, clause_end, lo)
+        if hi == lo:
+            return None
+        items = _Items(self, clause_start, clause_end, lo, hi)
+        here = bisect.bisect_right(self.sep_ends, start, lo, hi) - lo
+        a, b = items[here]
+        if not (a <= start and end <= b):
+            return None
+        return items, here
+
+
+class _Items:
+    """The items of one clause, read on demand (a product's neighbours are a few of them)."""
+
+    def __init__(self, lists: _ListItems, clause_start: int, clause_end: int, lo: int, hi: int):
+        self.lists, self.clause_start, self.clause_end, self.lo, self.hi = lists, clause_start, clause_end, lo, hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo + 1
+
+    def __getitem__(self, k: int) -> tuple[int, int]:
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        a = self.clause_start if k == 0 else self.lists.sep_ends[self.lo + k - 1]
+        b = self.clause_end if self.lo + k == self.hi else self.lists.sep_starts[self.lo + k]
+        return a, b
+
+
 def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                                  rules: EntityRules) -> list[Entity]:
     """Return products listed beside a product (智谱清言、z.ai和智谱开放平台BigModel).
@@ -655,23 +708,12 @@ def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     mention inside it is removed from `found` and `taken` (the product's name holds the brand).
     """
     out = []
-    # The ends of the clause breaks, found once: searching the text before each product was quadratic.
-    break_ends = [m.end() for m in rules.clause_breaks.finditer(text)]
+    lists = _ListItems(text, rules)
     for product in [ent for ent in found if ent.label == "PRODUCT"]:
-        before = bisect.bisect_right(break_ends, product.start)
-        clause_start = break_ends[before - 1] if before else 0
-        after = rules.clause_breaks.search(text, product.end)
-        clause_end = after.start() if after else len(text)
-        items, pos = [], clause_start
-        for sep in rules.product_list_separators.finditer(text, clause_start, clause_end):
-            items.append((pos, sep.start()))
-            pos = sep.end()
-        items.append((pos, clause_end))
-        if len(items) < 2:
+        items = lists.around(product.start, product.end)
+        if items is None:
             continue
-        here = next((k for k, (a, b) in enumerate(items) if a <= product.start and product.end <= b), None)
-        if here is None:
-            continue
+        items, here = items
         for order, at_end in ((range(here - 1, -1, -1), True), (range(here + 1, len(items)), False)):
             for k in order:
                 a, b = items[k]

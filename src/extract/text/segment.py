@@ -216,6 +216,7 @@ def read_dictionary(dict_path: str, cache_dir: Path) -> tuple[dict[str, str], di
     return tags, freqs
 
 
+@cache  # called per candidate name by the entity rules: the package lookup alone cost 0.2 ms a call
 def stock_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     """Return jieba's stock dictionary, read once: (tag of each word, count of each word)."""
     return dictionary_entries(str(resources.files("jieba") / "dict.txt"), user_cache_dir())

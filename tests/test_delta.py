@@ -251,6 +251,20 @@ def test_delta_missing_data_file_is_a_clear_error(tmp_path):
         extract.read_table(out, "sentences")
 
 
+def test_delta_damaged_data_file_is_a_clear_error_and_full_rewrites_it(tmp_path):
+    out = tmp_path / "out"
+    publish(out, FIRST)
+    Path(DeltaTable(str(out / "sentences")).file_uris()[0]).write_bytes(b"overwritten " * 50)
+    with pytest.raises(DamagedOutputsError, match="data file of table sentences .* is damaged.*--full"):
+        extract.read_table(out, "sentences")
+    with pytest.raises(DamagedOutputsError, match="data file of the outputs is damaged.*--full") as caught:
+        publish(out, SECOND)
+    assert caught.value.code == "damaged_outputs"
+    publish(out, SECOND, full=True)  # the repair the message names
+    sentences = extract.read_table(out, "sentences")
+    assert sorted(sentences["text"]) == sorted(line for text in SECOND.values() for line in text.split("\n"))
+
+
 def test_delta_unreadable_log_is_a_clear_error(tmp_path):
     out = tmp_path / "out"
     publish(out, FIRST)

@@ -256,6 +256,9 @@ def _read_whole(dt, name: str, outputs) -> pa.Table:
             raise DamagedOutputsError(f"table {name} of {outputs} refers to data files that are gone ({exc}); "
                                       "restore them from a backup, or delete the table's folder and run "
                                       "`zh-extract run --full`", source=str(outputs)) from exc
+        if damaged_file(exc):
+            raise DamagedOutputsError(f"a data file of table {name} of {outputs} is damaged ({exc}); {REPAIR}",
+                                      source=str(outputs)) from exc
         raise
 
 
@@ -405,20 +408,33 @@ def unwritable_reason(exc: BaseException) -> str | None:
     return _UNWRITABLE.get(int(found.group(1))) if found else None
 
 
+def damaged_file(exc: BaseException) -> bool:
+    """Return whether `exc` says a data file of a table cannot be parsed (overwritten, cut short)."""
+    return "parquet error" in str(exc).lower()
+
+
+# What repairs a table whose data files are damaged or gone: every table rewritten from the corpus.
+REPAIR = "restore them from a backup, or run `zh-extract run --full` (it rewrites every table from the corpus)"
+
+
 def _writes(method):
-    """Decorate an Outputs method that writes: an unwritable store becomes an OutputError with its reason."""
+    """Decorate an Outputs method that writes: an unwritable store or a damaged data file becomes an
+    OutputError that says what happened and what to do."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except OutputError:
             raise
-        except Exception as exc:  # noqa: BLE001 - re-raised unless it is an unwritable store
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is an unwritable store or a damaged file
+            first_line = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            if damaged_file(exc):
+                raise DamagedOutputsError(f"a data file of the outputs is damaged ({first_line}); {REPAIR}",
+                                          source=self.url) from exc
             reason = unwritable_reason(exc)
             if reason is None:
                 raise
-            raise OutputError(f"{reason}: {str(exc).splitlines()[0][:300]}", source=self.url,
-                              code="outputs_unwritable") from exc
+            raise OutputError(f"{reason}: {first_line}", source=self.url, code="outputs_unwritable") from exc
     return wrapper
 
 

@@ -72,7 +72,7 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
     logger = get_run_logger()
     started = time.perf_counter()
     settings = Settings(entities=entities, entity_model=entity_model, article_seconds=article_seconds)
-    with Outputs(output_dir) as outputs:
+    with Outputs(output_dir, rebuild=full) as outputs:
         plan = plan_task(corpus_dir, output_dir, full, max_bytes, follow_symlinks)
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable",
                     len(plan.to_process), plan.skipped, len(plan.removed), len(plan.failures))

@@ -35,14 +35,14 @@ def sha(text: str) -> str:
 def publish(outputs: str | Path, corpus: dict[str, str], *, errors: list[dict] | None = None,
             retention_days: float = 7.0, full: bool = False) -> dict:
     """Run once over `corpus` ({doc_id: text}); return the run report (run_id, table_versions, …)."""
-    with Outputs(str(outputs)) as out:
+    with Outputs(str(outputs), rebuild=full) as out:
         return publish_in(out, corpus, errors=errors, retention_days=retention_days, full=full)
 
 
 def publish_in(out: Outputs, corpus: dict[str, str], *, errors: list[dict] | None = None,
                retention_days: float = 7.0, full: bool = False) -> dict:
     """Like `publish`, inside an Outputs the caller entered (`full`: reprocess every document)."""
-    old = load_manifest(out.url)
+    old = load_manifest(out.url, damaged_ok=full)
     changed = [d for d, text in corpus.items() if full or old.documents.get(d, {}).get("sha256") != sha(text)]
     removed = [d for d in old.documents if d not in corpus]
     staging = out.new_run()

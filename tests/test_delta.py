@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -263,6 +264,22 @@ def test_delta_damaged_data_file_is_a_clear_error_and_full_rewrites_it(tmp_path)
     publish(out, SECOND, full=True)  # the repair the message names
     sentences = extract.read_table(out, "sentences")
     assert sorted(sentences["text"]) == sorted(line for text in SECOND.values() for line in text.split("\n"))
+
+
+@pytest.mark.parametrize("damage", ["files table deleted", "data file deleted"])
+def test_delta_full_run_repairs_what_the_damaged_outputs_error_names(tmp_path, damage):
+    out = tmp_path / "out"
+    publish(out, FIRST)
+    if damage == "files table deleted":
+        shutil.rmtree(out / "_files")
+    else:
+        Path(DeltaTable(str(out / "sentences")).file_uris()[0]).unlink()
+    with pytest.raises(DamagedOutputsError, match="--full"):
+        publish(out, SECOND)
+    publish(out, SECOND, full=True)
+    assert sorted(extract.read_table(out, "documents")["doc_id"]) == sorted(SECOND)
+    assert sorted(extract.read_table(out, "_files")["source"]) == sorted(SECOND)
+    publish(out, SECOND)  # and the next ordinary run finds nothing wrong
 
 
 def test_delta_unreadable_log_is_a_clear_error(tmp_path):

@@ -173,6 +173,10 @@ def in_predicate(column: str, values: Iterable[str]) -> str:
 
 
 # -- reading -------------------------------------------------------------------------------------------------
+# What repairs a table that lost commits or data files: a backup, or every table rewritten from the corpus.
+REPAIR = "restore the table from a backup, or run `zh-extract run --full` (it rewrites every table from the corpus)"
+
+
 def open_table(outputs: str | Path, name: str, version: int | None = None):
     """Return the DeltaTable `name` of `outputs` (at `version`), or None when the table does not exist.
 
@@ -254,8 +258,7 @@ def _read_whole(dt, name: str, outputs) -> pa.Table:
     except Exception as exc:  # delta-rs raises its own error types for a missing data file; others re-raised
         if "not found" in str(exc).lower() or "no such file" in str(exc).lower():
             raise DamagedOutputsError(f"table {name} of {outputs} refers to data files that are gone ({exc}); "
-                                      "restore them from a backup, or delete the table's folder and run "
-                                      "`zh-extract run --full`", source=str(outputs)) from exc
+                                      f"{REPAIR}", source=str(outputs)) from exc
         if damaged_file(exc):
             raise DamagedOutputsError(f"a data file of table {name} of {outputs} is damaged ({exc}); {REPAIR}",
                                       source=str(outputs)) from exc
@@ -330,19 +333,32 @@ def read_manifest(outputs: str | Path) -> dict[str, str]:
     return {doc_id: info["sha256"] for doc_id, info in load_manifest(outputs).documents.items()}
 
 
-def load_manifest(outputs: str | Path) -> Manifest:
-    """Return the full manifest (documents and files) as of the latest completed run."""
+def load_manifest(outputs: str | Path, *, damaged_ok: bool = False) -> Manifest:
+    """Return the full manifest (documents and files) as of the latest completed run.
+
+    `damaged_ok` (a run that rewrites every table): a table that lost the version the last run recorded
+    reads as empty instead of raising.
+    """
     versions = run_versions(outputs)
     if not versions:
         return Manifest()
     manifest = Manifest()
-    docs = open_table(outputs, "documents", version=versions["documents"])
+
+    def recorded(name: str):
+        try:
+            return open_table(outputs, name, version=versions[name]) if name in versions else None
+        except OutputError:
+            if damaged_ok:
+                return None
+            raise
+
+    docs = recorded("documents")
     if docs is not None:
         table = read_arrow(docs, stored_schema("documents"),
                            columns=["doc_id", "source", "content_sha256", "pipeline_version"])
         for doc_id, source, sha, version in zip(*(table.column(i).to_pylist() for i in range(4))):
             manifest.documents[doc_id] = {"source": source, "sha256": sha, "version": version}
-    files = open_table(outputs, FILES, version=versions.get(FILES)) if FILES in versions else None
+    files = recorded(FILES)
     if files is not None:
         for row in rows_of(read_arrow(files, FILES_SCHEMA)):
             manifest.files[row["source"]] = {"fingerprint": row["fingerprint"], "version": row["pipeline_version"],
@@ -413,10 +429,6 @@ def damaged_file(exc: BaseException) -> bool:
     return "parquet error" in str(exc).lower()
 
 
-# What repairs a table whose data files are damaged or gone: every table rewritten from the corpus.
-REPAIR = "restore them from a backup, or run `zh-extract run --full` (it rewrites every table from the corpus)"
-
-
 def _writes(method):
     """Decorate an Outputs method that writes: an unwritable store or a damaged data file becomes an
     OutputError that says what happened and what to do."""
@@ -445,7 +457,10 @@ class Outputs:
     holds them), converts a version-1 folder, and restores tables a killed run left ahead of the last run.
     """
 
-    def __init__(self, url: str | Path):
+    def __init__(self, url: str | Path, *, rebuild: bool = False):
+        """`rebuild`: this run rewrites every table (`--full`), so a table that lost commits or data files is
+        rewritten instead of refused: the repair the errors of damaged outputs name."""
+        self.rebuild = rebuild
         url = str(url).rstrip("/")
         # A local folder is kept as an absolute path: Dask workers in other folders stage into the same place.
         self.url = url if is_remote(url) else str(Path(url.removeprefix("file://")).resolve())
@@ -559,10 +574,11 @@ class Outputs:
             if dt.version() == target:
                 self._check_files(name, dt)
                 continue
+            if dt.version() < target and self.rebuild:
+                continue  # rewritten whole by this run
             if dt.version() < target:
                 raise DamagedOutputsError(f"table {name} is at version {dt.version()} but the last run wrote "
-                                          f"version {target}: its log lost commits; restore the folder from a "
-                                          "backup, or delete it and run `zh-extract run --full`",
+                                          f"version {target}: its log lost commits; {REPAIR}",
                                           source=self.url)
             ahead = [h for h in dt.history(limit=dt.version() - target) if h["version"] > target
                      and h["operation"] not in ROWLESS_OPERATIONS]
@@ -588,13 +604,14 @@ class Outputs:
                         storage_options=self.options, commit_properties=_commit_properties("heal"))
 
     def _check_files(self, name: str, dt) -> None:
-        if is_remote(self.url):
-            return  # a missing object surfaces when read; listing a bucket on every run costs too much
+        if is_remote(self.url) or self.rebuild:
+            # A missing object surfaces when read (listing a bucket on every run costs too much); a rebuild
+            # never reads the old files.
+            return
         missing = [uri for uri in dt.file_uris() if not Path(uri.removeprefix("file://")).exists()]
         if missing:
             raise DamagedOutputsError(f"table {name} refers to {len(missing)} data files that are gone (first: "
-                                      f"{missing[0]}); restore them from a backup, or delete {self.uri(name)} "
-                                      "and run `zh-extract run --full`", source=self.url)
+                                      f"{missing[0]}); {REPAIR}", source=self.url)
 
     # -- staging ---------------------------------------------------------------------------------------------
     def new_run(self) -> str:

@@ -108,7 +108,6 @@ def _assert_report_and_logs_reached_the_ui(serve_log: str) -> None:
     wait_for_log(api, run["id"], "done: 3 processed")
 
 
-@pytest.mark.slow
 def _cmdline(process: psutil.Process) -> list[str]:
     try:
         return process.cmdline()
@@ -116,7 +115,8 @@ def _cmdline(process: psutil.Process) -> list[str]:
         return []
 
 
-def test_serve_sigterm_before_the_server_is_up_stops_it(tmp_path):
+def _serve_with_its_server(tmp_path) -> tuple[subprocess.Popen, dict[int, psutil.Process]]:
+    """Start `zh-extract serve` on an empty corpus; return it once the Prefect server it starts exists."""
     (tmp_path / "corpus").mkdir()
     proc = subprocess.Popen(cli_command() + ["serve", "--corpus", str(tmp_path / "corpus"), "--outputs",
                                              str(tmp_path / "outputs"), "--state-dir", str(tmp_path / "state")],
@@ -130,6 +130,22 @@ def test_serve_sigterm_before_the_server_is_up_stops_it(tmp_path):
                      if "pipeline.watchdog" not in " ".join(_cmdline(p))})
         time.sleep(0.2)
     assert seen, "serve did not start a server"
+    return proc, seen
+
+
+@pytest.mark.slow
+def test_serve_kill_9_leaves_no_prefect_server(tmp_path):
+    proc, seen = _serve_with_its_server(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=STOP_DEADLINE)
+    # The watchdog polls, then sends SIGTERM and after a grace period SIGKILL.
+    _, alive = psutil.wait_procs(list(seen.values()), timeout=60)
+    assert not [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.slow
+def test_serve_sigterm_before_the_server_is_up_stops_it(tmp_path):
+    proc, seen = _serve_with_its_server(tmp_path)
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=STOP_DEADLINE)
     assert proc.returncode == 0, out[-3000:]

@@ -5,13 +5,19 @@ Credentials come from the environment only; the tests check that none ends up in
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 
 import pytest
 
 import extract
 from extract.errors import LockedError
-from extract.io.delta import Outputs, read_manifest
+from extract.io import delta
+from extract.io.delta import LAYOUT_KEYS, Outputs, TableStore, open_table, read_manifest
 
 pytest.register_assert_rewrite("delta_helpers", "flow_fixtures")
 from delta_helpers import publish, sha  # noqa: E402
@@ -21,22 +27,38 @@ from test_delta import FIRST, SECOND  # noqa: E402
 SECRET = "s3cr3t-never-stored"
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def s3_bucket():
-    """Start moto's S3 server on a free port, point the AWS variables at it, create a bucket; yield its URL."""
-    moto_server = pytest.importorskip("moto.server")
+    """Start moto's S3 server as a child process on a free port, point the AWS variables at it, create a bucket;
+    yield a boto3 client. The server is stopped (and waited for) when the module's tests are done."""
+    pytest.importorskip("moto.server")
     boto3 = pytest.importorskip("boto3")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
     env = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": "us-east-1",
            "AWS_ENDPOINT_URL": endpoint, "AWS_ALLOW_HTTP": "true"}
     saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    client = boto3.client("s3", endpoint_url=endpoint)
-    client.create_bucket(Bucket="news")
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto's S3 server did not start on port {port}") from None
+                time.sleep(0.2)
+        os.environ.update(env)
+        client = boto3.client("s3", endpoint_url=endpoint)
+        client.create_bucket(Bucket="news")
         yield client
     finally:
         for key, value in saved.items():
@@ -44,7 +66,12 @@ def s3_bucket():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        server.stop()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _objects(client, prefix: str) -> list[str]:
@@ -141,3 +168,45 @@ def test_delta_s3_export_and_read_table(s3_bucket, tmp_path):
     publish(url, SECOND)
     counts = export_parquet(url, tmp_path / "plain")
     assert counts["documents"] == 3 == len(extract.read_table(url, "documents"))
+
+
+def _layout(outputs: str, name: str) -> list[tuple[int, tuple[str, ...]]]:
+    """Return a table's data files as (rows, the documents they hold), sorted: what cutting and merging decide."""
+    dt = open_table(outputs, name)
+    store = TableStore(dt.table_uri, delta.storage_options(outputs))
+    key = LAYOUT_KEYS.get(name, "doc_id")
+    files = []
+    for path in delta._add_actions(dt).column("path").to_pylist():
+        part = store.read(path)
+        files.append((part.num_rows, tuple(sorted(set(part.column(key).to_pylist())))))
+    return sorted(files, key=lambda f: (f[1], f[0]))
+
+
+@pytest.mark.slow  # about a thousand requests to the S3 server
+def test_delta_s3_housekeeping_cuts_and_merges_files_as_in_a_local_folder(s3_bucket, tmp_path, monkeypatch):
+    # Tiny files (about two documents each) and compaction at 4 small files: the first run's files are cut,
+    # the small files of the runs after it are merged; a local folder and S3 must end with the same files.
+    monkeypatch.setattr(delta, "DOCS_PER_FILE", 2)
+    monkeypatch.setattr(delta, "MIN_FILE_BYTES", 1)
+    monkeypatch.setattr(delta, "COMPACT_AT_SMALL_FILES", 4)
+    local, remote = str(tmp_path / "out"), "s3://news/housekeeping"
+    corpus = {f"d{i:02d}": f"第{i}篇\n" + "新闻" * (50 + i) for i in range(12)}
+    states = [dict(corpus)]
+    for i in range(5):
+        corpus = {**corpus, f"n{i}": f"新{i}"}
+        if i == 2:
+            corpus["d03"] = "改了"
+        states.append(dict(corpus))
+    compacted = {local: [], remote: []}
+    for state in states:
+        for url in (local, remote):
+            compacted[url].append(publish(url, state)["compacted"])
+    assert compacted[local] == compacted[remote]
+    assert compacted[local][0]["documents"]["files_removed"] == 1, "the first run's file was cut"
+    assert any(report.get("documents", {}).get("files_removed", 0) >= 4 for report in compacted[local][1:]), \
+        "small files were merged"
+    for name in (*LAYOUT_KEYS, "errors"):
+        assert _layout(remote, name) == _layout(local, name), name
+    remote_tables, local_tables = read_tables(remote), read_tables(local)
+    for name, frame in local_tables.items():
+        assert remote_tables[name].equals(frame), name

@@ -787,16 +787,16 @@ class Outputs:
 
         Files over twice the target are cut into files of whole documents; when COMPACT_AT_SMALL_FILES small
         files (under half the target) pile up, they are merged into files of at most the target. Both commits
-        change no row (dataChange=false: the change feed shows nothing). On an object store, and for the
-        errors table, delta-rs's compaction does the merging (it merges files in log order, so small files
-        may stay; it never cuts).
+        change no row (dataChange=false: the change feed shows nothing). The files are read and written
+        through the table's own storage (TableStore), so a local folder and an object store get the same
+        layout. For the errors table (no column names its documents), delta-rs's compaction does the merging.
         """
         sizing = FileSizing(documents=self.count_rows("documents"))
         done = {}
         for name in COMMIT_ORDER:
             dt = self.table(name)
             target = sizing.target(dt, name)
-            if name in LAYOUT_KEYS and not is_remote(self.url):
+            if name in LAYOUT_KEYS:
                 removed, added = self._relayout(dt, name, target, run_id)
             else:
                 removed, added = self._optimize(dt, target, run_id)
@@ -838,10 +838,10 @@ class Outputs:
             groups += [paths for paths in _bins(small, target) if len(paths) > 1]
         if not groups:
             return 0, 0
-        folder, now = Path(self.uri(name)), int(datetime.now(timezone.utc).timestamp() * 1000)
+        store, now = TableStore(self.uri(name), self.options), int(datetime.now(timezone.utc).timestamp() * 1000)
         removes = [RemoveAction(path, False, now, size_of[path], {}) for paths in groups for path in paths]
         added = [action for paths in groups
-                 for action in _rewritten(folder, name, paths, sum(size_of[p] for p in paths), target)]
+                 for action in _rewritten(store, name, paths, sum(size_of[p] for p in paths), target)]
         dt.create_write_transaction([*removes, *added], mode="append", schema=dt.schema(),
                                     commit_properties=_commit_properties(run_id))
         dt.update_incremental()
@@ -888,14 +888,46 @@ def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:
     return bins
 
 
-def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int) -> list:
-    """Write the rows of data files `paths` (of table `name`, in `folder`, `size` bytes together) again as
+class TableStore:
+    """The data files of one table, read and written through delta-rs's storage of that table (the object
+    store its commits go to): the same code cuts and merges files in a local folder and on S3, with the same
+    storage options and credentials from the environment. Paths are relative to the table's root, as in the
+    Delta log."""
+
+    def __init__(self, uri: str, options: dict[str, str] | None = None):
+        from deltalake.fs import DeltaStorageHandler
+
+        self.uri = uri
+        self.storage = DeltaStorageHandler(uri, options)
+
+    def read(self, path: str) -> pa.Table:
+        """Return the rows of the data file `path`."""
+        with self.storage.open_input_file(path) as source:
+            return pq.read_table(source)
+
+    def write(self, table: pa.Table, path: str) -> int:
+        """Write `table` as the zstd Parquet file `path` (one upload on an object store); return its bytes."""
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        data = sink.getvalue().to_pybytes()
+        # The handler's own stream: the pyarrow file that open_output_stream wraps it in hands it Arrow
+        # buffers, which it refuses (it takes bytes).
+        stream = self.storage._handler.open_output_stream(path, None)
+        try:
+            stream.write(data)
+        finally:
+            stream.close()
+        return len(data)
+
+
+def _rewritten(store: TableStore, name: str, paths: list[str], size: int, target: int) -> list:
+    """Write the rows of data files `paths` (of table `name`, in `store`, `size` bytes together) again as
     files of about `target` bytes, whole documents each, sorted; return their add actions (no data change;
     stats: the rows and the ranges of the key column and run_id, as table_configuration asks)."""
     from deltalake.transaction import AddAction
 
     key = LAYOUT_KEYS[name]
-    parts = [pq.read_table(folder / path) for path in paths]
+    parts = [store.read(path) for path in paths]
     rows = pa.concat_tables([part.cast(parts[0].schema) for part in parts])
     rows = rows.sort_by([(key, "ascending")] if name == FILES else sort_key(name))
     keys = rows.column(key).to_pylist()
@@ -905,12 +937,12 @@ def _rewritten(folder: Path, name: str, paths: list[str], size: int, target: int
     actions = []
     for begin, end in zip(cuts, cuts[1:]):
         part, file_name = rows.slice(begin, end - begin), f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
-        pq.write_table(part, folder / file_name, compression="zstd")
+        written = store.write(part, file_name)
         runs = pc.min_max(part.column("run_id"))
         stats = {"numRecords": part.num_rows, "nullCount": {key: 0, "run_id": 0},
                  "minValues": {key: keys[begin], "run_id": runs["min"].as_py()},
                  "maxValues": {key: keys[end - 1], "run_id": runs["max"].as_py()}}
-        actions.append(AddAction(file_name, (folder / file_name).stat().st_size, {}, now, False, json.dumps(stats)))
+        actions.append(AddAction(file_name, written, {}, now, False, json.dumps(stats)))
     return actions
 
 

@@ -42,7 +42,7 @@ def publish(outputs: str | Path, corpus: dict[str, str], *, errors: list[dict] |
 def publish_in(out: Outputs, corpus: dict[str, str], *, errors: list[dict] | None = None,
                retention_days: float = 7.0, full: bool = False) -> dict:
     """Like `publish`, inside an Outputs the caller entered (`full`: reprocess every document)."""
-    old = load_manifest(out.url, damaged_ok=full)
+    old = load_manifest(out, damaged_ok=full)
     changed = [d for d, text in corpus.items() if full or old.documents.get(d, {}).get("sha256") != sha(text)]
     removed = [d for d in old.documents if d not in corpus]
     staging = out.new_run()

@@ -61,7 +61,7 @@ class BatchResult:
 def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
              max_bytes: int = DEFAULT_MAX_BYTES, follow_symlinks: bool = False) -> RunPlan:
     """Return the plan of a run: new and changed articles to process, unchanged ones skipped, removed ones."""
-    old = load_manifest(outputs.url, damaged_ok=full)
+    old = load_manifest(outputs, damaged_ok=full)
     plan = RunPlan(manifest=Manifest(documents=dict(old.documents), files={}))
     listing = walk_corpus(corpus, follow_symlinks=follow_symlinks)
     seen_sources = _plan_walk_failures(listing, old, plan)

@@ -199,16 +199,24 @@ def open_table(outputs: str | Path, name: str, version: int | None = None):
                                   source=str(outputs)) from exc
 
 
-def completed_runs(outputs: str | Path) -> list[dict]:
+def _tables_of(outputs: str | Path | Outputs):
+    """Return what opens the tables of `outputs` (name, version -> DeltaTable or None): an Outputs keeps every
+    table it loaded and reads only their new commits; a URL opens each table afresh."""
+    if isinstance(outputs, Outputs):
+        return outputs.table
+    return functools.partial(open_table, outputs)
+
+
+def completed_runs(outputs: str | Path | Outputs) -> list[dict]:
     """Return the rows of the runs table, oldest first (empty when no run completed)."""
-    dt = open_table(outputs, RUNS)
+    dt = _tables_of(outputs)(RUNS)
     if dt is None:
         return []
     rows = rows_of(read_arrow(dt, RUNS_SCHEMA))
     return sorted(rows, key=lambda row: (row["finished_at"], row["run_id"]))
 
 
-def run_versions(outputs: str | Path, run: str | None = None) -> dict[str, int]:
+def run_versions(outputs: str | Path | Outputs, run: str | None = None) -> dict[str, int]:
     """Return the version each table reached in `run` (the latest completed run when None).
 
     Returns {} when no run completed yet and `run` is None; raises OutputError for an unknown run id.
@@ -333,20 +341,21 @@ def read_manifest(outputs: str | Path) -> dict[str, str]:
     return {doc_id: info["sha256"] for doc_id, info in load_manifest(outputs).documents.items()}
 
 
-def load_manifest(outputs: str | Path, *, damaged_ok: bool = False) -> Manifest:
+def load_manifest(outputs: str | Path | Outputs, *, damaged_ok: bool = False) -> Manifest:
     """Return the full manifest (documents and files) as of the latest completed run.
 
     `damaged_ok` (a run that rewrites every table): a table that lost the version the last run recorded
-    reads as empty instead of raising.
+    reads as empty instead of raising. A run passes its Outputs, whose tables are loaded already.
     """
     versions = run_versions(outputs)
     if not versions:
         return Manifest()
     manifest = Manifest()
+    open_at = _tables_of(outputs)
 
     def recorded(name: str):
         try:
-            return open_table(outputs, name, version=versions[name]) if name in versions else None
+            return open_at(name, versions[name]) if name in versions else None
         except OutputError:
             if damaged_ok:
                 return None
@@ -467,13 +476,29 @@ class Outputs:
         self.options = storage_options(self.url)
         self._claim_id: str | None = None
         self.healed: list[str] = []
+        self._tables: dict = {}  # name -> DeltaTable at its latest version, loaded once
 
     def uri(self, name: str) -> str:
         """Return the location of a table."""
         return table_uri(self.url, name)
 
     def table(self, name: str, version: int | None = None):
-        """Return the DeltaTable `name`, or None when it does not exist."""
+        """Return the DeltaTable `name` (at `version`; default its latest), or None when it does not exist.
+
+        Each table is loaded once per Outputs; later calls read only the commits made since (a listing of the
+        log after the loaded version): loading a table's whole log, thousands of files' actions, is what
+        grew with the table. A version older than the latest is opened apart (a killed run's tables).
+        """
+        dt = self._tables.get(name)
+        if dt is None:
+            dt = open_table(self.url, name)
+            if dt is None:
+                return None
+            self._tables[name] = dt
+        elif version is None or dt.version() < version:
+            dt.update_incremental()
+        if version is None or dt.version() == version:
+            return dt
         return open_table(self.url, name, version)
 
     # -- claim, migration and healing ------------------------------------------------------------------------
@@ -566,7 +591,7 @@ class Outputs:
         Raises DamagedOutputsError when a table is behind the version the last run recorded (its log lost
         commits) or a data file it refers to is missing.
         """
-        versions = run_versions(self.url)
+        versions = run_versions(self)
         restored, killed = [], set()
         for name in COMMIT_ORDER:
             dt = self.table(name)
@@ -769,7 +794,7 @@ class Outputs:
         """
         from deltalake import write_deltalake
 
-        previous = run_versions(self.url)
+        previous = run_versions(self)
         compacted = self.compact(run_id, versions)
         row = {"run_id": run_id, "started_at": run_started_at(run_id), "finished_at": datetime.now(timezone.utc),
                "status": status, "pipeline_version": _pipeline_version(), "processed": counts.processed,

@@ -455,3 +455,21 @@ def test_delta_statistics_only_for_the_columns_files_are_selected_by(tmp_path):
     assert table.metadata().configuration["delta.dataSkippingStatsColumns"] == "doc_id,run_id"
     assert "SET TBLPROPERTIES" in delta.ROWLESS_OPERATIONS
     assert sorted(_frame(out, "documents")["doc_id"]) == ["a", "b", "d"]
+
+
+def test_delta_a_run_loads_each_table_once(tmp_path, monkeypatch):
+    # Loading a table reads its whole log (thousands of files' actions in a large table); a run loads each
+    # table once and afterwards reads only the commits made since.
+    out = tmp_path / "out"
+    publish(out, FIRST)
+    loads: list[tuple[str, int | None]] = []
+    opened = delta.open_table
+
+    def counted(outputs, name, version=None):
+        loads.append((name, version))
+        return opened(outputs, name, version)
+
+    monkeypatch.setattr(delta, "open_table", counted)
+    publish(out, SECOND)
+    assert sorted(loads) == sorted((name, None) for name in (*delta.COMMIT_ORDER, delta.RUNS, WRITER))
+    assert sorted(_frame(out, "documents")["doc_id"]) == ["a", "b", "d"]

@@ -566,8 +566,8 @@ class Outputs:
             return
         row = {"claim_id": self._claim_id, "host": socket.gethostname(), "pid": os.getpid(),
                "claimed_at": datetime.now(timezone.utc), "state": "released"}
-        write_deltalake(self.uri(WRITER), table_of([row], WRITER_SCHEMA), mode="overwrite",
-                        storage_options=self.options, commit_properties=_commit_properties(self._claim_id))
+        write_deltalake(self.table(WRITER), table_of([row], WRITER_SCHEMA), mode="overwrite",
+                        commit_properties=_commit_properties(self._claim_id))
         self._claim_id = None
 
     def ensure_tables(self) -> None:
@@ -625,8 +625,8 @@ class Outputs:
         rows = [{"run_id": run_id, "started_at": _started_or(run_id, now), "finished_at": now, "status": "failed",
                  "pipeline_version": _pipeline_version(), "processed": 0, "unchanged": 0, "removed": 0,
                  "failed": 0, "table_versions": versions} for run_id in sorted(run_ids)]
-        write_deltalake(self.uri(RUNS), table_of(rows, RUNS_SCHEMA), mode="append",
-                        storage_options=self.options, commit_properties=_commit_properties("heal"))
+        write_deltalake(self.table(RUNS), table_of(rows, RUNS_SCHEMA), mode="append",
+                        commit_properties=_commit_properties("heal"))
 
     def _check_files(self, name: str, dt) -> None:
         if is_remote(self.url) or self.rebuild:
@@ -800,8 +800,8 @@ class Outputs:
                "status": status, "pipeline_version": _pipeline_version(), "processed": counts.processed,
                "unchanged": counts.unchanged, "removed": counts.removed, "failed": counts.failed,
                "table_versions": json.dumps(versions, sort_keys=True)}
-        write_deltalake(self.uri(RUNS), table_of([row], RUNS_SCHEMA), mode="append",
-                        storage_options=self.options, commit_properties=_commit_properties(run_id))
+        write_deltalake(self.table(RUNS), table_of([row], RUNS_SCHEMA), mode="append",
+                        commit_properties=_commit_properties(run_id))
         # Only a table this run changed can hold new unreferenced files (listing every table costs on S3).
         changed = [name for name in COMMIT_ORDER if versions.get(name) != previous.get(name)]
         vacuumed = self.vacuum(retention_days, (*changed, RUNS, WRITER))

@@ -32,10 +32,10 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
     pipeline infers what it can from the text. Raises an ExtractError subclass when the text cannot be
     processed (for example, it holds no Chinese).
     """
-    from extract.io.tables import DOCUMENT_TABLES, to_frame
+    from extract.io.tables import DOCUMENT_TABLES, columns_to_frame
 
-    rows = analyze_rows(text, published=published, source=source).rows
-    return {name: to_frame(name, rows[name]) for name in DOCUMENT_TABLES}
+    columns = analyze_rows(text, published=published, source=source).columns
+    return {name: columns_to_frame(name, columns[name]) for name in DOCUMENT_TABLES}
 
 
 def read_table(outputs, name: str, run: str | None = None) -> pd.DataFrame:
@@ -62,29 +62,32 @@ def analyze_file(path, *, published: date | None = None) -> dict[str, pd.DataFra
     from pathlib import Path
 
     from extract.analysis.article import analyze_article
-    from extract.io.tables import DOCUMENT_TABLES, to_frame
+    from extract.io.tables import DOCUMENT_TABLES, columns_to_frame, empty_columns, to_frame
     from extract.text.ingest import IngestFailure, read_path
 
     path = Path(path)
-    rows: dict[str, list[dict]] = {name: [] for name in (*DOCUMENT_TABLES, "errors")}
+    columns = {name: empty_columns(name) for name in DOCUMENT_TABLES}
+    rows: dict[str, list[dict]] = {"errors": []}
     for item in read_path(path, path.parent):
         if isinstance(item, IngestFailure):
             rows["errors"].append(_error_row(item.source, item.doc_id, item.stage, item.code, item.message))
             continue
         article = replace(item, published=published) if published is not None else item
         try:
-            found = analyze_article(article).rows
+            found = analyze_article(article).columns
         except ExtractError as exc:
             rows["errors"].append(_error_row(article.source, article.doc_id, exc.stage or "analyze",
                                              exc.code or "failed", str(exc)))
             continue
         for name in DOCUMENT_TABLES:
-            rows[name].extend(found[name])
-    if not rows["documents"]:
+            for column, values in columns[name].items():
+                values.extend(found[name][column])
+    if not columns["documents"]["doc_id"]:
         if rows["errors"]:  # the failure's message already names the file
             raise IngestError(rows["errors"][0]["message"], code=rows["errors"][0]["code"])
         raise IngestError("the file holds no article", source=str(path), code="no_article")
-    return {name: to_frame(name, found) for name, found in rows.items()}
+    return {**{name: columns_to_frame(name, found) for name, found in columns.items()},
+            "errors": to_frame("errors", rows["errors"])}
 
 
 def _error_row(source: str, doc_id: str | None, stage: str, code: str, message: str) -> dict:

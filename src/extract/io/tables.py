@@ -11,22 +11,31 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy
-import pyarrow as pa
 
-if TYPE_CHECKING:  # imported by to_frame only: the flow and its planning never build DataFrames
+if TYPE_CHECKING:  # pandas is imported by the frames only, pyarrow by the schemas and Arrow tables (see SCHEMAS)
     import pandas as pd
+    import pyarrow as pa
 
 SCHEMA_VERSION = "2"
 
-_STR = pa.string()
-_INT = pa.int32()
-_F64 = pa.float64()
-_DATE = pa.date32()
-_TS = pa.timestamp("us", tz="UTC")
+# Column types by their pyarrow names (`_arrow_type`): the rows and frames of one file's analysis (`zh-extract
+# analyze`) need no pyarrow, whose import alone costs 50 MB; the schemas are made on first use.
+_STR, _INT, _F64, _DATE, _TS, _I64, _BOOL = "string", "int32", "float64", "date32", "timestamp[us, UTC]", "int64", "bool"
 
 
-def _schema(*fields: tuple[str, pa.DataType, bool]) -> pa.Schema:
-    return pa.schema([pa.field(name, typ, nullable=nullable) for name, typ, nullable in fields],
+def _arrow_type(name: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if name == _TS:
+        return pa.timestamp("us", tz="UTC")
+    return {_STR: pa.string, _INT: pa.int32, _F64: pa.float64, _DATE: pa.date32, _I64: pa.int64,
+            _BOOL: pa.bool_}[name]()
+
+
+def _schema(*fields: tuple[str, str, bool]) -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, _arrow_type(typ), nullable=nullable) for name, typ, nullable in fields],
                      metadata={"schema_version": SCHEMA_VERSION})
 
 
@@ -35,7 +44,7 @@ _SENT = ("sent_idx", _INT, False)
 _SPAN = (("start", _INT, False), ("end", _INT, False))
 _TEXTS = (("text", _STR, False), ("text_simplified", _STR, False))
 
-Column = tuple[str, pa.DataType, bool]  # name, type, nullable
+Column = tuple[str, str, bool]  # name, type (its pyarrow name), nullable
 Columns = dict[str, list]  # a table's values by column name, one value per row, in the contract's column order
 ColumnBuilder = Callable[[Any], Columns]
 RowBuilder = Callable[[Any], list[dict]]
@@ -97,7 +106,7 @@ def table(name: str, *columns: Column, order: tuple[str, ...] = (), spans: bool 
 @table("documents", _DOC, ("source", _STR, False), ("content_sha256", _STR, False), ("title", _STR, True),
        ("author", _STR, True), ("published", _DATE, True), ("published_basis", _STR, True),
        ("variant", _STR, False), ("conversion", _STR, False), ("text", _STR, False),
-       ("text_simplified", _STR, False), ("n_chars", pa.int64(), False), ("url", _STR, True),
+       ("text_simplified", _STR, False), ("n_chars", _I64, False), ("url", _STR, True),
        ("outlet", _STR, True), ("pipeline_version", _STR, False), ("processed_at", _TS, False))
 def document_columns(a) -> Columns:
     from extract.version import PIPELINE_VERSION
@@ -163,7 +172,7 @@ def entity_columns(a) -> Columns:
 
 
 @table("quantities", _DOC, _SENT, *_SPAN, *_TEXTS, ("kind", _STR, False), ("value", _F64, True),
-       ("low", _F64, True), ("high", _F64, True), ("unit", _STR, True), ("approximate", pa.bool_(), False),
+       ("low", _F64, True), ("high", _F64, True), ("unit", _STR, True), ("approximate", _BOOL, False),
        ("hedge", _STR, True), order=("sent_idx", "start"), spans=True)
 def quantity_columns(a) -> Columns:
     return {**a.spans(a.quantities),
@@ -219,9 +228,22 @@ def conflict_columns(a) -> Columns:
 table("errors", ("source", _STR, False), ("doc_id", _STR, True), ("stage", _STR, False), ("code", _STR, False),
       ("message", _STR, False), ("at", _TS, False))(None)
 
-SCHEMAS: dict[str, pa.Schema] = {name: spec.schema for name, spec in REGISTRY.items()}
-TABLES = tuple(SCHEMAS)
+TABLES = tuple(REGISTRY)
 DOCUMENT_TABLES = tuple(name for name, spec in REGISTRY.items() if spec.build is not None)
+
+
+@cache
+def schemas() -> dict[str, pa.Schema]:
+    """Return the pyarrow Schema of every table by name (made once, on first use)."""
+    return {table: spec.schema for table, spec in REGISTRY.items()}
+
+
+def __getattr__(name: str):
+    """Give `SCHEMAS` (`schemas()`) on first use: pyarrow is imported by what makes Arrow tables only."""
+    if name == "SCHEMAS":
+        globals()["SCHEMAS"] = schemas()
+        return schemas()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sort_key(name: str) -> list[tuple[str, str]]:
@@ -231,18 +253,18 @@ def sort_key(name: str) -> list[tuple[str, str]]:
 
 def empty_columns(name: str) -> Columns:
     """Return the columns of table `name` without rows."""
-    return {column: [] for column in SCHEMAS[name].names}
+    return {column: [] for column in REGISTRY[name].names}
 
 
 def rows_of(name: str, columns: Columns) -> list[dict]:
     """Return the columns of table `name` as one dict per row, keyed by column."""
-    names = SCHEMAS[name].names
+    names = REGISTRY[name].names
     return [dict(zip(names, values)) for values in zip(*(columns[column] for column in names))]
 
 
 def columns_of(name: str, rows: Sequence[dict]) -> Columns:
     """Return rows of table `name` (dicts keyed by column; a missing optional column is None) as columns."""
-    names = SCHEMAS[name].names
+    names = REGISTRY[name].names
     # Column by column: transposing with zip(*rows) makes a tuple per row, and on a batch of thousands of rows
     # the garbage collector's passes over them cost four times the transposition itself.
     try:
@@ -259,7 +281,9 @@ def to_arrow(name: str, rows: Sequence[dict]) -> pa.Table:
 
 def columns_to_arrow(name: str, columns: Columns) -> pa.Table:
     """Return a table's columns as a pyarrow Table with its schema: one typed Arrow array per column."""
-    schema = SCHEMAS[name]
+    import pyarrow as pa
+
+    schema = schemas()[name]
     return pa.Table.from_arrays([pa.array(columns[fld.name], type=fld.type) for fld in schema], schema=schema)
 
 
@@ -279,7 +303,7 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     """
     import pandas as pd
 
-    fields = SCHEMAS[name]
+    fields = schemas()[name]
     arrays = [_pandas_column(fld, columns[fld.name]) for fld in fields]
     index = pd.RangeIndex(len(arrays[0]))
     try:
@@ -293,7 +317,7 @@ def _frame_columns(name: str) -> pd.Index:
     """Return the column index of table `name`'s frames (an immutable Index: frames may share it)."""
     import pandas as pd
 
-    return pd.DataFrame({column: [] for column in SCHEMAS[name].names}).columns
+    return pd.DataFrame({column: [] for column in REGISTRY[name].names}).columns
 
 
 @cache
@@ -308,6 +332,7 @@ def _pandas_column(fld: pa.Field, values: Sequence):
     boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
     objects."""
     import pandas as pd
+    import pyarrow as pa
 
     arrow_type, n = fld.type, len(values)
     if pa.types.is_string(arrow_type):
@@ -337,7 +362,7 @@ def validate(name: str, table: pa.Table, n_chars: dict[str, int]) -> None:
     """
     from extract.errors import OutputError
 
-    schema = SCHEMAS[name]
+    schema = schemas()[name]
     if not table.schema.equals(schema, check_metadata=False):
         raise OutputError(f"table {name}: schema {table.schema} differs from the contract's {schema}",
                           code="schema_mismatch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -351,7 +351,13 @@ def _pandas_column(fld: pa.Field, values: Sequence):
         return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, n), mask)
     if pa.types.is_floating(arrow_type):
         return numpy.array(values, dtype=numpy.float64).reshape(n)
-    return pa.array(values, type=arrow_type).to_pandas()  # dates (as objects) and timestamps
+    if pa.types.is_date32(arrow_type) and all(v is None or type(v) is date for v in values):
+        dates = numpy.empty(n, dtype=object)  # as Arrow gives them: date objects, None where missing
+        dates[:] = values
+        return dates
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None and None not in values:
+        return pd.array(values, dtype=pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz))
+    return pa.array(values, type=arrow_type).to_pandas()  # what the cases above do not cover, the slow way
 
 
 def validate(name: str, table: pa.Table, n_chars: dict[str, int]) -> None:

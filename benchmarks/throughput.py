@@ -7,8 +7,8 @@ Sections (`--only` picks some; all by default):
 
 - `news`: the first 500 articles of `news_zh_hant.jsonl` through `analyze_article`, stage by stage (OpenCC,
   jieba, normalize, each extractor, the whole analysis), the ratio interleaved by 25 articles.
-- `api`: the public `extract.analyze` (DataFrames included) on 200 random short articles of the two news
-  corpora, and `extract.analyze` and `analyze_article` on 40 random long articles of `with_refs.jsonl`
+- `api`: the public `extract.analyze` (DataFrames included) and `analyze_article` (the rows path) on 200
+  random short articles of the two news corpora and on 40 random long articles of `with_refs.jsonl`
   (`text_with_references`, ~4.7k characters, their reference list included).
 - `run`: `zh-extract run` end to end (a fresh process, Prefect included) over a mixed corpus of
   `--run-articles` articles (45% Traditional news, 45% Simplified news, 10% long articles with references),
@@ -287,7 +287,9 @@ def section_api(args) -> None:
             analyze_article(Article(f"doc{i}", "bench", text))
 
     short, long = short_texts(200), long_texts(40)
+    # analyze_article is the rows path (the flow's): extract.analyze should cost it plus a small constant.
     for label, texts, work, chunk in (("extract.analyze, 200 random short articles", short, api, 25),
+                                      ("analyze_article, 200 random short articles", short, rows, 25),
                                       ("extract.analyze, 40 long articles with references", long, api, 5),
                                       ("analyze_article, 40 long articles with references", long, rows, 5)):
         share, rate, shares = share_of_floor(floor, texts, work, chunk=chunk, repeat=args.repeat)

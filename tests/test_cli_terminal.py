@@ -118,7 +118,8 @@ def test_analyze_file_rows_are_the_frames_values(tmp_path, seed_text):
 
 @pytest.mark.slow
 def test_cli_analyze_imports_neither_pandas_nor_prefect(tmp_path, seed_text):
-    """`zh-extract analyze` prints rows: importing pandas (and Prefect) cost more than analysing the file."""
+    """`zh-extract analyze` prints rows: importing pandas, pyarrow (and Prefect) cost more than analysing the file;
+    jieba's import does without setuptools' pkg_resources."""
     import os
     import subprocess
     import sys
@@ -131,7 +132,7 @@ def test_cli_analyze_imports_neither_pandas_nor_prefect(tmp_path, seed_text):
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    status = cli.main(['analyze', {str(path)!r}])\n"
             "print(json.dumps([status, len(out.getvalue()), sorted(m for m in sys.modules\n"
-            "                  if m.split('.')[0] in ('pandas', 'prefect', 'pkg_resources'))]))\n")
+            "                  if m.split('.')[0] in ('pandas', 'pyarrow', 'prefect', 'pkg_resources'))]))\n")
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"})

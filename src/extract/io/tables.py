@@ -304,9 +304,10 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     import pandas as pd
 
     fields = schemas()[name]
+    storage = pd.StringDtype().storage  # read per frame: the user may change pandas' string option at any time
     if not columns[fields.names[0]]:  # most short articles have no references, citations or conflicts
-        return _empty_frame(name).copy()
-    arrays = [_pandas_column(fld, columns[fld.name]) for fld in fields]
+        return _empty_frame(name, storage).copy()
+    arrays = [_pandas_column(fld, columns[fld.name], storage) for fld in fields]
     index = pd.RangeIndex(len(arrays[0]))
     try:
         return pd.DataFrame._from_arrays(arrays, columns=_frame_columns(name), index=index, verify_integrity=False)
@@ -315,11 +316,11 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
 
 
 @cache
-def _empty_frame(name: str) -> pd.DataFrame:
+def _empty_frame(name: str, storage: str) -> pd.DataFrame:
     """Return the frame of table `name` without rows (copied for each caller: a fourth of the cost of building)."""
     import pandas as pd
 
-    arrays = [_pandas_column(fld, []) for fld in schemas()[name]]
+    arrays = [_pandas_column(fld, [], storage) for fld in schemas()[name]]
     return pd.DataFrame(dict(zip(schemas()[name].names, arrays)), index=pd.RangeIndex(0), copy=False)
 
 
@@ -331,14 +332,7 @@ def _frame_columns(name: str) -> pd.Index:
     return pd.DataFrame({column: [] for column in REGISTRY[name].names}).columns
 
 
-@cache
-def _string_storage() -> str:
-    import pandas as pd
-
-    return pd.StringDtype().storage
-
-
-def _pandas_column(fld: pa.Field, values: Sequence):
+def _pandas_column(fld: pa.Field, values: Sequence, storage: str):
     """Return a column's values as the pandas array converting the Arrow column would give: nullable Int64,
     boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
     objects."""
@@ -347,7 +341,7 @@ def _pandas_column(fld: pa.Field, values: Sequence):
 
     arrow_type, n = fld.type, len(values)
     if pa.types.is_string(arrow_type):
-        if _string_storage() == "pyarrow":
+        if storage == "pyarrow":
             return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
         return pd.array(list(values), dtype=pd.StringDtype())
     if pa.types.is_integer(arrow_type):

@@ -1,5 +1,7 @@
 """Where the start of `zh-extract analyze` goes: CPU seconds and resident memory added by each stage, in order.
 
+The stages are those of the command, which imports neither pandas nor Prefect (`extract.analyze_file_rows`).
+
     python benchmarks/start_stages.py [FILE]      # default: the seed article
 
 Run it twice: the first start on a machine builds the caches of the user cache folder (see extract/cache.py);
@@ -39,8 +41,8 @@ def main() -> None:
     stages.lap("import extract and the terminal")
     import spacy  # noqa: F401
     stages.lap("import spaCy")
-    import pandas  # noqa: F401
-    stages.lap("import pandas (and pyarrow)")
+    import pyarrow  # noqa: F401
+    stages.lap("import pyarrow (the tables' schemas)")
     import extract.analysis.article  # noqa: F401
     stages.lap("import the analysis (jieba, ...)")
     import extract.ner.crf  # noqa: F401
@@ -54,15 +56,17 @@ def main() -> None:
     from extract.extractors.quantities.grammar import grammar as quantity_grammar
     quantity_grammar()
     stages.lap("quantity grammar")
-    tables = extract.analyze_file(path)
+    tables = extract.analyze_file_rows(path)
     stages.lap("first analysis (CRF, numba's kernels, ...)")
-    tables = extract.analyze_file(path)
+    tables = extract.analyze_file_rows(path)
     stages.lap("second analysis")
     from io import StringIO
 
     from rich.console import Console
     Console(file=StringIO()).print(pipeline.terminal.analysis_view(tables))
     stages.lap("the terminal view")
+    print(f"pandas imported: {'pandas' in sys.modules}; peak RSS "
+          f"{__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

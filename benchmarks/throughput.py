@@ -7,8 +7,8 @@ Sections (`--only` picks some; all by default):
 
 - `news`: the first 500 articles of `news_zh_hant.jsonl` through `analyze_article`, stage by stage (OpenCC,
   jieba, normalize, each extractor, the whole analysis), the ratio interleaved by 25 articles.
-- `api`: the public `extract.analyze` (DataFrames included) on 200 random short articles of the two news
-  corpora, and `extract.analyze` and `analyze_article` on 40 random long articles of `with_refs.jsonl`
+- `api`: the public `extract.analyze` (DataFrames included) and `analyze_article` (the rows path) on 200
+  random short articles of the two news corpora and on 40 random long articles of `with_refs.jsonl`
   (`text_with_references`, ~4.7k characters, their reference list included).
 - `run`: `zh-extract run` end to end (a fresh process, Prefect included) over a mixed corpus of
   `--run-articles` articles (45% Traditional news, 45% Simplified news, 10% long articles with references),
@@ -135,7 +135,10 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
     """Run `cmd`; return (wall seconds, peak RSS of its process tree in MB, exit status, stderr tail, CPU seconds).
 
     The CPU seconds are the command's own process (user + system), its children not included: on a shared
-    machine they move less than the wall time.
+    machine they move less than the wall time. The peak is the larger of the tree's resident memory polled every
+    50 ms and the command's own high-water mark (VmHWM of its memory after exec). Not the ru_maxrss of wait4:
+    Linux carries the spawning process's resident size into the child's, so after the `api` section (this
+    process at 600 MB) every command seemed to peak at 600 MB.
     """
     import threading
 
@@ -151,16 +154,27 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
         if pid:
             break
         try:
-            peak = max(peak, sum(_rss(p) for p in [parent, *parent.children(recursive=True)]))
+            peak = max(peak, sum(_rss(p) for p in [parent, *parent.children(recursive=True)]), _hwm(proc.pid))
         except psutil.Error:
             pass
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = max(peak, usage.ru_maxrss * 1024)
     reader.join(5)
     tail = b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]
     return wall, peak / 2**20, proc.returncode, tail, usage.ru_utime + usage.ru_stime
+
+
+def _hwm(pid: int) -> int:
+    """Return the peak resident memory of a running process (VmHWM, bytes), 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _rss(p) -> int:
@@ -287,7 +301,9 @@ def section_api(args) -> None:
             analyze_article(Article(f"doc{i}", "bench", text))
 
     short, long = short_texts(200), long_texts(40)
+    # analyze_article is the rows path (the flow's): extract.analyze should cost it plus a small constant.
     for label, texts, work, chunk in (("extract.analyze, 200 random short articles", short, api, 25),
+                                      ("analyze_article, 200 random short articles", short, rows, 25),
                                       ("extract.analyze, 40 long articles with references", long, api, 5),
                                       ("analyze_article, 40 long articles with references", long, rows, 5)):
         share, rate, shares = share_of_floor(floor, texts, work, chunk=chunk, repeat=args.repeat)

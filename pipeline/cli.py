@@ -315,7 +315,7 @@ def _analyze(args) -> int:
     from pipeline import terminal
 
     try:
-        tables = extract.analyze_file(args.file, published=args.published)
+        tables = extract.analyze_file_rows(args.file, published=args.published)  # rows: pandas is not imported
     except OSError as exc:
         print(f"zh-extract: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED_INPUTS

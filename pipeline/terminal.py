@@ -18,8 +18,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:  # the run summary needs no pandas; the analysis view gets its frames from the caller
+if TYPE_CHECKING:  # nothing here imports pandas: `zh-extract analyze` passes rows, a caller may pass frames
     import pandas as pd
+
+    Rows = list[dict] | pd.DataFrame  # a table: its rows as dicts keyed by column, or a DataFrame
 
 from extract.review.format import date_range_text, date_text, is_missing, number_text, quantity_text
 
@@ -60,66 +62,86 @@ def document_header(doc, counts: dict[str, int]) -> Text:
     return text
 
 
-def entity_table(entities: pd.DataFrame) -> Table:
+def _records(table) -> list[dict]:
+    """Return a table's rows as dicts: a list of rows as it is, a DataFrame's rows converted."""
+    return table.to_dict("records") if hasattr(table, "to_dict") else list(table)
+
+
+def entity_table(entities: Rows) -> Table:
     """Return the entities grouped by canonical name: label, mentions, and the forms the text used."""
     table = _table("Entities (by canonical name)", "canonical", "label", "mentions", "as written", numeric=("mentions",))
-    grouped = entities.groupby(["canonical", "label"], sort=False)["text"]
-    rows = sorted(((name, label, len(texts), texts.unique().tolist()) for (name, label), texts in grouped),
+    grouped: dict[tuple[str, str], list[str]] = {}  # in the order of first mention
+    for row in _records(entities):
+        grouped.setdefault((row["canonical"], row["label"]), []).append(row["text"])
+    rows = sorted(((name, label, len(texts), list(dict.fromkeys(texts))) for (name, label), texts in grouped.items()),
                   key=lambda r: (-r[2], r[0]))
     for name, label, n, forms in rows:
         table.add_row(name, label, str(n), "、".join(forms))
     return table
 
 
-def quantity_table(quantities: pd.DataFrame) -> Table:
+def quantity_table(quantities: Rows) -> Table:
     table = _table("Quantities", "sent", "as written", "kind", "value", numeric=("sent",))
-    for _, row in quantities.iterrows():
+    for row in _records(quantities):
         value = quantity_text(row["value"], row["low"], row["high"], row["unit"], row.get("hedge"))
         table.add_row(str(row["sent_idx"]), row["text"], row["kind"],
                       value + (" (approx.)" if bool(row["approximate"]) and is_missing(row.get("hedge")) else ""))
     return table
 
 
-def date_table(dates: pd.DataFrame) -> Table:
+def date_table(dates: Rows) -> Table:
     table = _table("Dates", "sent", "as written", "kind", "means", "granularity", "anchor", numeric=("sent",))
-    for _, row in dates.iterrows():
+    for row in _records(dates):
         means = date_range_text(row["start_date"], row["end_date"]) or _cell(row["duration"])
         table.add_row(str(row["sent_idx"]), row["text"], row["kind"], means, _cell(row["granularity"]),
                       _cell(row["anchor"]))
     return table
 
 
-def reference_table(references: pd.DataFrame, citations: pd.DataFrame) -> Table:
+def reference_table(references: Rows, citations: Rows) -> Table:
     table = _table("References", "#", "title", "publisher", "date", "cited by sentences")
-    for _, row in references.iterrows():
-        cited = citations.loc[citations["ref_idx"] == row["ref_idx"], "sent_idx"].astype(int).tolist()
+    citing: dict[int, list[int]] = {}
+    for row in _records(citations):
+        citing.setdefault(row["ref_idx"], []).append(int(row["sent_idx"]))
+    for row in _records(references):
+        cited = citing.get(row["ref_idx"], [])
         table.add_row(_cell(row["marker"]), row["title"], _cell(row["publisher"]), date_text(row["published"]),
                       ", ".join(map(str, sorted(cited))) or "none")
     return table
 
 
-def conflict_table(conflicts: pd.DataFrame) -> Table:
+def conflict_table(conflicts: Rows) -> Table:
     table = _table("Conflicts", "ref", "sent", "kind", "detail", numeric=("ref", "sent"))
-    for _, row in conflicts.iterrows():
+    for row in _records(conflicts):
         table.add_row(str(row["ref_idx"]), _cell(row["sent_idx"]), row["kind"], row["detail"])
     return table
 
 
-def analysis_view(tables: dict[str, pd.DataFrame]) -> Group:
-    """Return what `zh-extract analyze` prints for a person: per article, a header and its tables."""
+def analysis_view(tables: dict[str, Rows]) -> Group:
+    """Return what `zh-extract analyze` prints for a person: per article, a header and its tables.
+
+    Each table is a list of rows (`extract.analyze_file_rows`) or a DataFrame (`extract.analyze_file`).
+    """
+    tables = {name: _records(table) for name, table in tables.items()}
+    mine: dict[str, dict[str, list[dict]]] = {doc["doc_id"]: {name: [] for name in tables if name != "errors"}
+                                              for doc in tables["documents"]}
+    for name, rows in tables.items():
+        if name != "errors":
+            for row in rows:
+                if row.get("doc_id") in mine:
+                    mine[row["doc_id"]][name].append(row)
     parts = []
-    for _, doc in tables["documents"].iterrows():
-        mine = {name: frame[frame["doc_id"] == doc["doc_id"]] for name, frame in tables.items()
-                if "doc_id" in frame.columns}
-        parts.append(document_header(doc, {name: len(mine[name]) for name in COUNTED}))
+    for doc in tables["documents"]:
+        own = mine[doc["doc_id"]]
+        parts.append(document_header(doc, {name: len(own[name]) for name in COUNTED}))
         for build, names in ((entity_table, ("entities",)), (quantity_table, ("quantities",)),
                              (date_table, ("dates",)), (reference_table, ("references", "citations")),
                              (conflict_table, ("conflicts",))):
-            if len(mine[names[0]]):
-                parts.append(build(*(mine[n] for n in names)))
-    if len(tables.get("errors", ())):
+            if own[names[0]]:
+                parts.append(build(*(own[n] for n in names)))
+    if tables.get("errors"):
         errors = _table("Could not be analysed", "source", "code", "message")
-        for _, row in tables["errors"].iterrows():
+        for row in tables["errors"]:
             errors.add_row(row["source"], row["code"], row["message"])
         parts.append(errors)
     return Group(*parts)
@@ -139,10 +161,10 @@ def _json_value(value):
     return value
 
 
-def tables_json(tables: dict[str, pd.DataFrame]) -> str:
+def tables_json(tables: dict[str, Rows]) -> str:
     """Return every table as JSON: a list of row objects per table, dates ISO 8601, missing values null."""
-    out = {name: [{col: _json_value(v) for col, v in row.items()} for row in frame.to_dict("records")]
-           for name, frame in tables.items()}
+    out = {name: [{col: _json_value(v) for col, v in row.items()} for row in _records(table)]
+           for name, table in tables.items()}
     return json.dumps(out, ensure_ascii=False, indent=1)
 
 

@@ -22,7 +22,7 @@ SEED = "h200-china-chips.txt"
 def seed_file(monkeypatch, seed_analysis, tmp_path):
     """`zh-extract analyze` on the seed article, its analysis taken from the session's (the same call)."""
     tables = dict(seed_analysis, errors=extract.io.tables.to_frame("errors", []))
-    monkeypatch.setattr(extract, "analyze_file", lambda path, published=None: tables)
+    monkeypatch.setattr(extract, "analyze_file_rows", lambda path, published=None: tables)
     monkeypatch.setenv("COLUMNS", "160")
     return tmp_path / SEED
 
@@ -101,6 +101,45 @@ def test_analyze_file_published_overrides_and_failure_raises(tmp_path):
         extract.analyze_file(tmp_path / "bad.jsonl")
     assert cli.main(["analyze", str(tmp_path / "bad.jsonl")]) == 1
     assert cli.main(["analyze", str(tmp_path / "missing.txt")]) == 1
+
+
+def test_analyze_file_rows_are_the_frames_values(tmp_path, seed_text):
+    import pandas as pd
+
+    path = tmp_path / SEED
+    path.write_text(seed_text, encoding="utf-8")
+    rows, frames = extract.analyze_file_rows(path), extract.analyze_file(path)
+    assert rows.keys() == frames.keys()
+    for name, frame in frames.items():
+        expected = extract.io.tables.to_frame(name, rows[name])
+        pd.testing.assert_frame_equal(frame.drop(columns=["processed_at"], errors="ignore"),
+                                      expected.drop(columns=["processed_at"], errors="ignore"))
+
+
+@pytest.mark.slow
+def test_cli_analyze_imports_neither_pandas_nor_prefect(tmp_path, seed_text):
+    """`zh-extract analyze` prints rows: importing pandas, pyarrow (and Prefect) cost more than analysing the file;
+    jieba's import does without setuptools' pkg_resources."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / SEED
+    path.write_text(seed_text, encoding="utf-8")
+    code = ("import io, json, sys, contextlib\n"
+            "from pipeline import cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    status = cli.main(['analyze', {str(path)!r}])\n"
+            "print(json.dumps([status, len(out.getvalue()), sorted(m for m in sys.modules\n"
+            "                  if m.split('.')[0] in ('pandas', 'pyarrow', 'prefect', 'pkg_resources'))]))\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    status, printed, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert status == 0 and printed > 1000
+    assert imported == []
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["run", "--version"], ["serve", "--version"],

@@ -21,8 +21,8 @@ from extract.version import PIPELINE_VERSION
 if TYPE_CHECKING:  # pandas is imported by `analyze` only: planning a run or reading rows needs none of it
     import pandas as pd
 
-__all__ = ["analyze", "analyze_file", "analyze_rows", "read_table", "ExtractError", "IngestError", "NormalizeError", "EmptyTextError",
-           "DataFileError", "OutputError", "PIPELINE_VERSION"]
+__all__ = ["analyze", "analyze_file", "analyze_file_rows", "analyze_rows", "read_table", "ExtractError", "IngestError",
+           "NormalizeError", "EmptyTextError", "DataFileError", "OutputError", "PIPELINE_VERSION"]
 
 
 def analyze(text: str, *, published: date | None = None, source: str = "<text>") -> dict[str, pd.DataFrame]:
@@ -32,10 +32,10 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
     pipeline infers what it can from the text. Raises an ExtractError subclass when the text cannot be
     processed (for example, it holds no Chinese).
     """
-    from extract.io.tables import DOCUMENT_TABLES, to_frame
+    from extract.io.tables import DOCUMENT_TABLES, columns_to_frame
 
-    rows = analyze_rows(text, published=published, source=source).rows
-    return {name: to_frame(name, rows[name]) for name in DOCUMENT_TABLES}
+    columns = analyze_rows(text, published=published, source=source).columns
+    return {name: columns_to_frame(name, columns[name]) for name in DOCUMENT_TABLES}
 
 
 def read_table(outputs, name: str, run: str | None = None) -> pd.DataFrame:
@@ -58,33 +58,56 @@ def analyze_file(path, *, published: date | None = None) -> dict[str, pd.DataFra
     file's articles together, plus `errors` for records that could not be read or analysed. `published`, when
     given, replaces every article's date. Raises IngestError when the file yields no article at all.
     """
+    from extract.io.tables import columns_to_frame, to_frame
+
+    columns, errors = _file_columns(path, published)
+    return {**{name: columns_to_frame(name, found) for name, found in columns.items()},
+            "errors": to_frame("errors", errors)}
+
+
+def analyze_file_rows(path, *, published: date | None = None) -> dict[str, list[dict]]:
+    """Return what `analyze_file` returns with each table as a list of rows (dicts keyed by column).
+
+    The same values without pandas, which costs a command that prints one file's tables more time and memory
+    to import than the analysis of the file: missing values are None rather than NaN or NA.
+    """
+    from extract.io.tables import rows_of
+
+    columns, errors = _file_columns(path, published)
+    return {**{name: rows_of(name, found) for name, found in columns.items()}, "errors": errors}
+
+
+def _file_columns(path, published: date | None) -> tuple[dict[str, dict[str, list]], list[dict]]:
+    """Return the columns of every document table for the articles of one file, and its `errors` rows."""
     from dataclasses import replace
     from pathlib import Path
 
     from extract.analysis.article import analyze_article
-    from extract.io.tables import DOCUMENT_TABLES, to_frame
+    from extract.io.tables import DOCUMENT_TABLES, empty_columns
     from extract.text.ingest import IngestFailure, read_path
 
     path = Path(path)
-    rows: dict[str, list[dict]] = {name: [] for name in (*DOCUMENT_TABLES, "errors")}
+    columns = {name: empty_columns(name) for name in DOCUMENT_TABLES}
+    errors: list[dict] = []
     for item in read_path(path, path.parent):
         if isinstance(item, IngestFailure):
-            rows["errors"].append(_error_row(item.source, item.doc_id, item.stage, item.code, item.message))
+            errors.append(_error_row(item.source, item.doc_id, item.stage, item.code, item.message))
             continue
         article = replace(item, published=published) if published is not None else item
         try:
-            found = analyze_article(article).rows
+            found = analyze_article(article).columns
         except ExtractError as exc:
-            rows["errors"].append(_error_row(article.source, article.doc_id, exc.stage or "analyze",
-                                             exc.code or "failed", str(exc)))
+            errors.append(_error_row(article.source, article.doc_id, exc.stage or "analyze", exc.code or "failed",
+                                     str(exc)))
             continue
         for name in DOCUMENT_TABLES:
-            rows[name].extend(found[name])
-    if not rows["documents"]:
-        if rows["errors"]:  # the failure's message already names the file
-            raise IngestError(rows["errors"][0]["message"], code=rows["errors"][0]["code"])
+            for column, values in columns[name].items():
+                values.extend(found[name][column])
+    if not columns["documents"]["doc_id"]:
+        if errors:  # the failure's message already names the file
+            raise IngestError(errors[0]["message"], code=errors[0]["code"])
         raise IngestError("the file holds no article", source=str(path), code="no_article")
-    return {name: to_frame(name, found) for name, found in rows.items()}
+    return columns, errors
 
 
 def _error_row(source: str, doc_id: str | None, stage: str, code: str, message: str) -> dict:

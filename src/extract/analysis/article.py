@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 
 from extract.analysis.nlp import build_nlp, tokens_doc
 from extract.errors import ExtractError
-from extract.io.tables import DOCUMENT_TABLES, REGISTRY
+from extract.io.tables import DOCUMENT_TABLES, REGISTRY, Columns, empty_columns, rows_of
 from extract.settings import Settings
 from extract.text import structure
 from extract.text.ingest import Article
@@ -24,11 +24,24 @@ from extract.text.segment import Token, merge_across
 
 @dataclass(slots=True)
 class DocumentRows:
-    """The rows one article contributes to each table, plus problems worth an `errors` row."""
+    """The rows one article contributes to each table, plus problems worth an `errors` row.
+
+    `columns` holds each table's values column by column (what DataFrames and Arrow tables are built from);
+    `rows` gives the same as one dict per row, made on first use and kept (changes to it stay).
+    """
 
     doc_id: str
-    rows: dict[str, list[dict]] = field(default_factory=lambda: {name: [] for name in DOCUMENT_TABLES})
+    columns: dict[str, Columns] = field(
+        default_factory=lambda: {name: empty_columns(name) for name in DOCUMENT_TABLES})
     warnings: list[ExtractError] = field(default_factory=list)
+    _rows: dict[str, list[dict]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rows(self) -> dict[str, list[dict]]:
+        """Return each table's rows as dicts keyed by column."""
+        if self._rows is None:
+            self._rows = {name: rows_of(name, columns) for name, columns in self.columns.items()}
+        return self._rows
 
 
 @dataclass
@@ -70,6 +83,21 @@ class Analysed:
         return {"doc_id": self.doc_id, "sent_idx": self.sent_idx(s), "start": a, "end": b,
                 "text": self.norm.original[a:b], "text_simplified": self.norm.simplified[s:e]}
 
+    def spans(self, records) -> Columns:
+        """Return the span columns of records (anything with Simplified start and end), as `span` gives per record."""
+        norm, starts, original, simplified = self.norm, self.sentence_starts, self.norm.original, self.norm.simplified
+        sent_col, start_col, end_col, text_col, simplified_col = [], [], [], [], []
+        for record in records:
+            s, e = norm.expand(record.start, record.end)
+            a, b = norm.to_original(s, e)
+            sent_col.append(max(bisect.bisect_right(starts, s) - 1, 0))
+            start_col.append(a)
+            end_col.append(b)
+            text_col.append(original[a:b])
+            simplified_col.append(simplified[s:e])
+        return {"doc_id": [self.doc_id] * len(sent_col), "sent_idx": sent_col, "start": start_col, "end": end_col,
+                "text": text_col, "text_simplified": simplified_col}
+
     def original_text(self, span: tuple[int, int] | None, fallback: str | None) -> str | None:
         """Return the original text of a Simplified span (whole conversion blocks), or `fallback` without one."""
         if span is None:
@@ -96,7 +124,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
                                                      doc._.dates or [])
     if reference_span is not None:
         _reconcile(found, doc, reference_span, out.warnings)
-    out.rows = {name: REGISTRY[name].rows(found) for name in DOCUMENT_TABLES}
+    out.columns = {name: REGISTRY[name].build(found) for name in DOCUMENT_TABLES}
     return out
 
 

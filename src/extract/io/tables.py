@@ -1,30 +1,41 @@
-"""The output tables: explicit pyarrow schemas (contract version 2) and conversion of rows into them."""
+"""The output tables: explicit pyarrow schemas (contract version 2), the builders of their columns, and conversion
+of columns or rows into Arrow tables and DataFrames."""
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy
-import pyarrow as pa
 
-if TYPE_CHECKING:  # imported by to_frame only: the flow and its planning never build DataFrames
+if TYPE_CHECKING:  # pandas is imported by the frames only, pyarrow by the schemas and Arrow tables (see SCHEMAS)
     import pandas as pd
+    import pyarrow as pa
 
 SCHEMA_VERSION = "2"
 
-_STR = pa.string()
-_INT = pa.int32()
-_F64 = pa.float64()
-_DATE = pa.date32()
-_TS = pa.timestamp("us", tz="UTC")
+# Column types by their pyarrow names (`_arrow_type`): the rows and frames of one file's analysis (`zh-extract
+# analyze`) need no pyarrow, whose import alone costs 50 MB; the schemas are made on first use.
+_STR, _INT, _F64, _DATE, _TS, _I64, _BOOL = "string", "int32", "float64", "date32", "timestamp[us, UTC]", "int64", "bool"
 
 
-def _schema(*fields: tuple[str, pa.DataType, bool]) -> pa.Schema:
-    return pa.schema([pa.field(name, typ, nullable=nullable) for name, typ, nullable in fields],
+def _arrow_type(name: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if name == _TS:
+        return pa.timestamp("us", tz="UTC")
+    return {_STR: pa.string, _INT: pa.int32, _F64: pa.float64, _DATE: pa.date32, _I64: pa.int64,
+            _BOOL: pa.bool_}[name]()
+
+
+def _schema(*fields: tuple[str, str, bool]) -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, _arrow_type(typ), nullable=nullable) for name, typ, nullable in fields],
                      metadata={"schema_version": SCHEMA_VERSION})
 
 
@@ -33,7 +44,9 @@ _SENT = ("sent_idx", _INT, False)
 _SPAN = (("start", _INT, False), ("end", _INT, False))
 _TEXTS = (("text", _STR, False), ("text_simplified", _STR, False))
 
-Column = tuple[str, pa.DataType, bool]  # name, type, nullable
+Column = tuple[str, str, bool]  # name, type (its pyarrow name), nullable
+Columns = dict[str, list]  # a table's values by column name, one value per row, in the contract's column order
+ColumnBuilder = Callable[[Any], Columns]
 RowBuilder = Callable[[Any], list[dict]]
 
 
@@ -41,16 +54,27 @@ RowBuilder = Callable[[Any], list[dict]]
 class Table:
     """One output table: its columns, the order of a document's rows, and how one article's rows are built.
 
-    `rows` reads the analysis of one article (an `extract.analysis.article.Analysed`: its records, offset map
-    and sentences) and returns that article's rows; it is None for `errors`, whose rows come from failures.
-    `spans` says that `start`/`end` index `documents.text` (checked before anything is published).
+    `build` reads the analysis of one article (an `extract.analysis.article.Analysed`: its records, offset map
+    and sentences) and returns that article's values column by column; `rows` returns the same as one dict per
+    row. Both are None for `errors`, whose rows come from failures. `spans` says that `start`/`end` index
+    `documents.text` (checked before anything is published).
     """
 
     name: str
     columns: tuple[Column, ...]
     order: tuple[str, ...] = ()
-    rows: RowBuilder | None = None
+    build: ColumnBuilder | None = None
     spans: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column[0] for column in self.columns)
+
+    @property
+    def rows(self) -> RowBuilder | None:
+        if self.build is None:
+            return None
+        return lambda analysed: rows_of(self.name, self.build(analysed))
 
     @property
     def schema(self) -> pa.Schema:
@@ -66,53 +90,57 @@ REGISTRY: dict[str, Table] = {}
 
 
 def table(name: str, *columns: Column, order: tuple[str, ...] = (), spans: bool = False):
-    """Register table `name` with its columns and row order; decorates the function building its rows."""
+    """Register table `name` with its columns and row order; decorates the function building its columns."""
 
-    def register(rows: RowBuilder | None) -> RowBuilder | None:
-        REGISTRY[name] = Table(name, columns, order, rows, spans)
-        return rows
+    def register(build: ColumnBuilder | None) -> ColumnBuilder | None:
+        REGISTRY[name] = Table(name, columns, order, build, spans)
+        return build
 
     return register
 
 
 # -- the tables, in the order the contract lists them --------------------------------------------------------
+# Each builder returns columns, not rows: the DataFrames of `extract.analyze` and the Arrow tables of the flow
+# are made of columns, and a dict per row cost as much as the frames themselves on a short article.
 
 @table("documents", _DOC, ("source", _STR, False), ("content_sha256", _STR, False), ("title", _STR, True),
        ("author", _STR, True), ("published", _DATE, True), ("published_basis", _STR, True),
        ("variant", _STR, False), ("conversion", _STR, False), ("text", _STR, False),
-       ("text_simplified", _STR, False), ("n_chars", pa.int64(), False), ("url", _STR, True),
+       ("text_simplified", _STR, False), ("n_chars", _I64, False), ("url", _STR, True),
        ("outlet", _STR, True), ("pipeline_version", _STR, False), ("processed_at", _TS, False))
-def document_rows(a) -> list[dict]:
+def document_columns(a) -> Columns:
     from extract.version import PIPELINE_VERSION
 
     article, norm = a.article, a.norm
-    return [{"doc_id": article.doc_id, "source": article.source, "content_sha256": article.content_sha256,
-             "title": article.title, "author": a.author, "published": a.published,
-             "published_basis": a.published_basis, "variant": norm.variant, "conversion": norm.config,
-             "text": article.text, "text_simplified": norm.simplified, "n_chars": len(article.text),
-             "url": article.url, "outlet": article.outlet, "pipeline_version": PIPELINE_VERSION,
-             "processed_at": datetime.now(timezone.utc)}]
+    return {"doc_id": [article.doc_id], "source": [article.source], "content_sha256": [article.content_sha256],
+            "title": [article.title], "author": [a.author], "published": [a.published],
+            "published_basis": [a.published_basis], "variant": [norm.variant], "conversion": [norm.config],
+            "text": [article.text], "text_simplified": [norm.simplified], "n_chars": [len(article.text)],
+            "url": [article.url], "outlet": [article.outlet], "pipeline_version": [PIPELINE_VERSION],
+            "processed_at": [datetime.now(timezone.utc)]}
 
 
 @table("sentences", _DOC, _SENT, *_SPAN, ("section", _STR, False), *_TEXTS, ("paragraph_idx", _INT, False),
        order=("sent_idx",), spans=True)
-def sentence_rows(a) -> list[dict]:
-    rows = []
-    for idx, sent in enumerate(a.sentences):
-        start, end = a.norm.to_original(sent.start, sent.end)
-        rows.append({"doc_id": a.doc_id, "sent_idx": idx, "start": start, "end": end, "section": sent.section,
-                     "text": a.article.text[start:end], "text_simplified": a.norm.simplified[sent.start:sent.end],
-                     "paragraph_idx": sent.line_idx})
-    return rows
+def sentence_columns(a) -> Columns:
+    sentences, norm, original, simplified = a.sentences, a.norm, a.article.text, a.norm.simplified
+    spans = [norm.to_original(sent.start, sent.end) for sent in sentences]
+    return {"doc_id": [a.doc_id] * len(sentences), "sent_idx": list(range(len(sentences))),
+            "start": [s for s, _ in spans], "end": [e for _, e in spans],
+            "section": [sent.section for sent in sentences],
+            "text": [original[s:e] for s, e in spans],
+            "text_simplified": [simplified[sent.start:sent.end] for sent in sentences],
+            "paragraph_idx": [sent.line_idx for sent in sentences]}
 
 
 @table("tokens", _DOC, _SENT, ("tok_idx", _INT, False), *_SPAN, *_TEXTS, ("pos", _STR, False),
        order=("sent_idx", "tok_idx"), spans=True)
-def token_rows(a) -> list[dict]:
-    rows, doc_id, original = [], a.doc_id, a.article.text
+def token_columns(a) -> Columns:
+    original = a.article.text
     orig_start, orig_end = a.norm.orig_start, a.norm.orig_end
     starts = a.sentence_starts
     n_sent, sent_idx, tok_idx = len(starts), 0, 0
+    sent_col, tok_col, start_col, end_col, text_col, simplified_col, pos_col = [], [], [], [], [], [], []
     # Tokens come in text order: walk the sentence starts alongside instead of searching them per token.
     for tok in a.tokens:
         if tok.text.isspace():
@@ -120,76 +148,102 @@ def token_rows(a) -> list[dict]:
         while sent_idx + 1 < n_sent and starts[sent_idx + 1] <= tok.start:
             sent_idx, tok_idx = sent_idx + 1, 0
         start, end = orig_start[tok.start], orig_end[tok.end - 1]
-        rows.append({"doc_id": doc_id, "sent_idx": sent_idx, "tok_idx": tok_idx, "start": start, "end": end,
-                     "text": original[start:end], "text_simplified": tok.text, "pos": tok.pos})
+        sent_col.append(sent_idx)
+        tok_col.append(tok_idx)
+        start_col.append(start)
+        end_col.append(end)
+        text_col.append(original[start:end])
+        simplified_col.append(tok.text)
+        pos_col.append(tok.pos)
         tok_idx += 1
-    return rows
+    return {"doc_id": [a.doc_id] * len(sent_col), "sent_idx": sent_col, "tok_idx": tok_col, "start": start_col,
+            "end": end_col, "text": text_col, "text_simplified": simplified_col, "pos": pos_col}
+
+
+def _attributes(records: Sequence, *names: str) -> dict[str, list]:
+    """Return the attributes `names` of records, one list per attribute."""
+    return {name: [getattr(r, name) for r in records] for name in names}
 
 
 @table("entities", _DOC, _SENT, *_SPAN, *_TEXTS, ("label", _STR, False), ("canonical", _STR, False),
        ("method", _STR, False), order=("sent_idx", "start"), spans=True)
-def entity_rows(a) -> list[dict]:
-    return [{**a.span(e.start, e.end), "label": e.label, "canonical": e.canonical, "method": e.method}
-            for e in a.entities]
+def entity_columns(a) -> Columns:
+    return {**a.spans(a.entities), **_attributes(a.entities, "label", "canonical", "method")}
 
 
 @table("quantities", _DOC, _SENT, *_SPAN, *_TEXTS, ("kind", _STR, False), ("value", _F64, True),
-       ("low", _F64, True), ("high", _F64, True), ("unit", _STR, True), ("approximate", pa.bool_(), False),
+       ("low", _F64, True), ("high", _F64, True), ("unit", _STR, True), ("approximate", _BOOL, False),
        ("hedge", _STR, True), order=("sent_idx", "start"), spans=True)
-def quantity_rows(a) -> list[dict]:
-    return [{**a.span(q.start, q.end), "kind": q.kind, "value": q.value, "low": q.low, "high": q.high,
-             "unit": q.unit, "approximate": q.approximate, "hedge": q.hedge} for q in a.quantities]
+def quantity_columns(a) -> Columns:
+    return {**a.spans(a.quantities),
+            **_attributes(a.quantities, "kind", "value", "low", "high", "unit", "approximate", "hedge")}
 
 
 @table("dates", _DOC, _SENT, *_SPAN, *_TEXTS, ("kind", _STR, False), ("start_date", _DATE, True),
        ("end_date", _DATE, True), ("granularity", _STR, True), ("duration", _STR, True), ("anchor", _STR, True),
        order=("sent_idx", "start"), spans=True)
-def date_rows(a) -> list[dict]:
-    return [{**a.span(d.start, d.end), "kind": d.kind, "start_date": d.start_date, "end_date": d.end_date,
-             "granularity": d.granularity, "duration": d.duration, "anchor": d.anchor} for d in a.dates]
+def date_columns(a) -> Columns:
+    return {**a.spans(a.dates),
+            **_attributes(a.dates, "kind", "start_date", "end_date", "granularity", "duration", "anchor")}
 
 
 @table("references", _DOC, ("ref_idx", _INT, False), ("marker", _STR, False), *_SPAN, ("title", _STR, False),
        ("publisher", _STR, True), ("published", _DATE, True), ("url", _STR, True), ("raw", _STR, False),
        ("title_simplified", _STR, False), ("status", _STR, False), order=("ref_idx",), spans=True)
-def reference_rows(a) -> list[dict]:
+def reference_columns(a) -> Columns:
+    refs, norm, original = a.references, a.norm, a.article.text
     cited = {c.ref_idx for c in a.citations}
-    rows = []
-    for ref in a.references:
-        start, end = a.norm.to_original(ref.start, ref.end)
-        title_start, title_end = a.norm.to_original(ref.title_start, ref.title_end)
-        rows.append({"doc_id": a.doc_id, "ref_idx": ref.ref_idx, "marker": ref.marker, "start": start, "end": end,
-                     "title": a.article.text[title_start:title_end], "publisher": ref.publisher,
-                     "published": ref.published, "url": ref.url, "raw": a.article.text[start:end],
-                     "title_simplified": a.norm.simplified[ref.title_start:ref.title_end],
-                     "status": "cited" if ref.ref_idx in cited else "not_cited"})
-    return rows
+    spans = [norm.to_original(ref.start, ref.end) for ref in refs]
+    titles = [norm.to_original(ref.title_start, ref.title_end) for ref in refs]
+    return {"doc_id": [a.doc_id] * len(refs), "ref_idx": [ref.ref_idx for ref in refs],
+            "marker": [ref.marker for ref in refs], "start": [s for s, _ in spans], "end": [e for _, e in spans],
+            "title": [original[s:e] for s, e in titles], "publisher": [ref.publisher for ref in refs],
+            "published": [ref.published for ref in refs], "url": [ref.url for ref in refs],
+            "raw": [original[s:e] for s, e in spans],
+            "title_simplified": [norm.simplified[ref.title_start:ref.title_end] for ref in refs],
+            "status": ["cited" if ref.ref_idx in cited else "not_cited" for ref in refs]}
 
 
 @table("citations", _DOC, ("ref_idx", _INT, False), _SENT, ("score", _F64, False), ("evidence", _STR, False),
        ("method", _STR, True), order=("ref_idx", "sent_idx"))
-def citation_rows(a) -> list[dict]:
-    return [{"doc_id": a.doc_id, "ref_idx": c.ref_idx, "sent_idx": c.sent_idx, "score": float(c.score),
-             "method": getattr(c, "method", None), "evidence": json.dumps(c.evidence, ensure_ascii=False)}
-            for c in a.citations]
+def citation_columns(a) -> Columns:
+    cites = a.citations
+    return {"doc_id": [a.doc_id] * len(cites), "ref_idx": [c.ref_idx for c in cites],
+            "sent_idx": [c.sent_idx for c in cites], "score": [float(c.score) for c in cites],
+            "evidence": [json.dumps(c.evidence, ensure_ascii=False) for c in cites],
+            "method": [getattr(c, "method", None) for c in cites]}
 
 
 @table("conflicts", _DOC, ("ref_idx", _INT, False), ("sent_idx", _INT, True), ("kind", _STR, False),
        ("article_text", _STR, False), ("reference_text", _STR, True), ("detail", _STR, False), order=("ref_idx",))
-def conflict_rows(a) -> list[dict]:
+def conflict_columns(a) -> Columns:
+    found = a.conflicts
     # The texts quote the article as written: the Simplified spans go back to the original script.
-    return [{"doc_id": a.doc_id, "ref_idx": k.ref_idx, "sent_idx": k.sent_idx, "kind": k.kind,
-             "article_text": a.original_text(k.article_span, k.article_text),
-             "reference_text": a.original_text(k.reference_span, k.reference_text), "detail": k.detail}
-            for k in a.conflicts]
+    return {"doc_id": [a.doc_id] * len(found), **_attributes(found, "ref_idx", "sent_idx", "kind"),
+            "article_text": [a.original_text(k.article_span, k.article_text) for k in found],
+            "reference_text": [a.original_text(k.reference_span, k.reference_text) for k in found],
+            "detail": [k.detail for k in found]}
 
 
 table("errors", ("source", _STR, False), ("doc_id", _STR, True), ("stage", _STR, False), ("code", _STR, False),
       ("message", _STR, False), ("at", _TS, False))(None)
 
-SCHEMAS: dict[str, pa.Schema] = {name: spec.schema for name, spec in REGISTRY.items()}
-TABLES = tuple(SCHEMAS)
-DOCUMENT_TABLES = tuple(name for name, spec in REGISTRY.items() if spec.rows is not None)
+TABLES = tuple(REGISTRY)
+DOCUMENT_TABLES = tuple(name for name, spec in REGISTRY.items() if spec.build is not None)
+
+
+@cache
+def schemas() -> dict[str, pa.Schema]:
+    """Return the pyarrow Schema of every table by name (made once, on first use)."""
+    return {table: spec.schema for table, spec in REGISTRY.items()}
+
+
+def __getattr__(name: str):
+    """Give `SCHEMAS` (`schemas()`) on first use: pyarrow is imported by what makes Arrow tables only."""
+    if name == "SCHEMAS":
+        globals()["SCHEMAS"] = schemas()
+        return schemas()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sort_key(name: str) -> list[tuple[str, str]]:
@@ -197,53 +251,118 @@ def sort_key(name: str) -> list[tuple[str, str]]:
     return REGISTRY[name].sort_key()
 
 
-def to_arrow(name: str, rows: list[dict]) -> pa.Table:
-    """Return `rows` (dicts keyed by column) as a pyarrow Table with the table's schema."""
-    schema = SCHEMAS[name]
-    columns = {field.name: [row.get(field.name) for row in rows] for field in schema}
-    return pa.Table.from_pydict(columns, schema=schema)
+def empty_columns(name: str) -> Columns:
+    """Return the columns of table `name` without rows."""
+    return {column: [] for column in REGISTRY[name].names}
 
 
-def to_frame(name: str, rows: list[dict]) -> pd.DataFrame:
-    """Return `rows` as a pandas DataFrame with the table's columns and types (nullable where the contract says).
+def rows_of(name: str, columns: Columns) -> list[dict]:
+    """Return the columns of table `name` as one dict per row, keyed by column."""
+    names = REGISTRY[name].names
+    return [dict(zip(names, values)) for values in zip(*(columns[column] for column in names))]
 
-    Built from columns: the rows are transposed in one pass and each column's values go straight into the
-    pandas array of its type. Converting a pyarrow Table (`to_pandas(types_mapper=...)`) gives the same frame
-    at twice the cost, as much as a third of the analysis of a short article, in pandas' conversion machinery.
+
+def columns_of(name: str, rows: Sequence[dict]) -> Columns:
+    """Return rows of table `name` (dicts keyed by column; a missing optional column is None) as columns."""
+    names = REGISTRY[name].names
+    # Column by column: transposing with zip(*rows) makes a tuple per row, and on a batch of thousands of rows
+    # the garbage collector's passes over them cost four times the transposition itself.
+    try:
+        return {column: list(map(itemgetter(column), rows)) for column in names}
+    except KeyError:  # a row without some optional column
+        return {column: [row.get(column) for row in rows] for column in names}
+
+
+def to_arrow(name: str, rows: Sequence[dict]) -> pa.Table:
+    """Return `rows` (dicts keyed by column; a missing optional column is None) as a pyarrow Table with the
+    table's schema."""
+    return columns_to_arrow(name, columns_of(name, rows))
+
+
+def columns_to_arrow(name: str, columns: Columns) -> pa.Table:
+    """Return a table's columns as a pyarrow Table with its schema: one typed Arrow array per column."""
+    import pyarrow as pa
+
+    schema = schemas()[name]
+    return pa.Table.from_arrays([pa.array(columns[fld.name], type=fld.type) for fld in schema], schema=schema)
+
+
+def to_frame(name: str, rows: Sequence[dict]) -> pd.DataFrame:
+    """Return `rows` as a pandas DataFrame with the table's columns and types (nullable where the contract says)."""
+    return columns_to_frame(name, columns_of(name, rows))
+
+
+def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
+    """Return a table's columns as a pandas DataFrame with its column types (nullable where the contract says).
+
+    Each column's values go straight into the pandas array of its type, and the frame is assembled from those
+    arrays without pandas' checks and inference (they are of one length and type by construction). Converting
+    a pyarrow Table (`to_pandas(types_mapper=...)`) gives the same frame at three times the cost, and
+    `pd.DataFrame(dict)` spends as long again checking what is known: on a short article, building the nine
+    frames cost as much as analysing it.
     """
     import pandas as pd
 
-    fields = SCHEMAS[name]
-    names = fields.names
+    fields = schemas()[name]
+    storage = pd.StringDtype().storage  # read per frame: the user may change pandas' string option at any time
+    if not columns[fields.names[0]]:  # most short articles have no references, citations or conflicts
+        return _empty_frame(name, storage).copy()
+    arrays = [_pandas_column(fld, columns[fld.name], storage) for fld in fields]
+    index = pd.RangeIndex(len(arrays[0]))
     try:
-        columns = list(zip(*map(itemgetter(*names), rows))) if rows else [()] * len(names)
-    except KeyError:  # a row without some optional column
-        columns = [[row.get(column) for row in rows] for column in names]
-    return pd.DataFrame({fld.name: _pandas_column(fld.type, values) for fld, values in zip(fields, columns)},
-                        copy=False)
+        return pd.DataFrame._from_arrays(arrays, columns=_frame_columns(name), index=index, verify_integrity=False)
+    except AttributeError:  # a pandas without the (internal) constructor: the public one, with its checks
+        return pd.DataFrame(dict(zip(fields.names, arrays)), index=index, copy=False)
 
 
-def _pandas_column(arrow_type: pa.DataType, values: Sequence):
+@cache
+def _empty_frame(name: str, storage: str) -> pd.DataFrame:
+    """Return the frame of table `name` without rows (copied for each caller: a fourth of the cost of building)."""
+    import pandas as pd
+
+    arrays = [_pandas_column(fld, [], storage) for fld in schemas()[name]]
+    return pd.DataFrame(dict(zip(schemas()[name].names, arrays)), index=pd.RangeIndex(0), copy=False)
+
+
+@cache
+def _frame_columns(name: str) -> pd.Index:
+    """Return the column index of table `name`'s frames (an immutable Index: frames may share it)."""
+    import pandas as pd
+
+    return pd.DataFrame({column: [] for column in REGISTRY[name].names}).columns
+
+
+def _pandas_column(fld: pa.Field, values: Sequence, storage: str):
     """Return a column's values as the pandas array converting the Arrow column would give: nullable Int64,
     boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
     objects."""
     import pandas as pd
+    import pyarrow as pa
 
-    if pa.types.is_integer(arrow_type):
-        mask = numpy.fromiter((v is None for v in values), bool, len(values))
-        if mask.any():
-            values = [0 if v is None else v for v in values]
-        return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(len(values)), mask)
+    arrow_type, n = fld.type, len(values)
     if pa.types.is_string(arrow_type):
-        if pd.StringDtype().storage == "pyarrow":
+        if storage == "pyarrow":
             return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
         return pd.array(list(values), dtype=pd.StringDtype())
+    if pa.types.is_integer(arrow_type):
+        if None in values:
+            mask = numpy.fromiter((v is None for v in values), bool, n)
+            values = [0 if v is None else v for v in values]
+        else:
+            mask = numpy.zeros(n, bool)
+        return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(n), mask)
     if pa.types.is_boolean(arrow_type):
-        mask = numpy.fromiter((v is None for v in values), bool, len(values))
-        return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, len(values)), mask)
+        mask = numpy.fromiter((v is None for v in values), bool, n) if None in values else numpy.zeros(n, bool)
+        return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, n), mask)
     if pa.types.is_floating(arrow_type):
-        return numpy.array(values, dtype=numpy.float64).reshape(len(values))
-    return pa.array(values, type=arrow_type).to_pandas()  # dates (as objects) and timestamps
+        return numpy.array(values, dtype=numpy.float64).reshape(n)
+    if pa.types.is_date32(arrow_type) and all(v is None or type(v) is date for v in values):
+        dates = numpy.empty(n, dtype=object)  # as Arrow gives them: date objects, None where missing
+        dates[:] = values
+        return dates
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None and None not in values:
+        return pd.array(values, dtype=pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz))
+    return pa.array(values, type=arrow_type).to_pandas()  # what the cases above do not cover, the slow way
 
 
 def validate(name: str, table: pa.Table, n_chars: dict[str, int]) -> None:
@@ -254,7 +373,7 @@ def validate(name: str, table: pa.Table, n_chars: dict[str, int]) -> None:
     """
     from extract.errors import OutputError
 
-    schema = SCHEMAS[name]
+    schema = schemas()[name]
     if not table.schema.equals(schema, check_metadata=False):
         raise OutputError(f"table {name}: schema {table.schema} differs from the contract's {schema}",
                           code="schema_mismatch")

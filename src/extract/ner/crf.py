@@ -28,6 +28,7 @@ import numba
 import numpy
 
 from extract.errors import ExtractError
+from extract.memory import release_free_memory
 from extract.text.chars import lower_same_length
 
 MODEL_PATH = Path(str(resources.files("extract") / "ner" / "models" / "ner_crf" / "model.npz"))
@@ -340,9 +341,9 @@ class CRFModel:
     @classmethod
     def load(cls, path: Path) -> "CRFModel":
         try:
-            with numpy.load(path) as data:
-                buckets = data["buckets"].astype(numpy.int64)
-                state = data["state"].astype(numpy.float32)
+            with numpy.load(path) as data:  # as stored (uint32, float16): from_weights converts each once
+                buckets = data["buckets"]
+                state = data["state"]
                 transitions = data["transitions"].astype(numpy.float32)
                 labels = tuple(str(x) for x in data["labels"])
                 bits = int(data["bucket_bits"])
@@ -358,9 +359,12 @@ class CRFModel:
                      transitions: numpy.ndarray, *, source: str = "weights") -> "CRFModel":
         """Return a model whose bucket `buckets[k]` carries the label weights `state[k]`."""
         buckets = numpy.asarray(buckets, dtype=numpy.int64)
-        order = numpy.argsort(buckets)
-        buckets = buckets[order]
-        state = numpy.ascontiguousarray(numpy.asarray(state, dtype=numpy.float32)[order]).reshape(-1, len(labels))
+        state = numpy.asarray(state)
+        if len(buckets) > 1 and not (buckets[1:] > buckets[:-1]).all():  # the shipped model is stored sorted
+            order = numpy.argsort(buckets)
+            buckets, state = buckets[order], state[order]
+        # One conversion, no temporary copy: the weights are stored as float16, the largest array of the model.
+        state = numpy.ascontiguousarray(state, dtype=numpy.float32).reshape(-1, len(labels))
         if len(buckets) and (buckets[0] < 0 or buckets[-1] >= 1 << BUCKET_BITS
                              or (numpy.diff(buckets) == 0).any()):
             raise NERCRFError(f"the CRF model at {source} has buckets out of range or repeated", source=source)
@@ -417,7 +421,9 @@ def load_crf_model(path: Path | None = None) -> CRFModel:
     if not model_path.is_file():
         raise NERCRFError(f"no trained CRF model at {model_path}; train one with scripts/train_ner_crf.py",
                           source=str(model_path))
-    return CRFModel.load(model_path)
+    model = CRFModel.load(model_path)
+    release_free_memory()  # the file's buffers and the weights before conversion
+    return model
 
 
 @cache

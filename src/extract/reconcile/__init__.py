@@ -172,15 +172,39 @@ CITING_SECTIONS: frozenset[str] = frozenset({"body", "heading"})   # kept equal 
 def content_terms(words: Iterable[str]) -> tuple[str, ...]:
     """Return the words worth matching: two characters or more, not punctuation, not a stop term."""
     stop = settings().stop_terms
+    known = _known_terms(stop)
+    if len(known) > _KNOWN_TERMS_MAX:  # a long-lived worker meets ever more words: keep the memo bounded
+        known.clear()
     out = []
     for w in words:
-        w = w.strip().lower()
-        if len(w) < 2 or w in stop or not any(ch.isalnum() for ch in w):
-            continue
-        if all(unicodedata.category(ch).startswith(("P", "S", "Z")) or ch.isdigit() for ch in w):
-            continue    # bare numbers are compared as quantities, not as terms
-        out.append(w)
+        term = known.get(w)
+        if term is None:
+            term = known[w] = _content_term(w, stop)
+        if term:
+            out.append(term)
     return tuple(out)
+
+
+_KNOWN_TERMS_MAX = 200_000
+
+
+@cache
+def _known_terms(stop: frozenset[str]) -> dict[str, str]:
+    """Return the memo of `content_terms` for one stop list: word -> its term, or "" for a word not worth matching.
+
+    An article repeats its words, and the corpus repeats them across articles: each word is judged once.
+    """
+    return {}
+
+
+def _content_term(word: str, stop: frozenset[str]) -> str:
+    """Return a word as a term (stripped, lower case), or "" when it is not worth matching."""
+    w = word.strip().lower()
+    if len(w) < 2 or w in stop or not any(ch.isalnum() for ch in w):
+        return ""
+    if all(unicodedata.category(ch).startswith(("P", "S", "Z")) or ch.isdigit() for ch in w):
+        return ""    # bare numbers are compared as quantities, not as terms
+    return w
 
 
 def _url_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -242,7 +266,7 @@ class DocView:
             t_start, t_end, word = self.tokens[k]
             if t_start >= end:
                 break
-            if (not whole or t_end <= end) and not any(a <= t_start < b for a, b in urls):
+            if (not whole or t_end <= end) and not (urls and any(a <= t_start < b for a, b in urls)):
                 out.append(word)
         return out
 
@@ -430,6 +454,7 @@ class _Index:
         self._parts: dict[str, tuple[str, ...]] = {}
         self._idf: dict[str, float] = {}
         self._titles: dict[int, tuple[Passage, frozenset[str], float]] = {}
+        self._counts: dict[int, tuple[Sequence[str], Counter]] = {}
         self._vocabulary_set = set(self.vocabulary)
         self._by_bigram: dict[str, list[str]] = {}
         for word in self.vocabulary:
@@ -466,6 +491,13 @@ class _Index:
             terms = tuple(sorted(set(query.terms)))
             found = self._titles[query.idx] = (query, terms, sum(self.idf(t) for t in terms) or 1.0)
         return found[1], found[2]
+
+    def counts(self, terms: Sequence[str]) -> Counter:
+        """Return the term frequencies of a passage's terms (cached: each title is scored against every sentence)."""
+        found = self._counts.get(id(terms))
+        if found is None or found[0] is not terms:
+            found = self._counts[id(terms)] = (terms, Counter(terms))
+        return found[1]
 
     def rarity(self, df: int) -> float:
         """Return 1.0 for something in one sentence, falling towards 0 for something in every sentence."""
@@ -523,7 +555,7 @@ def _term_share(query: Passage, terms: Sequence[str], index: _Index,
                 cfg: _Settings) -> tuple[float, list[dict], int]:
     """Return the BM25 share of the title's terms in `terms`, the term evidence and the shared term count."""
     q_terms, total_idf = index.title_terms(query)
-    tf = Counter(terms)
+    tf = index.counts(terms)
     length = len(terms) or 1
     bm25 = 0.0
     shared_terms, partial_terms = [], []

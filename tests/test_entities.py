@@ -245,6 +245,27 @@ def test_entities_model_name_of_an_organisation_then_a_place_keeps_both(monkeypa
     assert got == [("英特尔", "ORG", "英特尔", "lexicon"), ("中国", "GPE", "中国", "lexicon")]
 
 
+@pytest.mark.parametrize("text, name, expected", [
+    ("会议在纽约曼哈顿召开。", "纽约曼哈顿", [("纽约", "GPE", "纽约"), ("曼哈顿", "GPE", "曼哈顿")]),
+    ("代表团访问了中国上海。", "中国上海", [("中国", "GPE", "中国"), ("上海", "GPE", "上海市")]),
+])
+def test_entities_model_name_of_two_places_keeps_both(monkeypatch, text, name, expected):
+    _fake_model(monkeypatch, _spans_of({name: "LOC"}))
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text, name, expected", [
+    ("飞鸿能源董事会昨日开会。", "飞鸿能源董事会", "飞鸿能源"),
+    ("飞鸿科技发言人回应称。", "飞鸿科技发言人", "飞鸿科技"),
+    ("全体理事会成员出席。", "理事会", "理事会"),   # a name that is only an organ stays whole
+])
+def test_entities_model_organisation_ends_before_its_members_and_board(monkeypatch, text, name, expected):
+    _fake_model(monkeypatch, _spans_of({name: "ORG"}))
+    got = [e.text for e in find_entities(text, model="cnn") if e.label == "ORG"]
+    assert got == ([expected] if expected not in entity_rules().generic_nouns else [])
+
+
 def test_entities_model_one_character_person_before_a_title(monkeypatch):
     text = "王先生和李主席握手。"
     _fake_model(monkeypatch, _spans_of({"王": "PER", "李": "PER"}))

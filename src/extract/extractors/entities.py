@@ -123,6 +123,7 @@ class EntityRules:
     repeat_model_head_min_chars: int
     generic_name: re.Pattern[str]
     org_organs: frozenset[str]
+    org_members: frozenset[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
@@ -1187,8 +1188,10 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     # model span made this quadratic in the length of the text.
     by_span, dropped = _by_span(found), set()
     for start, end, raw_label in spans:
-        surface = text[start:end]
         label = rules.model_labels.get(raw_label)
+        if label == "ORG":
+            end = _without_members(text, start, end, bounds, rules)
+        surface = text[start:end]
         checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
         if label is None or not _plausible(checked, rules, cased=cased) or (
                 len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
@@ -1261,7 +1264,7 @@ def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules
     only by one of its organs or members (台积电|董事会, 广聚能源|董事会): the organisation is the name.
     Lexicon organisations side by side stay one name (中共中央|统战部 is the CPC's department).
     """
-    if _org_then_place(mentions, start, end):
+    if _org_then_place(mentions, start, end) or _place_then_place(mentions, start, end):
         return True
     known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
     return bool(known) and known[0].start == start and known[0].label == "ORG" \
@@ -1279,6 +1282,32 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
     first, second = sorted(mentions, key=lambda ent: ent.start)
     return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
         and first.label == "ORG" and second.label in ("GPE", "LOC")
+
+
+def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
+    """Return whether `mentions` are exactly two known places filling start..end (巴西|圣保罗, 纽约|曼哈顿,
+    中国|上海): the wider place says where the narrower one is; each is its own mention.
+
+    A place before an organisation stays in a model's name: news corpora and readers differ on 美国斯坦福大学,
+    香港南华早报, and a government organ holds its country (韩国国会, 以色列国防部).
+    """
+    if len(mentions) != 2:
+        return False
+    first, second = sorted(mentions, key=lambda ent: ent.start)
+    return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
+        and first.label == second.label == "GPE" and first.method == second.method == "lexicon"
+
+
+def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> int:
+    """Return the end of a model's organisation name without the people or board after it (某某能源|董事会,
+    某某科技|发言人): they are no part of the name. The cut must fall on a word edge (央行|理监事会 is not
+    央行理|监事会), and a name that is only such a word stays whole."""
+    surface = text[start:end]
+    # The longest word of the name's tail decides: 央行理监事会 ends in the organ 理监事会, not in 监事会.
+    tail = max((w for w in (*rules.org_members, *rules.org_organs) if surface.endswith(w)), key=len, default=None)
+    if tail in rules.org_members and len(surface) - len(tail) >= 2 and end - len(tail) in bounds.ends:
+        return end - len(tail)
+    return end
 
 
 @cache

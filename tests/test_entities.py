@@ -381,3 +381,12 @@ def test_entities_unknown_word_needs_name_characters_after_its_surname():
         assert [e.text for e in find_entities(text, model="off") if e.label == "PERSON"] == [], text
     got = [e.text for e in find_entities("冯晓楠当天到场。", model="off") if e.label == "PERSON"]
     assert got == ["冯晓楠"]
+
+
+@pytest.mark.parametrize("model", ["crf", "off"])
+def test_entities_historical_states_are_places_with_government(model):
+    # data/lexicon/historical_states.tsv: dynasties and empires are states (GPE), under one canonical name.
+    text = "东汉时，罗马帝国的使者经安息国来到汉朝；后来奥斯曼帝国取代了东罗马帝国。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model=model)]
+    assert got == [("东汉", "GPE", "东汉"), ("罗马帝国", "GPE", "罗马帝国"), ("安息国", "GPE", "安息帝国"),
+                   ("汉朝", "GPE", "汉朝"), ("奥斯曼帝国", "GPE", "奥斯曼帝国"), ("东罗马帝国", "GPE", "拜占庭帝国")]

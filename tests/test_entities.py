@@ -390,3 +390,22 @@ def test_entities_historical_states_are_places_with_government(model):
     got = [(e.text, e.label, e.canonical) for e in find_entities(text, model=model)]
     assert got == [("东汉", "GPE", "东汉"), ("罗马帝国", "GPE", "罗马帝国"), ("安息国", "GPE", "安息帝国"),
                    ("汉朝", "GPE", "汉朝"), ("奥斯曼帝国", "GPE", "奥斯曼帝国"), ("东罗马帝国", "GPE", "拜占庭帝国")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("分析师 Catherine Lim 和 Trini Tan 预计，需求将回升。",
+     [("Catherine Lim", "Catherine Lim"), ("Trini Tan", "Trini Tan")]),
+    ("首席运营官 Yuval Boger 表示，估值合理。Boger 还说，公司将扩张。”Yuval Boger 说。",
+     [("Yuval Boger", "Yuval Boger"), ("Boger", "Yuval Boger"), ("Yuval Boger", "Yuval Boger")]),
+    ("副馆长Kenneth S. Allen出席。", [("Kenneth S. Allen", "Kenneth S. Allen")]),
+    ("Open Data 表示，Google Cloud 将跟进。", []),    # a speech verb alone makes no person
+])
+def test_entities_latin_person_names_after_a_title_or_before_a_speech_verb(text, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "PERSON"]
+    assert got == expected
+
+
+def test_entities_bracketed_original_takes_the_name_it_follows():
+    text = "物理学家马克斯·泰格马克（Max Tegmark）发表了演讲。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text) if e.label == "PERSON"]
+    assert got == [("马克斯·泰格马克", "PERSON", "马克斯·泰格马克"), ("Max Tegmark", "PERSON", "马克斯·泰格马克")]

@@ -93,6 +93,9 @@ class EntityRules:
     name_end_stop_chars: frozenset[str]
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
+    latin_person_name: re.Pattern[str]
+    latin_person_joiner: re.Pattern[str]
+    bracketed_original: re.Pattern[str]
     given_name_max_freq: int
     given_name_char_min_share: float
     given_name_unseen_char_max_freq: int
@@ -877,6 +880,55 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     return out
 
 
+def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return people named in Latin script after a title (分析师 Catherine Lim, CEO Andy Ory), a second name
+    joined to such a name (Catherine Lim 和 Trini Tan), and every other mention of a name so found, in full
+    or by its surname (Boger 表示 after Yuval Boger).
+
+    A name is two to four capitalised words (rules.yaml latin_person_name). Before a speech verb such words
+    are as often a company or a product (Google Cloud 表示, Open Data 称), so a verb alone does not make one.
+    """
+    out: list[Entity] = []
+    titles = tuple(rules.person_titles)
+    for match in rules.latin_person_name.finditer(text):
+        start, end = match.span()
+        joined = bool(out) and out[-1].end <= start and rules.latin_person_joiner.fullmatch(text[out[-1].end:start])
+        if not (joined or text[:start].rstrip(" ").endswith(titles)) \
+                or taken.overlaps(start, end) or load_lexicon().lookup(match.group()) is not None:
+            continue
+        _claim(out, taken, Entity(start, end, match.group(), "PERSON", match.group(), "rule:latin_person"))
+    full = {ent.text: ent.text for ent in out}
+    full.update({name.rsplit(" ", 1)[-1]: name for name in list(full)})
+    if full:
+        names = "|".join(map(re.escape, sorted(full, key=len, reverse=True)))
+        for match in re.finditer(f"(?<![A-Za-z.\\-])(?:{names})(?![A-Za-z\\-])", text):
+            if not taken.overlaps(*match.span()):
+                _claim(out, taken, Entity(*match.span(), match.group(), "PERSON", full[match.group()],
+                                          "rule:latin_person"))
+    return out
+
+
+def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with a name's original in brackets right after it taking its canonical name:
+    马克斯·泰格马克（Max Tegmark） is one person, named in Chinese. A name found inside the brackets keeps its
+    label; one no source found is added with the name's label."""
+    by_start = {ent.start: ent for ent in found}
+    out = list(found)
+    for ent in found:
+        if ent.label != "PERSON":
+            continue
+        match = rules.bracketed_original.match(text, ent.end)
+        if not match:
+            continue
+        a, b = match.span(1)
+        inner = by_start.get(a)
+        if inner is not None and inner.end == b and inner.label == "PERSON":
+            out[out.index(inner)] = Entity(a, b, inner.text, "PERSON", ent.canonical, inner.method)
+        elif inner is None and not any(x.start < b and a < x.end for x in found):
+            out.append(Entity(a, b, match.group(1), "PERSON", ent.canonical, "rule:bracketed_original"))
+    return out
+
+
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                              rules: EntityRules) -> list[Entity]:
     """Return organisations listed beside one ending in the same suffix (联影医疗、推想医疗; A科技和B科技).
@@ -1430,6 +1482,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += regional_entities(text, bounds, taken, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
+    found += latin_person_entities(text, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
@@ -1447,6 +1500,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = local_body_entities(text, bounds, taken, found, region)
     if region is not None:
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
+    found = with_bracketed_originals(text, found, rules)
     found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
     return with_regional_names(found, region)
 

@@ -409,3 +409,14 @@ def test_entities_bracketed_original_takes_the_name_it_follows():
     text = "物理学家马克斯·泰格马克（Max Tegmark）发表了演讲。"
     got = [(e.text, e.label, e.canonical) for e in find_entities(text) if e.label == "PERSON"]
     assert got == [("马克斯·泰格马克", "PERSON", "马克斯·泰格马克"), ("Max Tegmark", "PERSON", "马克斯·泰格马克")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("推动中秘两国友好。", [("中", "中国"), ("秘", "秘鲁")]),
+    ("中泰合作不断深化。", [("中", "中国"), ("泰", "泰国")]),
+    ("京港合作不断深化。", []),            # two Chinese divisions: a region's pair, no country
+    ("秘书关系很好。", []),               # 秘书 is a word, not two abbreviations
+])
+def test_entities_country_pair_before_a_word_of_relations(text, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "GPE"]
+    assert got == expected

@@ -94,6 +94,7 @@ class EntityRules:
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
     latin_person_name: re.Pattern[str]
+    country_pair: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     bracketed_original: re.Pattern[str]
     given_name_max_freq: int
@@ -929,6 +930,31 @@ def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules)
     return out
 
 
+def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the two countries of a pair of one-character abbreviations before a word of relations between
+    them (中秘两国, 中斯关系, 中泰合作): each character is the country's mention, as in 中美."""
+    out: list[Entity] = []
+    for match in rules.country_pair.finditer(text):
+        pos = match.start()
+        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2):
+            continue
+        countries = [_country_of_character(ch) for ch in text[pos:pos + 2]]
+        if None in countries or countries[0] == countries[1]:
+            continue
+        for i, canonical in enumerate(countries):
+            _claim(out, taken, Entity(pos + i, pos + i + 1, text[pos + i], "GPE", canonical, "rule:country_pair"))
+    return out
+
+
+def _country_of_character(ch: str) -> str | None:
+    # A country's one-character abbreviation (中, 美, 秘): the lexicon's or place_abbreviations.tsv's; a
+    # Chinese division's (京, 港) names no country, and a character of several countries (巴) none.
+    hit = load_lexicon().lookup(ch)
+    if hit is not None:
+        return hit[0] if hit[1] == "GPE" and hit[0] in state_names() and not is_local_place(hit[0]) else None
+    return place_abbreviations().get(ch) or None
+
+
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                              rules: EntityRules) -> list[Entity]:
     """Return organisations listed beside one ending in the same suffix (联影医疗、推想医疗; A科技和B科技).
@@ -1486,6 +1512,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
+    found += country_pair_entities(text, bounds, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)

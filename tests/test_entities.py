@@ -420,3 +420,14 @@ def test_entities_bracketed_original_takes_the_name_it_follows():
 def test_entities_country_pair_before_a_word_of_relations(text, expected):
     got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "GPE"]
     assert got == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("量子计算初创公司 QuEra 宣布融资。QuEra 表示将扩张。", [("QuEra", "rule:org_noun"), ("QuEra", "rule:repeat")]),
+    ("爱立信在合资企业Aduna中发挥作用。", [("爱立信", "lexicon"), ("Aduna", "rule:org_noun")]),
+    ("分析师机构 IDC 预计需求回升。", [("IDC", "rule:org_noun")]),
+    ("该公司 CEO 表示，公司 AI 部门扩张。", []),        # a title and a generic noun are no names
+])
+def test_entities_latin_name_after_a_noun_for_a_kind_of_organisation(text, expected):
+    got = [(e.text, e.method) for e in find_entities(text, model="off") if e.label == "ORG"]
+    assert got == expected

@@ -95,6 +95,8 @@ class EntityRules:
     person_tags: frozenset[str]
     latin_person_name: re.Pattern[str]
     country_pair: re.Pattern[str]
+    org_kind_nouns: tuple[str, ...]
+    latin_org_name: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     bracketed_original: re.Pattern[str]
     given_name_max_freq: int
@@ -141,7 +143,7 @@ class EntityRules:
 
 # How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
 # suffix lists matched longest first and the fields derived from other keys.
-_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes"})
+_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes", "org_kind_nouns"})
 _DERIVED_RULES = {
     "org_suffix_set": lambda raw: frozenset(raw["org_suffixes"]),
     "person_title_max_chars": lambda raw: max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
@@ -761,7 +763,7 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
             or _has_strong_shape(ent, rules)
         if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
                 and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
-                and not _LATIN_WORD.match(ent.text):
+                and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
             first[ent.text] = ent
     out, gone = [], set()
     by_span = _by_span(found)
@@ -928,6 +930,32 @@ def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules)
         elif inner is None and not any(x.start < b and a < x.end for x in found):
             out.append(Entity(a, b, match.group(1), "PERSON", ent.canonical, "rule:bracketed_original"))
     return out
+
+
+def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return organisations named in Latin script right after a noun for a kind of organisation (初创公司
+    QuEra, 合资企业Aduna, 市场研究公司NielsenIQ, 分析师机构 IDC): the noun introduces the name."""
+    out: list[Entity] = []
+    lex = load_lexicon()
+    for _k, word, _s, e in _tokens_among_endings(bounds, rules.org_kind_nouns):
+        match = rules.latin_org_name.match(text, e)
+        if not match:
+            continue
+        start, end = match.span(1)
+        name = match.group(1)
+        hit = lex.lookup(name)
+        if taken.overlaps(start, end) or name in rules.generic_nouns or name in rules.person_titles \
+                or rules.product_code_stop.match(name) or (hit is not None and hit[1] != "ORG"):
+            continue
+        _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
+    return out
+
+
+def _tokens_among_endings(bounds: _Boundaries, endings: tuple[str, ...]):
+    """Yield the (index, word, start, end) of every token ending in one of `endings` (初创公司, 研究公司)."""
+    for k, (word, s, e) in enumerate(bounds.tokens):
+        if word.endswith(endings):
+            yield k, word, s, e
 
 
 def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
@@ -1513,6 +1541,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
     found += country_pair_entities(text, bounds, taken, rules)
+    found += org_noun_latin_entities(text, bounds, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)

@@ -431,3 +431,12 @@ def test_entities_country_pair_before_a_word_of_relations(text, expected):
 def test_entities_latin_name_after_a_noun_for_a_kind_of_organisation(text, expected):
     got = [(e.text, e.method) for e in find_entities(text, model="off") if e.label == "ORG"]
     assert got == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("首款搭载 Snapdragon 8 Elite 的手机。", "Snapdragon 8 Elite"),
+    ("苹果发布iPhone 16 Pro Max。", "iPhone 16 Pro Max"),
+    ("苹果发布iPhone 16。", "iPhone 16"),
+])
+def test_entities_product_code_takes_the_tier_after_it(text, expected):
+    assert [e.text for e in find_entities(text, model="off") if e.label == "PRODUCT"] == [expected]

@@ -95,6 +95,7 @@ class EntityRules:
     person_tags: frozenset[str]
     latin_person_name: re.Pattern[str]
     country_pair: re.Pattern[str]
+    product_tier: re.Pattern[str]
     org_kind_nouns: tuple[str, ...]
     latin_org_name: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
@@ -273,7 +274,9 @@ def _code_after(text: str, pos: int, rules: EntityRules) -> int | None:
         return None
     if rules.not_entity.match(text[pos:end].strip()):
         return None
-    return end
+    # A model's tier after its code is part of its name (骁龙8 Elite, iPhone 16 Pro Max, Qwen 2.5 Max).
+    tier = rules.product_tier.match(text, end)
+    return tier.end() if tier else end
 
 
 def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:

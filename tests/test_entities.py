@@ -440,3 +440,10 @@ def test_entities_latin_name_after_a_noun_for_a_kind_of_organisation(text, expec
 ])
 def test_entities_product_code_takes_the_tier_after_it(text, expected):
     assert [e.text for e in find_entities(text, model="off") if e.label == "PRODUCT"] == [expected]
+
+
+def test_entities_model_place_or_organisation_over_a_title_is_dropped(monkeypatch):
+    text = "香港车手司徒永信夺冠。"
+    _fake_model(monkeypatch, _spans_of({"香港车手司徒永信": "ORG"}))
+    got = [(e.text, e.label) for e in find_entities(text, model="cnn")]
+    assert got[0] == ("香港", "GPE") and all(e[0] != "香港车手司徒永信" for e in got)

@@ -1304,7 +1304,8 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
         if label is None or not _plausible(checked, rules, cased=cased) or (
                 len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
-                or _generic_phrase(start, end, bounds, rules):
+                or _generic_phrase(start, end, bounds, rules) \
+                or (label != "PERSON" and _holds_title(start, end, bounds, rules)):
             continue
         if taken.overlaps(start, end):
             same = next(iter(by_span.get((start, end), ())), None)
@@ -1344,6 +1345,19 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     if dropped:
         found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
+
+
+def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
+    """Return whether a word of start..end is a person's title or role (香港|车手|司徒永信, 研考会|主委): a
+    model's organisation or place over one has swallowed a person and the words around them."""
+    i = bounds.index_at(start)
+    if i is None:
+        return False
+    while i < len(bounds.tokens) and bounds.tokens[i][2] <= end:
+        if bounds.tokens[i][0] in rules.person_titles:
+            return True
+        i += 1
+    return False
 
 
 def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: set[int]) -> None:

@@ -447,3 +447,11 @@ def test_entities_model_place_or_organisation_over_a_title_is_dropped(monkeypatc
     _fake_model(monkeypatch, _spans_of({"香港车手司徒永信": "ORG"}))
     got = [(e.text, e.label) for e in find_entities(text, model="cnn")]
     assert got[0] == ("香港", "GPE") and all(e[0] != "香港车手司徒永信" for e in got)
+
+
+def test_entities_spacecraft_ordinal_and_international_bodies():
+    text = "神舟十七号乘组返回。推动金砖+东盟合作，海合会和拉共体参加。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text)]
+    assert got == [("神舟十七号", "PRODUCT", "神舟十七号"), ("金砖", "ORG", "金砖国家"),
+                   ("东盟", "ORG", "东南亚国家联盟"), ("海合会", "ORG", "海湾阿拉伯国家合作委员会"),
+                   ("拉共体", "ORG", "拉丁美洲和加勒比国家共同体")]

@@ -455,3 +455,17 @@ def test_entities_spacecraft_ordinal_and_international_bodies():
     assert got == [("神舟十七号", "PRODUCT", "神舟十七号"), ("金砖", "ORG", "金砖国家"),
                    ("东盟", "ORG", "东南亚国家联盟"), ("海合会", "ORG", "海湾阿拉伯国家合作委员会"),
                    ("拉共体", "ORG", "拉丁美洲和加勒比国家共同体")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("台南市政府研考会举办活动。", [("台南市政府研考会", "ORG", "台南市政府研究发展考核委员会")]),
+    ("大台南地区降雨。", [("大台南", "GPE", "台南市")]),
+])
+def test_entities_taiwan_government_department_and_municipality_forms(text, expected):
+    assert [(e.text, e.label, e.canonical) for e in find_entities(text, region="taiwan")] == expected
+
+
+def test_entities_model_span_over_a_space_between_han_is_no_name(monkeypatch):
+    text = "台南市政府研考会 研青科举办活动。"
+    _fake_model(monkeypatch, _spans_of({"台南市政府研考会 研青科": "ORG"}))
+    assert all(" " not in e.text for e in find_entities(text, model="cnn", region="taiwan"))

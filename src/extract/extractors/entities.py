@@ -31,8 +31,9 @@ from functools import cache
 from typing import Any
 
 from extract.errors import DataFileError
-from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_after_place, is_local_place,
-                                             local_body_canonical, local_bodies, main_places, place_before_body)
+from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces, bodies_after_place,
+                                             is_local_place, local_body_canonical, local_bodies, main_places,
+                                             place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
@@ -95,6 +96,7 @@ class EntityRules:
     person_tags: frozenset[str]
     latin_person_name: re.Pattern[str]
     country_pair: re.Pattern[str]
+    model_span_gap: re.Pattern[str]
     product_tier: re.Pattern[str]
     org_kind_nouns: tuple[str, ...]
     latin_org_name: re.Pattern[str]
@@ -1515,7 +1517,7 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     if surface in rules.generic_nouns or rules.not_entity.match(surface) or (
             cased and rules.model_not_name.match(surface)):
         return False
-    if not surface.strip() or len(surface) > rules.model_max_chars:
+    if not surface.strip() or len(surface) > rules.model_max_chars or rules.model_span_gap.search(surface):
         return False
     # A name cut at a joiner (米拉·) is a piece of a longer name the model did not finish.
     if surface[0] in rules.name_joiners or surface[-1] in rules.name_joiners:
@@ -1550,7 +1552,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
     region = region or text_region(variant, text)
-    found += regional_entities(text, bounds, taken, region)
+    found += regional_entities(text, bounds, taken, found, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
@@ -1631,7 +1633,26 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
             ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
         result.append(ent)
-    return result
+    return _with_departments_joined(text, result, region, places)
+
+
+def _with_departments_joined(text: str, found: list[Entity], region: str, places: dict[str, str]) -> list[Entity]:
+    """Return the mentions with a government and the department written right after it made one name
+    (台南市政府|研考会 -> 台南市政府研考会, the department: 台南市政府研究发展考核委员会)."""
+    by_start = {ent.start: ent for ent in found if ent.label == "ORG"}
+    out, joined = [], set()
+    for ent in sorted(found, key=lambda x: x.start):
+        if id(ent) in joined:
+            continue
+        after = by_start.get(ent.end)
+        if ent.label == "ORG" and ent.text.endswith(GOVERNMENT) and after is not None \
+                and after.method == "rule:local_body":
+            canonical = local_body_canonical(ent.text + after.text, region, places)
+            if canonical is not None:
+                joined.add(id(after))
+                ent = Entity(ent.start, after.end, text[ent.start:after.end], "ORG", canonical, "rule:local_body")
+        out.append(ent)
+    return out
 
 
 def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
@@ -1676,14 +1697,23 @@ def _with_body_after(text: str, place: Entity, bounds: _Boundaries, taken: _Take
     return place
 
 
-def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:
-    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries and not taken."""
+def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                      region: str | None) -> list[Entity]:
+    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries, where no
+    mention is yet or only lexicon names inside them (台南 in 大台南, which are removed from `found`)."""
     out: list[Entity] = []
     if region is None:
         return out
-    for pos, end, surface in _free_words(text, bounds, taken, surfaces_of(region)):
-        canonical, label = regional_names()[surface][region]
-        _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
+    pattern = _alternation(surfaces_of(region))
+    for match in pattern.finditer(text) if pattern is not None else ():
+        pos, end = match.span()
+        spans = taken.spans_overlapping(pos, end)
+        if pos not in bounds.starts or end not in bounds.ends or any(
+                not (pos <= a and b <= end) or (a, b) == (pos, end) for a, b in spans):
+            continue
+        _remove_mentions(spans, found, taken)
+        canonical, label = regional_names()[match.group()][region]
+        _claim(out, taken, Entity(pos, end, match.group(), label, canonical, "lexicon"))
     return out
 
 

@@ -469,3 +469,13 @@ def test_entities_model_span_over_a_space_between_han_is_no_name(monkeypatch):
     text = "台南市政府研考会 研青科举办活动。"
     _fake_model(monkeypatch, _spans_of({"台南市政府研考会 研青科": "ORG"}))
     assert all(" " not in e.text for e in find_entities(text, model="cnn", region="taiwan"))
+
+
+@pytest.mark.parametrize("name, raw, expected", [
+    ("维津贾姆港", "GPE", "LOC"), ("香园围口岸", "LOC", "LOC"), ("恩施大峡谷", "LOC", "LOC"),
+    ("锡那罗亚州", "LOC", "GPE"), ("墨西哥城", "LOC", "GPE"),   # a lexicon city keeps its label
+])
+def test_entities_model_place_ending_in_a_facility_or_landform_is_loc(monkeypatch, name, raw, expected):
+    text = f"记者前往{name}采访。"
+    _fake_model(monkeypatch, _spans_of({name: raw}))
+    assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [(name, expected)]

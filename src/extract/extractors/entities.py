@@ -138,6 +138,7 @@ class EntityRules:
     model_not_name: re.Pattern[str]
     model_span_stop_chars: frozenset[str]
     gpe_endings: tuple[str, ...]
+    loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     model_labels: dict[str, str]
     clause_breaks: re.Pattern[str]
@@ -1377,6 +1378,8 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
+    if label in ("LOC", "GPE") and name.endswith(rules.loc_endings) and len(name) > 2:
+        return name, "LOC"
     if label == "LOC" and name.endswith(rules.gpe_endings):
         return name, "GPE"
     return name, label

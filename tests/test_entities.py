@@ -479,3 +479,9 @@ def test_entities_model_place_ending_in_a_facility_or_landform_is_loc(monkeypatc
     text = f"记者前往{name}采访。"
     _fake_model(monkeypatch, _spans_of({name: raw}))
     assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [(name, expected)]
+
+
+def test_entities_lexicon_person_takes_the_given_name_before_it():
+    text = "学者和埃隆·马斯克在内。马斯克说，比尔·盖茨也来了。"
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "PERSON"]
+    assert got == [("埃隆·马斯克", "埃隆·马斯克"), ("马斯克", "埃隆·马斯克"), ("比尔·盖茨", "比尔·盖茨")]

@@ -362,6 +362,24 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
     return out
 
 
+def _with_given_names(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return lexicon people with the given name written before them joined (埃隆·|马斯克 -> 埃隆·马斯克): the
+    full name is the mention and its canonical name, which the person's other mentions in the text take.
+    The given name is the word before the joiner: two to four Han characters of transliteration or a word
+    jieba's dictionary lacks (埃隆)."""
+    out = []
+    for ent in found:
+        if ent.label == "PERSON" and ent.start > 1 and text[ent.start - 1] in rules.name_joiners:
+            i = bisect_right(bounds.token_starts, ent.start - 2) - 1
+            word, ws, we = bounds.tokens[i] if i >= 0 else ("", 0, 0)
+            if we == ent.start - 1 and 2 <= len(word) <= 4 and _HAN.match(word) and (
+                    word not in _jieba_tags() or all(ch in rules.transliteration_chars for ch in word)):
+                full = text[ws:ent.end]
+                ent = Entity(ws, ent.end, full, "PERSON", full, ent.method)
+        out.append(ent)
+    return out
+
+
 def _unit_word(word: str, rules: EntityRules) -> bool:
     # 计算机系 ends in 机系, no word; 相互关系 ends in 关系, a common one.
     return len(word) >= 3 and _jieba_freqs().get(word[-2:], 0) < rules.common_word_min_freq
@@ -1552,6 +1570,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
     found = lexicon_entities(text, bounds, rules)
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
+    found = _with_given_names(text, found, bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
     region = region or text_region(variant, text)

@@ -485,3 +485,16 @@ def test_entities_lexicon_person_takes_the_given_name_before_it():
     text = "学者和埃隆·马斯克在内。马斯克说，比尔·盖茨也来了。"
     got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "PERSON"]
     assert got == [("埃隆·马斯克", "埃隆·马斯克"), ("马斯克", "埃隆·马斯克"), ("比尔·盖茨", "比尔·盖茨")]
+
+
+@pytest.mark.parametrize("text, region, expected", [
+    ("中央组织部和中央纪委联合发文。", "mainland",
+     [("中央组织部", "中国共产党中央委员会组织部"), ("中央纪委", "中国共产党中央纪律检查委员会")]),
+    ("市建局与旅发局今日公布计划，教育局亦有回应。", "hong_kong",
+     [("市建局", "市区重建局"), ("旅发局", "香港旅游发展局"), ("教育局", "教育局")]),
+    ("台电与中油宣布调整价格，核安会表示关注。", "taiwan",
+     [("台电", "台湾电力公司"), ("中油", "台湾中油"), ("核安会", "核能安全委员会")]),
+])
+def test_entities_public_bodies_by_region_take_full_names(text, region, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, region=region) if e.label == "ORG"]
+    assert got == expected

@@ -498,3 +498,17 @@ def test_entities_lexicon_person_takes_the_given_name_before_it():
 def test_entities_public_bodies_by_region_take_full_names(text, region, expected):
     got = [(e.text, e.canonical) for e in find_entities(text, region=region) if e.label == "ORG"]
     assert got == expected
+
+
+@pytest.mark.parametrize("code", ["（SH688165）", "（SH688165，前收盘价34元）", "（股票代码：ELF）", "（2330）"])
+def test_entities_name_before_a_stock_code_is_a_listed_company(monkeypatch, code):
+    text = f"机器人企业埃夫特{code}股价下跌。埃夫特表示将回购。"
+    _fake_model(monkeypatch, _spans_of({"埃夫特": "PER"}))
+    got = {(e.text, e.label) for e in find_entities(text, model="cnn")}
+    assert got == {("埃夫特", "ORG")}
+
+
+def test_entities_year_in_brackets_is_no_stock_code(monkeypatch):
+    text = "作家埃夫特（2024）写道。"
+    _fake_model(monkeypatch, _spans_of({"埃夫特": "PER"}))
+    assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [("埃夫特", "PERSON")]

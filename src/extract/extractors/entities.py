@@ -96,6 +96,7 @@ class EntityRules:
     person_tags: frozenset[str]
     latin_person_name: re.Pattern[str]
     country_pair: re.Pattern[str]
+    stock_code: re.Pattern[str]
     model_span_gap: re.Pattern[str]
     product_tier: re.Pattern[str]
     org_kind_nouns: tuple[str, ...]
@@ -1007,6 +1008,18 @@ def _country_of_character(ch: str) -> str | None:
     return place_abbreviations().get(ch) or None
 
 
+def with_listed_companies(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with a name a rule or the model read as a person or place made an organisation
+    where a stock code follows it (埃夫特（SH688165）): only a listed company has one. Every other mention of
+    the name that the lexicon did not find takes the label too."""
+    listed = {ent.text for ent in found if ent.method != "lexicon" and ent.label in ("PERSON", "GPE", "LOC")
+              and rules.stock_code.match(text, ent.end)}
+    if not listed:
+        return found
+    return [Entity(ent.start, ent.end, ent.text, "ORG", ent.canonical, ent.method)
+            if ent.text in listed and ent.method != "lexicon" else ent for ent in found]
+
+
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                              rules: EntityRules) -> list[Entity]:
     """Return organisations listed beside one ending in the same suffix (联影医疗、推想医疗; A科技和B科技).
@@ -1598,6 +1611,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     if region is not None:
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
+    found = with_listed_companies(text, found, rules)
     found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
     return with_regional_names(found, region)
 

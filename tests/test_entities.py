@@ -245,6 +245,27 @@ def test_entities_model_name_of_an_organisation_then_a_place_keeps_both(monkeypa
     assert got == [("英特尔", "ORG", "英特尔", "lexicon"), ("中国", "GPE", "中国", "lexicon")]
 
 
+@pytest.mark.parametrize("text, name, expected", [
+    ("会议在纽约曼哈顿召开。", "纽约曼哈顿", [("纽约", "GPE", "纽约"), ("曼哈顿", "GPE", "曼哈顿")]),
+    ("代表团访问了中国上海。", "中国上海", [("中国", "GPE", "中国"), ("上海", "GPE", "上海市")]),
+])
+def test_entities_model_name_of_two_places_keeps_both(monkeypatch, text, name, expected):
+    _fake_model(monkeypatch, _spans_of({name: "LOC"}))
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model="cnn")]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text, name, expected", [
+    ("飞鸿能源董事会昨日开会。", "飞鸿能源董事会", "飞鸿能源"),
+    ("飞鸿科技发言人回应称。", "飞鸿科技发言人", "飞鸿科技"),
+    ("全体理事会成员出席。", "理事会", "理事会"),   # a name that is only an organ stays whole
+])
+def test_entities_model_organisation_ends_before_its_members_and_board(monkeypatch, text, name, expected):
+    _fake_model(monkeypatch, _spans_of({name: "ORG"}))
+    got = [e.text for e in find_entities(text, model="cnn") if e.label == "ORG"]
+    assert got == ([expected] if expected not in entity_rules().generic_nouns else [])
+
+
 def test_entities_model_one_character_person_before_a_title(monkeypatch):
     text = "王先生和李主席握手。"
     _fake_model(monkeypatch, _spans_of({"王": "PER", "李": "PER"}))
@@ -360,3 +381,135 @@ def test_entities_unknown_word_needs_name_characters_after_its_surname():
         assert [e.text for e in find_entities(text, model="off") if e.label == "PERSON"] == [], text
     got = [e.text for e in find_entities("冯晓楠当天到场。", model="off") if e.label == "PERSON"]
     assert got == ["冯晓楠"]
+
+
+@pytest.mark.parametrize("model", ["crf", "off"])
+def test_entities_historical_states_are_places_with_government(model):
+    # data/lexicon/historical_states.tsv: dynasties and empires are states (GPE), under one canonical name.
+    text = "东汉时，罗马帝国的使者经安息国来到汉朝；后来奥斯曼帝国取代了东罗马帝国。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text, model=model)]
+    assert got == [("东汉", "GPE", "东汉"), ("罗马帝国", "GPE", "罗马帝国"), ("安息国", "GPE", "安息帝国"),
+                   ("汉朝", "GPE", "汉朝"), ("奥斯曼帝国", "GPE", "奥斯曼帝国"), ("东罗马帝国", "GPE", "拜占庭帝国")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("分析师 Catherine Lim 和 Trini Tan 预计，需求将回升。",
+     [("Catherine Lim", "Catherine Lim"), ("Trini Tan", "Trini Tan")]),
+    ("首席运营官 Yuval Boger 表示，估值合理。Boger 还说，公司将扩张。”Yuval Boger 说。",
+     [("Yuval Boger", "Yuval Boger"), ("Boger", "Yuval Boger"), ("Yuval Boger", "Yuval Boger")]),
+    ("副馆长Kenneth S. Allen出席。", [("Kenneth S. Allen", "Kenneth S. Allen")]),
+    ("Open Data 表示，Google Cloud 将跟进。", []),    # a speech verb alone makes no person
+])
+def test_entities_latin_person_names_after_a_title_or_before_a_speech_verb(text, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "PERSON"]
+    assert got == expected
+
+
+def test_entities_bracketed_original_takes_the_name_it_follows():
+    text = "物理学家马克斯·泰格马克（Max Tegmark）发表了演讲。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text) if e.label == "PERSON"]
+    assert got == [("马克斯·泰格马克", "PERSON", "马克斯·泰格马克"), ("Max Tegmark", "PERSON", "马克斯·泰格马克")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("推动中秘两国友好。", [("中", "中国"), ("秘", "秘鲁")]),
+    ("中泰合作不断深化。", [("中", "中国"), ("泰", "泰国")]),
+    ("京港合作不断深化。", []),            # two Chinese divisions: a region's pair, no country
+    ("秘书关系很好。", []),               # 秘书 is a word, not two abbreviations
+])
+def test_entities_country_pair_before_a_word_of_relations(text, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "GPE"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("量子计算初创公司 QuEra 宣布融资。QuEra 表示将扩张。", [("QuEra", "rule:org_noun"), ("QuEra", "rule:repeat")]),
+    ("爱立信在合资企业Aduna中发挥作用。", [("爱立信", "lexicon"), ("Aduna", "rule:org_noun")]),
+    ("分析师机构 IDC 预计需求回升。", [("IDC", "rule:org_noun")]),
+    ("该公司 CEO 表示，公司 AI 部门扩张。", []),        # a title and a generic noun are no names
+])
+def test_entities_latin_name_after_a_noun_for_a_kind_of_organisation(text, expected):
+    got = [(e.text, e.method) for e in find_entities(text, model="off") if e.label == "ORG"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("首款搭载 Snapdragon 8 Elite 的手机。", "Snapdragon 8 Elite"),
+    ("苹果发布iPhone 16 Pro Max。", "iPhone 16 Pro Max"),
+    ("苹果发布iPhone 16。", "iPhone 16"),
+])
+def test_entities_product_code_takes_the_tier_after_it(text, expected):
+    assert [e.text for e in find_entities(text, model="off") if e.label == "PRODUCT"] == [expected]
+
+
+def test_entities_model_place_or_organisation_over_a_title_is_dropped(monkeypatch):
+    text = "香港车手司徒永信夺冠。"
+    _fake_model(monkeypatch, _spans_of({"香港车手司徒永信": "ORG"}))
+    got = [(e.text, e.label) for e in find_entities(text, model="cnn")]
+    assert got[0] == ("香港", "GPE") and all(e[0] != "香港车手司徒永信" for e in got)
+
+
+def test_entities_spacecraft_ordinal_and_international_bodies():
+    text = "神舟十七号乘组返回。推动金砖+东盟合作，海合会和拉共体参加。"
+    got = [(e.text, e.label, e.canonical) for e in find_entities(text)]
+    assert got == [("神舟十七号", "PRODUCT", "神舟十七号"), ("金砖", "ORG", "金砖国家"),
+                   ("东盟", "ORG", "东南亚国家联盟"), ("海合会", "ORG", "海湾阿拉伯国家合作委员会"),
+                   ("拉共体", "ORG", "拉丁美洲和加勒比国家共同体")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("台南市政府研考会举办活动。", [("台南市政府研考会", "ORG", "台南市政府研究发展考核委员会")]),
+    ("大台南地区降雨。", [("大台南", "GPE", "台南市")]),
+])
+def test_entities_taiwan_government_department_and_municipality_forms(text, expected):
+    assert [(e.text, e.label, e.canonical) for e in find_entities(text, region="taiwan")] == expected
+
+
+def test_entities_model_span_over_a_space_between_han_is_no_name(monkeypatch):
+    text = "台南市政府研考会 研青科举办活动。"
+    _fake_model(monkeypatch, _spans_of({"台南市政府研考会 研青科": "ORG"}))
+    assert all(" " not in e.text for e in find_entities(text, model="cnn", region="taiwan"))
+
+
+@pytest.mark.parametrize("name, raw, expected", [
+    ("维津贾姆港", "GPE", "LOC"), ("香园围口岸", "LOC", "LOC"), ("恩施大峡谷", "LOC", "LOC"),
+    ("北部都会区", "LOC", "LOC"), ("锡那罗亚州", "LOC", "GPE"),
+    ("墨西哥城", "LOC", "GPE"),   # a lexicon city keeps its label
+])
+def test_entities_model_place_ending_in_a_facility_or_landform_is_loc(monkeypatch, name, raw, expected):
+    text = f"记者前往{name}采访。"
+    _fake_model(monkeypatch, _spans_of({name: raw}))
+    assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [(name, expected)]
+
+
+def test_entities_lexicon_person_takes_the_given_name_before_it():
+    text = "学者和埃隆·马斯克在内。马斯克说，比尔·盖茨也来了。"
+    got = [(e.text, e.canonical) for e in find_entities(text, model="off") if e.label == "PERSON"]
+    assert got == [("埃隆·马斯克", "埃隆·马斯克"), ("马斯克", "埃隆·马斯克"), ("比尔·盖茨", "比尔·盖茨")]
+
+
+@pytest.mark.parametrize("text, region, expected", [
+    ("中央组织部和中央纪委联合发文。", "mainland",
+     [("中央组织部", "中国共产党中央委员会组织部"), ("中央纪委", "中国共产党中央纪律检查委员会")]),
+    ("市建局与旅发局今日公布计划，教育局亦有回应。", "hong_kong",
+     [("市建局", "市区重建局"), ("旅发局", "香港旅游发展局"), ("教育局", "教育局")]),
+    ("台电与中油宣布调整价格，核安会表示关注。", "taiwan",
+     [("台电", "台湾电力公司"), ("中油", "台湾中油"), ("核安会", "核能安全委员会")]),
+])
+def test_entities_public_bodies_by_region_take_full_names(text, region, expected):
+    got = [(e.text, e.canonical) for e in find_entities(text, region=region) if e.label == "ORG"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("code", ["（SH688165）", "（SH688165，前收盘价34元）", "（股票代码：ELF）", "（2330）"])
+def test_entities_name_before_a_stock_code_is_a_listed_company(monkeypatch, code):
+    text = f"机器人企业埃夫特{code}股价下跌。埃夫特表示将回购。"
+    _fake_model(monkeypatch, _spans_of({"埃夫特": "PER"}))
+    got = {(e.text, e.label) for e in find_entities(text, model="cnn")}
+    assert got == {("埃夫特", "ORG")}
+
+
+def test_entities_year_in_brackets_is_no_stock_code(monkeypatch):
+    text = "作家埃夫特（2024）写道。"
+    _fake_model(monkeypatch, _spans_of({"埃夫特": "PER"}))
+    assert [(e.text, e.label) for e in find_entities(text, model="cnn")] == [("埃夫特", "PERSON")]

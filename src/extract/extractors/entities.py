@@ -31,8 +31,9 @@ from functools import cache
 from typing import Any
 
 from extract.errors import DataFileError
-from extract.extractors.local_bodies import (COUNTRY, bare_surfaces, bodies_after_place, is_local_place,
-                                             local_body_canonical, local_bodies, main_places, place_before_body)
+from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces, bodies_after_place,
+                                             is_local_place, local_body_canonical, local_bodies, main_places,
+                                             place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.lexicon import load_lexicon, state_names, surface_automaton
 from extract.resources import load
@@ -93,6 +94,15 @@ class EntityRules:
     name_end_stop_chars: frozenset[str]
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
+    latin_person_name: re.Pattern[str]
+    country_pair: re.Pattern[str]
+    stock_code: re.Pattern[str]
+    model_span_gap: re.Pattern[str]
+    product_tier: re.Pattern[str]
+    org_kind_nouns: tuple[str, ...]
+    latin_org_name: re.Pattern[str]
+    latin_person_joiner: re.Pattern[str]
+    bracketed_original: re.Pattern[str]
     given_name_max_freq: int
     given_name_char_min_share: float
     given_name_unseen_char_max_freq: int
@@ -123,11 +133,13 @@ class EntityRules:
     repeat_model_head_min_chars: int
     generic_name: re.Pattern[str]
     org_organs: frozenset[str]
+    org_members: frozenset[str]
     generic_nouns: frozenset[str]
     model_max_chars: int
     model_not_name: re.Pattern[str]
     model_span_stop_chars: frozenset[str]
     gpe_endings: tuple[str, ...]
+    loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     model_labels: dict[str, str]
     clause_breaks: re.Pattern[str]
@@ -136,7 +148,7 @@ class EntityRules:
 
 # How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
 # suffix lists matched longest first and the fields derived from other keys.
-_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes"})
+_LONGEST_FIRST = frozenset({"org_suffixes", "org_legal_forms", "subunit_suffixes", "org_kind_nouns"})
 _DERIVED_RULES = {
     "org_suffix_set": lambda raw: frozenset(raw["org_suffixes"]),
     "person_title_max_chars": lambda raw: max(map(len, [*raw["person_titles"], *raw["surname_address_forms"]])),
@@ -266,7 +278,9 @@ def _code_after(text: str, pos: int, rules: EntityRules) -> int | None:
         return None
     if rules.not_entity.match(text[pos:end].strip()):
         return None
-    return end
+    # A model's tier after its code is part of its name (骁龙8 Elite, iPhone 16 Pro Max, Qwen 2.5 Max).
+    tier = rules.product_tier.match(text, end)
+    return tier.end() if tier else end
 
 
 def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
@@ -345,6 +359,24 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 if not (tag[:1] == "n" or tag == "vn" or word in ("与", "和", "及")) or word in rules.generic_nouns:
                     break
                 j += 1
+        out.append(ent)
+    return out
+
+
+def _with_given_names(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return lexicon people with the given name written before them joined (埃隆·|马斯克 -> 埃隆·马斯克): the
+    full name is the mention and its canonical name, which the person's other mentions in the text take.
+    The given name is the word before the joiner: two to four Han characters of transliteration or a word
+    jieba's dictionary lacks (埃隆)."""
+    out = []
+    for ent in found:
+        if ent.label == "PERSON" and ent.start > 1 and text[ent.start - 1] in rules.name_joiners:
+            i = bisect_right(bounds.token_starts, ent.start - 2) - 1
+            word, ws, we = bounds.tokens[i] if i >= 0 else ("", 0, 0)
+            if we == ent.start - 1 and 2 <= len(word) <= 4 and _HAN.match(word) and (
+                    word not in _jieba_tags() or all(ch in rules.transliteration_chars for ch in word)):
+                full = text[ws:ent.end]
+                ent = Entity(ws, ent.end, full, "PERSON", full, ent.method)
         out.append(ent)
     return out
 
@@ -756,7 +788,7 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
             or _has_strong_shape(ent, rules)
         if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
                 and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
-                and not _LATIN_WORD.match(ent.text):
+                and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
             first[ent.text] = ent
     out, gone = [], set()
     by_span = _by_span(found)
@@ -874,6 +906,118 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
             continue
         _claim(out, taken, Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
     return out
+
+
+def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return people named in Latin script after a title (分析师 Catherine Lim, CEO Andy Ory), a second name
+    joined to such a name (Catherine Lim 和 Trini Tan), and every other mention of a name so found, in full
+    or by its surname (Boger 表示 after Yuval Boger).
+
+    A name is two to four capitalised words (rules.yaml latin_person_name). Before a speech verb such words
+    are as often a company or a product (Google Cloud 表示, Open Data 称), so a verb alone does not make one.
+    """
+    out: list[Entity] = []
+    titles = tuple(rules.person_titles)
+    for match in rules.latin_person_name.finditer(text):
+        start, end = match.span()
+        joined = bool(out) and out[-1].end <= start and rules.latin_person_joiner.fullmatch(text[out[-1].end:start])
+        if not (joined or text[:start].rstrip(" ").endswith(titles)) \
+                or taken.overlaps(start, end) or load_lexicon().lookup(match.group()) is not None:
+            continue
+        _claim(out, taken, Entity(start, end, match.group(), "PERSON", match.group(), "rule:latin_person"))
+    full = {ent.text: ent.text for ent in out}
+    full.update({name.rsplit(" ", 1)[-1]: name for name in list(full)})
+    if full:
+        names = "|".join(map(re.escape, sorted(full, key=len, reverse=True)))
+        for match in re.finditer(f"(?<![A-Za-z.\\-])(?:{names})(?![A-Za-z\\-])", text):
+            if not taken.overlaps(*match.span()):
+                _claim(out, taken, Entity(*match.span(), match.group(), "PERSON", full[match.group()],
+                                          "rule:latin_person"))
+    return out
+
+
+def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with a name's original in brackets right after it taking its canonical name:
+    马克斯·泰格马克（Max Tegmark） is one person, named in Chinese. A name found inside the brackets keeps its
+    label; one no source found is added with the name's label."""
+    by_start = {ent.start: ent for ent in found}
+    out = list(found)
+    for ent in found:
+        if ent.label != "PERSON":
+            continue
+        match = rules.bracketed_original.match(text, ent.end)
+        if not match:
+            continue
+        a, b = match.span(1)
+        inner = by_start.get(a)
+        if inner is not None and inner.end == b and inner.label == "PERSON":
+            out[out.index(inner)] = Entity(a, b, inner.text, "PERSON", ent.canonical, inner.method)
+        elif inner is None and not any(x.start < b and a < x.end for x in found):
+            out.append(Entity(a, b, match.group(1), "PERSON", ent.canonical, "rule:bracketed_original"))
+    return out
+
+
+def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return organisations named in Latin script right after a noun for a kind of organisation (初创公司
+    QuEra, 合资企业Aduna, 市场研究公司NielsenIQ, 分析师机构 IDC): the noun introduces the name."""
+    out: list[Entity] = []
+    lex = load_lexicon()
+    for _k, word, _s, e in _tokens_among_endings(bounds, rules.org_kind_nouns):
+        match = rules.latin_org_name.match(text, e)
+        if not match:
+            continue
+        start, end = match.span(1)
+        name = match.group(1)
+        hit = lex.lookup(name)
+        if taken.overlaps(start, end) or name in rules.generic_nouns or name in rules.person_titles \
+                or rules.product_code_stop.match(name) or (hit is not None and hit[1] != "ORG"):
+            continue
+        _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
+    return out
+
+
+def _tokens_among_endings(bounds: _Boundaries, endings: tuple[str, ...]):
+    """Yield the (index, word, start, end) of every token ending in one of `endings` (初创公司, 研究公司)."""
+    for k, (word, s, e) in enumerate(bounds.tokens):
+        if word.endswith(endings):
+            yield k, word, s, e
+
+
+def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the two countries of a pair of one-character abbreviations before a word of relations between
+    them (中秘两国, 中斯关系, 中泰合作): each character is the country's mention, as in 中美."""
+    out: list[Entity] = []
+    for match in rules.country_pair.finditer(text):
+        pos = match.start()
+        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2):
+            continue
+        countries = [_country_of_character(ch) for ch in text[pos:pos + 2]]
+        if None in countries or countries[0] == countries[1]:
+            continue
+        for i, canonical in enumerate(countries):
+            _claim(out, taken, Entity(pos + i, pos + i + 1, text[pos + i], "GPE", canonical, "rule:country_pair"))
+    return out
+
+
+def _country_of_character(ch: str) -> str | None:
+    # A country's one-character abbreviation (中, 美, 秘): the lexicon's or place_abbreviations.tsv's; a
+    # Chinese division's (京, 港) names no country, and a character of several countries (巴) none.
+    hit = load_lexicon().lookup(ch)
+    if hit is not None:
+        return hit[0] if hit[1] == "GPE" and hit[0] in state_names() and not is_local_place(hit[0]) else None
+    return place_abbreviations().get(ch) or None
+
+
+def with_listed_companies(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with a name a rule or the model read as a person or place made an organisation
+    where a stock code follows it (埃夫特（SH688165）): only a listed company has one. Every other mention of
+    the name that the lexicon did not find takes the label too."""
+    listed = {ent.text for ent in found if ent.method != "lexicon" and ent.label in ("PERSON", "GPE", "LOC")
+              and rules.stock_code.match(text, ent.end)}
+    if not listed:
+        return found
+    return [Entity(ent.start, ent.end, ent.text, "ORG", ent.canonical, ent.method)
+            if ent.text in listed and ent.method != "lexicon" else ent for ent in found]
 
 
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
@@ -1187,12 +1331,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     # model span made this quadratic in the length of the text.
     by_span, dropped = _by_span(found), set()
     for start, end, raw_label in spans:
-        surface = text[start:end]
         label = rules.model_labels.get(raw_label)
+        if label == "ORG":
+            end = _without_members(text, start, end, bounds, rules)
+        surface = text[start:end]
         checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
         if label is None or not _plausible(checked, rules, cased=cased) or (
                 len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
-                or _generic_phrase(start, end, bounds, rules):
+                or _generic_phrase(start, end, bounds, rules) \
+                or (label != "PERSON" and _holds_title(start, end, bounds, rules)):
             continue
         if taken.overlaps(start, end):
             same = next(iter(by_span.get((start, end), ())), None)
@@ -1234,6 +1381,19 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     return out
 
 
+def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
+    """Return whether a word of start..end is a person's title or role (香港|车手|司徒永信, 研考会|主委): a
+    model's organisation or place over one has swallowed a person and the words around them."""
+    i = bounds.index_at(start)
+    if i is None:
+        return False
+    while i < len(bounds.tokens) and bounds.tokens[i][2] <= end:
+        if bounds.tokens[i][0] in rules.person_titles:
+            return True
+        i += 1
+    return False
+
+
 def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: set[int]) -> None:
     """Mark `ent` as removed from `found` (merge_model_spans filters the list once, at its end)."""
     by_span[(ent.start, ent.end)].remove(ent)
@@ -1249,6 +1409,8 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
+    if label in ("LOC", "GPE") and name.endswith(rules.loc_endings) and len(name) > 2:
+        return name, "LOC"
     if label == "LOC" and name.endswith(rules.gpe_endings):
         return name, "GPE"
     return name, label
@@ -1261,7 +1423,7 @@ def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules
     only by one of its organs or members (台积电|董事会, 广聚能源|董事会): the organisation is the name.
     Lexicon organisations side by side stay one name (中共中央|统战部 is the CPC's department).
     """
-    if _org_then_place(mentions, start, end):
+    if _org_then_place(mentions, start, end) or _place_then_place(mentions, start, end):
         return True
     known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
     return bool(known) and known[0].start == start and known[0].label == "ORG" \
@@ -1279,6 +1441,32 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
     first, second = sorted(mentions, key=lambda ent: ent.start)
     return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
         and first.label == "ORG" and second.label in ("GPE", "LOC")
+
+
+def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
+    """Return whether `mentions` are exactly two known places filling start..end (巴西|圣保罗, 纽约|曼哈顿,
+    中国|上海): the wider place says where the narrower one is; each is its own mention.
+
+    A place before an organisation stays in a model's name: news corpora and readers differ on 美国斯坦福大学,
+    香港南华早报, and a government organ holds its country (韩国国会, 以色列国防部).
+    """
+    if len(mentions) != 2:
+        return False
+    first, second = sorted(mentions, key=lambda ent: ent.start)
+    return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
+        and first.label == second.label == "GPE" and first.method == second.method == "lexicon"
+
+
+def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> int:
+    """Return the end of a model's organisation name without the people or board after it (某某能源|董事会,
+    某某科技|发言人): they are no part of the name. The cut must fall on a word edge (央行|理监事会 is not
+    央行理|监事会), and a name that is only such a word stays whole."""
+    surface = text[start:end]
+    # The longest word of the name's tail decides: 央行理监事会 ends in the organ 理监事会, not in 监事会.
+    tail = max((w for w in (*rules.org_members, *rules.org_organs) if surface.endswith(w)), key=len, default=None)
+    if tail in rules.org_members and len(surface) - len(tail) >= 2 and end - len(tail) in bounds.ends:
+        return end - len(tail)
+    return end
 
 
 @cache
@@ -1363,7 +1551,7 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     if surface in rules.generic_nouns or rules.not_entity.match(surface) or (
             cased and rules.model_not_name.match(surface)):
         return False
-    if not surface.strip() or len(surface) > rules.model_max_chars:
+    if not surface.strip() or len(surface) > rules.model_max_chars or rules.model_span_gap.search(surface):
         return False
     # A name cut at a joiner (米拉·) is a piece of a longer name the model did not finish.
     if surface[0] in rules.name_joiners or surface[-1] in rules.name_joiners:
@@ -1395,15 +1583,19 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
     found = lexicon_entities(text, bounds, rules)
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
+    found = _with_given_names(text, found, bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
     region = region or text_region(variant, text)
-    found += regional_entities(text, bounds, taken, region)
+    found += regional_entities(text, bounds, taken, found, region)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
+    found += latin_person_entities(text, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
+    found += country_pair_entities(text, bounds, taken, rules)
+    found += org_noun_latin_entities(text, bounds, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
@@ -1418,6 +1610,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = local_body_entities(text, bounds, taken, found, region)
     if region is not None:
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
+    found = with_bracketed_originals(text, found, rules)
+    found = with_listed_companies(text, found, rules)
     found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
     return with_regional_names(found, region)
 
@@ -1475,7 +1669,26 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
             ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
         result.append(ent)
-    return result
+    return _with_departments_joined(text, result, region, places)
+
+
+def _with_departments_joined(text: str, found: list[Entity], region: str, places: dict[str, str]) -> list[Entity]:
+    """Return the mentions with a government and the department written right after it made one name
+    (台南市政府|研考会 -> 台南市政府研考会, the department: 台南市政府研究发展考核委员会)."""
+    by_start = {ent.start: ent for ent in found if ent.label == "ORG"}
+    out, joined = [], set()
+    for ent in sorted(found, key=lambda x: x.start):
+        if id(ent) in joined:
+            continue
+        after = by_start.get(ent.end)
+        if ent.label == "ORG" and ent.text.endswith(GOVERNMENT) and after is not None \
+                and after.method == "rule:local_body":
+            canonical = local_body_canonical(ent.text + after.text, region, places)
+            if canonical is not None:
+                joined.add(id(after))
+                ent = Entity(ent.start, after.end, text[ent.start:after.end], "ORG", canonical, "rule:local_body")
+        out.append(ent)
+    return out
 
 
 def _division_in_compound(ent: Entity, bounds: _Boundaries) -> bool:
@@ -1520,14 +1733,23 @@ def _with_body_after(text: str, place: Entity, bounds: _Boundaries, taken: _Take
     return place
 
 
-def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, region: str | None) -> list[Entity]:
-    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries and not taken."""
+def regional_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                      region: str | None) -> list[Entity]:
+    """Return the names only `region` reads as names (中央银行 in Taiwan), on word boundaries, where no
+    mention is yet or only lexicon names inside them (台南 in 大台南, which are removed from `found`)."""
     out: list[Entity] = []
     if region is None:
         return out
-    for pos, end, surface in _free_words(text, bounds, taken, surfaces_of(region)):
-        canonical, label = regional_names()[surface][region]
-        _claim(out, taken, Entity(pos, end, surface, label, canonical, "lexicon"))
+    pattern = _alternation(surfaces_of(region))
+    for match in pattern.finditer(text) if pattern is not None else ():
+        pos, end = match.span()
+        spans = taken.spans_overlapping(pos, end)
+        if pos not in bounds.starts or end not in bounds.ends or any(
+                not (pos <= a and b <= end) or (a, b) == (pos, end) for a, b in spans):
+            continue
+        _remove_mentions(spans, found, taken)
+        canonical, label = regional_names()[match.group()][region]
+        _claim(out, taken, Entity(pos, end, match.group(), label, canonical, "lexicon"))
     return out
 
 

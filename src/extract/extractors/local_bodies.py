@@ -23,6 +23,9 @@ COUNTRY = "country"
 _NEEDS_PLACE_OR_LEVEL = frozenset({"委", "纪委", "政协", "人大常委会", "政府", "府", "议会"})
 
 
+GOVERNMENT = "政府"
+
+
 @cache
 def local_bodies() -> dict[str, dict[str, str]]:
     """Return body -> region -> canonical template from data/entities/local_bodies.tsv (loaded once)."""
@@ -108,6 +111,9 @@ def local_body_canonical(surface: str, region: str | None, places: dict[str, str
     if region is None:
         return None
     place, body = _place_prefix(surface)
+    # 台南市政府|研考会: a department written after its government's name is the department.
+    if place is not None and body.startswith(GOVERNMENT) and body[len(GOVERNMENT):] in local_bodies():
+        body = body[len(GOVERNMENT):]
     level = None
     if place is None and body[:1] in LEVELS and body[1:] in local_bodies():
         level, body = body[0], body[1:]

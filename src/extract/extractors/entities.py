@@ -1335,11 +1335,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         if label == "ORG":
             end = _without_members(text, start, end, bounds, rules)
         surface = text[start:end]
-        checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
-        if label is None or not _plausible(checked, rules, cased=cased) or (
-                len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
-                or _generic_phrase(start, end, bounds, rules) \
-                or (label != "PERSON" and _holds_title(start, end, bounds, rules)):
+        if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
             continue
         if taken.overlaps(start, end):
             same = next(iter(by_span.get((start, end), ())), None)
@@ -1379,6 +1375,18 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     if dropped:
         found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
+
+
+def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
+                            *, cased: bool) -> bool:
+    """Return whether a model's name at start..end is no name: a generic noun, a clause, a lone character out
+    of place, a generic phrase, or (but for people) a span holding a person's title."""
+    surface = text[start:end]
+    checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
+    return not _plausible(checked, rules, cased=cased) or (
+        len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
+        or _generic_phrase(start, end, bounds, rules) \
+        or (label != "PERSON" and _holds_title(start, end, bounds, rules))
 
 
 def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:

@@ -76,21 +76,15 @@ class Analysed:
         """Return the index of the sentence holding Simplified offset `start`."""
         return max(bisect.bisect_right(self.sentence_starts, start) - 1, 0)
 
-    def span(self, start: int, end: int) -> dict:
-        """Return the span columns shared by mention tables: doc_id, sent_idx, start, end, text, text_simplified."""
-        s, e = self.norm.expand(start, end)
-        a, b = self.norm.to_original(s, e)
-        return {"doc_id": self.doc_id, "sent_idx": self.sent_idx(s), "start": a, "end": b,
-                "text": self.norm.original[a:b], "text_simplified": self.norm.simplified[s:e]}
-
     def spans(self, records) -> Columns:
-        """Return the span columns of records (anything with Simplified start and end), as `span` gives per record."""
-        norm, starts, original, simplified = self.norm, self.sentence_starts, self.norm.original, self.norm.simplified
+        """Return the span columns shared by mention tables (doc_id, sent_idx, start, end, text, text_simplified)
+        of records (anything with Simplified start and end): whole conversion blocks, in the original text."""
+        norm, original, simplified = self.norm, self.norm.original, self.norm.simplified
         sent_col, start_col, end_col, text_col, simplified_col = [], [], [], [], []
         for record in records:
             s, e = norm.expand(record.start, record.end)
             a, b = norm.to_original(s, e)
-            sent_col.append(max(bisect.bisect_right(starts, s) - 1, 0))
+            sent_col.append(self.sent_idx(s))
             start_col.append(a)
             end_col.append(b)
             text_col.append(original[a:b])

@@ -311,7 +311,7 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     index = pd.RangeIndex(len(arrays[0]))
     try:
         return pd.DataFrame._from_arrays(arrays, columns=_frame_columns(name), index=index, verify_integrity=False)
-    except AttributeError:  # a pandas without the (internal) constructor: the public one, with its checks
+    except (AttributeError, TypeError):  # a pandas whose (internal) constructor is gone or changed: the public one
         return pd.DataFrame(dict(zip(fields.names, arrays)), index=index, copy=False)
 
 

@@ -11,6 +11,7 @@ from functools import cache
 
 from extract.cache import compiled
 from extract.errors import DataFileError
+from extract.extractors.first_char import FirstCharPatterns
 from extract.resources import compile_pattern, load
 
 _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
@@ -25,6 +26,7 @@ _WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks"
 class Grammar:
     master: re.Pattern
     lexer: re.Pattern
+    lexer_by_char: FirstCharPatterns   # the lexer without the rules that cannot start at a character
     components: tuple[str, ...]
     lex: dict
     roc_marker: re.Pattern
@@ -149,8 +151,8 @@ def grammar() -> Grammar:
     lexer = _compiled("|".join(alts), "lexer")
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"   # (the master pattern's own look-ahead, as written)
-    return Grammar(master, lexer, tuple(components), lex, _compiled(lex["roc_marker"], "lexicon roc_marker"),
-                   re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]),
+    return Grammar(master, lexer, FirstCharPatterns(lexer), tuple(components), lex,
+                   _compiled(lex["roc_marker"], "lexicon roc_marker"), re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]),
                    _automaton(lex["festivals"]), _compiled(lex["common_era"], "lexicon common_era"))
 
 

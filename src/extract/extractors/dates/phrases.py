@@ -10,7 +10,7 @@ from extract.extractors.dates.rules import RULES, groups
 
 def tokens(text: str, start: int, end: int) -> list[tuple[str, re.Match]] | None:
     """Return the rule name and match of each token of text[start:end], or None where no rule matches."""
-    lexer = grammar().lexer
+    lexer = grammar().lexer_by_char
     out, pos = [], start
     while pos < end:
         m = lexer.match(text, pos)

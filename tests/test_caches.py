@@ -66,7 +66,7 @@ def test_caches_segmenter_state_kept_gives_the_same_tokens(tmp_path):
     tokens = built.tokens(_TEXT)
     assert kept.tokens(_TEXT) == tokens
     assert ("黄仁勋", "nr") in [(t.text, t.pos) for t in tokens] and ("台积电", "nt") in [(t.text, t.pos) for t in tokens]
-    assert kept._tokenizer.FREQ == built._tokenizer.FREQ and kept._tokenizer.total == built._tokenizer.total
+    assert kept.state == built.state
     first = next(tmp_path.glob("segmenter.*.marshal"))
     other = Segmenter(_WORDS[:2], cache_dir=tmp_path)  # other words: another state file, replacing the first
     assert [p.name for p in tmp_path.glob("segmenter.*.marshal")] != [first.name]
@@ -82,3 +82,27 @@ def test_caches_damaged_segmenter_state_is_rebuilt(tmp_path):
     state.write_bytes(state.read_bytes()[:1000])
     assert Segmenter(_WORDS, cache_dir=tmp_path).tokens(_TEXT) == expected
     assert Segmenter(_WORDS, cache_dir=tmp_path).tokens(_TEXT) == expected  # rewritten whole
+
+
+def test_caches_segmenter_cuts_as_jiebas_tokenizer_with_the_same_words(tmp_path):
+    """The packed state and its cut give jieba's words: long lexicon names, fragments that only begin words,
+    HMM runs, Latin, digits, spaces and CRLF, and the stock tags and counts read through the state."""
+    import jieba
+
+    from extract.text.segment import Segmenter, read_dictionary
+
+    texts = [_TEXT, "中华人民共和国国务院总理在北京人民大会堂会见了来访的客人。", "ＡＢＣ１２３ abc-12.5% 我们\r\n去了  华为",
+             "欧阳娜娜和司马懿谈笑风生，赵钱孙李周吴郑王。", "", "x", "\n\n"]
+    segmenter = Segmenter(_WORDS, cache_dir=tmp_path)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(tmp_path)
+    tokenizer.initialize()
+    Segmenter.lexicon_words(tokenizer, _WORDS)
+    assert [segmenter.cut(t) for t in texts] == [list(tokenizer.cut(t, HMM=True)) for t in texts]
+    assert "华为技术有限公司" in segmenter.cut(_TEXT)
+    tags, counts = read_dictionary(tokenizer.get_dict_file().name, tmp_path)
+    from extract.text.segment import _StockView
+
+    assert dict(_StockView(segmenter.state, 1).items()) == tags
+    assert dict(_StockView(segmenter.state, 0).items()) == counts
+    assert _StockView(segmenter.state, 0)["中国"] == counts["中国"] and "英伟达" not in _StockView(segmenter.state, 0)

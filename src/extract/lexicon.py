@@ -155,3 +155,11 @@ def state_names() -> frozenset[str]:
     (countries.tsv, places_cn.tsv): places whose name also stands for their government."""
     return frozenset(entry.canonical for entry in load_lexicon().entries
                      if entry.source in ("countries.tsv", "places_cn.tsv"))
+
+
+@cache
+def company_names() -> frozenset[str]:
+    """Return the canonical names of companies (companies.tsv): a place before one names where the company
+    is (香港|麦当劳), where before a public body (美国商务部) or, in the NER corpora, a university (美国斯坦福大学)
+    it is part of the name."""
+    return frozenset(entry.canonical for entry in load_lexicon().entries if entry.source == "companies.tsv")

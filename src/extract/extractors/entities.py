@@ -35,7 +35,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
                                              place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
-from extract.lexicon import load_lexicon, state_names, surface_automaton
+from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
 from extract.text.chars import HAN
@@ -141,6 +141,7 @@ class EntityRules:
     gpe_endings: tuple[str, ...]
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
+    place_compound_tails: tuple[str, ...]
     model_labels: dict[str, str]
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
@@ -227,6 +228,23 @@ class _Boundaries:
         return i if i < len(self.token_starts) and self.token_starts[i] == start else None
 
 
+def _place_name_pairs_split(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Return the tokens with each word that is a known place and then another known name split in two
+    (美国哈佛大学, 香港麦当劳 are one word of jieba's dictionary): each is its own mention (the guideline's
+    美国|哈佛大学), and the place a model reads into the name is then left out of it (_after_leading_place)."""
+    lex, out = load_lexicon(), []
+    for word, start, end in tokens:
+        cut = 0
+        if len(word) >= 4 and _HAN.match(word) and lex.lookup(word) is None:
+            cut = next((k for k in range(2, len(word) - 1) if (lex.lookup(word[:k]) or ("", ""))[1] == "GPE"
+                        and (lex.lookup(word[k:]) or ("", ""))[1] in ("ORG", "GPE", "LOC")), 0)
+        if cut:
+            out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
+        else:
+            out.append((word, start, end))
+    return out
+
+
 def _latin_edges_ok(text: str, start: int, end: int) -> bool:
     # A Latin alias (AMD, Intel) must not be a piece of a longer Latin word or code (AMDX, Intel4).
     if _LATIN_EDGE.match(text[start]) and start > 0 and _LATIN_EDGE.match(text[start - 1]):
@@ -264,6 +282,8 @@ def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list
                 legal = word.endswith(rules.org_legal_forms)
                 found.append(Entity(start, token_end, word, "ORG", canonical if legal else word, "rule:org_suffix"))
             continue
+        if label == "GPE" and text.startswith(rules.place_compound_tails, end):
+            continue    # 北京时间 is a clock, no mention of the place
         found.append(Entity(start, end, text[start:end], label, canonical, "lexicon"))
     return found
 
@@ -290,8 +310,10 @@ def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules:
         if ent.label == "PRODUCT":
             end = _code_after(text, ent.end, rules)
             if end is not None:
-                ent = Entity(ent.start, end, text[ent.start:end], "PRODUCT",
-                             ent.canonical + text[ent.end:end].strip(), "rule:product_code")
+                # A brand written in Latin keeps its name as written (Snapdragon 8 Elite, not 骁龙8 Elite).
+                name = text[ent.start:end] if _LATIN_EDGE.match(text[ent.start]) else \
+                    ent.canonical + text[ent.end:end].strip()
+                ent = Entity(ent.start, end, text[ent.start:end], "PRODUCT", name, "rule:product_code")
             out.append(ent)
             continue
         out.append(ent)
@@ -338,7 +360,8 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
             j = i
             while j is not None and j < len(bounds.tokens):
                 word, _s, e = bounds.tokens[j]
-                if e - ent.end > rules.subunit_max_chars or not _HAN.match(word):
+                # Another known name (哈佛大学和|麻省理工学院) is no unit of this one.
+                if e - ent.end > rules.subunit_max_chars or not _HAN.match(word) or load_lexicon().lookup(word):
                     break
                 # A one-character unit (系) stands alone or ends a unit name (计算机系, 中文系); words that
                 # end in a common word holding it (关系, 体系, 相互关系) are ordinary words.
@@ -1334,6 +1357,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         label = rules.model_labels.get(raw_label)
         if label == "ORG":
             end = _without_members(text, start, end, bounds, rules)
+        start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
         if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
             continue
@@ -1387,6 +1411,39 @@ def _implausible_model_name(text: str, start: int, end: int, label: str, bounds:
         len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
         or _generic_phrase(start, end, bounds, rules) \
         or (label != "PERSON" and _holds_title(start, end, bounds, rules))
+
+
+def _after_leading_place(text: str, start: int, end: int, label: str | None,
+                         by_span: dict[tuple[int, int], list[Entity]], bounds: _Boundaries, rules: EntityRules) -> int:
+    """Return where a model's name starts once a known place at its head is left out (印度|维津贾姆港,
+    巴西|圣保罗市, 美国|哈佛大学): the place says where the named thing is and is its own mention.
+
+    A place stays in a place's name unless it is foreign and the rest is a place word on its own (a port, a
+    city): the NER corpora hold a Chinese place with what is in it as one name (厦门翔安海底隧道, 湖南省某某县).
+    It stays in an organisation's name unless the rest is a company the lexicon knows
+    (lexicon.company_names): a government body holds its country (美国商务部, 日本国家先进工业科学技术研究所),
+    and so do names the lexicon lacks.
+    """
+    if label not in ("LOC", "GPE", "ORG"):
+        return start
+    place = next((ent for k in range(start + 1, end - 1) for ent in by_span.get((start, k), ())
+                  if ent.label == "GPE" and ent.method == "lexicon"), None)
+    if place is None or place.end not in bounds.starts:
+        return start
+    rest = text[place.end:end]
+    if label == "ORG":
+        hit = load_lexicon().lookup(rest)
+        return place.end if hit is not None and hit[1] == "ORG" and hit[0] in company_names() else start
+    if is_local_place(place.canonical) or place.canonical == "中国":
+        return start
+    # The rest is a name of its own before its place word (恩施|大峡谷 is the place's canyon), and a port
+    # named after two places (宁波舟山港) is one name: the rest must name no place itself. A city in its
+    # country (巴西|圣保罗市) is its own name.
+    if rest.endswith(rules.gpe_endings):
+        return place.end if len(rest) >= 3 else start
+    ending = next((e for e in rules.loc_endings if rest.endswith(e)), "")
+    head = rest[:-len(ending)] if ending else ""
+    return place.end if len(head) >= 2 and load_lexicon().lookup(head) is None else start
 
 
 def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
@@ -1588,7 +1645,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     if not text:
         return []
     rules = entity_rules()
-    bounds = _Boundaries(tokens if tokens is not None else word_tokens(text))
+    bounds = _Boundaries(_place_name_pairs_split(tokens if tokens is not None else word_tokens(text)))
     found = lexicon_entities(text, bounds, rules)
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     found = _with_given_names(text, found, bounds, rules)

@@ -101,6 +101,10 @@ class EntityRules:
     product_tier: re.Pattern[str]
     org_kind_nouns: tuple[str, ...]
     latin_org_name: re.Pattern[str]
+    latin_org_before_title: re.Pattern[str]
+    latin_org_reporting: re.Pattern[str]
+    latin_org_han_tails: frozenset[str]
+    latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     bracketed_original: re.Pattern[str]
     given_name_max_freq: int
@@ -980,6 +984,23 @@ def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules)
     return out
 
 
+def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return organisations named in Latin script before one of their people's titles (PCI-SIG 总裁,
+    Insight 64 研究员) or as a report's source (据 TechPowerUp 报道): the cue says an organisation is meant."""
+    out: list[Entity] = []
+    lex = load_lexicon()
+    for pattern in (rules.latin_org_before_title, rules.latin_org_reporting):
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            name = match.group(1)
+            hit = lex.lookup(name)
+            if taken.overlaps(start, end) or name in rules.generic_nouns or rules.product_code_stop.match(name) \
+                    or (hit is not None and hit[1] != "ORG") or rules.latin_person_name.fullmatch(name):
+                continue
+            _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
+    return out
+
+
 def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return organisations named in Latin script right after a noun for a kind of organisation (初创公司
     QuEra, 合资企业Aduna, 市场研究公司NielsenIQ, 分析师机构 IDC): the noun introduces the name."""
@@ -1472,6 +1493,11 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
     hit = load_lexicon().lookup(name)
     if hit:
         return hit
+    # A known company with its Latin legal form (Qualcomm Inc) keeps the company's canonical name.
+    legal = rules.latin_org_legal_tail.search(name)
+    hit = load_lexicon().lookup(name[:legal.start()]) if legal and legal.end() == len(name) else None
+    if hit and hit[1] == "ORG":
+        return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
     if label in ("LOC", "GPE") and name.endswith(rules.loc_endings) and len(name) > 2:
@@ -1661,6 +1687,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += org_event_entities(text, bounds, taken, found, rules)
     found += country_pair_entities(text, bounds, taken, rules)
     found += org_noun_latin_entities(text, bounds, taken, rules)
+    found += latin_org_cue_entities(text, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
@@ -1677,8 +1704,51 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
     found = with_listed_companies(text, found, rules)
-    found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
+    found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
+    found = with_org_name_tails(text, found, bounds, rules)
+    found = with_person_canonicals(found)
     return with_regional_names(found, region)
+
+
+def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return the mentions (sorted) with an organisation's Latin name taking the words after it that belong to
+    it: a Chinese word for its trade (ULTA|美容: the name as written) or a Latin legal form (Qualcomm| Inc: the
+    canonical name stays). The words must end before the next mention."""
+    out = []
+    for k, ent in enumerate(found):
+        limit = found[k + 1].start if k + 1 < len(found) else len(text)
+        if ent.label == "ORG" and _LATIN_EDGE.match(text[ent.end - 1]):
+            i = bounds.index_at(ent.end)
+            legal = rules.latin_org_legal_tail.match(text, ent.end)
+            if legal and legal.end() <= limit:
+                ent = Entity(ent.start, legal.end(), text[ent.start:legal.end()], "ORG", ent.canonical, ent.method)
+            elif i is not None and bounds.tokens[i][0] in rules.latin_org_han_tails and bounds.tokens[i][2] <= limit:
+                end = bounds.tokens[i][2]
+                ent = Entity(ent.start, end, text[ent.start:end], "ORG", text[ent.start:end], ent.method)
+        out.append(ent)
+    return out
+
+
+def with_recurring_person_names(text: str, found: list[Entity]) -> list[Entity]:
+    """Return the mentions (sorted) with a Han person's name cut short or run on (朱源|和, 赵卿惠今) made the
+    form of it the text repeats: of the person names found that are written where the mention starts, the
+    longest the text holds at least twice. Where no form recurs, the mention stays as found; a longer form
+    never runs into the next mention."""
+    canonical_of = {ent.text: ent.canonical for ent in found
+                    if ent.label == "PERSON" and len(ent.text) >= 2 and _HAN.match(ent.text)}
+    if len(canonical_of) < 2:
+        return found
+    recurring = [name for name in canonical_of if text.count(name) >= 2]
+    out = []
+    for k, ent in enumerate(found):
+        if ent.text in canonical_of:
+            limit = found[k + 1].start if k + 1 < len(found) else len(text)
+            best = max((name for name in recurring if name[:2] == ent.text[:2] and text.startswith(name, ent.start)
+                        and ent.start + len(name) <= limit), key=len, default=ent.text)
+            if best != ent.text:
+                ent = Entity(ent.start, ent.start + len(best), best, "PERSON", canonical_of[best], ent.method)
+        out.append(ent)
+    return out
 
 
 _PERSON_JOINERS = re.compile("[•・‧∙⋅]")

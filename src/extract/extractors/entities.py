@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
@@ -371,7 +371,9 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 # end in a common word holding it (关系, 体系, 相互关系) are ordinary words.
                 if any(word.endswith(s) and (len(s) > 1 or word == s or _unit_word(word, rules))
                        for s in rules.subunit_suffixes):
-                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_subunit")
+                    # The unit's canonical name is its parent's and the unit (水利署|防灾中心 -> 经济部水利署防灾中心).
+                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", ent.canonical + text[ent.end:e],
+                                 "rule:org_subunit")
                     break
                 # 华为技术有限公司: the company's legal name keeps the lexicon's canonical name.
                 if word in rules.org_legal_forms:
@@ -1486,6 +1488,9 @@ def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: se
     dropped.add(id(ent))
 
 
+_CHINA_PREFIXES = ("中华人民共和国", "中国")
+
+
 def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[str, str]:
     """Return the canonical name and label of a model's name: the lexicon's where it knows the name."""
     # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
@@ -1493,9 +1498,12 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
     hit = load_lexicon().lookup(name)
     if hit:
         return hit
-    # A known company with its Latin legal form (Qualcomm Inc) keeps the company's canonical name.
+    # A known company with its Latin legal form (Qualcomm Inc) keeps the company's canonical name, and a
+    # mainland body with its country (中国外交部) the body's (the guideline: no 中华人民共和国 prefix).
     legal = rules.latin_org_legal_tail.search(name)
-    hit = load_lexicon().lookup(name[:legal.start()]) if legal and legal.end() == len(name) else None
+    head = name[:legal.start()] if legal and legal.end() == len(name) else \
+        next((name[len(p):] for p in _CHINA_PREFIXES if name.startswith(p) and len(name) > len(p) + 1), None)
+    hit = load_lexicon().lookup(head) if head else None
     if hit and hit[1] == "ORG":
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
@@ -1670,6 +1678,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if not text:
         return []
+    written, text = text, text.translate(_variant_characters())
     rules = entity_rules()
     bounds = _Boundaries(_place_name_pairs_split(tokens if tokens is not None else word_tokens(text)))
     found = lexicon_entities(text, bounds, rules)
@@ -1707,7 +1716,21 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_org_name_tails(text, found, bounds, rules)
     found = with_person_canonicals(found)
+    if written != text:    # each mention's text as written; canonical names read the standard characters
+        found = [replace(ent, text=written[ent.start:ent.end]) for ent in found]
     return with_regional_names(found, region)
+
+
+@cache
+def _variant_characters() -> dict[int, str]:
+    """Return str.translate's table of the character variants names are read through
+    (data/entities/variant_chars.tsv: 逹 -> 达, 巿 -> 市)."""
+    table = {}
+    for variant, standard in load("entities/variant_chars.tsv"):
+        if len(variant) != 1 or len(standard) != 1:
+            raise DataFileError(f"entities/variant_chars.tsv: {variant!r} -> {standard!r} is not one character each")
+        table[ord(variant)] = standard
+    return table
 
 
 def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:

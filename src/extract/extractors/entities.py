@@ -103,6 +103,8 @@ class EntityRules:
     latin_org_name: re.Pattern[str]
     latin_org_before_title: re.Pattern[str]
     latin_org_reporting: re.Pattern[str]
+    latin_org_source: re.Pattern[str]
+    latin_org_list: re.Pattern[str]
     latin_org_han_tails: frozenset[str]
     latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
@@ -146,6 +148,8 @@ class EntityRules:
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
+    model_event_words: tuple[str, ...]
+    model_date_tail: re.Pattern[str]
     model_labels: dict[str, str]
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
@@ -988,19 +992,33 @@ def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules)
 
 def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return organisations named in Latin script before one of their people's titles (PCI-SIG 总裁,
-    Insight 64 研究员) or as a report's source (据 TechPowerUp 报道): the cue says an organisation is meant."""
+    Insight 64 研究员), as a report's or picture's source (据 TechPowerUp 报道, 来源：arXiv) or in a list of
+    companies (IonQ、Quantinuum 等公司): the cue says an organisation is meant."""
     out: list[Entity] = []
     lex = load_lexicon()
-    for pattern in (rules.latin_org_before_title, rules.latin_org_reporting):
+    for pattern in (rules.latin_org_before_title, rules.latin_org_reporting, rules.latin_org_source,
+                    rules.latin_org_list):
         for match in pattern.finditer(text):
-            start, end = match.span(1)
-            name = match.group(1)
-            hit = lex.lookup(name)
-            if taken.overlaps(start, end) or name in rules.generic_nouns or rules.product_code_stop.match(name) \
-                    or (hit is not None and hit[1] != "ORG") or rules.latin_person_name.fullmatch(name):
-                continue
-            _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
+            for start, end in _list_items(text, *match.span(1)):
+                name = text[start:end]
+                hit = lex.lookup(name)
+                if taken.overlaps(start, end) or name in rules.generic_nouns or rules.product_code_stop.match(name) \
+                        or (hit is not None and hit[1] != "ORG") or rules.latin_person_name.fullmatch(name):
+                    continue
+                _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
     return out
+
+
+_LIST_SEPARATOR = re.compile(" ?[、,，] ?")
+
+
+def _list_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return the (start, end) of each item of the list text[start:end], parted by 、 or commas."""
+    items, pos = [], start
+    for sep in _LIST_SEPARATOR.finditer(text, start, end):
+        items.append((pos, sep.start()))
+        pos = sep.end()
+    return [*items, (pos, end)]
 
 
 def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
@@ -1427,9 +1445,13 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
                             *, cased: bool) -> bool:
     """Return whether a model's name at start..end is no name: a generic noun, a clause, a lone character out
-    of place, a generic phrase, or (but for people) a span holding a person's title."""
+    of place, a generic phrase, an event's or index's name or one run into a day (金砖喀山峰会, 米兰|冬奥会,
+    首尔24号: the places inside stay), or (but for people) a span holding a person's title."""
     surface = text[start:end]
     checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
+    if surface.endswith(rules.model_event_words) or text.startswith(rules.model_event_words, end) \
+            or rules.model_date_tail.search(surface):
+        return True
     return not _plausible(checked, rules, cased=cased) or (
         len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
         or _generic_phrase(start, end, bounds, rules) \

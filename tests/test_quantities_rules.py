@@ -45,3 +45,18 @@ def test_a_rule_registered_twice_is_refused():
 def test_overflowing_numbers_are_refused_not_raised(text):
     for q in find_quantities(text):
         assert all(v is None or math.isfinite(v) for v in (q.value, q.low, q.high))
+
+
+def test_quantities_hedge_search_through_its_copy_without_groups_finds_the_same():
+    from extract.extractors.quantities.grammar import _literal_first, grammar
+
+    assert _literal_first("(?<![节制])约(?!合)") == "约(?<![节制]约)(?!合)"
+    assert _literal_first("超过") == "超过"
+    hedge = grammar().pre_hedge
+    text = "约合人民币50元，节约50元，超过30%，不超过 20，接近100，契约5份，逾 7成，将近40，2.5万"
+    for end in range(len(text) + 1):
+        for start in range(max(0, end - 8), end + 1):
+            want, got = hedge.grouped.search(text, start, end), hedge.search(text, start, end)
+            assert (want and (want.span(), want.lastindex)) == (got and (got.span(), got.lastindex))
+    found = hedge.search(text, 0, 1 + text.index("超过") + 1)
+    assert found.group(found.lastindex) == "超过"

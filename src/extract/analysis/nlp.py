@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import dataclasses
@@ -153,21 +154,24 @@ def tokens_doc(vocab, tokens: list[Token], words: list[str] | None = None) -> Do
     `doc._.word_tokens` keeps the (word, start, end) triples in Simplified offsets for the components.
     """
     doc = Doc(vocab, words=words if words is not None else [t.text for t in tokens], spaces=[False] * len(tokens))
-    # Tags go in as one array: Doc(tags=...) sets them token by token from Python, which costs as much as
-    # building the Doc.
-    strings, hashes, upos = vocab.strings, _tag_hashes(vocab), upos_ids()
-    space = UPOS_IDS["SPACE"]
-    doc.from_array([TAG, POS], numpy.array(
-        [(hashes.get(t.pos) or hashes.setdefault(t.pos, strings.add(t.pos)),
-          space if t.text.isspace() else upos.get(t.pos, UPOS_IDS["X"])) for t in tokens],
-        dtype=numpy.uint64).reshape(-1, 2))
-    doc._.word_tokens = [(t.text, t.start, t.end) for t in tokens]
+    doc.from_array([TAG, POS], _tag_rows(vocab, tokens))
+    doc._.word_tokens = [t[:3] for t in tokens]  # (text, start, end): a slice of the named tuple is a plain one
     return doc
 
 
-@cache
-def _tag_hashes(vocab) -> dict[str, int]:
-    return {}
+def _tag_rows(vocab, tokens: list[Token]) -> numpy.ndarray:
+    """Return the (tag hash, Universal POS) row of each token, whitespace as SPACE.
+
+    One row per distinct tag, then the tokens' rows picked by index: Doc(tags=...) sets tags token by token from
+    Python, and even a row per token made in Python cost as much as building the Doc.
+    """
+    index: dict[str, int] = {}
+    ids = [index.setdefault(tag, len(index)) for tag in map(itemgetter(3), tokens)]
+    strings, upos, other = vocab.strings, upos_ids(), UPOS_IDS["X"]
+    table = numpy.array([(strings.add(tag), upos.get(tag, other)) for tag in index], dtype=numpy.uint64)
+    rows = table.reshape(-1, 2)[numpy.array(ids, dtype=numpy.intp)]
+    rows[[i for i, word in enumerate(map(itemgetter(0), tokens)) if word.isspace()], 1] = UPOS_IDS["SPACE"]
+    return rows
 
 
 @cache
@@ -227,9 +231,14 @@ class Extractor:
     label_attr: str
 
     def __call__(self, doc: Doc) -> Doc:
+        return self.annotate(doc)
+
+    def annotate(self, doc: Doc, *, spans: bool = True) -> Doc:
+        """Set the records on `doc._.<key>` and, with `spans`, their token spans in `doc.spans[key]`."""
         records = self.find(doc)
         doc._.set(self.key, records)
-        _set_spans(doc, self.key, records, self.label_attr)
+        if spans:
+            _set_spans(doc, self.key, records, self.label_attr)
         return doc
 
 

@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
@@ -101,6 +101,12 @@ class EntityRules:
     product_tier: re.Pattern[str]
     org_kind_nouns: tuple[str, ...]
     latin_org_name: re.Pattern[str]
+    latin_org_before_title: re.Pattern[str]
+    latin_org_reporting: re.Pattern[str]
+    latin_org_source: re.Pattern[str]
+    latin_org_list: re.Pattern[str]
+    latin_org_han_tails: frozenset[str]
+    latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     bracketed_original: re.Pattern[str]
     given_name_max_freq: int
@@ -142,6 +148,8 @@ class EntityRules:
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
+    model_event_words: tuple[str, ...]
+    model_date_tail: re.Pattern[str]
     model_labels: dict[str, str]
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
@@ -367,7 +375,9 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 # end in a common word holding it (关系, 体系, 相互关系) are ordinary words.
                 if any(word.endswith(s) and (len(s) > 1 or word == s or _unit_word(word, rules))
                        for s in rules.subunit_suffixes):
-                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_subunit")
+                    # The unit's canonical name is its parent's and the unit (水利署|防灾中心 -> 经济部水利署防灾中心).
+                    ent = Entity(ent.start, e, text[ent.start:e], "ORG", ent.canonical + text[ent.end:e],
+                                 "rule:org_subunit")
                     break
                 # 华为技术有限公司: the company's legal name keeps the lexicon's canonical name.
                 if word in rules.org_legal_forms:
@@ -980,6 +990,37 @@ def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules)
     return out
 
 
+def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return organisations named in Latin script before one of their people's titles (PCI-SIG 总裁,
+    Insight 64 研究员), as a report's or picture's source (据 TechPowerUp 报道, 来源：arXiv) or in a list of
+    companies (IonQ、Quantinuum 等公司): the cue says an organisation is meant."""
+    out: list[Entity] = []
+    lex = load_lexicon()
+    for pattern in (rules.latin_org_before_title, rules.latin_org_reporting, rules.latin_org_source,
+                    rules.latin_org_list):
+        for match in pattern.finditer(text):
+            for start, end in _list_items(text, *match.span(1)):
+                name = text[start:end]
+                hit = lex.lookup(name)
+                if taken.overlaps(start, end) or name in rules.generic_nouns or rules.product_code_stop.match(name) \
+                        or (hit is not None and hit[1] != "ORG") or rules.latin_person_name.fullmatch(name):
+                    continue
+                _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
+    return out
+
+
+_LIST_SEPARATOR = re.compile(" ?[、,，] ?")
+
+
+def _list_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return the (start, end) of each item of the list text[start:end], parted by 、 or commas."""
+    items, pos = [], start
+    for sep in _LIST_SEPARATOR.finditer(text, start, end):
+        items.append((pos, sep.start()))
+        pos = sep.end()
+    return [*items, (pos, end)]
+
+
 def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return organisations named in Latin script right after a noun for a kind of organisation (初创公司
     QuEra, 合资企业Aduna, 市场研究公司NielsenIQ, 分析师机构 IDC): the noun introduces the name."""
@@ -1404,9 +1445,13 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
                             *, cased: bool) -> bool:
     """Return whether a model's name at start..end is no name: a generic noun, a clause, a lone character out
-    of place, a generic phrase, or (but for people) a span holding a person's title."""
+    of place, a generic phrase, an event's or index's name or one run into a day (金砖喀山峰会, 米兰|冬奥会,
+    首尔24号: the places inside stay), or (but for people) a span holding a person's title."""
     surface = text[start:end]
     checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
+    if surface.endswith(rules.model_event_words) or text.startswith(rules.model_event_words, end) \
+            or rules.model_date_tail.search(surface):
+        return True
     return not _plausible(checked, rules, cased=cased) or (
         len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
         or _generic_phrase(start, end, bounds, rules) \
@@ -1465,12 +1510,23 @@ def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: se
     dropped.add(id(ent))
 
 
+_CHINA_PREFIXES = ("中华人民共和国", "中国")
+
+
 def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[str, str]:
     """Return the canonical name and label of a model's name: the lexicon's where it knows the name."""
     # A social-media handle (@钟汉良) names its account's holder: the name is without the @.
     name = surface[1:] if surface.startswith("@") and len(surface) > 1 else surface
     hit = load_lexicon().lookup(name)
     if hit:
+        return hit
+    # A known company with its Latin legal form (Qualcomm Inc) keeps the company's canonical name, and a
+    # mainland body with its country (中国外交部) the body's (the guideline: no 中华人民共和国 prefix).
+    legal = rules.latin_org_legal_tail.search(name)
+    head = name[:legal.start()] if legal and legal.end() == len(name) else \
+        next((name[len(p):] for p in _CHINA_PREFIXES if name.startswith(p) and len(name) > len(p) + 1), None)
+    hit = load_lexicon().lookup(head) if head else None
+    if hit and hit[1] == "ORG":
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
@@ -1644,6 +1700,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if not text:
         return []
+    written, text = text, text.translate(_variant_characters())
     rules = entity_rules()
     bounds = _Boundaries(_place_name_pairs_split(tokens if tokens is not None else word_tokens(text)))
     found = lexicon_entities(text, bounds, rules)
@@ -1661,6 +1718,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += org_event_entities(text, bounds, taken, found, rules)
     found += country_pair_entities(text, bounds, taken, rules)
     found += org_noun_latin_entities(text, bounds, taken, rules)
+    found += latin_org_cue_entities(text, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
     found += product_code_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
@@ -1677,8 +1735,65 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
     found = with_listed_companies(text, found, rules)
-    found = with_person_canonicals(sorted(found, key=lambda ent: (ent.start, ent.end)))
+    found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
+    found = with_org_name_tails(text, found, bounds, rules)
+    found = with_person_canonicals(found)
+    if written != text:    # each mention's text as written; canonical names read the standard characters
+        found = [replace(ent, text=written[ent.start:ent.end]) for ent in found]
     return with_regional_names(found, region)
+
+
+@cache
+def _variant_characters() -> dict[int, str]:
+    """Return str.translate's table of the character variants names are read through
+    (data/entities/variant_chars.tsv: 逹 -> 达, 巿 -> 市)."""
+    table = {}
+    for variant, standard in load("entities/variant_chars.tsv"):
+        if len(variant) != 1 or len(standard) != 1:
+            raise DataFileError(f"entities/variant_chars.tsv: {variant!r} -> {standard!r} is not one character each")
+        table[ord(variant)] = standard
+    return table
+
+
+def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return the mentions (sorted) with an organisation's Latin name taking the words after it that belong to
+    it: a Chinese word for its trade (ULTA|美容: the name as written) or a Latin legal form (Qualcomm| Inc: the
+    canonical name stays). The words must end before the next mention."""
+    out = []
+    for k, ent in enumerate(found):
+        limit = found[k + 1].start if k + 1 < len(found) else len(text)
+        if ent.label == "ORG" and _LATIN_EDGE.match(text[ent.end - 1]):
+            i = bounds.index_at(ent.end)
+            legal = rules.latin_org_legal_tail.match(text, ent.end)
+            if legal and legal.end() <= limit:
+                ent = Entity(ent.start, legal.end(), text[ent.start:legal.end()], "ORG", ent.canonical, ent.method)
+            elif i is not None and bounds.tokens[i][0] in rules.latin_org_han_tails and bounds.tokens[i][2] <= limit:
+                end = bounds.tokens[i][2]
+                ent = Entity(ent.start, end, text[ent.start:end], "ORG", text[ent.start:end], ent.method)
+        out.append(ent)
+    return out
+
+
+def with_recurring_person_names(text: str, found: list[Entity]) -> list[Entity]:
+    """Return the mentions (sorted) with a Han person's name cut short or run on (朱源|和, 赵卿惠今) made the
+    form of it the text repeats: of the person names found that are written where the mention starts, the
+    longest the text holds at least twice. Where no form recurs, the mention stays as found; a longer form
+    never runs into the next mention."""
+    canonical_of = {ent.text: ent.canonical for ent in found
+                    if ent.label == "PERSON" and len(ent.text) >= 2 and _HAN.match(ent.text)}
+    if len(canonical_of) < 2:
+        return found
+    recurring = [name for name in canonical_of if text.count(name) >= 2]
+    out = []
+    for k, ent in enumerate(found):
+        if ent.text in canonical_of:
+            limit = found[k + 1].start if k + 1 < len(found) else len(text)
+            best = max((name for name in recurring if name[:2] == ent.text[:2] and text.startswith(name, ent.start)
+                        and ent.start + len(name) <= limit), key=len, default=ent.text)
+            if best != ent.text:
+                ent = Entity(ent.start, ent.start + len(best), best, "PERSON", canonical_of[best], ent.method)
+        out.append(ent)
+    return out
 
 
 _PERSON_JOINERS = re.compile("[•・‧∙⋅]")

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from extract.analysis.budget import time_budget
 from extract.errors import WARNING_CODES, ExtractError, OutputError
-from extract.io.tables import TABLES, to_arrow, validate
+from extract.io.tables import TABLES, Columns, columns_of, columns_to_arrow, validate
 from extract.io.delta import Manifest, Outputs, RunCounts, load_manifest
 from extract.settings import Settings
 from extract.text.ingest import (
@@ -174,17 +174,19 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
     """Analyse a batch of articles and stage their rows; an article that fails becomes a failure, not an abort."""
     started = time.perf_counter()
     result = BatchResult()
-    rows: dict[str, list[dict]] = {}
+    parts: dict[str, list[pa.Table]] = {}
     for article in articles:
-        doc, failures = analyze_isolated(article, settings)
+        doc, tables, failures = _analyze_checked(article, settings)
         result.failures.extend(failures)
         if doc is None:
             continue
-        for name, table_rows in doc.rows.items():
-            rows.setdefault(name, []).extend(table_rows)
+        for name, table in tables.items():
+            parts.setdefault(name, []).append(table)
         result.processed.append((article.doc_id, article.source, article.content_sha256))
         result.chars += len(article.text)
-    result.rows = Outputs(outputs_url).stage_batch(staging, batch_name, rows)
+    # The Arrow tables each article was checked with are the batch's rows: no dict per row is ever made.
+    tables = {name: pa.concat_tables(tables) for name, tables in parts.items()}
+    result.rows = Outputs(outputs_url).stage_tables(staging, batch_name, tables)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -205,20 +207,26 @@ def analyze_isolated(article: Article, settings: Settings = Settings()):
 
     Whatever goes wrong (an ExtractError, or any other exception: a bug) costs this article only.
     """
+    doc, _, problems = _analyze_checked(article, settings)
+    return doc, problems
+
+
+def _analyze_checked(article: Article, settings: Settings):
+    """Return `(rows, Arrow tables, problems)` for one article (see analyze_isolated); the tables are checked."""
     try:
         if settings.article_seconds:
             _warm_up(settings)
         with time_budget(settings.article_seconds):
             doc = analyze_article(article, settings)
-        check_rows(doc.rows)
+        tables = checked_tables(doc.columns)
     except ExtractError as exc:
-        return None, [IngestFailure(article.source, article.doc_id, exc.code, f"{article.doc_id}: {exc.detail}",
-                                    stage=exc.stage)]
+        return None, {}, [IngestFailure(article.source, article.doc_id, exc.code,
+                                        f"{article.doc_id}: {exc.detail}", stage=exc.stage)]
     except Exception as exc:  # a bug in one extractor costs its article, never the batch
-        return None, [internal_failure(article.source, article.doc_id, "analyze", exc)]
+        return None, {}, [internal_failure(article.source, article.doc_id, "analyze", exc)]
     warnings = [IngestFailure(article.source, article.doc_id, w.code, f"{article.doc_id}: {w.detail}",
                               stage=w.stage) for w in doc.warnings]
-    return doc, warnings
+    return doc, tables, warnings
 
 
 _WARM: set[Settings] = set()
@@ -256,16 +264,28 @@ def internal_failure(source: str, doc_id: str | None, stage: str, exc: BaseExcep
 def check_rows(rows: dict[str, list[dict]]) -> None:
     """Check one document's rows against the table schemas (non-null keys, offsets inside the text).
 
+    Raises OutputError, as `checked_tables` does.
+    """
+    checked_tables({name: columns_of(name, table_rows) for name, table_rows in rows.items()})
+
+
+def checked_tables(columns: dict[str, Columns]) -> dict[str, pa.Table]:
+    """Return one document's columns as Arrow tables, checked against the table schemas (non-null keys,
+    offsets inside the text).
+
     Raises OutputError, so that a bug in one extractor costs the article (an `errors` row), not the batch:
     Parquet itself refuses a null in a non-null column with an ArrowInvalid that would abort every article.
     """
-    n_chars = {row["doc_id"]: row["n_chars"] for row in rows.get("documents", ())}
-    for name, table_rows in rows.items():
+    documents = columns.get("documents", {})
+    n_chars = dict(zip(documents.get("doc_id", ()), documents.get("n_chars", ())))
+    tables = {}
+    for name, table_columns in columns.items():
         try:
-            table = to_arrow(name, table_rows)
+            tables[name] = columns_to_arrow(name, table_columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise OutputError(f"table {name}: a row does not fit the schema ({exc})", code="schema_mismatch") from exc
-        validate(name, table, n_chars)
+        validate(name, tables[name], n_chars)
+    return tables
 
 
 def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[BatchResult], *,

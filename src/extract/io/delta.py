@@ -670,22 +670,27 @@ class Outputs:
     @_writes
     def stage_batch(self, staging: str, batch_name: str, rows: dict[str, list[dict]]) -> dict[str, int]:
         """Write one batch's rows as staged Parquet files (one per table); return rows written per table."""
+        return self.stage_tables(staging, batch_name,
+                                 {table: to_arrow(table, table_rows) for table, table_rows in rows.items() if table_rows})
+
+    @_writes
+    def stage_tables(self, staging: str, batch_name: str, tables: dict[str, pa.Table]) -> dict[str, int]:
+        """Write one batch's Arrow tables as staged Parquet files, sorted; return rows written per table.
+
+        Sorted here, in the worker that made them, so that the commit merges batches instead of sorting a run.
+        """
         counts = {}
-        for table, table_rows in rows.items():
-            if not table_rows:
+        for table, arrow in tables.items():
+            if not arrow.num_rows:
                 continue
-            arrow = to_arrow(table, table_rows)
             folder = Path(staging) / "batches" / table
             folder.mkdir(parents=True, exist_ok=True)
             # Compressed as the tables are: the staged bytes size the tables' data files (FileSizing).
-            pq.write_table(arrow, folder / f"{batch_name}.parquet", compression="zstd")
+            key = sort_key(table)
+            pq.write_table(arrow.sort_by(key) if key else arrow, folder / f"{batch_name}.parquet",
+                           compression="zstd")
             counts[table] = arrow.num_rows
         return counts
-
-    def _staged(self, staging: str, table: str) -> pa.Table:
-        folder = Path(staging) / "batches" / table
-        parts = [pq.read_table(p, schema=SCHEMAS[table]) for p in sorted(folder.glob("*.parquet"))]
-        return pa.concat_tables(parts) if parts else SCHEMAS[table].empty_table()
 
     # -- commit ----------------------------------------------------------------------------------------------
     @_writes
@@ -702,9 +707,10 @@ class Outputs:
         run_id = Path(staging).name
         replaced = set(replaced_docs)
         to_delete = replaced & set(published_before)
-        staged = self._validated(staging)
+        staged = {name: StagedTable(staging, name) for name in DOCUMENT_TABLES}
+        validate_staged(staged)
         sizing = FileSizing(documents=self.count_rows("documents") + staged["documents"].num_rows,
-                            staged_bytes={name: _staged_bytes(staging, name) for name in staged})
+                            staged_bytes={name: table.bytes for name, table in staged.items()})
         versions: dict[str, int] = {}
         for name in (*CONTENT_TABLES, "documents"):
             if name == "documents":
@@ -715,31 +721,22 @@ class Outputs:
                                                           full=full)
         return versions
 
-    def _validated(self, staging: str) -> dict[str, pa.Table]:
-        staged = {name: self._staged(staging, name) for name in DOCUMENT_TABLES}
-        docs = staged["documents"]
-        n_chars = dict(zip(docs.column("doc_id").to_pylist(), docs.column("n_chars").to_pylist()))
-        for name, table in staged.items():
-            validate(name, table, n_chars)
-            staged[name] = table.sort_by(sort_key(name))
-        return staged
-
-    def _commit_documents_table(self, name: str, run_id: str, rows: pa.Table, to_delete: set[str],
+    def _commit_documents_table(self, name: str, run_id: str, staged: StagedTable, to_delete: set[str],
                                 sizing: FileSizing, *, full: bool) -> int:
         dt = self.table(name)
-        data = _with_run_id(rows, name, run_id)
         target = sizing.target(dt, name)
         if full:
-            _write(dt, data, mode="overwrite", run_id=run_id, target=target)
-        elif to_delete and rows.num_rows:
+            _write(dt, staged.reader(run_id), mode="overwrite", run_id=run_id, target=target)
+        elif to_delete and staged.num_rows:
             # One transaction: the predicate names the documents whose rows go and those whose rows come in.
-            ids = to_delete | set(rows.column("doc_id").to_pylist())
-            _write(dt, data, mode="overwrite", predicate=in_predicate("doc_id", ids), run_id=run_id, target=target)
+            ids = to_delete | staged.doc_ids()
+            _write(dt, staged.reader(run_id), mode="overwrite", predicate=in_predicate("doc_id", ids),
+                   run_id=run_id, target=target)
         elif to_delete:
             dt.delete(in_predicate("doc_id", to_delete), writer_properties=_writer_properties(),
                       commit_properties=_commit_properties(run_id))
-        elif rows.num_rows:
-            _write(dt, data, mode="append", run_id=run_id, target=target)
+        elif staged.num_rows:
+            _write(dt, staged.reader(run_id), mode="append", run_id=run_id, target=target)
         dt.update_incremental()
         return dt.version()
 
@@ -900,6 +897,77 @@ class Outputs:
         return total
 
 
+class StagedTable:
+    """The rows a run staged for one table: its batches' Parquet files, each sorted, read a few at a time.
+
+    A run's rows are never held at once (the commit's memory would grow with the run): validation reads one
+    file at a time, and the writer is handed a stream of batches in the table's order. Each document's rows
+    are in one file, so files whose ranges of doc_id do not overlap follow one another in order; only files
+    whose ranges overlap are read together and sorted (in a run, neighbouring batches at most).
+    """
+
+    def __init__(self, staging: str, name: str):
+        self.name = name
+        self.paths = sorted((Path(staging) / "batches" / name).glob("*.parquet"))
+        self.num_rows = sum(pq.ParquetFile(path).metadata.num_rows for path in self.paths)
+        self.bytes = sum(path.stat().st_size for path in self.paths)
+
+    def parts(self) -> Iterable[pa.Table]:
+        """Yield the rows of each staged file, in the table's schema."""
+        for path in self.paths:
+            yield pq.read_table(path, schema=SCHEMAS[self.name])
+
+    def doc_ids(self) -> set[str]:
+        """Return the documents that have rows in this table."""
+        ids: set[str] = set()
+        for path in self.paths:
+            ids.update(pq.read_table(path, columns=["doc_id"]).column("doc_id").unique().to_pylist())
+        return ids
+
+    def groups(self) -> list[list[Path]]:
+        """Return the staged files in groups whose ranges of doc_id overlap, the groups in doc_id order."""
+        ranges = []
+        for path in self.paths:
+            bounds = pc.min_max(pq.read_table(path, columns=["doc_id"]).column("doc_id"))
+            ranges.append((bounds["min"].as_py() or "", bounds["max"].as_py() or "", path))
+        groups: list[list[Path]] = []
+        upper = ""
+        for low, high, path in sorted(ranges, key=lambda r: (r[0], r[2])):
+            if groups and low <= upper:
+                groups[-1].append(path)
+                upper = max(upper, high)
+            else:
+                groups.append([path])
+                upper = high
+        return groups
+
+    def sorted_parts(self) -> Iterable[pa.Table]:
+        """Yield the table's rows in its order (sort_key), a group of files at a time."""
+        for group in self.groups():
+            # Concatenated in file order and sorted stably: the order one sort of the whole run gives.
+            parts = [pq.read_table(path, schema=SCHEMAS[self.name]) for path in sorted(group)]
+            yield parts[0] if len(parts) == 1 else pa.concat_tables(parts).sort_by(sort_key(self.name))
+
+    def reader(self, run_id: str) -> pa.RecordBatchReader:
+        """Return the rows, in order, with the run's id, as a stream the Delta writer reads batch by batch."""
+        batches = (batch for part in self.sorted_parts()
+                   for batch in _with_run_id(part, self.name, run_id).to_batches())
+        return pa.RecordBatchReader.from_batches(stored_schema(self.name), batches)
+
+
+def validate_staged(staged: dict[str, StagedTable]) -> None:
+    """Check every staged table against its schema and the staged documents' lengths, one file at a time.
+
+    Raises OutputError (tables.validate) before anything is written.
+    """
+    n_chars: dict[str, int] = {}
+    for part in staged["documents"].parts():
+        n_chars.update(zip(part.column("doc_id").to_pylist(), part.column("n_chars").to_pylist()))
+    for table in staged.values():
+        for part in table.parts():
+            validate(table.name, part, n_chars)
+
+
 def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:
     """Return the paths of `files` ((path, size), in order) in consecutive groups of at most `target` bytes."""
     bins: list[list[str]] = [[]]
@@ -980,10 +1048,6 @@ def table_configuration(name: str) -> dict[str, str]:
     if name in LAYOUT_KEYS:
         config["delta.dataSkippingStatsColumns"] = f"{LAYOUT_KEYS[name]},run_id"
     return config
-
-
-def _staged_bytes(staging: str, table: str) -> int:
-    return sum(path.stat().st_size for path in (Path(staging) / "batches" / table).glob("*.parquet"))
 
 
 def _with_run_id(rows: pa.Table, name: str, run_id: str) -> pa.Table:

@@ -27,6 +27,47 @@ class UnitSpec:
     factor: float
 
 
+class GuardedSearch:
+    """A pattern of capturing alternatives (which one matched says what the word means), searched through a
+    copy without the groups first.
+
+    The regex engine skips an alternative at a glance only where it begins with a character, and a group
+    opening comes first: so the grouped pattern tries every alternative at every position of the window
+    searched, while the copy without groups (a look-behind before a first character moved after it) lets
+    the search pass over the positions no alternative starts at. Groups change no match, so the copy finds a
+    match exactly where the grouped pattern does; only then is the grouped one run there, for its groups.
+    """
+
+    __slots__ = ("grouped", "guard")
+
+    def __init__(self, alternatives: list[str], tail: str):
+        self.grouped = re.compile("(?:" + "|".join(f"({a})" for a in alternatives) + ")" + tail)
+        self.guard = re.compile("(?:" + "|".join(map(_literal_first, alternatives)) + ")" + tail)
+
+    @property
+    def pattern(self) -> str:
+        """The grouped pattern's text, as re.Pattern.pattern."""
+        return self.grouped.pattern
+
+    def search(self, text: str, pos: int, endpos: int) -> re.Match | None:
+        """Return what `grouped.search(text, pos, endpos)` returns (its match where the copy's begins)."""
+        found = self.guard.search(text, pos, endpos)
+        return None if found is None else self.grouped.match(text, found.start(), endpos)
+
+
+_LEADING_NOT_AFTER = re.compile(r"\(\?<!(\[[^\]\\]*\])\)([^\\()\[\]{}.*+?|^$])")
+
+
+def _literal_first(pattern: str) -> str:
+    """Return `pattern` with a leading (?<![...]) moved after the character it guards: (?<![节制])约 is
+    约(?<![节制]约), the same match beginning with a character."""
+    m = _LEADING_NOT_AFTER.match(pattern)
+    if m is None:
+        return pattern
+    cls, ch = m.groups()
+    return f"{ch}(?<!{cls}{re.escape(ch)})" + pattern[m.end():]
+
+
 @dataclass(frozen=True, slots=True)
 class Grammar:
     """The compiled patterns of the extractor, built once from the data files."""
@@ -35,7 +76,7 @@ class Grammar:
     master: re.Pattern
     member: re.Pattern
     separator: re.Pattern
-    pre_hedge: re.Pattern
+    pre_hedge: GuardedSearch
     pre_hedge_directions: tuple[str, ...]
     hedge_not_before: dict[str, re.Pattern]  # a hedge word that is a verb particle before such a number
     post_hedges: dict[str, str]
@@ -133,7 +174,7 @@ def grammar(tight: bool = False) -> Grammar:
             master=compiled(master_text),  # long: the program is cached on disk (extract.cache)
             member=compiled(member_text),
             separator=re.compile(expand("{separator}")),
-            pre_hedge=re.compile("(?:" + "|".join(f"({p})" for p, _ in pre) + r")[ \t]*$"),
+            pre_hedge=GuardedSearch([p for p, _ in pre], r"[ \t]*$"),
             pre_hedge_directions=tuple(d for _, d in pre),
             hedge_not_before={str(k): re.compile(v) for k, v in (data.get("hedge_not_before") or {}).items()},
             post_hedges=post,

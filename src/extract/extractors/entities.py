@@ -148,6 +148,7 @@ class EntityRules:
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
+    person_pseudonym: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     publication_title: re.Pattern[str]
     model_event_words: tuple[str, ...]
@@ -822,7 +823,8 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
         strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
             or _has_strong_shape(ent, rules)
         if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
-                and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
+                and (len(ent.text) >= rules.repeat_min_chars or ent.method == "rule:pseudonym") \
+                and ent.text not in first \
                 and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
             first[ent.text] = ent
     out, gone = [], set()
@@ -879,9 +881,18 @@ def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) 
     for end in candidates:
         name = text[pos:end]
         if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars \
-                and not _holds_common_word(pos, end, bounds, rules):
+                and (not _holds_common_word(pos, end, bounds, rules) or _name_closed(text, end, len(name), rules)):
             return end
     return foreign
+
+
+def _name_closed(text: str, end: int, length: int, rules: EntityRules) -> bool:
+    """Return whether a three-character name after a title is closed off by a clause break or a speech verb
+    (主任阚全程|介绍, 车手司徒永信|。, 董事任玮|、): a name whose given name is a common word (全程) is then
+    still the name."""
+    if length < 3 or end >= len(text):
+        return length >= 3 and end == len(text)
+    return text[end] in "。，、；：！？,;:!?" or any(text.startswith(cue, end) for cue in rules.person_after_cues)
 
 
 def _transliterated_name_end(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
@@ -940,6 +951,22 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
         if hit and hit[1] != "PERSON":
             continue
         _claim(out, taken, Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
+    return out
+
+
+def pseudonym_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return people named with a note that the name is a pseudonym (小枫(化名)): the note says a person is
+    meant, whatever the name's characters. The name is the longest of the characters before the note that
+    starts on a word edge (被害人|小枫, not 人小枫)."""
+    out: list[Entity] = []
+    for match in rules.person_pseudonym.finditer(text):
+        start, end = match.span(1)
+        start = next((s for s in range(start, end - 1) if s in bounds.starts), None)
+        if start is None:
+            continue
+        name = text[start:end]
+        if not taken.overlaps(start, end) and name not in rules.generic_nouns:
+            _claim(out, taken, Entity(start, end, name, "PERSON", name, "rule:pseudonym"))
     return out
 
 
@@ -1731,6 +1758,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
+    found += pseudonym_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)

@@ -148,6 +148,7 @@ class EntityRules:
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
+    country_pair_max_freq: int
     person_pseudonym: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     publication_title: re.Pattern[str]
@@ -1096,7 +1097,8 @@ def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     out: list[Entity] = []
     for match in rules.country_pair.finditer(text):
         pos = match.start()
-        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2):
+        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2) \
+                or _jieba_freqs().get(text[pos:pos + 2], 0) > rules.country_pair_max_freq:
             continue
         countries = [_country_of_character(ch) for ch in text[pos:pos + 2]]
         if None in countries or countries[0] == countries[1]:

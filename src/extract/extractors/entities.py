@@ -244,17 +244,24 @@ def _place_name_pairs_split(tokens: list[tuple[str, int, int]]) -> list[tuple[st
     """Return the tokens with each word that is a known place and then another known name split in two
     (美国哈佛大学, 香港麦当劳 are one word of jieba's dictionary): each is its own mention (the guideline's
     美国|哈佛大学), and the place a model reads into the name is then left out of it (_after_leading_place)."""
-    lex, out = load_lexicon(), []
-    for word, start, end in tokens:
-        cut = 0
-        if len(word) >= 4 and _HAN.match(word) and lex.lookup(word) is None:
-            cut = next((k for k in range(2, len(word) - 1) if (lex.lookup(word[:k]) or ("", ""))[1] == "GPE"
-                        and (lex.lookup(word[k:]) or ("", ""))[1] in ("ORG", "GPE", "LOC")), 0)
-        if cut:
-            out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
-        else:
-            out.append((word, start, end))
+    cuts = {i: cut for i, token in enumerate(tokens) if len(token[0]) >= 4 and (cut := _place_name_cut(token[0]))}
+    if not cuts:
+        return tokens
+    out = []
+    for i, (word, start, end) in enumerate(tokens):
+        cut = cuts.get(i)
+        out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)] if cut else [(word, start, end)]
     return out
+
+
+@cache
+def _place_name_cut(word: str) -> int:
+    """Return where a word that is a known place and then another known name splits, or 0."""
+    lex = load_lexicon()
+    if not _HAN.match(word) or lex.lookup(word) is not None:
+        return 0
+    return next((k for k in range(2, len(word) - 1) if (lex.lookup(word[:k]) or ("", ""))[1] == "GPE"
+                 and (lex.lookup(word[k:]) or ("", ""))[1] in ("ORG", "GPE", "LOC")), 0)
 
 
 def _latin_edges_ok(text: str, start: int, end: int) -> bool:
@@ -1095,7 +1102,7 @@ def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     """Return the two countries of a pair of one-character abbreviations before a word of relations between
     them (中秘两国, 中斯关系, 中泰合作): each character is the country's mention, as in 中美."""
     out: list[Entity] = []
-    for match in rules.country_pair.finditer(text):
+    for match in _country_pair_pattern(rules.country_pair.pattern).finditer(text):
         pos = match.start()
         if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2) \
                 or _jieba_freqs().get(text[pos:pos + 2], 0) > rules.country_pair_max_freq:
@@ -1106,6 +1113,15 @@ def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
         for i, canonical in enumerate(countries):
             _claim(out, taken, Entity(pos + i, pos + i + 1, text[pos + i], "GPE", canonical, "rule:country_pair"))
     return out
+
+
+@cache
+def _country_pair_pattern(pattern: str) -> re.Pattern[str]:
+    """Return rules.yaml's country_pair with its two characters narrowed to countries' abbreviations: the
+    relation words (的 among them) are frequent, and a pair of any characters before them was tried each time."""
+    chars = {surface for surface in load_lexicon().by_surface if len(surface) == 1} | set(place_abbreviations())
+    countries = "".join(sorted(ch for ch in chars if _country_of_character(ch)))
+    return re.compile(pattern.replace("[\\u4e00-\\u9fff]{2}", f"[{re.escape(countries)}]{{2}}", 1))
 
 
 def _country_of_character(ch: str) -> str | None:
@@ -1517,7 +1533,15 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     """
     if label not in ("LOC", "GPE", "ORG"):
         return start
-    place = next((ent for k in range(start + 1, end - 1) for ent in by_span.get((start, k), ())
+    i = bounds.index_at(start)
+    if i is None:
+        return start
+    # The place ends on a word edge inside the span: only the ends of the span's words are tried.
+    ends = []
+    while i < len(bounds.tokens) and bounds.tokens[i][2] < end - 1:
+        ends.append(bounds.tokens[i][2])
+        i += 1
+    place = next((ent for k in ends for ent in by_span.get((start, k), ())
                   if ent.label == "GPE" and ent.method == "lexicon"), None)
     if place is None or place.end not in bounds.starts:
         return start
@@ -1746,7 +1770,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if not text:
         return []
-    written, text = text, text.translate(_variant_characters())
+    written, text = text, _standard_characters(text)
     rules = entity_rules()
     bounds = _Boundaries(_place_name_pairs_split(tokens if tokens is not None else word_tokens(text)))
     found = lexicon_entities(text, bounds, rules)
@@ -1786,9 +1810,22 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_org_name_tails(text, found, bounds, rules)
     found = with_person_canonicals(found)
-    if written != text:    # each mention's text as written; canonical names read the standard characters
-        found = [replace(ent, text=written[ent.start:ent.end]) for ent in found]
-    return with_regional_names(found, region)
+    return with_regional_names(_as_written(found, written, text), region)
+
+
+def _standard_characters(text: str) -> str:
+    """Return `text` with the character variants names are read through made standard (same length)."""
+    return text.translate(_variant_characters()) if _variant_pattern().search(text) else text
+
+
+def _as_written(found: list[Entity], written: str, text: str) -> list[Entity]:
+    """Return the mentions with their text as written; canonical names keep the standard characters."""
+    return found if written == text else [replace(ent, text=written[ent.start:ent.end]) for ent in found]
+
+
+@cache
+def _variant_pattern() -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(chr, _variant_characters())) + "]")
 
 
 @cache

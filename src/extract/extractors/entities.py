@@ -1033,6 +1033,8 @@ def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list
     companies (IonQ、Quantinuum 等公司): the cue says an organisation is meant."""
     out: list[Entity] = []
     lex = load_lexicon()
+    if not _CAPITAL.search(text) and "来源" not in text and "图源" not in text:
+        return out    # every cue's name holds a capital, but a source's (arXiv)
     for pattern in (rules.latin_org_before_title, rules.latin_org_reporting, rules.latin_org_source,
                     rules.latin_org_list):
         for match in pattern.finditer(text):
@@ -1848,7 +1850,8 @@ def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rul
     out: list[Entity] = []
     for k, ent in enumerate(found):
         limit = found[k + 1].start if k + 1 < len(found) else len(text)
-        facility = next((w for w in rules.place_facility_words if text.startswith(w, ent.end)), None)
+        facility = next((w for w in rules.place_facility_words if text.startswith(w, ent.end)), None) \
+            if ent.label == "GPE" and ent.method == "lexicon" else None
         if out and out[-1].end > ent.start:
             continue    # the facility word a place took (济州|国际机场)
         if facility and ent.label == "GPE" and ent.method == "lexicon" and (

@@ -1,7 +1,7 @@
 """Speed of what users run, as a share of OpenCC + jieba on the same texts, and peak memory.
 
-    python benchmarks/throughput.py [--only news,api,run,memory,start] [--repeat 3]
-                                    [--run-articles 1000] [--memory-sizes 300,3000]
+    python benchmarks/throughput.py [--only news,api,run,memory,start,dask] [--repeat 3]
+                                    [--run-articles 1000] [--memory-sizes 300,3000] [--dask-articles 500]
 
 Sections (`--only` picks some; all by default):
 
@@ -16,6 +16,10 @@ Sections (`--only` picks some; all by default):
 - `memory`: peak memory of `zh-extract run` over `--memory-sizes` mixed articles (flat is the aim).
 - `start`: `zh-extract analyze corpus/h200-china-chips.txt` (wall, peak RSS; first and later starts) and a
   `zh-extract run` with nothing to do.
+- `dask`: `zh-extract run --runner dask` over `--dask-articles` mixed articles with 1 and then 2 Dask workers:
+  wall time, and the rate of the analysis once every worker has loaded its models (articles per second
+  between the first and the last batch done, from the flow's progress log), and the ratio 2 workers / 1
+  (near-linear: about 1.8 with two idle cores). Not in the default sections: it needs idle cores to mean much.
 
 The floor, OpenCC (t2s) + `jieba.lcut` in this process, is timed in turns with the measured code on chunks of
 articles, so that the machine's drift (20-40% within minutes on a shared VM) weighs on both sides alike.
@@ -27,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -38,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
 SEED = ROOT / "corpus" / "h200-china-chips.txt"
-SECTIONS = ("news", "api", "run", "memory", "start")
+SECTIONS = ("news", "api", "run", "memory", "start", "dask")
+DEFAULT_SECTIONS = SECTIONS[:-1]
 
 
 # -- corpora -------------------------------------------------------------------------------------------------
@@ -352,6 +358,50 @@ def section_start(args) -> None:
           f" (target <= 6 s); {load}")
 
 
+# A progress line of the flow: "HH:MM:SS.mmm | INFO | ... batches 3/40, articles 75/1000, ..."
+_PROGRESS = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) .*batches \d+/\d+, articles (\d+)/\d+", re.M)
+
+
+def steady_rate(log: str) -> float | None:
+    """Return articles per second between the first and the last batch done (the models loaded), from the log."""
+    points = [(int(h) * 3600 + int(m) * 60 + float(s), int(n)) for h, m, s, n in _PROGRESS.findall(log)]
+    if len(points) < 3 or points[-1][0] <= points[0][0]:
+        return None
+    return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+
+
+def run_dask(records: list[dict], workers: int) -> tuple[float, float | None, int]:
+    """Run `zh-extract run --runner dask --workers N` over `records` in a fresh folder: (wall, steady rate, exit)."""
+    work = Path(tempfile.mkdtemp(prefix="zh-bench-dask-"))
+    try:
+        write_corpus(work / "corpus", records)
+        cmd = cli() + ["run", "--corpus", "corpus", "--outputs", "out", "--state-dir", "state",
+                       "--runner", "dask", "--workers", str(workers)]
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, cwd=work, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, errors="replace")
+        wall = time.perf_counter() - t0
+        if done.returncode not in (0, 1):
+            print(f"  zh-extract run --runner dask failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        return wall, steady_rate(done.stderr), done.returncode
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def section_dask(args) -> None:
+    records = mixed_records(args.dask_articles, seed=3)
+    rates = {}
+    for workers in (1, 2):
+        wall, rate, code = run_dask(records, workers)
+        rates[workers] = rate
+        shown = f"{rate:.1f} articles/s" if rate else "no rate (too few batches)"
+        print(f"dask: zh-extract run --runner dask --workers {workers}, {len(records)} mixed articles: "
+              f"{wall:.1f} s wall, analysis {shown} (exit {code}); {_load()}")
+    if rates[1] and rates[2]:
+        print(f"dask: analysis rate 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (near-linear: ~1.8 on 2 idle "
+              "cores)")
+
+
 def _load() -> str:
     """Return the load average: on a shared machine wall times mean little without it (CPU seconds move less)."""
     one, five, _ = os.getloadavg()
@@ -360,10 +410,11 @@ def _load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}")
+    parser.add_argument("--only", default=",".join(DEFAULT_SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--run-articles", type=int, default=1000)
     parser.add_argument("--memory-sizes", default="300,3000")
+    parser.add_argument("--dask-articles", type=int, default=500)
     parser.add_argument("--run-args", default="", help="extra arguments of zh-extract run, e.g. '--workers 1'")
     args = parser.parse_args()
     args.memory_sizes = [int(n) for n in args.memory_sizes.split(",")]

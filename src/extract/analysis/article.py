@@ -7,8 +7,10 @@ found on the Simplified text is mapped back to the original through `Analysed`, 
 from __future__ import annotations
 
 import bisect
+import gc
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from spacy.tokens import Doc
 
@@ -119,7 +121,20 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     if reference_span is not None:
         _reconcile(found, doc, reference_span, out.warnings)
     out.columns = {name: REGISTRY[name].build(found) for name in DOCUMENT_TABLES}
+    _freeze_loaded_state()
     return out
+
+
+@cache
+def _freeze_loaded_state() -> None:
+    """Take what is alive after the first analysis out of the garbage collector's full passes (gc.freeze).
+
+    That is the libraries, models, dictionaries and grammars the first article loaded (some 200,000 objects),
+    which live as long as the process: every full pass walked them all, a seventh of the time on long articles,
+    which keep many objects alive long enough to trigger such passes. Reference counting still frees them
+    when unused; only a cycle among them would stay.
+    """
+    gc.freeze()
 
 
 def _reference_section(simplified: str) -> tuple[int, int] | None:

@@ -148,6 +148,10 @@ class EntityRules:
     loc_endings: tuple[str, ...]
     place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
+    country_pair_max_freq: int
+    person_pseudonym: re.Pattern[str]
+    place_facility_words: tuple[str, ...]
+    publication_title: re.Pattern[str]
     model_event_words: tuple[str, ...]
     model_date_tail: re.Pattern[str]
     model_labels: dict[str, str]
@@ -240,17 +244,24 @@ def _place_name_pairs_split(tokens: list[tuple[str, int, int]]) -> list[tuple[st
     """Return the tokens with each word that is a known place and then another known name split in two
     (美国哈佛大学, 香港麦当劳 are one word of jieba's dictionary): each is its own mention (the guideline's
     美国|哈佛大学), and the place a model reads into the name is then left out of it (_after_leading_place)."""
-    lex, out = load_lexicon(), []
-    for word, start, end in tokens:
-        cut = 0
-        if len(word) >= 4 and _HAN.match(word) and lex.lookup(word) is None:
-            cut = next((k for k in range(2, len(word) - 1) if (lex.lookup(word[:k]) or ("", ""))[1] == "GPE"
-                        and (lex.lookup(word[k:]) or ("", ""))[1] in ("ORG", "GPE", "LOC")), 0)
-        if cut:
-            out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
-        else:
-            out.append((word, start, end))
+    cuts = {i: cut for i, token in enumerate(tokens) if len(token[0]) >= 4 and (cut := _place_name_cut(token[0]))}
+    if not cuts:
+        return tokens
+    out = []
+    for i, (word, start, end) in enumerate(tokens):
+        cut = cuts.get(i)
+        out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)] if cut else [(word, start, end)]
     return out
+
+
+@cache
+def _place_name_cut(word: str) -> int:
+    """Return where a word that is a known place and then another known name splits, or 0."""
+    lex = load_lexicon()
+    if not _HAN.match(word) or lex.lookup(word) is not None:
+        return 0
+    return next((k for k in range(2, len(word) - 1) if (lex.lookup(word[:k]) or ("", ""))[1] == "GPE"
+                 and (lex.lookup(word[k:]) or ("", ""))[1] in ("ORG", "GPE", "LOC")), 0)
 
 
 def _latin_edges_ok(text: str, start: int, end: int) -> bool:
@@ -820,7 +831,8 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
         strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
             or _has_strong_shape(ent, rules)
         if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
-                and len(ent.text) >= rules.repeat_min_chars and ent.text not in first \
+                and (len(ent.text) >= rules.repeat_min_chars or ent.method == "rule:pseudonym") \
+                and ent.text not in first \
                 and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
             first[ent.text] = ent
     out, gone = [], set()
@@ -877,9 +889,18 @@ def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) 
     for end in candidates:
         name = text[pos:end]
         if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars \
-                and not _holds_common_word(pos, end, bounds, rules):
+                and (not _holds_common_word(pos, end, bounds, rules) or _name_closed(text, end, len(name), rules)):
             return end
     return foreign
+
+
+def _name_closed(text: str, end: int, length: int, rules: EntityRules) -> bool:
+    """Return whether a three-character name after a title is closed off by a clause break or a speech verb
+    (主任阚全程|介绍, 车手司徒永信|。, 董事任玮|、): a name whose given name is a common word (全程) is then
+    still the name."""
+    if length < 3 or end >= len(text):
+        return length >= 3 and end == len(text)
+    return text[end] in "。，、；：！？,;:!?" or any(text.startswith(cue, end) for cue in rules.person_after_cues)
 
 
 def _transliterated_name_end(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
@@ -941,6 +962,22 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     return out
 
 
+def pseudonym_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return people named with a note that the name is a pseudonym (小枫(化名)): the note says a person is
+    meant, whatever the name's characters. The name is the longest of the characters before the note that
+    starts on a word edge (被害人|小枫, not 人小枫)."""
+    out: list[Entity] = []
+    for match in rules.person_pseudonym.finditer(text):
+        start, end = match.span(1)
+        start = next((s for s in range(start, end - 1) if s in bounds.starts), None)
+        if start is None:
+            continue
+        name = text[start:end]
+        if not taken.overlaps(start, end) and name not in rules.generic_nouns:
+            _claim(out, taken, Entity(start, end, name, "PERSON", name, "rule:pseudonym"))
+    return out
+
+
 def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return people named in Latin script after a title (分析师 Catherine Lim, CEO Andy Ory), a second name
     joined to such a name (Catherine Lim 和 Trini Tan), and every other mention of a name so found, in full
@@ -996,6 +1033,8 @@ def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list
     companies (IonQ、Quantinuum 等公司): the cue says an organisation is meant."""
     out: list[Entity] = []
     lex = load_lexicon()
+    if not _CAPITAL.search(text) and "来源" not in text and "图源" not in text:
+        return out    # every cue's name holds a capital, but a source's (arXiv)
     for pattern in (rules.latin_org_before_title, rules.latin_org_reporting, rules.latin_org_source,
                     rules.latin_org_list):
         for match in pattern.finditer(text):
@@ -1019,6 +1058,20 @@ def _list_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
         items.append((pos, sep.start()))
         pos = sep.end()
     return [*items, (pos, end)]
+
+
+def _forget_names_in_publication_titles(text: str, taken: _Taken, found: list[Entity], rules: EntityRules) -> None:
+    """Remove from `found` the known names inside the title of a newspaper or magazine in 《》 (秘鲁 in
+    《秘鲁人报》, 成都 in 《成都商报》): the place names the publication there.
+
+    The title itself is left unclaimed although the guideline counts a publication as an organisation: the
+    NER corpora mark titles apart (CLUENER's book) or not at all, and claiming them cost 0.002 F1 there.
+    """
+    for match in rules.publication_title.finditer(text):
+        start, end = match.span(1)
+        spans = taken.spans_overlapping(start, end)
+        if spans and all(start <= a and b <= end for a, b in spans):
+            _remove_mentions(spans, found, taken)
 
 
 def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
@@ -1051,9 +1104,10 @@ def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     """Return the two countries of a pair of one-character abbreviations before a word of relations between
     them (中秘两国, 中斯关系, 中泰合作): each character is the country's mention, as in 中美."""
     out: list[Entity] = []
-    for match in rules.country_pair.finditer(text):
+    for match in _country_pair_pattern(rules.country_pair.pattern).finditer(text):
         pos = match.start()
-        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2):
+        if pos not in bounds.starts or pos + 2 not in bounds.ends or taken.overlaps(pos, pos + 2) \
+                or _jieba_freqs().get(text[pos:pos + 2], 0) > rules.country_pair_max_freq:
             continue
         countries = [_country_of_character(ch) for ch in text[pos:pos + 2]]
         if None in countries or countries[0] == countries[1]:
@@ -1061,6 +1115,15 @@ def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
         for i, canonical in enumerate(countries):
             _claim(out, taken, Entity(pos + i, pos + i + 1, text[pos + i], "GPE", canonical, "rule:country_pair"))
     return out
+
+
+@cache
+def _country_pair_pattern(pattern: str) -> re.Pattern[str]:
+    """Return rules.yaml's country_pair with its two characters narrowed to countries' abbreviations: the
+    relation words (的 among them) are frequent, and a pair of any characters before them was tried each time."""
+    chars = {surface for surface in load_lexicon().by_surface if len(surface) == 1} | set(place_abbreviations())
+    countries = "".join(sorted(ch for ch in chars if _country_of_character(ch)))
+    return re.compile(pattern.replace("[\\u4e00-\\u9fff]{2}", f"[{re.escape(countries)}]{{2}}", 1))
 
 
 def _country_of_character(ch: str) -> str | None:
@@ -1450,7 +1513,8 @@ def _implausible_model_name(text: str, start: int, end: int, label: str, bounds:
     surface = text[start:end]
     checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
     if surface.endswith(rules.model_event_words) or text.startswith(rules.model_event_words, end) \
-            or rules.model_date_tail.search(surface):
+            or rules.model_date_tail.search(surface) \
+            or (label in ("GPE", "LOC") and text.startswith(rules.place_compound_tails, end)):
         return True
     return not _plausible(checked, rules, cased=cased) or (
         len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
@@ -1471,7 +1535,15 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     """
     if label not in ("LOC", "GPE", "ORG"):
         return start
-    place = next((ent for k in range(start + 1, end - 1) for ent in by_span.get((start, k), ())
+    i = bounds.index_at(start)
+    if i is None:
+        return start
+    # The place ends on a word edge inside the span: only the ends of the span's words are tried.
+    ends = []
+    while i < len(bounds.tokens) and bounds.tokens[i][2] < end - 1:
+        ends.append(bounds.tokens[i][2])
+        i += 1
+    place = next((ent for k in ends for ent in by_span.get((start, k), ())
                   if ent.label == "GPE" and ent.method == "lexicon"), None)
     if place is None or place.end not in bounds.starts:
         return start
@@ -1700,7 +1772,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if not text:
         return []
-    written, text = text, text.translate(_variant_characters())
+    written, text = text, _standard_characters(text)
     rules = entity_rules()
     bounds = _Boundaries(_place_name_pairs_split(tokens if tokens is not None else word_tokens(text)))
     found = lexicon_entities(text, bounds, rules)
@@ -1710,9 +1782,11 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _non_overlapping(found, taken)
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
+    _forget_names_in_publication_titles(text, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
+    found += pseudonym_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
@@ -1738,9 +1812,22 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_org_name_tails(text, found, bounds, rules)
     found = with_person_canonicals(found)
-    if written != text:    # each mention's text as written; canonical names read the standard characters
-        found = [replace(ent, text=written[ent.start:ent.end]) for ent in found]
-    return with_regional_names(found, region)
+    return with_regional_names(_as_written(found, written, text), region)
+
+
+def _standard_characters(text: str) -> str:
+    """Return `text` with the character variants names are read through made standard (same length)."""
+    return text.translate(_variant_characters()) if _variant_pattern().search(text) else text
+
+
+def _as_written(found: list[Entity], written: str, text: str) -> list[Entity]:
+    """Return the mentions with their text as written; canonical names keep the standard characters."""
+    return found if written == text else [replace(ent, text=written[ent.start:ent.end]) for ent in found]
+
+
+@cache
+def _variant_pattern() -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(chr, _variant_characters())) + "]")
 
 
 @cache
@@ -1758,11 +1845,20 @@ def _variant_characters() -> dict[int, str]:
 def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
     """Return the mentions (sorted) with an organisation's Latin name taking the words after it that belong to
     it: a Chinese word for its trade (ULTA|美容: the name as written) or a Latin legal form (Qualcomm| Inc: the
-    canonical name stays). The words must end before the next mention."""
-    out = []
+    canonical name stays); and a known place the facility named by it (济州|国际机场 -> LOC 济州国际机场).
+    The words must end before the next mention, or be it."""
+    out: list[Entity] = []
     for k, ent in enumerate(found):
         limit = found[k + 1].start if k + 1 < len(found) else len(text)
-        if ent.label == "ORG" and _LATIN_EDGE.match(text[ent.end - 1]):
+        facility = next((w for w in rules.place_facility_words if text.startswith(w, ent.end)), None) \
+            if ent.label == "GPE" and ent.method == "lexicon" else None
+        if out and out[-1].end > ent.start:
+            continue    # the facility word a place took (济州|国际机场)
+        if facility and ent.label == "GPE" and ent.method == "lexicon" and (
+                limit >= ent.end + len(facility) or found[k + 1].end == ent.end + len(facility)):
+            end = ent.end + len(facility)
+            ent = Entity(ent.start, end, text[ent.start:end], "LOC", text[ent.start:end], "rule:facility")
+        elif ent.label == "ORG" and _LATIN_EDGE.match(text[ent.end - 1]):
             i = bounds.index_at(ent.end)
             legal = rules.latin_org_legal_tail.match(text, ent.end)
             if legal and legal.end() <= limit:

@@ -302,7 +302,8 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     fields = schemas()[name]
     storage = pd.StringDtype().storage  # read per frame: the user may change pandas' string option at any time
     if not columns[fields.names[0]]:  # most short articles have no references, citations or conflicts
-        return _empty_frame(name, storage).copy()
+        # A new frame over the same (empty) arrays: a deep copy cost half again as much, for nothing to copy.
+        return _empty_frame(name, storage).copy(deep=False)
     arrays = [_pandas_column(fld, columns[fld.name], storage) for fld in fields]
     index = pd.RangeIndex(len(arrays[0]))
     try:
@@ -338,7 +339,7 @@ def _pandas_column(fld: pa.Field, values: Sequence, storage: str):
     arrow_type, n = fld.type, len(values)
     if pa.types.is_string(arrow_type):
         if storage == "pyarrow":
-            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+            return _arrow_strings(pa.array(values, type=pa.large_string()))
         return pd.array(list(values), dtype=pd.StringDtype())
     if pa.types.is_integer(arrow_type):
         if None in values:
@@ -359,6 +360,26 @@ def _pandas_column(fld: pa.Field, values: Sequence, storage: str):
     if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None and None not in values:
         return pd.array(values, dtype=pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz))
     return pa.array(values, type=arrow_type).to_pandas()  # what the cases above do not cover, the slow way
+
+
+def _arrow_strings(array: pa.Array):
+    """Return a large_string Arrow array as pandas' ArrowStringArray (the pandas string array over Arrow)."""
+    import pandas as pd
+
+    # The array's own constructor checks and casts what is known here (a third of the cost of a short column);
+    # pandas' constructor for results of its own operations does not. The public one where that one is gone.
+    try:
+        return _empty_arrow_strings()._from_pyarrow_array(array)
+    except (AttributeError, TypeError, AssertionError):
+        return pd.arrays.ArrowStringArray(array)
+
+
+@cache
+def _empty_arrow_strings():
+    import pandas as pd
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.array([], type=pa.large_string()))
 
 
 def validate(name: str, table: pa.Table, n_chars: dict[str, int]) -> None:

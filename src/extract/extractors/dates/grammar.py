@@ -33,7 +33,7 @@ class Grammar:
     roc_hint: re.Pattern            # contained in every roc_marker match: a cheap test first
     prefilter: str                  # the look-ahead the master regex starts with (tests drop it to compare)
     anywhere: re.Pattern            # the master regex without it, tried where a festival name starts
-    festival_words: object          # an Aho-Corasick automaton of the festival names (value: the name)
+    festival_starts: re.Pattern     # matches the first character of each festival name written in a text
     common_era: re.Pattern          # a historical text's 公元96年 (lexicon common_era)
 
 
@@ -99,7 +99,7 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     # A digit starts a phrase only where no digit stands before it (every numeric component begins with {nd}
     # or a look-behind as strict): the scan skips the inside of 2023 and 19917.0. Era names start phrases
     # too (昭和五年, 公元96年): as whole words, since 公 and 西 alone are common. (Festival names are found by
-    # an automaton instead: their first characters, 中 国 大 ..., are too common.)
+    # a pattern of their own instead, festival_starts: their first characters, 中 国 大 ..., are too common.)
     pairs = pieces.get("first_pairs", "")
     paired = {alt[0] for alt in pairs.split("|") if alt}
     rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired)
@@ -152,25 +152,27 @@ def grammar() -> Grammar:
     lex = {**lex, "festivals": festivals()}
     prefilter = "(?=" + expand("{first_char}") + ")"   # (the master pattern's own look-ahead, as written)
     return Grammar(master, lexer, FirstCharPatterns(lexer), tuple(components), lex,
-                   _compiled(lex["roc_marker"], "lexicon roc_marker"), re.compile(lex["roc_hint"]), prefilter, compiled(master.pattern[len(prefilter):]),
-                   _automaton(lex["festivals"]), _compiled(lex["common_era"], "lexicon common_era"))
+                   _compiled(lex["roc_marker"], "lexicon roc_marker"), re.compile(lex["roc_hint"]), prefilter,
+                   compiled(master.pattern[len(prefilter):]),
+                   _festival_starts(lex["festivals"]), _compiled(lex["common_era"], "lexicon common_era"))
 
 
-def _automaton(words) -> object:
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for word in words:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
+def _festival_starts(words) -> re.Pattern:
+    """Return a pattern whose matches are the first characters of the festival names in a text, overlapping
+    ones included (each match is one character, the rest of the name a look-ahead). Every alternative begins
+    with a character, so the search passes over the others in C."""
+    tails: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        tails.setdefault(word[0], []).append(word[1:])
+    return re.compile("|".join(re.escape(first) if "" in rest else f"{re.escape(first)}(?={alternation(rest)})"
+                               for first, rest in tails.items()))
 
 
 def candidate_matches(g: Grammar, text: str) -> list[re.Match]:
     """Return the master regex's matches in `text`, in order, without overlaps: where the first-character
-    look-ahead lets it try, and where a festival name starts (found by the automaton)."""
+    look-ahead lets it try, and where a festival name starts."""
     found = list(g.master.finditer(text))
-    starts = sorted({end - len(word) + 1 for end, word in g.festival_words.iter(text)})
+    starts = [m.start() for m in g.festival_starts.finditer(text)]
     if not starts:
         return found
     covered = {i for m in found for i in range(m.start(), m.end())}

@@ -63,23 +63,36 @@ class Entity:
 class EntityRules:
     """The compiled rule data of data/entities/rules.yaml."""
 
+    # Organisations: suffixes, legal forms, subunits, events, bodies
+    stock_code: re.Pattern[str]
+    not_entity: re.Pattern[str]
+    generic_name: re.Pattern[str]
     org_suffixes: tuple[str, ...]
+    org_legal_forms: tuple[str, ...]
+    government_place_endings: tuple[str, ...]
+    division_endings: tuple[str, ...]
+    subunit_suffixes: tuple[str, ...]
+    org_kind_nouns: tuple[str, ...]
     org_suffix_set: frozenset[str]
     org_suffixes_after_place: frozenset[str]
     org_suffixes_place_or_org: frozenset[str]
-    org_legal_forms: tuple[str, ...]
     org_bracket_words: frozenset[str]
-    government_place_endings: tuple[str, ...]
     description_heads: frozenset[str]
-    list_separators: frozenset[str]
-    division_endings: tuple[str, ...]
     divisions_named_short: frozenset[str]
-    name_tags: frozenset[str]
     org_prefix_stop: frozenset[str]
-    subunit_suffixes: tuple[str, ...]
+    org_event_words: frozenset[str]
+    org_event_end_stop_chars: frozenset[str]
+    org_event_name_tags: frozenset[str]
+    org_organs: frozenset[str]
+    org_members: frozenset[str]
+    generic_nouns: frozenset[str]
     subunit_max_chars: int
+    org_event_min_chars: int
+    org_event_max_chars: int
+
+    # Persons: titles, surnames, given names, transliterations
+    name_tags: frozenset[str]
     person_titles: frozenset[str]
-    person_title_max_chars: int
     surname_address_forms: frozenset[str]
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
@@ -87,76 +100,76 @@ class EntityRules:
     unknown_name_stop_chars: frozenset[str]
     dictionary_name_tags: frozenset[str]
     dictionary_name_end_stop_chars: frozenset[str]
-    dictionary_given_name_max_freq: int
     unknown_name_end_stop_chars: frozenset[str]
-    unknown_name_after_number: re.Pattern[str]
     name_joiners: frozenset[str]
     name_end_stop_chars: frozenset[str]
     name_start_stop_chars: frozenset[str]
     person_tags: frozenset[str]
+    name_inner_stop_chars: frozenset[str]
+    transliteration_chars: frozenset[str]
+    person_title_max_chars: int
+    dictionary_given_name_max_freq: int
+    given_name_max_freq: int
+    given_name_char_min_share: float
+    given_name_unseen_char_max_freq: int
+    common_word_min_freq: int
+    transliteration_min_chars: int
+    transliteration_max_chars: int
+    unknown_name_after_number: re.Pattern[str]
+    person_pseudonym: re.Pattern[str]
+
+    # Names in Latin letters
     latin_person_name: re.Pattern[str]
-    country_pair: re.Pattern[str]
-    stock_code: re.Pattern[str]
-    model_span_gap: re.Pattern[str]
-    product_tier: re.Pattern[str]
-    org_kind_nouns: tuple[str, ...]
     latin_org_name: re.Pattern[str]
     latin_org_before_title: re.Pattern[str]
     latin_org_reporting: re.Pattern[str]
     latin_org_source: re.Pattern[str]
     latin_org_list: re.Pattern[str]
-    latin_org_han_tails: frozenset[str]
     latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     bracketed_original: re.Pattern[str]
-    given_name_max_freq: int
-    given_name_char_min_share: float
-    given_name_unseen_char_max_freq: int
-    common_word_min_freq: int
-    name_inner_stop_chars: frozenset[str]
-    transliteration_chars: frozenset[str]
-    transliteration_min_chars: int
-    transliteration_max_chars: int
-    product_nouns: frozenset[str]
     latin_product_name: re.Pattern[str]
+    latin_org_han_tails: frozenset[str]
+
+    # Products: nouns, codes, series, lists
+    product_nouns: frozenset[str]
+    product_code_follow_stop: frozenset[str]
+    product_tier: re.Pattern[str]
     product_code: re.Pattern[str]
     product_code_after_brand: re.Pattern[str]
     product_series: re.Pattern[str]
     product_code_after_series: re.Pattern[str]
     product_code_stop: re.Pattern[str]
-    product_code_follow_stop: frozenset[str]
-    not_entity: re.Pattern[str]
-    org_event_words: frozenset[str]
-    org_event_min_chars: int
-    org_event_end_stop_chars: frozenset[str]
-    org_event_max_chars: int
-    org_event_name_tags: frozenset[str]
     product_list_separators: re.Pattern[str]
     product_list_max_chars: int
-    repeat_min_chars: int
-    repeat_model_min_finds: int
-    repeat_model_heads: tuple[str, ...]
-    repeat_model_head_min_chars: int
-    generic_name: re.Pattern[str]
-    org_organs: frozenset[str]
-    org_members: frozenset[str]
-    generic_nouns: frozenset[str]
-    model_max_chars: int
-    model_not_name: re.Pattern[str]
-    model_span_stop_chars: frozenset[str]
+
+    # Places: endings, tails, facilities, country pairs, publication titles
     gpe_endings: tuple[str, ...]
     loc_endings: tuple[str, ...]
-    place_generic_tails: frozenset[str]
     place_compound_tails: tuple[str, ...]
-    country_pair_max_freq: int
-    person_pseudonym: re.Pattern[str]
     place_facility_words: tuple[str, ...]
+    place_generic_tails: frozenset[str]
+    country_pair_max_freq: int
+    country_pair: re.Pattern[str]
     publication_title: re.Pattern[str]
-    model_event_words: tuple[str, ...]
+
+    # Spans of the statistical model and repeats
+    model_span_stop_chars: frozenset[str]
+    model_span_gap: re.Pattern[str]
+    model_not_name: re.Pattern[str]
     model_date_tail: re.Pattern[str]
+    repeat_min_chars: int
+    repeat_model_min_finds: int
+    repeat_model_head_min_chars: int
+    model_max_chars: int
+    repeat_model_heads: tuple[str, ...]
+    model_event_words: tuple[str, ...]
     model_labels: dict[str, str]
+
+    # Text breaks
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
+    list_separators: frozenset[str]
 
 
 # How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except

@@ -105,8 +105,12 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired)
     eras = alternation(lex["eras"])
     every = first[1:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]}))
+    # A digit run starts a phrase only before what may follow it there (digit_run_next), unless it has the four
+    # digits of a year (2026米兰冬奥会, in 2024,) or ymd8's eight, which go on with almost anything.
+    runs = "(?:[0-9]{1,3}|[0-9]{5,7}|[0-9]{9,})(?![0-9])(?:[.][0-9]+)?"
+    digit = f"(?<![0-9])(?!{runs}(?!{pieces['digit_run_next']}))[0-9]"
     # the class first (one test per position, in C), the pairs and eras only where it passes
-    pieces["first_char"] = f"(?=[{every}])(?:(?<![0-9])[0-9]|[{rest}]|{pairs or '(?!)'}|{eras})"
+    pieces["first_char"] = f"(?=[{every}])(?:{digit}|[{rest}]|{pairs or '(?!)'}|{eras})"
     return pieces
 
 

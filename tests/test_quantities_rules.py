@@ -76,3 +76,18 @@ def test_quantities_dates_beside_amounts_keep_their_readings():
     found = find_quantities("2025年3月12日收入100日元，增长5%，2024年为8月的3倍")
     assert [(q.text, q.value, q.unit) for q in found] == [("100日元", 100.0, "JPY"), ("5%", 5.0, "%"),
                                                           ("3倍", 3.0, "倍")]
+
+
+def test_quantities_scan_skips_only_refused_runs():
+    """The characters before which the scan passes over a digit run are whole alternatives of
+    not_quantity_after (so the date_after guard refuses the run) and begin no unit (so no unit could read it)."""
+    import re
+
+    from extract.extractors.quantities.grammar import grammar
+
+    g = grammar()
+    chars = re.search(r"\[0-9\]\*\[([^\]]+)\]", g.start.pattern).group(1)
+    alternatives = set(patterns()["not_quantity_after"].split("(?:", 1)[1].split("|"))
+    assert len(chars) > 10 and set(chars) <= alternatives
+    assert [unit for unit in g.units if unit[0] in chars] == []
+    assert {unit for unit in g.units if unit[0] == "日"} == {"日元", "日圆"}

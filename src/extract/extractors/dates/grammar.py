@@ -6,6 +6,7 @@ words and their meanings; each component is the pattern of one rule of `rules.py
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -179,10 +180,16 @@ def candidate_matches(g: Grammar, text: str) -> list[re.Match]:
     starts = [m.start() for m in g.festival_starts.finditer(text)]
     if not starts:
         return found
-    covered = {i for m in found for i in range(m.start(), m.end())}
-    extra = [m for pos in starts if pos not in covered and (m := g.anywhere.match(text, pos))]
+    # finditer's matches do not overlap: a start is covered by the last match that begins at or before it
+    found_starts = [m.start() for m in found]
+    extra = [m for pos in starts if not _covered(found, found_starts, pos) and (m := g.anywhere.match(text, pos))]
     out: list[re.Match] = []
     for m in sorted(found + extra, key=lambda m: (m.start(), -m.end())):
         if not out or m.start() >= out[-1].end():
             out.append(m)
     return out
+
+
+def _covered(found: list[re.Match], found_starts: list[int], pos: int) -> bool:
+    i = bisect_right(found_starts, pos) - 1
+    return i >= 0 and found[i].end() > pos

@@ -81,6 +81,27 @@ def test_dates_first_chars_cover_the_grammar(seed_text):
         assert [m.span() for m in candidate_matches(grammar, text)] == [m.span() for m in unfiltered.finditer(text)]
 
 
+@pytest.mark.parametrize("text", [
+    "in 2024, sales", "20230918，发布", "2026米兰冬奥会", "1.5万小时", "8.3.2020", "7/1起", "7·21", "3-5年",
+    "12 月 3 日", "30多年", "10余天", "19世纪", "3季度", "2小时", "5个月", "112至113年", "2024财年", "2023Q3",
+    "3.5%与12亿元", "30岁的他", "8点开会", "第3名", "共120人，", "（2015）", "3600元",
+    "二〇二五年", "三个月", "一两天", "十一月", "三季度", "十一假期", "三八妇女节", "七夕", "五一劳动节", "五一前后",
+    "二二八和平纪念日", "一名男子一直在", "一九九八年至二〇〇三年", "三十多年", "两千零八年", "二十一世纪"])
+def test_dates_digit_guard_drops_no_phrase(text):
+    """A digit run (or a run of Chinese numerals) is tried only before what may follow it in a phrase
+    (grammar.yaml digit_run_next, cn_run_next)."""
+    grammar = dates._grammar()
+    unfiltered = re.compile(grammar.master.pattern[len(grammar.prefilter):])
+    assert [m.span() for m in grammar.master.finditer(text)] == [m.span() for m in unfiltered.finditer(text)]
+
+
+@pytest.mark.parametrize("text, tried", [("3.5%", False), ("12亿", False), ("30岁", False), ("8点", False),
+                                         ("12月", True), ("1.5万小时", True), ("2026米兰", True),
+                                         ("一名", False), ("一些", False), ("三八妇女节", True), ("一两天", True)])
+def test_dates_digit_guard_passes_over_amounts(text, tried):
+    assert (re.match(dates._grammar().prefilter, text) is not None) is tried
+
+
 @pytest.mark.parametrize("case", _golden(), ids=lambda c: c["text"][:24])
 def test_dates_golden_cases_keep_the_invariants(case):
     """Values are checked by tests/test_cases.py; here the invariants every result keeps."""

@@ -60,3 +60,34 @@ def test_quantities_hedge_search_through_its_copy_without_groups_finds_the_same(
             assert (want and (want.span(), want.lastindex)) == (got and (got.span(), got.lastindex))
     found = hedge.search(text, 0, 1 + text.index("超过") + 1)
     assert found.group(found.lastindex) == "超过"
+
+
+@pytest.mark.parametrize("text, starts", [("2025年", []), ("3月12日", []), ("100日元", [0, 1, 2]),
+                                          ("12 日元", [0, 1]), ("5年", []), ("2.5年", [0]), ("1,000年", [0]),
+                                          ("30%", [0, 1])])
+def test_quantities_scan_passes_over_digit_runs_before_dates(text, starts):
+    """The scan does not start at a digit run written straight before 年, 月 or 日 (日元 is money)."""
+    from extract.extractors.quantities.grammar import grammar
+
+    assert [m.start() for m in grammar().start.finditer(text)] == starts
+
+
+def test_quantities_dates_beside_amounts_keep_their_readings():
+    found = find_quantities("2025年3月12日收入100日元，增长5%，2024年为8月的3倍")
+    assert [(q.text, q.value, q.unit) for q in found] == [("100日元", 100.0, "JPY"), ("5%", 5.0, "%"),
+                                                          ("3倍", 3.0, "倍")]
+
+
+def test_quantities_scan_skips_only_refused_runs():
+    """The characters before which the scan passes over a digit run are whole alternatives of
+    not_quantity_after (so the date_after guard refuses the run) and begin no unit (so no unit could read it)."""
+    import re
+
+    from extract.extractors.quantities.grammar import grammar
+
+    g = grammar()
+    chars = re.search(r"\[0-9\]\*\[([^\]]+)\]", g.start.pattern).group(1)
+    alternatives = set(patterns()["not_quantity_after"].split("(?:", 1)[1].split("|"))
+    assert len(chars) > 10 and set(chars) <= alternatives
+    assert [unit for unit in g.units if unit[0] in chars] == []
+    assert {unit for unit in g.units if unit[0] == "日"} == {"日元", "日圆"}

@@ -89,7 +89,10 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
             except (ValueError, OverflowError):  # outside the calendar (0世纪, a shift past 9999): no date
                 continue
             for found in founds:
-                out.append(DateMention(found.start, found.end, text[found.start:found.end], found.kind,
-                                       found.start_date, found.end_date, found.granularity, found.duration,
-                                       found.anchor))
+                span = text[found.start:found.end]
+                # the mention was read on the folded text: it keeps the text's own characters (most have none
+                # folded, and are kept as they are: a frozen record built again would be equal)
+                out.append(found if span == found.text else DateMention(
+                    found.start, found.end, span, found.kind, found.start_date, found.end_date, found.granularity,
+                    found.duration, found.anchor))
     return with_day_codes(merged_open_ends(out, text), text)

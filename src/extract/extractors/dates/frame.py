@@ -72,7 +72,8 @@ class Frame:
         return 0
 
     def empty(self) -> bool:
-        return self.rank() == 0 and self.week_rel is None
+        """Return whether no levelled field (nor week_rel) is set: rank() == 0, in one look at the fields."""
+        return _LEVELLED(self).count(None) == len(_LEVELLED_NAMES) and self.week_rel is None
 
     def granularity(self) -> str:
         """Return the granularity of the finest field set (year when only a year is)."""
@@ -106,6 +107,8 @@ _LEVELS = tuple((level, _getter(names), len(names)) for level, names in sorted(
     ((lv, [n for n, md in _SPECS if md["level"] == lv]) for lv in {md["level"] for _, md in _SPECS} if lv),
     reverse=True))
 _PERIOD = _getter(list(_PERIOD_NAMES))
+_LEVELLED_NAMES = tuple(n for n, md in _SPECS if md["level"])
+_LEVELLED = _getter(list(_LEVELLED_NAMES))
 
 
 @dataclass(slots=True)

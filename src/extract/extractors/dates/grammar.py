@@ -6,6 +6,7 @@ words and their meanings; each component is the pattern of one rule of `rules.py
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,6 +18,7 @@ from extract.resources import compile_pattern, load
 _REF = re.compile(r"\{(@?)([A-Za-z_]\w*)\}")
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
+_CN_RUN = "〇零○一二三四五六七八九十两百千"   # the Chinese numerals a phrase may start with (a count, a year, a month)
 # lexicon tables whose words become {words_<table>} alternations in the grammar
 _WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
                 "fiscal_rel", "same_period", "year_event_nouns")
@@ -102,12 +104,28 @@ def _pieces(gram: dict, lex: dict) -> dict[str, str]:
     # a pattern of their own instead, festival_starts: their first characters, 中 国 大 ..., are too common.)
     pairs = pieces.get("first_pairs", "")
     paired = {alt[0] for alt in pairs.split("|") if alt}
-    rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired)
+    rest = "".join(c for c in first[1:-1].replace("0-9", "") if c not in paired and c not in _CN_RUN)
     eras = alternation(lex["eras"])
     every = first[1:-1] + "".join(sorted({re.escape(e[0]) for e in lex["eras"]}))
+    # A digit run starts a phrase only before what may follow it there (digit_run_next), unless it has the four
+    # digits of a year (2026米兰冬奥会, in 2024,) or ymd8's eight, which go on with almost anything.
+    runs = "(?:[0-9]{1,3}|[0-9]{5,7}|[0-9]{9,})(?![0-9])(?:[.][0-9]+)?"
+    digit = f"(?<![0-9])(?!{runs}(?!{pieces['digit_run_next']}))[0-9]"
+    numerals = f"(?![{_CN_RUN}]+(?![{_cn_run_next(pieces)}]))[{_CN_RUN}]"
     # the class first (one test per position, in C), the pairs and eras only where it passes
-    pieces["first_char"] = f"(?=[{every}])(?:(?<![0-9])[0-9]|[{rest}]|{pairs or '(?!)'}|{eras})"
+    pieces["first_char"] = f"(?=[{every}])(?:{digit}|{numerals}|[{rest}]|{pairs or '(?!)'}|{eras})"
     return pieces
+
+
+def _cn_run_next(pieces: dict) -> str:
+    """Return the characters that may follow a run of Chinese numerals starting a phrase: cn_run_next, and the
+    character after the numerals of each festival name that begins with them (三八妇女节: 妇, 七夕: 夕)."""
+    after = set()
+    for name in festivals():
+        head = len(name) - len(name.lstrip(_CN_RUN))
+        if 0 < head < len(name):
+            after.add(name[head])
+    return pieces["cn_run_next"][1:-1] + "".join(sorted(map(re.escape, after)))
 
 
 def _expander(pieces: dict, components: dict, phrases: dict):
@@ -175,10 +193,16 @@ def candidate_matches(g: Grammar, text: str) -> list[re.Match]:
     starts = [m.start() for m in g.festival_starts.finditer(text)]
     if not starts:
         return found
-    covered = {i for m in found for i in range(m.start(), m.end())}
-    extra = [m for pos in starts if pos not in covered and (m := g.anywhere.match(text, pos))]
+    # finditer's matches do not overlap: a start is covered by the last match that begins at or before it
+    found_starts = [m.start() for m in found]
+    extra = [m for pos in starts if not _covered(found, found_starts, pos) and (m := g.anywhere.match(text, pos))]
     out: list[re.Match] = []
     for m in sorted(found + extra, key=lambda m: (m.start(), -m.end())):
         if not out or m.start() >= out[-1].end():
             out.append(m)
     return out
+
+
+def _covered(found: list[re.Match], found_starts: list[int], pos: int) -> bool:
+    i = bisect_right(found_starts, pos) - 1
+    return i >= 0 and found[i].end() > pos

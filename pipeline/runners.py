@@ -11,6 +11,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from extract.settings import Settings
 
+
 def default_workers() -> int:
     """Return how many worker processes the default runner starts: one per core this process may use."""
     try:

@@ -140,7 +140,8 @@ def clean_env() -> dict[str, str]:
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
     """Run `cmd`; return (wall seconds, peak RSS of its process tree in MB, exit status, stderr tail, CPU seconds).
 
-    The CPU seconds are the command's own process (user + system), its children not included: on a shared
+    The CPU seconds (user + system) are the command's and those of the children it waited for (wait4 counts
+    them: a run's Prefect server and worker processes; not the watchdog, which outlives it): on a shared
     machine they move less than the wall time. The peak is the larger of the tree's resident memory polled every
     50 ms and the command's own high-water mark (VmHWM of its memory after exec). Not the ru_maxrss of wait4:
     Linux carries the spawning process's resident size into the child's, so after the `api` section (this
@@ -196,11 +197,11 @@ def run_corpus(records: list[dict], *extra: str) -> dict:
     try:
         write_corpus(work / "corpus", records)
         cmd = cli() + ["run", "--corpus", "corpus", "--outputs", "out", "--state-dir", "state", *extra]
-        wall, peak, code, tail, _ = measure(cmd, work)
+        wall, peak, code, tail, cpu = measure(cmd, work)
         if code not in (0, 1):
             print(f"  zh-extract run failed ({code}):\n{tail}")
         noop_wall, noop_peak, _, _, noop_cpu = measure(cmd, work)
-        return {"wall": wall, "peak": peak, "code": code, "noop_wall": noop_wall, "noop_peak": noop_peak,
+        return {"wall": wall, "cpu": cpu, "peak": peak, "code": code, "noop_wall": noop_wall, "noop_peak": noop_peak,
                 "noop_cpu": noop_cpu}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -326,7 +327,8 @@ def section_run(args) -> None:
     figures = run_corpus(records, *args.run_args)
     chars = sum(map(len, texts))
     print(f"run: zh-extract run, {len(records)} mixed articles ({chars:,} chars) {' '.join(args.run_args)}: "
-          f"{figures['wall']:.1f} s, {chars / figures['wall']:,.0f} chars/s, peak {figures['peak']:,.0f} MB; "
+          f"{figures['wall']:.1f} s ({figures['cpu']:.1f} s CPU, {_load()}), {chars / figures['wall']:,.0f} "
+          f"chars/s, peak {figures['peak']:,.0f} MB; "
           f"OpenCC + jieba single process {base:.1f} s; share {base / figures['wall']:.3f} (target >= 0.25)")
     print(f"run: the same run again, nothing to do: {figures['noop_wall']:.1f} s, peak {figures['noop_peak']:,.0f} MB"
           " (target <= 6 s)")

@@ -61,7 +61,7 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 # every batch it is given); `zh-extract run --workers N` sets their number, `--runner dask` spreads them.
 @flow(name="extract-corpus", flow_run_name=run_name, log_prints=True, task_runner=ProcessPoolTaskRunner())
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
-                   batch_size: int = 25, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
+                   batch_size: int = 50, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
                    export_parquet: str | None = None, article_seconds: float | None = 300.0,
                    follow_symlinks: bool = False) -> dict:

@@ -125,7 +125,7 @@ from pathlib import Path
 from pipeline.settings import configure_prefect
 configure_prefect(Path("state"))  # as the command does, before Prefect is imported (it reads them at import)
 import extract.io.corpus as corpus
-from prefect.server.api.server import SubprocessASGIServer
+from pipeline.runners import TemporaryServer
 
 KILL_AT, SERVER_PID = {kill_at!r}, Path({server_pid!r})
 _plan, plans = corpus.plan_run, []
@@ -136,14 +136,14 @@ def plan_then_die(*args, **kwargs):
     return _plan(*args, **kwargs)
 corpus.plan_run = plan_then_die  # before pipeline.plan and pipeline.flow import it
 
-_spawn = SubprocessASGIServer._run_uvicorn_command
+_spawn = TemporaryServer._launch
 def spawn_and_note(self):
     process = _spawn(self)
     SERVER_PID.write_text(str(process.pid))
     if KILL_AT == "server-starting":  # while the server starts, before it answers
         threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGKILL)).start()
     return process
-SubprocessASGIServer._run_uvicorn_command = spawn_and_note
+TemporaryServer._launch = spawn_and_note
 '''
 
 

@@ -50,3 +50,29 @@ def test_workers_share_the_runs_temporary_prefect_server(tmp_path):
     assert done.stderr.count("Starting temporary server") == 1, done.stderr[-3000:]
     summary = Run(done.returncode, done.stdout, done.stderr).summary
     assert (summary["processed"], summary["failed"]) == (4, 0)
+
+
+def test_workers_new_state_folder_starts_from_the_kept_empty_prefect_database(tmp_path, monkeypatch):
+    # A server that migrated a new database leaves a copy (the template); a later new state folder starts
+    # from it. A damaged template is not used: the server then migrates a new database as before.
+    import sqlite3
+
+    from pipeline import runners
+
+    migrated = tmp_path / "first" / "prefect.db"
+    migrated.parent.mkdir()
+    with sqlite3.connect(migrated) as db:
+        db.execute("create table alembic_version (version_num text)")
+        db.execute("insert into alembic_version values ('27d8f4e1a6c9')")
+    db.close()
+    template = tmp_path / "cache" / "prefect-db" / "3.9.1.db"
+    monkeypatch.setattr(runners, "_template", lambda: template)
+    assert not runners._seed_database(tmp_path / "second" / "prefect.db")  # no template yet
+    runners._keep_template(migrated)
+    assert runners._seed_database(tmp_path / "second" / "prefect.db")
+    copy = sqlite3.connect(tmp_path / "second" / "prefect.db")
+    assert copy.execute("select version_num from alembic_version").fetchall() == [("27d8f4e1a6c9",)]
+    copy.close()
+    template.write_bytes(b"not a database" * 100)
+    assert not runners._seed_database(tmp_path / "third" / "prefect.db")
+    assert not (tmp_path / "third" / "prefect.db").exists()

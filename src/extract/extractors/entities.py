@@ -127,6 +127,8 @@ class EntityRules:
     latin_org_list: re.Pattern[str]
     latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
+    latin_author_list: re.Pattern[str]
+    index_after_maker: re.Pattern[str]
     bracketed_original: re.Pattern[str]
     latin_product_name: re.Pattern[str]
     latin_org_han_tails: frozenset[str]
@@ -354,7 +356,13 @@ def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules:
         # 英伟达H200: the code right after the brand is its product.
         end = _code_after(text, ent.end, rules)
         if end is not None and text[ent.end] != " ":
-            out.append(Entity(ent.end, end, text[ent.end:end], "PRODUCT", text[ent.end:end], "rule:product_code"))
+            code = text[ent.end:end]
+            if code.isdigit() and not rules.product_code_stop.match(code):
+                # A number alone names nothing (波音|789): with the brand before it, it is the product (波音789).
+                out[-1] = Entity(ent.start, end, text[ent.start:end], "PRODUCT", text[ent.start:end],
+                                 "rule:product_code")
+            else:
+                out.append(Entity(ent.end, end, code, "PRODUCT", code, "rule:product_code"))
             continue
         # 寒武纪思元590: a short Han series name, then the code.
         series = rules.product_series.match(text[ent.end:ent.end + 3])
@@ -1019,6 +1027,21 @@ def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
     return out
 
 
+def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the authors of a paper listed before "et al." in a reference (William Kawahara, Belen Rivera,
+    et al.), each a person; a name written in capitals (KONRAD GRONKE) is canonical in title case."""
+    out: list[Entity] = []
+    for match in rules.latin_author_list.finditer(text):
+        start, end = match.span(1)
+        for a, b in _list_items(text, start, end):
+            name = text[a:b]
+            if taken.overlaps(a, b) or load_lexicon().lookup(name) is not None:
+                continue
+            canonical = name.title() if name.isupper() else name
+            _claim(out, taken, Entity(a, b, name, "PERSON", canonical, "rule:latin_person"))
+    return out
+
+
 def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
     """Return the mentions with a name's original in brackets right after it taking its canonical name:
     马克斯·泰格马克（Max Tegmark） is one person, named in Chinese. A name found inside the brackets keeps its
@@ -1083,7 +1106,8 @@ def _forget_names_in_publication_titles(text: str, taken: _Taken, found: list[En
     for match in rules.publication_title.finditer(text):
         start, end = match.span(1)
         spans = taken.spans_overlapping(start, end)
-        if spans and all(start <= a and b <= end for a, b in spans):
+        # A title that is itself a known publication's name (《巴伦周刊》, 《人民日报》) stays its mention.
+        if spans and all(start <= a and b <= end for a, b in spans) and spans != [(start, end)]:
             _remove_mentions(spans, found, taken)
 
 
@@ -1500,13 +1524,13 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             # A longer name around earlier mentions is the better mention: an organisation or place around
             # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
             # person (a full transliterated name around its surname, which rules cut at a length limit).
-            # A span cutting across a mention, or around a product, is not.
+            # A span cutting across a mention, or around a product or an index's maker (香港恒生|科技指数), is not.
             inner = taken.spans_overlapping(start, end)
             swallowed = [ent for span in inner for ent in by_span.get(span, ())]
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
+                    or ent.method == "rule:index_maker" for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
@@ -1632,8 +1656,15 @@ def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules
     if _org_then_place(mentions, start, end) or _place_then_place(mentions, start, end):
         return True
     known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
+    if len(known) == 2 and known[0].label == known[1].label == "ORG" and (known[0].start, known[1].end) == (start, end) \
+            and known[0].end == known[1].start and text.startswith(_NATIONAL_PREFIXES, known[1].start):
+        # A national body is no department of the body before it (中央纪委|国家监委 share offices, 中共中央|国务院).
+        return True
     return bool(known) and known[0].start == start and known[0].label == "ORG" \
         and text[known[-1].end:end] in rules.org_organs
+
+
+_NATIONAL_PREFIXES = ("国家", "国务院", "全国", "中国", "中华", "中央")
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
@@ -1673,6 +1704,29 @@ def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules
     if tail in rules.org_members and len(surface) - len(tail) >= 2 and end - len(tail) in bounds.ends:
         return end - len(tail)
     return end
+
+
+@cache
+def index_makers() -> dict[str, str]:
+    """Return the words of stock-index makers -> their canonical names (entities/index_makers.tsv)."""
+    return {maker: canonical for maker, canonical in load("entities/index_makers.tsv")}
+
+
+@cache
+def _index_maker_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(index_makers(), key=len, reverse=True))))
+
+
+def index_maker_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the makers of stock indices named in an index's or a fund's name (恒生 in 恒生科技指数, 标普 in
+    标普500指数): the guideline's mention inside a name with no label of its own."""
+    out: list[Entity] = []
+    for match in _index_maker_pattern().finditer(text):
+        start, end = match.span()
+        if rules.index_after_maker.match(text, end) and not taken.overlaps(start, end):
+            _claim(out, taken, Entity(start, end, match.group(), "ORG", index_makers()[match.group()],
+                                      "rule:index_maker"))
+    return out
 
 
 @cache
@@ -1793,12 +1847,14 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _with_given_names(text, found, bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
+    found += index_maker_entities(text, taken, rules)
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
+    found += author_list_person_entities(text, taken, rules)
     found += pseudonym_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)

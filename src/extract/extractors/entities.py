@@ -357,7 +357,7 @@ def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules:
         end = _code_after(text, ent.end, rules)
         if end is not None and text[ent.end] != " ":
             code = text[ent.end:end]
-            if code.isdigit() and not rules.product_code_stop.match(code):
+            if code.isascii() and code.isdigit() and not rules.product_code_stop.match(code):
                 # A number alone names nothing (波音|789): with the brand before it, it is the product (波音789).
                 out[-1] = Entity(ent.start, end, text[ent.start:end], "PRODUCT", text[ent.start:end],
                                  "rule:product_code")
@@ -1106,8 +1106,7 @@ def _forget_names_in_publication_titles(text: str, taken: _Taken, found: list[En
     for match in rules.publication_title.finditer(text):
         start, end = match.span(1)
         spans = taken.spans_overlapping(start, end)
-        # A title that is itself a known publication's name (《巴伦周刊》, 《人民日报》) stays its mention.
-        if spans and all(start <= a and b <= end for a, b in spans) and spans != [(start, end)]:
+        if spans and all(start <= a and b <= end for a, b in spans):
             _remove_mentions(spans, found, taken)
 
 

@@ -1681,7 +1681,7 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
 
 def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
     """Return whether `mentions` are exactly two known places filling start..end (巴西|圣保罗, 纽约|曼哈顿,
-    中国|上海): the wider place says where the narrower one is; each is its own mention.
+    中国|上海, 打鼓岭|香园围口岸): the wider place says where the narrower one is; each is its own mention.
 
     A place before an organisation stays in a model's name: news corpora and readers differ on 美国斯坦福大学,
     香港南华早报, and a government organ holds its country (韩国国会, 以色列国防部).
@@ -1690,7 +1690,8 @@ def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
         return False
     first, second = sorted(mentions, key=lambda ent: ent.start)
     return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
-        and first.label == second.label == "GPE" and first.method == second.method == "lexicon"
+        and first.label in ("GPE", "LOC") and second.label in ("GPE", "LOC") \
+        and first.method == second.method == "lexicon"
 
 
 def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> int:

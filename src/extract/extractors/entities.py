@@ -129,6 +129,7 @@ class EntityRules:
     latin_person_joiner: re.Pattern[str]
     latin_author_list: re.Pattern[str]
     index_after_maker: re.Pattern[str]
+    loc_endings_any_label: tuple[str, ...]
     bracketed_original: re.Pattern[str]
     latin_product_name: re.Pattern[str]
     latin_org_han_tails: frozenset[str]
@@ -1638,7 +1639,8 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
-    if label in ("LOC", "GPE") and name.endswith(rules.loc_endings) and len(name) > 2:
+    if len(name) > 2 and (label in ("LOC", "GPE") and name.endswith(rules.loc_endings)
+                          or name.endswith(rules.loc_endings_any_label)):
         return name, "LOC"
     if label == "LOC" and name.endswith(rules.gpe_endings):
         return name, "GPE"

@@ -129,6 +129,7 @@ class EntityRules:
     latin_person_joiner: re.Pattern[str]
     latin_author_list: re.Pattern[str]
     index_after_maker: re.Pattern[str]
+    short_name_definition: re.Pattern[str]
     loc_endings_any_label: tuple[str, ...]
     bracketed_original: re.Pattern[str]
     latin_product_name: re.Pattern[str]
@@ -1881,7 +1882,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_bracketed_originals(text, found, rules)
     found = with_listed_companies(text, found, rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
-    found = with_org_name_tails(text, found, bounds, rules)
+    found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
     found = with_person_canonicals(found)
     return with_regional_names(_as_written(found, written, text), region)
 
@@ -1939,6 +1940,35 @@ def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rul
                 ent = Entity(ent.start, end, text[ent.start:end], "ORG", text[ent.start:end], ent.method)
         out.append(ent)
     return out
+
+
+def with_defined_short_names(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions (sorted) with short names defined after an organisation's full name
+    (航天欧华信息技术有限公司（以下简称“航天欧华”）) read as that organisation wherever they are used later.
+
+    The full name takes the short name's head where the name found lacked it (航天|欧华信息技术有限公司). Its
+    canonical name is the short name the text gives it when that is the full name's head (the name the
+    company is called by), else the full name without its legal form; the short name's uses from its
+    definition on replace the mentions inside them (航天|欧华). A use cutting across another mention is left.
+    """
+    for match in rules.short_name_definition.finditer(text):
+        short = match.group(1)
+        full = next((ent for ent in found if ent.end == match.start() and ent.label == "ORG"), None)
+        if full is None:
+            continue
+        start = next((p for p in range(max(0, full.start - len(short) + 1), full.start + 1)
+                      if text.startswith(short, p) and _HAN.match(text[p:full.start + 1])), full.start)
+        name = text[start:full.end]
+        legal = next((f for f in rules.org_legal_forms if name.endswith(f) and len(name) > len(f) + 1), "")
+        canonical = short if name.startswith(short) else (full.canonical[:-len(legal)] if legal and
+                                                           full.canonical.endswith(legal) else full.canonical)
+        uses = [(start, full.end)] + [m.span() for m in re.compile(re.escape(short)).finditer(text, match.start(1))]
+        for a, b in uses:
+            if any(ent.start < b and a < ent.end and not (a <= ent.start and ent.end <= b) for ent in found):
+                continue
+            found = [ent for ent in found if not (a <= ent.start and ent.end <= b)]
+            found.append(Entity(a, b, text[a:b], "ORG", canonical, "rule:short_name" if a != start else full.method))
+    return sorted(found, key=lambda ent: (ent.start, ent.end))
 
 
 def with_recurring_person_names(text: str, found: list[Entity]) -> list[Entity]:

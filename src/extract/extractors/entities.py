@@ -130,6 +130,7 @@ class EntityRules:
     latin_author_list: re.Pattern[str]
     index_after_maker: re.Pattern[str]
     short_name_definition: re.Pattern[str]
+    table_ticker_cell: re.Pattern[str]
     loc_endings_any_label: tuple[str, ...]
     bracketed_original: re.Pattern[str]
     latin_product_name: re.Pattern[str]
@@ -1185,6 +1186,27 @@ def with_listed_companies(text: str, found: list[Entity], rules: EntityRules) ->
             if ent.text in listed and ent.method != "lexicon" else ent for ent in found]
 
 
+_COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+
+
+def with_table_tickers(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with each name in a stock table's cell beside its ticker (| 卡夫亨氏  KHC |) an
+    organisation, replacing the pieces found inside it (卡夫|亨氏), and the ticker no mention. The canonical
+    name is the lexicon's, else the name without its legal form (特许通讯公司 -> 特许通讯)."""
+    for match in rules.table_ticker_cell.finditer(text):
+        (a, b), end = match.span(1), match.end(2)
+        if not _HAN.match(text[a:b]) or any(ent.start < end and a < ent.end and not (a <= ent.start and ent.end <= end)
+                                            for ent in found):
+            continue
+        name = text[a:b]
+        hit = load_lexicon().lookup(name)
+        form = next((f for f in _COMPANY_FORMS if name.endswith(f) and len(name) > len(f) + 1), "")
+        canonical = hit[0] if hit and hit[1] == "ORG" else name[:len(name) - len(form)]
+        found = [ent for ent in found if not (a <= ent.start and ent.end <= end)]
+        found.append(Entity(a, b, name, "ORG", canonical, "rule:table_ticker"))
+    return sorted(found, key=lambda ent: (ent.start, ent.end))
+
+
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                              rules: EntityRules) -> list[Entity]:
     """Return organisations listed beside one ending in the same suffix (联影医疗、推想医疗; A科技和B科技).
@@ -1880,7 +1902,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     if region is not None:
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
-    found = with_listed_companies(text, found, rules)
+    found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
     found = with_person_canonicals(found)

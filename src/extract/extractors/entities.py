@@ -127,6 +127,11 @@ class EntityRules:
     latin_org_list: re.Pattern[str]
     latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
+    latin_author_list: re.Pattern[str]
+    index_after_maker: re.Pattern[str]
+    short_name_definition: re.Pattern[str]
+    table_ticker_cell: re.Pattern[str]
+    loc_endings_any_label: tuple[str, ...]
     bracketed_original: re.Pattern[str]
     latin_product_name: re.Pattern[str]
     latin_org_han_tails: frozenset[str]
@@ -354,7 +359,13 @@ def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules:
         # 英伟达H200: the code right after the brand is its product.
         end = _code_after(text, ent.end, rules)
         if end is not None and text[ent.end] != " ":
-            out.append(Entity(ent.end, end, text[ent.end:end], "PRODUCT", text[ent.end:end], "rule:product_code"))
+            code = text[ent.end:end]
+            if code.isascii() and code.isdigit() and not rules.product_code_stop.match(code):
+                # A number alone names nothing (波音|789): with the brand before it, it is the product (波音789).
+                out[-1] = Entity(ent.start, end, text[ent.start:end], "PRODUCT", text[ent.start:end],
+                                 "rule:product_code")
+            else:
+                out.append(Entity(ent.end, end, code, "PRODUCT", code, "rule:product_code"))
             continue
         # 寒武纪思元590: a short Han series name, then the code.
         series = rules.product_series.match(text[ent.end:ent.end + 3])
@@ -1019,6 +1030,21 @@ def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
     return out
 
 
+def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the authors of a paper listed before "et al." in a reference (William Kawahara, Belen Rivera,
+    et al.), each a person; a name written in capitals (KONRAD GRONKE) is canonical in title case."""
+    out: list[Entity] = []
+    for match in rules.latin_author_list.finditer(text):
+        start, end = match.span(1)
+        for a, b in _list_items(text, start, end):
+            name = text[a:b]
+            if taken.overlaps(a, b) or load_lexicon().lookup(name) is not None:
+                continue
+            canonical = name.title() if name.isupper() else name
+            _claim(out, taken, Entity(a, b, name, "PERSON", canonical, "rule:latin_person"))
+    return out
+
+
 def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
     """Return the mentions with a name's original in brackets right after it taking its canonical name:
     马克斯·泰格马克（Max Tegmark） is one person, named in Chinese. A name found inside the brackets keeps its
@@ -1158,6 +1184,27 @@ def with_listed_companies(text: str, found: list[Entity], rules: EntityRules) ->
         return found
     return [Entity(ent.start, ent.end, ent.text, "ORG", ent.canonical, ent.method)
             if ent.text in listed and ent.method != "lexicon" else ent for ent in found]
+
+
+_COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+
+
+def with_table_tickers(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with each name in a stock table's cell beside its ticker (| 卡夫亨氏  KHC |) an
+    organisation, replacing the pieces found inside it (卡夫|亨氏), and the ticker no mention. The canonical
+    name is the lexicon's, else the name without its legal form (特许通讯公司 -> 特许通讯)."""
+    for match in rules.table_ticker_cell.finditer(text):
+        (a, b), end = match.span(1), match.end(2)
+        if not _HAN.match(text[a:b]) or any(ent.start < end and a < ent.end and not (a <= ent.start and ent.end <= end)
+                                            for ent in found):
+            continue
+        name = text[a:b]
+        hit = load_lexicon().lookup(name)
+        form = next((f for f in _COMPANY_FORMS if name.endswith(f) and len(name) > len(f) + 1), "")
+        canonical = hit[0] if hit and hit[1] == "ORG" else name[:len(name) - len(form)]
+        found = [ent for ent in found if not (a <= ent.start and ent.end <= end)]
+        found.append(Entity(a, b, name, "ORG", canonical, "rule:table_ticker"))
+    return sorted(found, key=lambda ent: (ent.start, ent.end))
 
 
 def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
@@ -1500,13 +1547,13 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             # A longer name around earlier mentions is the better mention: an organisation or place around
             # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
             # person (a full transliterated name around its surname, which rules cut at a length limit).
-            # A span cutting across a mention, or around a product, is not.
+            # A span cutting across a mention, or around a product or an index's maker (香港恒生|科技指数), is not.
             inner = taken.spans_overlapping(start, end)
             swallowed = [ent for span in inner for ent in by_span.get(span, ())]
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
+                    or ent.method == "rule:index_maker" for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
@@ -1615,7 +1662,8 @@ def _model_name_reading(surface: str, label: str, rules: EntityRules) -> tuple[s
         return hit
     if len(name) == 1 and label in ("LOC", "GPE") and name in place_abbreviations():
         return place_abbreviations()[name] or name, "GPE"
-    if label in ("LOC", "GPE") and name.endswith(rules.loc_endings) and len(name) > 2:
+    if len(name) > 2 and (label in ("LOC", "GPE") and name.endswith(rules.loc_endings)
+                          or name.endswith(rules.loc_endings_any_label)):
         return name, "LOC"
     if label == "LOC" and name.endswith(rules.gpe_endings):
         return name, "GPE"
@@ -1632,8 +1680,15 @@ def _not_one_name(text: str, mentions: list[Entity], start: int, end: int, rules
     if _org_then_place(mentions, start, end) or _place_then_place(mentions, start, end):
         return True
     known = sorted((ent for ent in mentions if ent.method == "lexicon"), key=lambda ent: ent.start)
+    if len(known) == 2 and known[0].label == known[1].label == "ORG" and (known[0].start, known[1].end) == (start, end) \
+            and known[0].end == known[1].start and text.startswith(_NATIONAL_PREFIXES, known[1].start):
+        # A national body is no department of the body before it (中央纪委|国家监委 share offices, 中共中央|国务院).
+        return True
     return bool(known) and known[0].start == start and known[0].label == "ORG" \
         and text[known[-1].end:end] in rules.org_organs
+
+
+_NATIONAL_PREFIXES = ("国家", "国务院", "全国", "中国", "中华", "中央")
 
 
 def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
@@ -1651,7 +1706,7 @@ def _org_then_place(mentions: list[Entity], start: int, end: int) -> bool:
 
 def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
     """Return whether `mentions` are exactly two known places filling start..end (巴西|圣保罗, 纽约|曼哈顿,
-    中国|上海): the wider place says where the narrower one is; each is its own mention.
+    中国|上海, 打鼓岭|香园围口岸): the wider place says where the narrower one is; each is its own mention.
 
     A place before an organisation stays in a model's name: news corpora and readers differ on 美国斯坦福大学,
     香港南华早报, and a government organ holds its country (韩国国会, 以色列国防部).
@@ -1660,7 +1715,8 @@ def _place_then_place(mentions: list[Entity], start: int, end: int) -> bool:
         return False
     first, second = sorted(mentions, key=lambda ent: ent.start)
     return (first.start, first.end, second.start, second.end) == (start, second.start, first.end, end) \
-        and first.label == second.label == "GPE" and first.method == second.method == "lexicon"
+        and first.label in ("GPE", "LOC") and second.label in ("GPE", "LOC") \
+        and first.method == second.method == "lexicon"
 
 
 def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> int:
@@ -1673,6 +1729,29 @@ def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules
     if tail in rules.org_members and len(surface) - len(tail) >= 2 and end - len(tail) in bounds.ends:
         return end - len(tail)
     return end
+
+
+@cache
+def index_makers() -> dict[str, str]:
+    """Return the words of stock-index makers -> their canonical names (entities/index_makers.tsv)."""
+    return {maker: canonical for maker, canonical in load("entities/index_makers.tsv")}
+
+
+@cache
+def _index_maker_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(index_makers(), key=len, reverse=True))))
+
+
+def index_maker_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the makers of stock indices named in an index's or a fund's name (恒生 in 恒生科技指数, 标普 in
+    标普500指数): the guideline's mention inside a name with no label of its own."""
+    out: list[Entity] = []
+    for match in _index_maker_pattern().finditer(text):
+        start, end = match.span()
+        if rules.index_after_maker.match(text, end) and not taken.overlaps(start, end):
+            _claim(out, taken, Entity(start, end, match.group(), "ORG", index_makers()[match.group()],
+                                      "rule:index_maker"))
+    return out
 
 
 @cache
@@ -1793,12 +1872,14 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _with_given_names(text, found, bounds, rules)
     taken = _Taken(len(text))
     found = _non_overlapping(found, taken)
+    found += index_maker_entities(text, taken, rules)
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
+    found += author_list_person_entities(text, taken, rules)
     found += pseudonym_person_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
@@ -1821,9 +1902,9 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     if region is not None:
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
-    found = with_listed_companies(text, found, rules)
+    found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
-    found = with_org_name_tails(text, found, bounds, rules)
+    found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
     found = with_person_canonicals(found)
     return with_regional_names(_as_written(found, written, text), region)
 
@@ -1881,6 +1962,35 @@ def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rul
                 ent = Entity(ent.start, end, text[ent.start:end], "ORG", text[ent.start:end], ent.method)
         out.append(ent)
     return out
+
+
+def with_defined_short_names(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions (sorted) with short names defined after an organisation's full name
+    (航天欧华信息技术有限公司（以下简称“航天欧华”）) read as that organisation wherever they are used later.
+
+    The full name takes the short name's head where the name found lacked it (航天|欧华信息技术有限公司). Its
+    canonical name is the short name the text gives it when that is the full name's head (the name the
+    company is called by), else the full name without its legal form; the short name's uses from its
+    definition on replace the mentions inside them (航天|欧华). A use cutting across another mention is left.
+    """
+    for match in rules.short_name_definition.finditer(text):
+        short = match.group(1)
+        full = next((ent for ent in found if ent.end == match.start() and ent.label == "ORG"), None)
+        if full is None:
+            continue
+        start = next((p for p in range(max(0, full.start - len(short) + 1), full.start + 1)
+                      if text.startswith(short, p) and _HAN.match(text[p:full.start + 1])), full.start)
+        name = text[start:full.end]
+        legal = next((f for f in rules.org_legal_forms if name.endswith(f) and len(name) > len(f) + 1), "")
+        canonical = short if name.startswith(short) else (full.canonical[:-len(legal)] if legal and
+                                                           full.canonical.endswith(legal) else full.canonical)
+        uses = [(start, full.end)] + [m.span() for m in re.compile(re.escape(short)).finditer(text, match.start(1))]
+        for a, b in uses:
+            if any(ent.start < b and a < ent.end and not (a <= ent.start and ent.end <= b) for ent in found):
+                continue
+            found = [ent for ent in found if not (a <= ent.start and ent.end <= b)]
+            found.append(Entity(a, b, text[a:b], "ORG", canonical, "rule:short_name" if a != start else full.method))
+    return sorted(found, key=lambda ent: (ent.start, ent.end))
 
 
 def with_recurring_person_names(text: str, found: list[Entity]) -> list[Entity]:

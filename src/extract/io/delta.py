@@ -106,6 +106,7 @@ class Manifest:
 
     documents: dict[str, dict] = field(default_factory=dict)  # doc_id -> {source, sha256, version}
     files: dict[str, dict] = field(default_factory=dict)  # source -> {fingerprint, version, failed, doc_ids}
+    errors: dict[str, list[dict]] = field(default_factory=dict)  # failed source -> its rows of the errors table
 
 
 @dataclass
@@ -342,7 +343,7 @@ def read_manifest(outputs: str | Path) -> dict[str, str]:
 
 
 def load_manifest(outputs: str | Path | Outputs, *, damaged_ok: bool = False) -> Manifest:
-    """Return the full manifest (documents and files) as of the latest completed run.
+    """Return the manifest (documents, files, the errors rows of failed files) as of the latest completed run.
 
     `damaged_ok` (a run that rewrites every table): a table that lost the version the last run recorded
     reads as empty instead of raising. A run passes its Outputs, whose tables are loaded already.
@@ -372,6 +373,12 @@ def load_manifest(outputs: str | Path | Outputs, *, damaged_ok: bool = False) ->
         for row in rows_of(read_arrow(files, FILES_SCHEMA)):
             manifest.files[row["source"]] = {"fingerprint": row["fingerprint"], "version": row["pipeline_version"],
                                              "failed": row["failed"], "doc_ids": list(row["doc_ids"])}
+    failed = {source for source, entry in manifest.files.items() if entry["failed"]}
+    errors = recorded("errors") if failed else None
+    if errors is not None:  # why the failed files failed: the planner re-reads only those that may pass now
+        for row in rows_of(read_arrow(errors, stored_schema("errors"))):
+            if row["source"] in failed:
+                manifest.errors.setdefault(row["source"], []).append(row)
     return manifest
 
 

@@ -207,7 +207,7 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
         result.chars += len(article.text)
     # The Arrow tables each article was checked with are the batch's rows: no dict per row is ever made.
     tables = {name: pa.concat_tables(tables) for name, tables in parts.items()}
-    result.rows = Outputs(outputs_url).stage_tables(staging, batch_name, tables)
+    result.rows = Outputs(outputs_url).stage_tables(staging, batch_name, tables, checked=True)
     result.seconds = time.perf_counter() - started
     return result
 

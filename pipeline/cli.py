@@ -281,8 +281,10 @@ def format_summary(summary: dict) -> str:
     lines.append("rows written (total): " + ", ".join(
         f"{t} {summary['rows_written'].get(t, 0)} ({n})" for t, n in summary["rows_total"].items()))
     lines += housekeeping_lines(summary)
+    from pipeline.terminal import failure_message
+
     for failure in summary["failures"]:
-        lines.append(f"  {failure['code']}: {failure['message']}")
+        lines.append(f"  {failure['code']}: {failure_message(failure)}")
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 Starting Prefect (its embedded server, or a client of a remote one) and loading the analysis take seconds to
 tens of seconds; comparing the corpus with the manifest takes a fraction of one. `zh-extract run` asks
-`idle_summary` first and starts the flow only when there is something to process, remove or report.
+`idle_summary` first and starts the flow only when there is something to process, remove or record: failures
+an earlier run recorded for files that have not changed are reported from the `errors` table.
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ def idle_summary(corpus: str, outputs: str, *, max_bytes: int, follow_symlinks: 
     """Return the run summary when a run over `corpus` would change nothing in `outputs`, else None.
 
     Nothing to change: published tables exist, every article is unchanged (same content, same pipeline
-    version), none was removed, and no file failed before or fails now. Holds the outputs lock while it reads,
-    as the flow does (raises LockedError when another run writes), and finishes a commit a killed run left.
+    version), none was removed, and no file fails now that did not fail the same way before: a file whose own
+    content was refused (no Chinese, bad JSON) and has not changed is a standing failure, reported again from
+    its `errors` rows (so the run still exits 1) without being read. Holds the outputs lock while it reads, as
+    the flow does (raises LockedError when another run writes), and finishes a commit a killed run left.
     """
     from extract.io.corpus import plan_run
     from extract.io.tables import TABLES
@@ -29,6 +32,22 @@ def idle_summary(corpus: str, outputs: str, *, max_bytes: int, follow_symlinks: 
         if plan.to_process or plan.removed or plan.failures or plan.touched_sources:
             return None
         totals = {table: out.count_rows(table) for table in TABLES}
-    return {"processed": 0, "skipped": plan.skipped, "removed": 0, "failed": 0, "warnings": 0,
-            "rows_written": {table: 0 for table in totals}, "rows_total": totals, "failures": [],
+    failures = summary_failures([], plan.standing)
+    return {"processed": 0, "skipped": plan.skipped, "removed": 0, **failure_counts(failures),
+            "rows_written": {table: 0 for table in totals}, "rows_total": totals, "failures": failures,
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+def summary_failures(found: list, standing: list) -> list[dict]:
+    """Return the summary's failures: those this run found, then the standing ones (`standing`: True) an earlier
+    run found in files that have not changed since."""
+    return [{"source": f.source, "doc_id": f.doc_id, "code": f.code, "message": f.message, "standing": old}
+            for old, failures in ((False, found), (True, standing)) for f in failures]
+
+
+def failure_counts(failures: list[dict]) -> dict[str, int]:
+    """Return {"failed": inputs that failed, "warnings": problems that did not stop their article}."""
+    from extract.errors import WARNING_CODES
+
+    warnings = sum(f["code"] in WARNING_CODES for f in failures)
+    return {"failed": len(failures) - warnings, "warnings": warnings}

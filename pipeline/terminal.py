@@ -181,9 +181,14 @@ def run_summary_view(summary: dict) -> Group:
     if summary["failures"]:
         failures = _table("Failures and warnings", "source", "code", "message")
         for f in summary["failures"]:
-            failures.add_row(_cell(f.get("doc_id")) or f["source"], f["code"], f["message"])
+            failures.add_row(_cell(f.get("doc_id")) or f["source"], f["code"], failure_message(f))
         parts.append(failures)
     return Group(*parts)
+
+
+def failure_message(failure: dict) -> str:
+    """Return a failure's message for a person, saying when an earlier run found it in a file unchanged since."""
+    return failure["message"] + (" (unchanged since an earlier run found it)" if failure.get("standing") else "")
 
 
 def console(*, stderr: bool = False) -> Console:

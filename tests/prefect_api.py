@@ -25,6 +25,11 @@ def artifacts(api_url: str, flow_run_id: str) -> dict[str, dict]:
     return {a["key"]: a for a in found}
 
 
+def task_runs(api_url: str, flow_run_id: str) -> list[dict]:
+    """Return the task runs of a flow run."""
+    return post(api_url, "task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run_id]}}})
+
+
 def logs(api_url: str, flow_run_id: str) -> list[str]:
     """Return the log messages of a flow run (its tasks' included)."""
     found = post(api_url, "logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200})

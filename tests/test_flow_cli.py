@@ -116,6 +116,25 @@ def test_flow_validation_refuses_offsets_outside_the_text(tmp_path):
     assert caught.value.code == "bad_offsets" and "sentences" in str(caught.value)
 
 
+def test_flow_validation_reads_again_only_what_was_not_checked_before_staging(tmp_path):
+    from extract.io.corpus import process_batch
+    from extract.io.delta import StagedTable
+    from extract.text.ingest import Article
+
+    with Outputs(str(tmp_path / "out")) as outputs:
+        staging = outputs.new_run()
+        article = Article(doc_id="a.txt", source="a.txt", text=tiny_article(3))
+        result = process_batch([article], str(tmp_path / "out"), staging, "batch-00001")
+        assert result.rows["tokens"] > 0
+        assert all(StagedTable(staging, name).unchecked == [] for name in result.rows), "checked per article"
+        _stage_documents(outputs, staging, n_chars=5, sentence_end=9)  # rows staged unchecked: a bad offset
+        assert [p.name for p in StagedTable(staging, "sentences").unchecked] == ["batch-00000.parquet"]
+        with pytest.raises(OutputError) as caught:
+            _commit(outputs, staging)
+        assert outputs.table("documents").version() == 0, "nothing may be published"
+    assert caught.value.code == "bad_offsets"
+
+
 def test_flow_validation_refuses_null_keys():
     from extract.io.corpus import check_rows
 

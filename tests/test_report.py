@@ -84,7 +84,7 @@ def test_report_artifacts_logs_name_and_tags_read_back_from_the_server(prefect_a
 
     from flow_fixtures import SEED, Run, cli_command, cli_env, write_tiny_corpus
     from pipeline.report import FAILURES_KEY, REPORT_KEY
-    from prefect_api import logs, wait_for_report
+    from prefect_api import logs, task_runs, wait_for_report
 
     corpus = tmp_path / "corpus"
     write_tiny_corpus(corpus, 2)
@@ -100,6 +100,9 @@ def test_report_artifacts_logs_name_and_tags_read_back_from_the_server(prefect_a
     run, found = wait_for_report(prefect_api, "zh-extract", (REPORT_KEY, FAILURES_KEY))
     assert re.fullmatch(r"extract-corpus-\d{4}-\d\d-\d\dT\d\d:\d\dZ", run["name"])
     assert {"zh-extract", "extract-corpus"} <= set(run["tags"])
+    # The tags name the flow run; a tagged task run would ask the server for concurrency slots first.
+    tasks = task_runs(prefect_api, run["id"])
+    assert len(tasks) >= 3 and all(t["tags"] == [] for t in tasks), [(t["name"], t["tags"]) for t in tasks]
     report = found[REPORT_KEY]["data"]
     assert report.startswith(f"# {run['name']}\n")
     (code,) = [f["code"] for f in summary["failures"] if f["source"] == "english.txt"]

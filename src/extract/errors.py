@@ -9,6 +9,16 @@ WARNING_CODES = frozenset({
     "date_out_of_range",    # a JSONL `date` outside 1800-2199: analysed without a publication date
 })
 
+# The `errors` codes of inputs their own content refuses: with the same bytes and pipeline version they fail the
+# same way again, so an unchanged file that failed only with these is not read again (`zh-extract run --full`
+# does). Every other failure is retried: a permission, a file that vanished, a size over the run's --max-bytes,
+# a timeout, a crash or a bug (internal_error, the write checks), which a fix or a quieter machine may cure.
+CONTENT_CODES = frozenset({
+    "empty_file", "binary_file", "truncated_utf8", "unknown_encoding", "bad_file_name",  # the file's bytes
+    "bad_json", "invalid_unicode", "no_text",  # a JSONL record
+    "no_main_text", "no_chinese", "empty_text",  # no text to analyse
+})
+
 
 class ExtractError(Exception):
     """Base class: a text or file that could not be processed.

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from extract.analysis.budget import time_budget
-from extract.errors import WARNING_CODES, ExtractError, OutputError
+from extract.errors import CONTENT_CODES, WARNING_CODES, ExtractError, OutputError
 from extract.io.tables import TABLES, Columns, columns_of, columns_to_arrow, validate
 from extract.io.delta import Manifest, Outputs, RunCounts, load_manifest
 from extract.settings import Settings
@@ -42,6 +42,9 @@ class RunPlan:
     skipped: int = 0
     removed: list[str] = field(default_factory=list)  # doc_ids whose rows leave the tables
     failures: list[IngestFailure] = field(default_factory=list)
+    # The failures of unchanged files their content refused, found by an earlier run: not read again, their
+    # `errors` rows stay as that run wrote them, and they still count as failed inputs.
+    standing: list[IngestFailure] = field(default_factory=list)
     touched_sources: set[str] = field(default_factory=set)  # sources whose error rows this run replaces
     manifest: Manifest = field(default_factory=Manifest)  # the manifest after a successful run
     unlisted: list[str] = field(default_factory=list)  # folders (prefixes) that could not be listed: kept as is
@@ -73,12 +76,7 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
         except OSError:
             fingerprint = None  # read_path reports the problem
         previous = old.files.get(source)
-        unchanged_file = (not full and previous is not None and fingerprint is not None
-                          and previous["fingerprint"] == fingerprint and previous["version"] == PIPELINE_VERSION
-                          and not previous["failed"])
-        if unchanged_file:
-            plan.skipped += len(previous["doc_ids"])
-            plan.manifest.files[source] = previous
+        if not full and _kept_unchanged(source, fingerprint, previous, old, plan):
             continue
         plan.touched_sources.add(source)
         items = _read_items(path, corpus, source, max_bytes)
@@ -109,6 +107,29 @@ def plan_run(corpus: Path, outputs: Outputs, *, full: bool = False,
             plan.touched_sources.add(source)
             _remove(plan, old, previous["doc_ids"])
     return plan
+
+
+def _kept_unchanged(source: str, fingerprint: str | None, previous: dict | None, old: Manifest,
+                    plan: RunPlan) -> bool:
+    """Keep a file that has not changed since the last run (same fingerprint and pipeline version) without
+    reading it; return whether kept.
+
+    A file that failed is kept only when every failure was its content's (CONTENT_CODES): reading the same
+    bytes again would fail the same way. Its errors rows stay, and join the plan as standing failures.
+    """
+    if previous is None or fingerprint is None or previous["fingerprint"] != fingerprint \
+            or previous["version"] != PIPELINE_VERSION:
+        return False
+    if previous["failed"]:
+        rows = old.errors.get(source, [])
+        failed = [row for row in rows if row["code"] not in WARNING_CODES]
+        if not failed or any(row["code"] not in CONTENT_CODES for row in failed):
+            return False
+        plan.standing.extend(IngestFailure(row["source"], row["doc_id"], row["code"], row["message"],
+                                           stage=row["stage"]) for row in rows)
+    plan.skipped += len(previous["doc_ids"])
+    plan.manifest.files[source] = previous
+    return True
 
 
 def _remove(plan: RunPlan, old: Manifest, doc_ids) -> None:
@@ -186,7 +207,7 @@ def process_batch(articles: list[Article], outputs_url: str, staging: str, batch
         result.chars += len(article.text)
     # The Arrow tables each article was checked with are the batch's rows: no dict per row is ever made.
     tables = {name: pa.concat_tables(tables) for name, tables in parts.items()}
-    result.rows = Outputs(outputs_url).stage_tables(staging, batch_name, tables)
+    result.rows = Outputs(outputs_url).stage_tables(staging, batch_name, tables, checked=True)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -317,7 +338,7 @@ def commit_run(outputs: Outputs, staging: str, plan: RunPlan, results: list[Batc
     touched = set(plan.touched_sources) | {f.source for f in failures}
     versions = outputs.commit(staging, manifest, replaced_docs=replaced, published_before=published_before,
                               touched_sources=touched, errors=errors, full=full)
-    n_failed = len([f for f in failures if f.code not in WARNING_CODES])
+    n_failed = len([f for f in failures + plan.standing if f.code not in WARNING_CODES])
     counts = RunCounts(processed=sum(len(r.processed) for r in results), unchanged=plan.skipped,
                        removed=len(plan.removed), failed=n_failed)
     report = outputs.record_run(Path(staging).name, versions, counts, status="partial" if n_failed else "completed",

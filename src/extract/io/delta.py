@@ -106,6 +106,7 @@ class Manifest:
 
     documents: dict[str, dict] = field(default_factory=dict)  # doc_id -> {source, sha256, version}
     files: dict[str, dict] = field(default_factory=dict)  # source -> {fingerprint, version, failed, doc_ids}
+    errors: dict[str, list[dict]] = field(default_factory=dict)  # failed source -> its rows of the errors table
 
 
 @dataclass
@@ -342,7 +343,7 @@ def read_manifest(outputs: str | Path) -> dict[str, str]:
 
 
 def load_manifest(outputs: str | Path | Outputs, *, damaged_ok: bool = False) -> Manifest:
-    """Return the full manifest (documents and files) as of the latest completed run.
+    """Return the manifest (documents, files, the errors rows of failed files) as of the latest completed run.
 
     `damaged_ok` (a run that rewrites every table): a table that lost the version the last run recorded
     reads as empty instead of raising. A run passes its Outputs, whose tables are loaded already.
@@ -372,6 +373,12 @@ def load_manifest(outputs: str | Path | Outputs, *, damaged_ok: bool = False) ->
         for row in rows_of(read_arrow(files, FILES_SCHEMA)):
             manifest.files[row["source"]] = {"fingerprint": row["fingerprint"], "version": row["pipeline_version"],
                                              "failed": row["failed"], "doc_ids": list(row["doc_ids"])}
+    failed = {source for source, entry in manifest.files.items() if entry["failed"]}
+    errors = recorded("errors") if failed else None
+    if errors is not None:  # why the failed files failed: the planner re-reads only those that may pass now
+        for row in rows_of(read_arrow(errors, stored_schema("errors"))):
+            if row["source"] in failed:
+                manifest.errors.setdefault(row["source"], []).append(row)
     return manifest
 
 
@@ -674,10 +681,13 @@ class Outputs:
                                  {table: to_arrow(table, table_rows) for table, table_rows in rows.items() if table_rows})
 
     @_writes
-    def stage_tables(self, staging: str, batch_name: str, tables: dict[str, pa.Table]) -> dict[str, int]:
+    def stage_tables(self, staging: str, batch_name: str, tables: dict[str, pa.Table], *,
+                     checked: bool = False) -> dict[str, int]:
         """Write one batch's Arrow tables as staged Parquet files, sorted; return rows written per table.
 
         Sorted here, in the worker that made them, so that the commit merges batches instead of sorting a run.
+        `checked`: every document's rows passed `tables.validate` already (`corpus.checked_tables`), which the
+        files note so that the commit does not read them a second time to check them again.
         """
         counts = {}
         for table, arrow in tables.items():
@@ -685,6 +695,8 @@ class Outputs:
                 continue
             folder = Path(staging) / "batches" / table
             folder.mkdir(parents=True, exist_ok=True)
+            if checked:
+                arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **_CHECKED})
             # Compressed as the tables are: the staged bytes size the tables' data files (FileSizing).
             key = sort_key(table)
             pq.write_table(arrow.sort_by(key) if key else arrow, folder / f"{batch_name}.parquet",
@@ -909,12 +921,15 @@ class StagedTable:
     def __init__(self, staging: str, name: str):
         self.name = name
         self.paths = sorted((Path(staging) / "batches" / name).glob("*.parquet"))
-        self.num_rows = sum(pq.ParquetFile(path).metadata.num_rows for path in self.paths)
+        footers = [pq.ParquetFile(path).metadata for path in self.paths]
+        self.num_rows = sum(footer.num_rows for footer in footers)
         self.bytes = sum(path.stat().st_size for path in self.paths)
+        self.unchecked = [path for path, footer in zip(self.paths, footers)
+                          if not _CHECKED.items() <= (footer.metadata or {}).items()]
 
-    def parts(self) -> Iterable[pa.Table]:
-        """Yield the rows of each staged file, in the table's schema."""
-        for path in self.paths:
+    def parts(self, paths: list[Path] | None = None) -> Iterable[pa.Table]:
+        """Yield the rows of each staged file (or of `paths`), in the table's schema."""
+        for path in self.paths if paths is None else paths:
             yield pq.read_table(path, schema=SCHEMAS[self.name])
 
     def doc_ids(self) -> set[str]:
@@ -956,16 +971,23 @@ class StagedTable:
 
 
 def validate_staged(staged: dict[str, StagedTable]) -> None:
-    """Check every staged table against its schema and the staged documents' lengths, one file at a time.
+    """Check the staged tables against their schemas and the staged documents' lengths, one file at a time.
 
-    Raises OutputError (tables.validate) before anything is written.
+    Files staged as checked (each document's rows validated before they were staged) are not read again: that
+    second reading was a third of the commit of a run. Raises OutputError (tables.validate) before anything is
+    written.
     """
     n_chars: dict[str, int] = {}
-    for part in staged["documents"].parts():
+    for path in staged["documents"].paths:
+        part = pq.read_table(path, columns=["doc_id", "n_chars"])
         n_chars.update(zip(part.column("doc_id").to_pylist(), part.column("n_chars").to_pylist()))
     for table in staged.values():
-        for part in table.parts():
+        for part in table.parts(table.unchecked):
             validate(table.name, part, n_chars)
+
+
+# The key-value metadata of a staged file whose rows were validated before it was written (stage_tables).
+_CHECKED = {b"zh_extract.checked": b"validate"}
 
 
 def _bins(files: list[tuple[str, int]], target: int) -> list[list[str]]:

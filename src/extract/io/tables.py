@@ -299,17 +299,17 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     """
     import pandas as pd
 
-    fields = schemas()[name]
+    fields = _frame_fields(name)
     storage = pd.StringDtype().storage  # read per frame: the user may change pandas' string option at any time
-    if not columns[fields.names[0]]:  # most short articles have no references, citations or conflicts
+    if not columns[fields[0][0]]:  # most short articles have no references, citations or conflicts
         # A new frame over the same (empty) arrays: a deep copy cost half again as much, for nothing to copy.
         return _empty_frame(name, storage).copy(deep=False)
-    arrays = [_pandas_column(fld, columns[fld.name], storage) for fld in fields]
+    arrays = [_pandas_column(kind, arrow_type, columns[column], storage) for column, kind, arrow_type in fields]
     index = pd.RangeIndex(len(arrays[0]))
     try:
         return pd.DataFrame._from_arrays(arrays, columns=_frame_columns(name), index=index, verify_integrity=False)
     except (AttributeError, TypeError):  # a pandas whose (internal) constructor is gone or changed: the public one
-        return pd.DataFrame(dict(zip(fields.names, arrays)), index=index, copy=False)
+        return pd.DataFrame(dict(zip(REGISTRY[name].names, arrays)), index=index, copy=False)
 
 
 @cache
@@ -317,8 +317,8 @@ def _empty_frame(name: str, storage: str) -> pd.DataFrame:
     """Return the frame of table `name` without rows (copied for each caller: a fourth of the cost of building)."""
     import pandas as pd
 
-    arrays = [_pandas_column(fld, [], storage) for fld in schemas()[name]]
-    return pd.DataFrame(dict(zip(schemas()[name].names, arrays)), index=pd.RangeIndex(0), copy=False)
+    arrays = [_pandas_column(kind, arrow_type, [], storage) for _, kind, arrow_type in _frame_fields(name)]
+    return pd.DataFrame(dict(zip(REGISTRY[name].names, arrays)), index=pd.RangeIndex(0), copy=False)
 
 
 @cache
@@ -329,37 +329,64 @@ def _frame_columns(name: str) -> pd.Index:
     return pd.DataFrame({column: [] for column in REGISTRY[name].names}).columns
 
 
-def _pandas_column(fld: pa.Field, values: Sequence, storage: str):
+@cache
+def _frame_fields(name: str) -> tuple[tuple[str, str, pa.DataType], ...]:
+    """Return (column, kind, Arrow type) of table `name`'s columns: the kind (`_pandas_column`) found once."""
+    import pyarrow as pa
+
+    kinds = ((pa.types.is_string, "string"), (pa.types.is_integer, "integer"), (pa.types.is_boolean, "boolean"),
+             (pa.types.is_floating, "float"), (pa.types.is_date32, "date"),
+             (lambda t: pa.types.is_timestamp(t) and t.tz is not None, "timestamp"))
+    return tuple((fld.name, next((kind for test, kind in kinds if test(fld.type)), "other"), fld.type)
+                 for fld in schemas()[name])
+
+
+def _pandas_column(kind: str, arrow_type: pa.DataType, values: Sequence, storage: str):
     """Return a column's values as the pandas array converting the Arrow column would give: nullable Int64,
     boolean and string (Arrow-backed where pandas' default string storage is), float64 with NaN, dates as
-    objects."""
+    objects. `kind` is the column's from `_frame_fields`."""
     import pandas as pd
     import pyarrow as pa
 
-    arrow_type, n = fld.type, len(values)
-    if pa.types.is_string(arrow_type):
+    n = len(values)
+    if kind == "string":
         if storage == "pyarrow":
-            return _arrow_strings(pa.array(values, type=pa.large_string()))
+            return _arrow_strings(_large_strings(values))
         return pd.array(list(values), dtype=pd.StringDtype())
-    if pa.types.is_integer(arrow_type):
-        if None in values:
+    if kind == "integer":
+        # Converted first, the None looked for only where numpy refuses one: most integer columns (offsets,
+        # indexes) hold none, and the scan for it cost as much as the conversion.
+        try:
+            return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(n), numpy.zeros(n, bool))
+        except TypeError:
             mask = numpy.fromiter((v is None for v in values), bool, n)
-            values = [0 if v is None else v for v in values]
-        else:
-            mask = numpy.zeros(n, bool)
-        return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(n), mask)
-    if pa.types.is_boolean(arrow_type):
+        return pd.arrays.IntegerArray(numpy.array([0 if v is None else v for v in values], dtype=numpy.int64
+                                                  ).reshape(n), mask)
+    if kind == "boolean":
         mask = numpy.fromiter((v is None for v in values), bool, n) if None in values else numpy.zeros(n, bool)
         return pd.arrays.BooleanArray(numpy.fromiter((bool(v) for v in values), bool, n), mask)
-    if pa.types.is_floating(arrow_type):
+    if kind == "float":
         return numpy.array(values, dtype=numpy.float64).reshape(n)
-    if pa.types.is_date32(arrow_type) and all(v is None or type(v) is date for v in values):
+    if kind == "date" and all(v is None or type(v) is date for v in values):
         dates = numpy.empty(n, dtype=object)  # as Arrow gives them: date objects, None where missing
         dates[:] = values
         return dates
-    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None and None not in values:
+    if kind == "timestamp" and None not in values:
         return pd.array(values, dtype=pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz))
     return pa.array(values, type=arrow_type).to_pandas()  # what the cases above do not cover, the slow way
+
+
+def _large_strings(values: Sequence) -> pa.Array:
+    """Return string values as an Arrow large_string array.
+
+    A column of one value repeated (`doc_id`, as every mention table's builder makes it: the same object n
+    times) is that value repeated by Arrow: converting each of the n strings cost a third of the tokens frame.
+    """
+    import pyarrow as pa
+
+    if values and values[0] is values[-1] and isinstance(values[0], str) and values.count(values[0]) == len(values):
+        return pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values))
+    return pa.array(values, type=pa.large_string())
 
 
 def _arrow_strings(array: pa.Array):

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from extract.errors import DataFileError
@@ -260,15 +261,14 @@ class DocView:
         """Return the words of text[start:end] outside URLs: with `first` (a token index), every token from it
         that starts before `end`; without, the tokens lying wholly inside the span."""
         urls = _url_spans(self.text, start, end)
-        whole = first is None
-        out = []
-        for k in range(bisect.bisect_left(self.token_starts, start) if whole else first, len(self.tokens)):
-            t_start, t_end, word = self.tokens[k]
-            if t_start >= end:
-                break
-            if (not whole or t_end <= end) and not (urls and any(a <= t_start < b for a, b in urls)):
-                out.append(word)
-        return out
+        lo = bisect.bisect_left(self.token_starts, start) if first is None else first
+        hi = bisect.bisect_left(self.token_starts, end, lo)  # the tokens from lo that start before `end`
+        # The tokens tile the text, so of those only the last can end past `end`: one test, not one per token.
+        if first is None and hi > lo and self.tokens[hi - 1][1] > end:
+            hi -= 1
+        if urls:
+            return [word for t_start, _, word in self.tokens[lo:hi] if not any(a <= t_start < b for a, b in urls)]
+        return list(map(itemgetter(2), self.tokens[lo:hi]))
 
 
 def _word_tokens(doc, text: str) -> list[tuple[int, int, str]]:

@@ -415,6 +415,14 @@ def read_proportion(numeral: str) -> Reading | None:
                    numerator.high * k, numerator.over)
 
 
+def read_spoken_tail(text: str) -> float | None:
+    """Return the spoken decimal tail of an amount: 二 in 一块二 is 0.2, 75 in 1米75 is 0.75 (None if no digits)."""
+    digits = [parse_number(ch) for ch in text.strip()]
+    if not digits or any(d is None or d > 9 for d in digits):
+        return None
+    return sum(d * 10.0 ** -(i + 1) for i, d in enumerate(digits))
+
+
 def read_coins(text: str) -> float | None:
     """Return the amount of the small coins after a whole amount (三角五分 is 0.35, 三美分 0.03), or None."""
     total = 0.0

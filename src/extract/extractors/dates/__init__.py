@@ -80,7 +80,7 @@ def find_dates(text: str, *, published: date | None = None, region: str | None =
     ctx = Context(region=region, common_era=common_era)
     last_end = 0
     for m in candidate_matches(g, norm):
-        if "\n" in norm[last_end:m.start()]:     # a new paragraph: earlier dates no longer anchor
+        if norm.find("\n", last_end, m.start()) >= 0:  # a new paragraph: earlier dates no longer anchor
             ctx = Context(region=region, common_era=common_era)
         last_end = m.end()
         for p in phrases(norm, m.start(), m.end()):

@@ -20,7 +20,7 @@ _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _CN_DIGITS = frozenset("〇零○一二三四五六七八九两")
 _CN_RUN = "〇零○一二三四五六七八九十两百千"   # the Chinese numerals a phrase may start with (a count, a year, a month)
 # lexicon tables whose words become {words_<table>} alternations in the grammar
-_WORD_TABLES = ("vague", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
+_WORD_TABLES = ("vague", "day_pairs", "vague_window", "anaphora", "half_months", "half_weeks", "half_rel", "seasons", "dur_vague", "century_parts",
                 "fiscal_rel", "same_period", "year_event_nouns")
 
 

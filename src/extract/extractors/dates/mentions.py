@@ -75,6 +75,8 @@ def open_side(res: Resolved, mode: str | None, published: date | None) -> tuple[
 
 def _range(p: Phrase, lres: Resolved, ctx: Context, published, lex, suffix_mode):
     """Return (start, end, granularity, the side later text reads, its anchor) of a range X至Y."""
+    if p.right.bare_weekday and p.left.weekday is not None and not p.left.bare_weekday:
+        p.right.week_rel, p.right.bare_weekday = p.left.week_rel, False  # 下周一到周三: in the left side's week
     rres = resolve_frame(p.right, ctx, published, lex, inherit=lres)
     if rres.start is not None and lres.start is not None and rres.end < lres.start and p.right.y is None \
             and p.right.y_rel is None:     # 12月至3月: the right side is in the next year

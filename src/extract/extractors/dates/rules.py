@@ -559,9 +559,10 @@ def _duration_days(p: Phrase, text: str, ctx: Context, published: date | None, l
 
 @rule("dur_few", role="other")
 def _duration_few(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
-    """几周, 几个月, 几个世纪: a few units, read as two to nine."""
-    word = groups(p.other[1][0][1], "dur_few")("u")
-    iso = "P200Y/P900Y" if word == "世纪" else _range_iso(2, 9, lex["units"][word])
+    """几周, 几个月, 几个世纪: a few units, read as two to nine; 十几天 eleven to nineteen."""
+    g = groups(p.other[1][0][1], "dur_few")
+    word, tens = g("u"), number(g("t")) if g("t") else 0
+    iso = "P200Y/P900Y" if word == "世纪" else _range_iso(tens + 2 - (tens > 0), tens + 9, lex["units"][word])
     return _mention(p, text, "duration", duration=iso)
 
 
@@ -583,6 +584,21 @@ def _duration_vague(p: Phrase, text: str, ctx: Context, published: date | None, 
 def _vague(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
     """近日, 日前: an open start, ending on the publication date."""
     return _mention(p, text, "relative", None, published, "day", anchor=_pub(published))
+
+
+@rule("day_pair", role="other")
+def _day_pair(p: Phrase, text: str, ctx: Context, published: date | None, lex: dict) -> DateMention:
+    """今明两天, 明后天, 今明两年: the two neighbouring days (or years) named, from the publication date."""
+    g = groups(p.other[1], "day_pair")
+    gran = "year" if g("y") else "day"
+    if published is None:
+        return _mention(p, text, "relative", gran=gran)
+    first, last = lex["day_pairs"][g("w")]
+    if g("y"):
+        start, end = date(published.year + first, 1, 1), date(published.year + last, 12, 31)
+    else:
+        start, end = published + timedelta(days=first), published + timedelta(days=last)
+    return _mention(p, text, "relative", start, end, gran, anchor=_pub(published))
 
 
 @rule("vague_window", role="other")

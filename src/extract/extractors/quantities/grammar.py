@@ -14,7 +14,7 @@ from extract.cache import compiled
 from extract.resources import load
 
 _PIECE_REF = re.compile(r"\{([a-z_]+)\}")
-_NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins|liang)>")
+_NAMED_GROUP = re.compile(r"\(\?P<(?:num|unit|half|coins|liang|tail)>")
 
 
 @dataclass(frozen=True, slots=True)

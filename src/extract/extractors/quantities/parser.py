@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from extract.extractors.numerals import Reading, parse_number, read_coins, read_proportion, read_scaled
+from extract.extractors.numerals import (Reading, parse_number, read_coins, read_proportion, read_scaled,
+                                         read_spoken_tail)
 from extract.extractors.quantities.bare import YEAR_LIKE, is_no_quantity
 from extract.extractors.quantities.grammar import Grammar, UnitSpec, grammar
 from extract.extractors.quantities.record import Quantity
@@ -25,7 +26,7 @@ STAGES = RuleTable("quantity_stages")
 stage = STAGES.rule
 CANDIDATES = RuleTable("candidates")  # the alternatives of the master pattern: special words and amounts
 
-_BIG_SCALE = re.compile(r"[万亿兆]|[0-9][wkK]$")  # 2万亿, 1万5, 15w, 8k: amounts a money word makes money
+_BIG_SCALE = re.compile(r"[千万亿兆]|[0-9][wkK]$")  # 2万亿, 1万5, 8千, 15w, 8k: amounts a money word makes money
 _PURE_INTEGER = re.compile(r"\d{2,}")
 _LIANG = UnitSpec("两", "measure", "两", 1.0)  # the weight unit, read from a trailing 两
 
@@ -141,6 +142,12 @@ def _special_value(text: str, t: str, m: re.Match) -> Quantity | None:
         return Quantity(s, end, text[s:end], "number", 0.5, 0.5, 0.5, None, False, None)
     elif raw == "百分百":
         value = 100.0
+    elif raw.endswith("番"):
+        times = parse_number(raw[-2])  # 翻一番 doubles, 翻两番 doubles twice (4倍)
+        if times is None:
+            return None
+        value = 2.0 ** times
+        return Quantity(s, end, text[s:end], "multiplier", value, value, value, "倍", False, None)
     elif raw in ("半折", "半成", "半百"):
         value = {"半折": 50.0, "半成": 5.0, "半百": 50.0}[raw]
         if raw == "半百":
@@ -205,8 +212,8 @@ def _not_code(c: Candidate) -> bool:
 
 @stage("read_members", "numerals.yaml, units.tsv")
 def _read(c: Candidate) -> bool:
-    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"), mm.group("liang"))
-              for mm, _ in c.members]
+    parsed = [_member(mm.group("num"), mm.group("unit"), mm.group("half"), mm.group("coins"), mm.group("liang"),
+                      mm.group("tail")) for mm, _ in c.members]
     if None in parsed:
         return False
     nums = [mm.group("num").strip() for mm, _ in c.members]
@@ -354,7 +361,7 @@ def _bare(c: Candidate) -> bool:
 def _not_article_one(c: Candidate) -> bool:
     """一家公司, 一次会议: 一 + classifier is an article, unless the number one is the point (see patterns.yaml)."""
     unit = c.parsed[-1].unit
-    if len(c.parsed) > 1 or unit is None or unit.kind != "count" or c.hedge or c.currency \
+    if len(c.parsed) > 1 or unit is None or unit.kind != "count" or c.hedge or c.currency or c.parsed[0].coins \
             or c.members[0][0].group("num").strip() not in ("一", "壹"):
         return True
     g, t = c.g, c.t
@@ -461,8 +468,8 @@ def _kind_and_unit(c: Candidate, values: list) -> tuple[str, str | None, float, 
         unit_factor = 1.0
     elif kind == "percent" and spec is not None and spec.surface == "成" and values[-1][1] > 10:
         unit_factor = 1.0  # 85成 (Hong Kong usage, like 七五成) is 85%; 十成 and 10成 are 100%
-    if spec is not None and spec.surface == "块" and last.coins:
-        kind, unit_code = "money", c.local  # 五块八毛, 二十三块五角: 块 with coins is the yuan
+    if spec is not None and spec.surface == "块" and (last.coins or _priced_pieces(c)):
+        kind, unit_code = "money", c.local  # 五块八毛, 一块二, 花了100块。: 块 with coins or a price is the yuan
     if c.currency and kind in ("number", "money"):
         kind, unit_code = "money", c.currency
     elif kind == "money" and spec is not None and spec.surface in regions().local_units:
@@ -476,6 +483,12 @@ def _kind_and_unit(c: Candidate, values: list) -> tuple[str, str | None, float, 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_MARK = re.compile(r"[。！？!?；;，,、：:\n]")
+
+
+def _priced_pieces(c: Candidate) -> bool:
+    """打车花了100块。, 票价两块。: N块 ending its clause after a money word is yuan (三块石头, 切成三块 are pieces)."""
+    return (c.end == len(c.t) or c.t[c.end] in _CLAUSE_END) and bool(
+        c.g.money_nouns_before.search(c.t, max(0, c.s - 6), c.s))
 
 
 def _in_money_sentence(c: Candidate) -> bool:
@@ -529,8 +542,8 @@ def _record(c: Candidate) -> Quantity | None:
 
 @lru_cache(maxsize=8192)
 def _member(num: str, surface: str | None, half: str | None, coin_text: str | None,
-            liang_text: str | None = None) -> Member | None:
-    """Read one member of a candidate: its numeral, unit, 半 and coins (cached: the same few recur)."""
+            liang_text: str | None = None, tail_text: str | None = None) -> Member | None:
+    """Read one member of a candidate: its numeral, unit, 半, coins and spoken tail (一块二, 1米8; cached)."""
     if "个" in num:
         num = num.replace("个", "")  # 三个亿: the classifier before 亿 says nothing of the value
     spec = grammar().units.get("".join(surface.split())) if surface else None
@@ -547,7 +560,7 @@ def _member(num: str, surface: str | None, half: str | None, coin_text: str | No
     if half:
         reading = Reading(None if reading.value is None else reading.value + 0.5, reading.low + 0.5,
                           reading.high + 0.5, reading.over)
-    coins = read_coins(coin_text) if coin_text else 0.0
+    coins = read_coins(coin_text) if coin_text else read_spoken_tail(tail_text) if tail_text else 0.0
     liang = parse_number(liang_text) if liang_text else 0.0
     if coins is None or liang is None:
         return None

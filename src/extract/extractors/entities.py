@@ -35,6 +35,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
                                              place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
+from extract.extractors.entity_canonicals import with_document_canonicals, with_kin_family_names
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -1905,8 +1906,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
-    found = with_person_canonicals(found)
-    return with_regional_names(_as_written(found, written, text), region)
+    found = with_person_canonicals(with_kin_family_names(text, found, rules.transliteration_chars))
+    return with_document_canonicals(text, with_regional_names(_as_written(found, written, text), region), region)
 
 
 def _standard_characters(text: str) -> str:

@@ -65,6 +65,22 @@ def bodies_after_place(region: str) -> tuple[str, ...]:
                         key=len, reverse=True))
 
 
+def paragraph_places(text: str, mentions: list[tuple[int, str | None]], places: dict[str, str]):
+    """Return a function from a position in `text` to the places a body written there is of: the text's
+    `places` (main_places), except that a paragraph which names none of them and names places of its own
+    (a digest's item on 江西省 in a text mostly on 浙江省) has its own. `mentions` are (start, place) pairs."""
+    by_paragraph: dict[int, list[str]] = {}
+    for start, place in mentions:
+        if place:
+            by_paragraph.setdefault(text.rfind("\n", 0, start), []).append(place)
+    text_places = set(places.values())
+
+    def at(pos: int) -> dict[str, str]:
+        names = by_paragraph.get(text.rfind("\n", 0, pos), [])
+        return places if text_places.intersection(names) else {**places, **main_places(names)}
+    return at
+
+
 def main_places(canonicals: list[str | None]) -> dict[str, str]:
     """Return, per level word, the place of that level named most among `canonicals` (市 -> 台南市)."""
     counts = Counter(c for c in canonicals if c)

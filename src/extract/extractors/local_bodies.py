@@ -121,6 +121,17 @@ def _place_prefix(surface: str) -> tuple[str | None, str]:
     return place, rest
 
 
+def _last_body(body: str, region: str) -> str:
+    """Return the last of the bodies of `region` that `body` writes one after another, the unit meant
+    (府|经发局 -> 经发局, 社会局|家防中心 -> 家防中心), else `body`."""
+    for n in range(1, len(body)):
+        if region in local_bodies().get(body[:n], {}):
+            rest = _last_body(body[n:], region)
+            if region in local_bodies().get(rest, {}):
+                return rest
+    return body
+
+
 def local_body_canonical(surface: str, region: str | None, places: dict[str, str]) -> str | None:
     """Return the full name of the local body `surface` names in a text of `region`, or None where it names
     none (or no place for it is known). `places` is main_places() of the text."""
@@ -131,9 +142,9 @@ def local_body_canonical(surface: str, region: str | None, places: dict[str, str
     if place is not None and body.startswith(GOVERNMENT) and body[len(GOVERNMENT):] in local_bodies():
         body = body[len(GOVERNMENT):]
     level = None
-    if place is None and body[:1] in LEVELS and body[1:] in local_bodies():
+    if place is None and body[:1] in LEVELS and _last_body(body[1:], region) in local_bodies():
         level, body = body[0], body[1:]
-    template = local_bodies().get(body, {}).get(region)
+    template = local_bodies().get(_last_body(body, region), {}).get(region)
     if template is None:
         return None
     if place is None:

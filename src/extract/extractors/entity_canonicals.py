@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extract.errors import DataFileError
+from extract.extractors.entity_regions import regional_names
 from extract.lexicon import company_names, load_lexicon, state_names
 from extract.resources import load
 
@@ -32,6 +33,7 @@ class CanonicalRules:
     country_bodies: frozenset[str]
     country_body_regions: frozenset[str]
     company_legal_forms: tuple[str, ...]
+    company_common_forms: tuple[str, ...]
     company_trade_words: tuple[str, ...]
     state_suffixes: tuple[str, ...]
     body_unit_suffixes: tuple[str, ...]
@@ -45,6 +47,7 @@ def canonical_rules() -> CanonicalRules:
         return CanonicalRules(re.compile(raw["kin_before_name"]), frozenset(raw["country_bodies"]),
                               frozenset(raw["country_body_regions"]),
                               tuple(sorted(raw["company_legal_forms"], key=len, reverse=True)),
+                              tuple(sorted(raw["company_common_forms"], key=len, reverse=True)),
                               tuple(sorted(raw["company_trade_words"], key=len, reverse=True)),
                               tuple(raw["state_suffixes"]), tuple(raw["body_unit_suffixes"]))
     except re.error as exc:
@@ -60,7 +63,7 @@ def country_names() -> frozenset[str]:
 def with_document_canonicals(text: str, found: list, region: str | None) -> list:
     """Return the mentions (sorted) with the canonical names the whole text settles, by every rule below."""
     found = with_country_bodies(text, with_longer_org_names(with_country_abbreviations(found)), region)
-    found = with_known_body_heads(with_company_names(found))
+    found = with_known_body_heads(with_company_names(found), region)
     return with_product_spellings(with_state_names(found))
 
 
@@ -99,25 +102,28 @@ def _transliterated(name: str, foreign_chars: frozenset[str]) -> bool:
 
 def with_longer_org_names(found: list) -> list:
     """Return the mentions with an organisation's short name that ends another organisation's name in the text
-    taking that one's canonical name (人大 after 全国人大, 国会 beside 巴西国会). A name the lexicon knows keeps
-    its reading (商务部 beside 美国商务部), and a short name two longer names end in stays as it is; so does one
-    after a Chinese place (台南市|QMOMO: a shop of the brand, or the place read into the name)."""
+    taking that one's canonical name (人大 after 全国人大, 国会 beside 巴西国会, 仪仗队 after 中国人民解放军仪仗队).
+    The longer name must be the lexicon's or a known country or organisation followed by the short name: a
+    model's span running over other words (公明党选区推举|自民党) says nothing. A name the lexicon knows keeps its
+    reading (商务部 beside 美国商务部), and a short name two longer names end in stays as it is."""
     orgs = [ent for ent in found if ent.label == "ORG"]
     out = []
     for ent in found:
         if ent.label == "ORG" and ent.canonical == ent.text and not load_lexicon().lookup(ent.text):
             longer = {o.canonical for o in orgs if len(o.text) > len(ent.text) and o.text.endswith(ent.text)
-                      and not _names_home_place(o.text[:-len(ent.text)])}
+                      and (o.method == "lexicon" or _names_owner(o.text[:-len(ent.text)]))}
             if len(longer) == 1:
                 ent = _renamed(ent, longer.pop())
         out.append(ent)
     return out
 
 
-def _names_home_place(surface: str) -> bool:
-    reading = load_lexicon().lookup(surface)
-    return bool(reading) and reading[0] in state_names() and (reading[0] not in country_names()
-                                                              or reading[0] == _HOME_COUNTRY)
+def _names_owner(surface: str) -> bool:
+    """Return whether `surface` is a foreign country's name or an organisation's (巴西, 中国人民解放军)."""
+    reading = load_lexicon().lookup(surface) if len(surface) >= 2 else None
+    if reading is None:
+        return False
+    return reading[1] == "ORG" or (reading[0] in country_names() and reading[0] != _HOME_COUNTRY)
 
 
 def with_country_bodies(text: str, found: list, region: str | None) -> list:
@@ -138,7 +144,21 @@ def with_country_bodies(text: str, found: list, region: str | None) -> list:
         country = _abbreviated_country(head, out) if head else _country_before(out[:k], paragraph)
         if country:
             out[k] = _renamed(ent, country + body)
-    return out
+    return _with_fuller_bodies(out, rules)
+
+
+def _with_fuller_bodies(found: list, rules: CanonicalRules) -> list:
+    """Return the mentions with a country's body taking the fuller name the text gives the same body
+    (巴西最高法院 beside 巴西联邦最高法院)."""
+    orgs = {ent.canonical for ent in found if ent.label == "ORG"}
+    fuller = {}
+    for name in orgs:
+        for body in rules.country_bodies:
+            for short in rules.country_bodies:
+                if short != body and body.endswith(short) and name.endswith(body) and len(name) > len(body):
+                    fuller.setdefault(name[:-len(body)] + short, set()).add(name)
+    return [_renamed(ent, next(iter(fuller[ent.canonical]))) if ent.label == "ORG" and
+            len(fuller.get(ent.canonical, ())) == 1 else ent for ent in found]
 
 
 def _body_head(canonical: str, rules: CanonicalRules) -> tuple[str, str | None]:
@@ -204,21 +224,22 @@ def with_state_names(found: list) -> list:
 
 
 def with_company_names(found: list) -> list:
-    """Return the mentions with a company's name built from the text made the name it is called by: a known
-    company with its trade (安森美半导体 -> 安森美) its lexicon name, a name with its legal form (莎莉美容控股公司)
-    the name without it. Names the lexicon gives (港铁公司) stay, but where the text itself calls the company by the
-    name without the legal form (苹果 beside 苹果公司), that is its name in the whole text."""
+    """Return the mentions with a company's name made the name it is called by: where the text itself calls it
+    so, the name without its legal form or 公司 (苹果公司 beside 苹果: 苹果, even over the lexicon's name); else, for
+    a name built from the text, a known company with its trade (安森美半导体 -> 安森美) its lexicon name, a name
+    with its legal form (莎莉美容控股公司) the name without it. Names the lexicon gives (港铁公司) stay."""
     rules = canonical_rules()
     lexicon = load_lexicon()
     called = {ent.canonical for ent in found if ent.label == "ORG"}
+    forms = (*rules.company_legal_forms, *rules.company_common_forms)
     out = []
     for ent in found:
-        if ent.label == "ORG" and _built_from_text(ent):
-            ent = _renamed(ent, _company_name(ent.canonical, rules, lexicon))
-        elif ent.label == "ORG":
-            short = next((ent.canonical[:-len(f)] for f in rules.company_legal_forms
-                          if ent.canonical.endswith(f)), None)
-            ent = _renamed(ent, short if short in called else ent.canonical)
+        if ent.label == "ORG":
+            short = next((ent.canonical[:-len(f)] for f in forms if ent.canonical.endswith(f)), None)
+            if short in called:
+                ent = _renamed(ent, short)
+            elif _built_from_text(ent):
+                ent = _renamed(ent, _company_name(ent.canonical, rules, lexicon))
         out.append(ent)
     return out
 
@@ -231,11 +252,13 @@ def _company_name(canonical: str, rules: CanonicalRules, lexicon) -> str:
     for form in rules.company_legal_forms:
         if canonical.endswith(form) and len(canonical) - len(form) >= 2:
             head = lexicon.lookup(canonical[:-len(form)])
-            return head[0] if head and head[1] == "ORG" else canonical[:-len(form)]
+            if head and head[1] != "ORG":
+                return canonical    # 香港有限公司: a place is no company's name
+            return head[0] if head else canonical[:-len(form)]
     return canonical
 
 
-def with_known_body_heads(found: list) -> list:
+def with_known_body_heads(found: list, region: str | None) -> list:
     """Return the mentions with an organisation built from the text around a body the lexicon knows under
     that body's name: a unit of it (水利署|防灾中心 -> 经济部水利署防灾中心) and the body after its place
     (香港|金管局 -> 香港金融管理局, where the body's name starts with the place)."""
@@ -244,18 +267,19 @@ def with_known_body_heads(found: list) -> list:
     out = []
     for ent in found:
         if ent.label == "ORG" and _built_from_text(ent):
-            ent = _renamed(ent, _known_body_name(ent.canonical, units, lexicon))
+            ent = _renamed(ent, _known_body_name(ent.canonical, units, lexicon, region))
         out.append(ent)
     return out
 
 
-def _known_body_name(canonical: str, unit_suffixes: tuple[str, ...], lexicon) -> str:
+def _known_body_name(canonical: str, units: tuple[str, ...], lexicon, region: str | None) -> str:
     for n in range(len(canonical) - 2, 1, -1):
         head, rest = canonical[:n], canonical[n:]
-        body = lexicon.lookup(head)
+        # A body whose name depends on the region (交通部 in Taiwan is Taiwan's) reads as the region says.
+        body = regional_names().get(head, {}).get(region) or lexicon.lookup(head)
         if body and body[1] == "ORG":
             # The longest known body decides (复旦大学|中文系, not 复旦|大学中文系).
-            return body[0] + rest if rest.endswith(unit_suffixes) else canonical
+            return body[0] + rest if rest.endswith(units) else canonical
         place, body = lexicon.lookup(head), lexicon.lookup(rest)
         if place and place[1] == "GPE" and body and body[1] == "ORG" and body[0].startswith(place[0]):
             return body[0]

@@ -11,7 +11,7 @@ from collections import Counter
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.lexicon import load_lexicon
+from extract.lexicon import load_lexicon, state_names
 from extract.resources import load
 
 # A level word before a body (市委, 省政府, 县议会) asks for a place of that level; a place's canonical name
@@ -71,7 +71,8 @@ def paragraph_places(text: str, mentions: list[tuple[int, str | None]], places: 
     (a digest's item on 江西省 in a text mostly on 浙江省) has its own. `mentions` are (start, place) pairs."""
     by_paragraph: dict[int, list[str]] = {}
     for start, place in mentions:
-        if place:
+        # Only places the lexicon knows: a paragraph has few mentions, and a model's odd span (南市) would rule it.
+        if place in state_names():
             by_paragraph.setdefault(text.rfind("\n", 0, start), []).append(place)
     text_places = set(places.values())
 

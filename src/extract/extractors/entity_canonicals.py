@@ -134,6 +134,7 @@ def with_country_bodies(text: str, found: list, region: str | None) -> list:
     if region not in rules.country_body_regions:
         return found
     out = list(found)
+    changed = False
     for k, ent in enumerate(out):
         if ent.label != "ORG":
             continue
@@ -143,22 +144,26 @@ def with_country_bodies(text: str, found: list, region: str | None) -> list:
         paragraph = text.rfind("\n", 0, ent.start) + 1
         country = _abbreviated_country(head, out) if head else _country_before(out[:k], paragraph)
         if country:
-            out[k] = _renamed(ent, country + body)
-    return _with_fuller_bodies(out, rules)
+            out[k], changed = _renamed(ent, country + body), True
+    return _with_fuller_bodies(out, rules) if changed else out
 
 
 def _with_fuller_bodies(found: list, rules: CanonicalRules) -> list:
     """Return the mentions with a country's body taking the fuller name the text gives the same body
     (巴西最高法院 beside 巴西联邦最高法院)."""
-    orgs = {ent.canonical for ent in found if ent.label == "ORG"}
-    fuller = {}
-    for name in orgs:
-        for body in rules.country_bodies:
-            for short in rules.country_bodies:
-                if short != body and body.endswith(short) and name.endswith(body) and len(name) > len(body):
-                    fuller.setdefault(name[:-len(body)] + short, set()).add(name)
+    fuller: dict[str, set[str]] = {}
+    for name in {ent.canonical for ent in found if ent.label == "ORG"}:
+        for body, short in _fuller_bodies(rules.country_bodies):
+            if name.endswith(body) and len(name) > len(body):
+                fuller.setdefault(name[:-len(body)] + short, set()).add(name)
     return [_renamed(ent, next(iter(fuller[ent.canonical]))) if ent.label == "ORG" and
             len(fuller.get(ent.canonical, ())) == 1 else ent for ent in found]
+
+
+@cache
+def _fuller_bodies(bodies: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Return (body, shorter body it ends in) pairs of the country bodies (联邦最高法院, 最高法院)."""
+    return tuple((body, short) for body in bodies for short in bodies if short != body and body.endswith(short))
 
 
 def _body_head(canonical: str, rules: CanonicalRules) -> tuple[str, str | None]:

@@ -1906,7 +1906,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
-    found = with_person_canonicals(with_kin_family_names(text, found, rules.transliteration_chars))
+    found = with_person_canonicals(with_kin_family_names(text, found, rules))
     return with_document_canonicals(text, with_regional_names(_as_written(found, written, text), region), region)
 
 

@@ -20,7 +20,6 @@ from extract.resources import load
 
 _JOINER = "·"
 _HOME_COUNTRY = "中国"
-_SENTENCE_BREAK = re.compile("[。！？；!?;\n]")
 _SPELLING_KEY = re.compile(r"[^0-9a-z]")
 _LATIN_PRODUCT = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9 .\-_]*\Z")
 
@@ -77,17 +76,19 @@ def _built_from_text(ent) -> bool:
     return ent.canonical == ent.text and load_lexicon().lookup(ent.canonical) is None
 
 
-def with_kin_family_names(text: str, found: list, foreign_chars: frozenset[str]) -> list:
+def with_kin_family_names(text: str, found: list, entity_rules) -> list:
     """Return the mentions with a transliterated given name after a kinship word taking the family name of the
     relative named just before it in the sentence (科比·布莱恩特的遗孀瓦妮莎 -> 瓦妮莎·布莱恩特; then 她的女儿
-    纳塔莉亚 -> 纳塔莉亚·布莱恩特). Han names (王小明的妻子李芳) keep their own: only transliterations qualify."""
+    纳塔莉亚 -> 纳塔莉亚·布莱恩特). Han names (王小明的妻子李芳) keep their own: only transliterations qualify.
+    `entity_rules` gives the usual characters of transliterations and the sentence breaks (EntityRules)."""
+    foreign_chars, sentence_breaks = entity_rules.transliteration_chars, entity_rules.sentence_breaks
     out = list(found)
     for k, ent in enumerate(out):
         if ent.label != "PERSON" or _JOINER in ent.canonical or not _transliterated(ent.canonical, foreign_chars):
             continue
         if not canonical_rules().kin_before_name.search(text, max(0, ent.start - 8), ent.start):
             continue
-        sentence = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, ent.start)), default=0)
+        sentence = max((m.end() for m in sentence_breaks.finditer(text, 0, ent.start)), default=0)
         relative = next((p for p in reversed(out[:k]) if p.label == "PERSON" and p.start >= sentence
                          and _JOINER in p.canonical), None)
         if relative is not None:

@@ -33,8 +33,9 @@ from typing import Any
 from extract.errors import DataFileError
 from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces, bodies_after_place,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
-                                             place_before_body)
+                                             paragraph_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
+from extract.extractors.entity_canonicals import with_document_canonicals, with_kin_family_names
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -1905,8 +1906,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
-    found = with_person_canonicals(found)
-    return with_regional_names(_as_written(found, written, text), region)
+    found = with_person_canonicals(with_kin_family_names(text, found, rules))
+    return with_document_canonicals(text, with_regional_names(_as_written(found, written, text), region), region)
 
 
 def _standard_characters(text: str) -> str:
@@ -2053,15 +2054,18 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     if region is None:
         return found
     found = [_with_body_after(text, ent, bounds, taken, region) if ent.label == "GPE" else ent for ent in found]
-    places = main_places([ent.canonical if ent.label == "GPE" else place_before_body(ent.text)
-                          for ent in found if ent.label in ("GPE", "ORG", "LOC")])
+    named = [(ent.start, ent.canonical if ent.label == "GPE" else place_before_body(ent.text))
+             for ent in found if ent.label in ("GPE", "ORG", "LOC")]
+    places = main_places([place for _start, place in named])
+    places_at = paragraph_places(text, named, places)
     out = []
     for pos, end, surface in _free_words(text, bounds, taken, bare_surfaces(region) if places else ()):
         _claim(out, taken, Entity(pos, end, surface, "ORG", surface, "rule:local_body"))
     result = []
     alone = set(map(id, out))
     for ent in [*found, *out]:
-        canonical = local_body_canonical(ent.text, region, places) if ent.label in ("ORG", "LOC") else None
+        canonical = (local_body_canonical(ent.text, region, places_at(ent.start))
+                     if ent.label in ("ORG", "LOC") else None)
         if canonical is None and id(ent) in alone:
             taken.remove(ent.start, ent.end)   # a short form with no place to name is no mention
             continue

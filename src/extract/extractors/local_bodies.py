@@ -11,7 +11,7 @@ from collections import Counter
 from functools import cache
 
 from extract.errors import DataFileError
-from extract.lexicon import load_lexicon
+from extract.lexicon import load_lexicon, state_names
 from extract.resources import load
 
 # A level word before a body (市委, 省政府, 县议会) asks for a place of that level; a place's canonical name
@@ -65,6 +65,23 @@ def bodies_after_place(region: str) -> tuple[str, ...]:
                         key=len, reverse=True))
 
 
+def paragraph_places(text: str, mentions: list[tuple[int, str | None]], places: dict[str, str]):
+    """Return a function from a position in `text` to the places a body written there is of: the text's
+    `places` (main_places), except that a paragraph which names none of them and names places of its own
+    (a digest's item on 江西省 in a text mostly on 浙江省) has its own. `mentions` are (start, place) pairs."""
+    by_paragraph: dict[int, list[str]] = {}
+    for start, place in mentions:
+        # Only places the lexicon knows: a paragraph has few mentions, and a model's odd span (南市) would rule it.
+        if place in state_names():
+            by_paragraph.setdefault(text.rfind("\n", 0, start), []).append(place)
+    text_places = set(places.values())
+
+    def at(pos: int) -> dict[str, str]:
+        names = by_paragraph.get(text.rfind("\n", 0, pos), [])
+        return places if text_places.intersection(names) else {**places, **main_places(names)}
+    return at
+
+
 def main_places(canonicals: list[str | None]) -> dict[str, str]:
     """Return, per level word, the place of that level named most among `canonicals` (市 -> 台南市)."""
     counts = Counter(c for c in canonicals if c)
@@ -105,6 +122,17 @@ def _place_prefix(surface: str) -> tuple[str | None, str]:
     return place, rest
 
 
+def _last_body(body: str, region: str) -> str:
+    """Return the last of the bodies of `region` that `body` writes one after another, the unit meant
+    (府|经发局 -> 经发局, 社会局|家防中心 -> 家防中心), else `body`."""
+    for n in range(1, len(body)):
+        if region in local_bodies().get(body[:n], {}):
+            rest = _last_body(body[n:], region)
+            if region in local_bodies().get(rest, {}):
+                return rest
+    return body
+
+
 def local_body_canonical(surface: str, region: str | None, places: dict[str, str]) -> str | None:
     """Return the full name of the local body `surface` names in a text of `region`, or None where it names
     none (or no place for it is known). `places` is main_places() of the text."""
@@ -115,9 +143,9 @@ def local_body_canonical(surface: str, region: str | None, places: dict[str, str
     if place is not None and body.startswith(GOVERNMENT) and body[len(GOVERNMENT):] in local_bodies():
         body = body[len(GOVERNMENT):]
     level = None
-    if place is None and body[:1] in LEVELS and body[1:] in local_bodies():
+    if place is None and body[:1] in LEVELS and _last_body(body[1:], region) in local_bodies():
         level, body = body[0], body[1:]
-    template = local_bodies().get(body, {}).get(region)
+    template = local_bodies().get(_last_body(body, region), {}).get(region)
     if template is None:
         return None
     if place is None:

@@ -93,6 +93,7 @@ class EntityRules:
     # Persons: titles, surnames, given names, transliterations
     name_tags: frozenset[str]
     person_titles: frozenset[str]
+    title_name_separators: str
     surname_address_forms: frozenset[str]
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
@@ -125,6 +126,7 @@ class EntityRules:
     latin_org_reporting: re.Pattern[str]
     latin_org_source: re.Pattern[str]
     latin_org_list: re.Pattern[str]
+    latin_org_journal: re.Pattern[str]
     latin_org_legal_tail: re.Pattern[str]
     latin_person_joiner: re.Pattern[str]
     latin_author_list: re.Pattern[str]
@@ -133,8 +135,10 @@ class EntityRules:
     table_ticker_cell: re.Pattern[str]
     loc_endings_any_label: tuple[str, ...]
     bracketed_original: re.Pattern[str]
+    ticker: re.Pattern[str]
     latin_product_name: re.Pattern[str]
     latin_org_han_tails: frozenset[str]
+    latin_org_words: frozenset[str]
 
     # Products: nouns, codes, series, lists
     product_nouns: frozenset[str]
@@ -190,7 +194,7 @@ _DERIVED_RULES = {
     "not_entity": lambda raw: re.compile(raw["not_entity_pattern"]),
     "generic_name": lambda raw: re.compile(raw["generic_name_pattern"]),
 }
-_RULE_TYPES = {"frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
+_RULE_TYPES = {"str": str, "frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
                "re.Pattern[str]": re.compile, "dict[str, str]": dict}
 
 
@@ -912,10 +916,18 @@ def _person_after(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) 
         candidates = [pos + 3, pos + 2]
     for end in candidates:
         name = text[pos:end]
-        if end <= len(text) and _HAN.match(name) and end in bounds.ends and name[-1] not in rules.name_end_stop_chars \
+        if end <= len(text) and _HAN.match(name) and (end in bounds.ends or _joiner_glued(text, end, bounds, rules)) \
+                and name[-1] not in rules.name_end_stop_chars \
                 and (not _holds_common_word(pos, end, bounds, rules) or _name_closed(text, end, len(name), rules)):
             return end
     return foreign
+
+
+def _joiner_glued(text: str, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
+    """Return whether a name ending at `end` lost its last character to a word with the list joiner after it
+    (副市长赵卿|惠及|环保局长: jieba reads 惠及, "benefit"): the joiner then starts the next item of a list."""
+    return 0 < end < len(text) and text[end] in rules.list_separators and end - 1 in bounds.starts \
+        and end + 1 in bounds.ends
 
 
 def _name_closed(text: str, end: int, length: int, rules: EntityRules) -> bool:
@@ -973,6 +985,8 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
         # In a chain of titles (总统|顾问|波多利亚克) the name follows the last one.
         if k + 1 < len(bounds.tokens) and bounds.tokens[k + 1][0] in rules.person_titles:
             continue
+        # A byline or contact line sets the name off from the role (评论员 贾运可, 联系人：周家模).
+        e = e + len(text[e:e + 2]) - len(text[e:e + 2].lstrip(rules.title_name_separators))
         end = _person_after(text, e, bounds, rules)
         if end is None or taken.overlaps(e, end):
             continue
@@ -1048,40 +1062,50 @@ def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) ->
 def with_bracketed_originals(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
     """Return the mentions with a name's original in brackets right after it taking its canonical name:
     马克斯·泰格马克（Max Tegmark） is one person, named in Chinese. A name found inside the brackets keeps its
-    label; one no source found is added with the name's label."""
-    by_start = {ent.start: ent for ent in found}
+    label; one no source found is added with the name's label, and so is one of which a source found only
+    a part (卡茨（Israel Katz）: Israel is the country's name, a word of the person's). After a company, a
+    ticker's shape in brackets (莎莉美容控股公司（SBH）) is its ticker, no mention."""
     out = list(found)
     for ent in found:
-        if ent.label != "PERSON":
-            continue
-        match = rules.bracketed_original.match(text, ent.end)
+        match = rules.bracketed_original.match(text, ent.end) if ent.label != "PRODUCT" else None
         if not match:
             continue
         a, b = match.span(1)
-        inner = by_start.get(a)
-        if inner is not None and inner.end == b and inner.label == "PERSON":
-            out[out.index(inner)] = Entity(a, b, inner.text, "PERSON", ent.canonical, inner.method)
-        elif inner is None and not any(x.start < b and a < x.end for x in found):
-            out.append(Entity(a, b, match.group(1), "PERSON", ent.canonical, "rule:bracketed_original"))
+        inner = [x for x in out if x.start < b and a < x.end]
+        if len(inner) == 1 and (inner[0].start, inner[0].end) == (a, b):
+            if ent.label == "PERSON" and inner[0].label == "PERSON":
+                out[out.index(inner[0])] = replace(inner[0], canonical=ent.canonical)
+        elif all(a <= x.start and x.end <= b and x.label != ent.label for x in inner) \
+                and not (ent.label == "ORG" and rules.ticker.fullmatch(match.group(1))):
+            out = [x for x in out if x not in inner]
+            canonical = ent.canonical if ent.label in ("PERSON", "GPE", "LOC") else match.group(1)
+            out.append(Entity(a, b, match.group(1), ent.label, canonical, "rule:bracketed_original"))
     return out
 
 
 def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return organisations named in Latin script before one of their people's titles (PCI-SIG 总裁,
     Insight 64 研究员), as a report's or picture's source (据 TechPowerUp 报道, 来源：arXiv) or in a list of
-    companies (IonQ、Quantinuum 等公司): the cue says an organisation is meant."""
+    companies (IonQ、Quantinuum 等公司), or a journal (杂志*British Journal of Surgery*): the cue says an
+    organisation is meant. A name shaped like a person's is one only where its last word is no organisation's
+    (Valor Equity Partners)."""
     out: list[Entity] = []
     lex = load_lexicon()
     if not _CAPITAL.search(text) and "来源" not in text and "图源" not in text:
         return out    # every cue's name holds a capital, but a source's (arXiv)
-    for pattern in (rules.latin_org_before_title, rules.latin_org_reporting, rules.latin_org_source,
-                    rules.latin_org_list):
+    # A code's shape (a word of mixed case, H200) says product, but for a report's source or a journal, which
+    # only an organisation is (据 TechPowerUp 报道), and for a name of several words (Valor Equity Partners).
+    for pattern, coded in ((rules.latin_org_before_title, True), (rules.latin_org_reporting, False),
+                           (rules.latin_org_source, True), (rules.latin_org_list, True),
+                           (rules.latin_org_journal, False)):
         for match in pattern.finditer(text):
             for start, end in _list_items(text, *match.span(1)):
                 name = text[start:end]
                 hit = lex.lookup(name)
-                if taken.overlaps(start, end) or name in rules.generic_nouns or rules.product_code_stop.match(name) \
-                        or (hit is not None and hit[1] != "ORG") or rules.latin_person_name.fullmatch(name):
+                if taken.overlaps(start, end) or name in rules.generic_nouns \
+                        or (coded and " " not in name and rules.product_code_stop.match(name)) \
+                        or (hit is not None and hit[1] != "ORG") or (rules.latin_person_name.fullmatch(name)
+                                                                     and name.rsplit(" ", 1)[-1] not in rules.latin_org_words):
                     continue
                 _claim(out, taken, Entity(start, end, name, "ORG", hit[0] if hit else name, "rule:org_noun"))
     return out
@@ -1279,11 +1303,19 @@ def _person_before(text: str, end: int, bounds: _Boundaries, rules: EntityRules)
 
 
 def cue_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
-    """Return people named right before a speech verb or a title that follows names (张伟表示, 马克龙总统)."""
+    """Return people named right before a speech verb or a title that follows names (张伟表示, 马克龙总统),
+    also with their title between (研考会蒙志成主委表示). A title alone after a name is as often an office's
+    (高新区主任), and a two-character name before a title and verb a company's (万科董事长表示): with a title
+    between, the name has three characters or more and does not end as a place or body does."""
     out = []
-    for _k, _word, s, _e in _tokens_among(bounds, rules.person_after_cues):
+    for k, _word, s, _e in _tokens_among(bounds, rules.person_after_cues):
+        titled = k > 0 and bounds.tokens[k - 1][0] in rules.person_titles \
+            and bounds.tokens[k - 1][0] not in rules.person_after_cues
+        if titled:
+            s = bounds.tokens[k - 1][1]
         start = _person_before(text, s, bounds, rules)
-        if start is None or taken.overlaps(start, s):
+        if start is None or taken.overlaps(start, s) or (titled and (
+                s - start < 3 or text[s - 1] in rules.dictionary_name_end_stop_chars)):
             continue
         name = text[start:s]
         if name in rules.generic_nouns or name in rules.person_titles or load_lexicon().lookup(name):

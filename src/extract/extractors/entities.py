@@ -154,8 +154,11 @@ class EntityRules:
 
     # Places: endings, tails, facilities, country pairs, publication titles
     gpe_endings: tuple[str, ...]
+    place_feature: re.Pattern[str]
     loc_endings: tuple[str, ...]
+    place_card: re.Pattern[str]
     place_compound_tails: tuple[str, ...]
+    vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
     country_pair_max_freq: int
@@ -322,6 +325,9 @@ def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list
                 token_end = bounds.tokens[i][2]
                 legal = word.endswith(rules.org_legal_forms)
                 found.append(Entity(start, token_end, word, "ORG", canonical if legal else word, "rule:org_suffix"))
+            # 神舟五号 is one jieba word: the series and its number, which _extend_products attaches.
+            elif label == "PRODUCT" and i is not None and _code_after(text, end, rules) == bounds.tokens[i][2]:
+                found.append(Entity(start, end, text[start:end], label, canonical, "lexicon"))
             continue
         if label == "GPE" and text.startswith(rules.place_compound_tails, end):
             continue    # 北京时间 is a clock, no mention of the place
@@ -1386,6 +1392,40 @@ def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     return out
 
 
+def vessel_name_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return ships, boats and craft named with 号 beside a word for a vessel (货船名为“荣耀号”, 游艇八爪鱼号,
+    “振华15”号半潜运输船): the vessel word says the name is a thing's, not a person's or a place's."""
+    out: list[Entity] = []
+    for match in rules.vessel_name.finditer(text):
+        group = next(k for k in range(1, match.re.groups + 1) if match.group(k) is not None)
+        start, end = match.span(group)
+        if not taken.overlaps(start, end) and match.group(group) not in rules.generic_nouns:
+            _claim(out, taken, Entity(start, end, match.group(group), "PRODUCT", match.group(group), "rule:vessel"))
+    return out
+
+
+def place_named_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                         rules: EntityRules) -> list[Entity]:
+    """Return `found` with a lexicon place and a word after it that makes one name of them: a natural
+    feature the place names (恩施|大峡谷: LOC) or a card a place issues (湖北|旅游惠民卡: PRODUCT).
+    The place is then no mention of its own (the guideline's longest name). A feature ends on a word edge
+    (恩施|大峡谷|, not 瀑布|群); a card's word is plain enough to end where jieba glues the next character to it
+    (惠民|卡已)."""
+    out = []
+    for ent in found:
+        if ent.method == "lexicon" and ent.label in ("GPE", "LOC"):
+            for pattern, label in ((rules.place_feature, "LOC"), (rules.place_card, "PRODUCT")):
+                match = pattern.match(text, ent.end)
+                if match and (label == "PRODUCT" or match.end() in bounds.ends) \
+                        and not taken.overlaps(ent.end, match.end()):
+                    taken.add(ent.start, match.end())
+                    surface = text[ent.start:match.end()]
+                    ent = Entity(ent.start, match.end(), surface, label, surface, "rule:place_named")
+                    break
+        out.append(ent)
+    return out
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -1903,7 +1943,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = _extend_subunits(text, _extend_products(text, found, bounds, rules), bounds, rules)
     found = _with_given_names(text, found, bounds, rules)
     taken = _Taken(len(text))
-    found = _non_overlapping(found, taken)
+    found = place_named_entities(text, bounds, taken, _non_overlapping(found, taken), rules)
     found += index_maker_entities(text, taken, rules)
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
@@ -1920,7 +1960,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += org_noun_latin_entities(text, bounds, taken, rules)
     found += latin_org_cue_entities(text, taken, rules)
     found += product_noun_entities(text, bounds, taken, rules)
-    found += product_code_entities(text, taken, rules)
+    found += product_code_entities(text, taken, rules) + vessel_name_entities(text, taken, rules)
     found += coordinated_product_entities(text, bounds, taken, found, rules)
     # A model reading the whole text judges unknown words better than the rule's guesses (which cost precision).
     spans = model_spans(model, text, bounds, rules)

@@ -35,7 +35,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
                                              place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
-from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
+from extract.lexicon import company_names, country_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
 from extract.text.chars import HAN
@@ -73,7 +73,9 @@ class EntityRules:
     division_endings: tuple[str, ...]
     subunit_suffixes: tuple[str, ...]
     org_kind_nouns: tuple[str, ...]
+    foreign_university: re.Pattern[str]
     org_suffix_set: frozenset[str]
+    org_arm_words: frozenset[str]
     org_suffixes_after_place: frozenset[str]
     org_suffixes_place_or_org: frozenset[str]
     org_bracket_words: frozenset[str]
@@ -428,8 +430,11 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                 if word in rules.org_legal_forms:
                     ent = Entity(ent.start, e, text[ent.start:e], "ORG", ent.canonical, "rule:org_suffix")
                     break
-                # 东方财富证券, 腾讯科技: a suffix right after the name makes another organisation of the group.
-                if j == i and word in rules.org_suffix_set and text[ent.start:e] not in rules.generic_nouns:
+                # 东方财富证券, 腾讯科技, 阿里健康: a suffix or a group's trade right after the name makes another
+                # organisation of the group.
+                if j == i and (word in rules.org_suffix_set
+                               or (word in rules.org_arm_words and ent.canonical in company_names())) \
+                        and text[ent.start:e] not in rules.generic_nouns:
                     ent = Entity(ent.start, e, text[ent.start:e], "ORG", text[ent.start:e], "rule:org_suffix")
                     break
                 # Only ordinary nouns (计算机, 电子工程), joined by 与/和, stand between an organisation and its unit.
@@ -1662,8 +1667,10 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     A place stays in a place's name unless it is foreign and the rest is a place word on its own (a port, a
     city): the NER corpora hold a Chinese place with what is in it as one name (厦门翔安海底隧道, 湖南省某某县).
     It stays in an organisation's name unless the rest is a company the lexicon knows
-    (lexicon.company_names): a government body holds its country (美国商务部, 日本国家先进工业科学技术研究所),
-    and so do names the lexicon lacks.
+    (lexicon.company_names) or a university (美国|塔夫茨大学医学院: the guideline's reading; the NER corpora
+    hold 美国斯坦福大学 as one name, but their test splits hardly ever write a country before a university): a
+    government body holds its country (美国商务部, 日本国家先进工业科学技术研究所), and so do names the
+    lexicon lacks.
     """
     if label not in ("LOC", "GPE", "ORG"):
         return start
@@ -1682,7 +1689,9 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     rest = text[place.end:end]
     if label == "ORG":
         hit = load_lexicon().lookup(rest)
-        return place.end if hit is not None and hit[1] == "ORG" and hit[0] in company_names() else start
+        return place.end if (hit is not None and hit[1] == "ORG" and hit[0] in company_names()) \
+            or (rules.foreign_university.fullmatch(rest) and place.canonical in country_names()
+                and place.canonical != "中国") else start
     if is_local_place(place.canonical) or place.canonical == "中国":
         return start
     # The rest is a name of its own before its place word (恩施|大峡谷 is the place's canyon), and a port

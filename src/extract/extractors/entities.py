@@ -120,6 +120,8 @@ class EntityRules:
     transliteration_max_chars: int
     unknown_name_after_number: re.Pattern[str]
     person_pseudonym: re.Pattern[str]
+    contact_person: re.Pattern[str]
+    contact_section: re.Pattern[str]
 
     # Names in Latin letters
     latin_person_name: re.Pattern[str]
@@ -943,11 +945,11 @@ def _joiner_glued(text: str, end: int, bounds: _Boundaries, rules: EntityRules) 
 
 def _name_closed(text: str, end: int, length: int, rules: EntityRules) -> bool:
     """Return whether a three-character name after a title is closed off by a clause break or a speech verb
-    (主任阚全程|介绍, 车手司徒永信|。, 董事任玮|、): a name whose given name is a common word (全程) is then
-    still the name."""
+    (主任阚全程|介绍, 车手司徒永信|。, 董事任玮|、, 承办人员：周家模|　): a name whose given name is a common
+    word (全程) is then still the name."""
     if length < 3 or end >= len(text):
         return length >= 3 and end == len(text)
-    return text[end] in "。，、；：！？,;:!?" or any(text.startswith(cue, end) for cue in rules.person_after_cues)
+    return text[end] in "。，、；：！？,;:!?\n 　" or any(text.startswith(cue, end) for cue in rules.person_after_cues)
 
 
 def _transliterated_name_end(text: str, pos: int, bounds: _Boundaries, rules: EntityRules) -> int | None:
@@ -1008,6 +1010,23 @@ def title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
         if hit and hit[1] != "PERSON":
             continue
         _claim(out, taken, Entity(e, end, name, "PERSON", hit[0] if hit else name, "rule:title_person"))
+    return out
+
+
+def contact_line_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
+    """Return the people and sections of a press release's contact lines: a name after a role and a colon
+    (承办人员：周家模, whose role jieba splits), a section after 承办单位： or after its body and a space
+    (臺南市政府研考會 研青科 王璽雯): the lines name them for readers to call."""
+    out: list[Entity] = []
+    for match in rules.contact_person.finditer(text):
+        end = _person_after(text, match.end(), bounds, rules)
+        if end is not None and not taken.overlaps(match.end(), end):
+            name = text[match.end():end]
+            _claim(out, taken, Entity(match.end(), end, name, "PERSON", name, "rule:contact_line"))
+    for match in rules.contact_section.finditer(text):
+        start, end = next(match.span(k) for k in range(1, match.re.groups + 1) if match.group(k) is not None)
+        if not taken.overlaps(start, end):
+            _claim(out, taken, Entity(start, end, text[start:end], "ORG", text[start:end], "rule:contact_line"))
     return out
 
 
@@ -1961,7 +1980,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)
     found += author_list_person_entities(text, taken, rules)
-    found += pseudonym_person_entities(text, bounds, taken, rules)
+    found += pseudonym_person_entities(text, bounds, taken, rules) + contact_line_entities(text, bounds, taken, rules)
     found += org_suffix_entities(text, bounds, taken, found, rules)
     found += coordinated_org_entities(text, bounds, taken, found, rules)
     found += org_event_entities(text, bounds, taken, found, rules)
@@ -2149,7 +2168,20 @@ def local_body_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
         if canonical is not None and (canonical, "ORG") != (ent.canonical, ent.label):
             ent = Entity(ent.start, ent.end, ent.text, "ORG", canonical, ent.method)
         result.append(ent)
-    return _with_departments_joined(text, result, region, places)
+    return _with_sections_named(text, _with_departments_joined(text, result, region, places))
+
+
+def _with_sections_named(text: str, found: list[Entity]) -> list[Entity]:
+    """Return the mentions with a contact line's section named by the body written before it and a space
+    (台南市政府研考会 研青科 -> 台南市政府研究发展考核委员会研青科)."""
+    by_end = {ent.end: ent for ent in found if ent.label == "ORG"}
+    out = []
+    for ent in found:
+        parent = by_end.get(ent.start - 1) if ent.method == "rule:contact_line" and ent.label == "ORG" else None
+        if parent is not None and text[ent.start - 1].isspace():
+            ent = replace(ent, canonical=parent.canonical + ent.text)
+        out.append(ent)
+    return out
 
 
 def _with_departments_joined(text: str, found: list[Entity], region: str, places: dict[str, str]) -> list[Entity]:

@@ -120,6 +120,9 @@ class EntityRules:
     transliteration_max_chars: int
     unknown_name_after_number: re.Pattern[str]
     person_pseudonym: re.Pattern[str]
+    nickname: re.Pattern[str]
+    nickname_quotes: frozenset[str]
+    nickname_max_freq: int
     contact_person: re.Pattern[str]
     contact_section: re.Pattern[str]
 
@@ -2005,7 +2008,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
-    found = with_person_canonicals(found)
+    found = with_person_canonicals(with_nicknames(text, found, bounds, rules))
     return with_regional_names(_as_written(found, written, text), region)
 
 
@@ -2113,6 +2116,41 @@ def with_recurring_person_names(text: str, found: list[Entity]) -> list[Entity]:
                 ent = Entity(ent.start, ent.start + len(best), best, "PERSON", canonical_of[best], ent.method)
         out.append(ent)
     return out
+
+
+def with_nicknames(text: str, found: list[Entity], bounds: _Boundaries, rules: EntityRules) -> list[Entity]:
+    """Return the mentions (sorted) with people's nicknames added under their canonical names: a quoted word
+    right before a person's name (“霉霉”泰勒·斯威夫特, “股神”巴菲特) or after a word that gives a nickname,
+    before the person it names in the clause (绰号“老鼠”的奥维迪奥·古斯曼, 人称「阿爷」的…朱源和). Every other
+    mention of the nickname, quoted or standing on word edges, names the same person (the guideline: nicknames
+    are PERSON with the person's canonical name)."""
+    persons = sorted((ent.start, ent.end, ent.canonical) for ent in found if ent.label == "PERSON")
+    starts = [start for start, _end, _canonical in persons]
+    nicknames: dict[str, str] = {}
+    for match in rules.nickname.finditer(text):
+        k = bisect_left(starts, match.end())
+        clause = rules.clause_breaks.search(text, match.end())
+        limit = match.end() if match.group(1) is None else (clause.start() if clause else len(text))
+        # Without a cue, a quote before a name may be words said (他说“不要”张伟…) or a role (“亲密顾问”马斯克):
+        # a common word, or one ending in a title, is no nickname.
+        said = match.group(1) is None and (_jieba_freqs().get(match.group(2), 0) >= rules.nickname_max_freq
+                                           or text[max(0, match.start() - 1):match.start()] in ("：", ":", "说", "道"))
+        if k < len(persons) and persons[k][0] <= limit and not said \
+                and not match.group(2).endswith(tuple(rules.person_titles)) \
+                and match.group(2) != text[persons[k][0]:persons[k][1]]:
+            nicknames.setdefault(match.group(2), persons[k][2])
+    if not nicknames:
+        return found
+    taken = _Taken(len(text))
+    for ent in found:
+        taken.add(ent.start, ent.end)
+    out = list(found)
+    for match in re.finditer("|".join(map(re.escape, sorted(nicknames, key=len, reverse=True))), text):
+        start, end = match.span()
+        quoted = start > 0 and text[start - 1] in rules.nickname_quotes
+        if not taken.overlaps(start, end) and (quoted or (start in bounds.starts and end in bounds.ends)):
+            _claim(out, taken, Entity(start, end, match.group(), "PERSON", nicknames[match.group()], "rule:nickname"))
+    return sorted(out, key=lambda ent: (ent.start, ent.end))
 
 
 _PERSON_JOINERS = re.compile("[•・‧∙⋅]")

@@ -168,6 +168,7 @@ class EntityRules:
     vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
+    abbreviation_compound_tail: re.Pattern[str]
     country_pair_max_freq: int
     country_pair: re.Pattern[str]
     publication_title: re.Pattern[str]
@@ -1873,6 +1874,9 @@ def _plausible_single(text: str, start: int, label: str, bounds: _Boundaries, ru
     """
     surface = text[start]
     if label != "PERSON":
+        # 美元, 美股, 美东时间, 港币: a fixed compound names no place (the guideline), whatever jieba cut.
+        if rules.abbreviation_compound_tail.match(text, start + 1):
+            return False
         if load_lexicon().lookup(surface) is not None:
             return True
         if surface not in place_abbreviations():

@@ -164,8 +164,3 @@ def company_names() -> frozenset[str]:
     it is part of the name."""
     return frozenset(entry.canonical for entry in load_lexicon().entries if entry.source == "companies.tsv")
 
-
-@cache
-def country_names() -> frozenset[str]:
-    """Return the canonical names of the countries of countries.tsv (not China's divisions, not 香港 or 台湾)."""
-    return frozenset(entry.canonical for entry in load_lexicon().entries if entry.source == "countries.tsv")

@@ -2131,16 +2131,7 @@ def with_nicknames(text: str, found: list[Entity], bounds: _Boundaries, rules: E
         k = bisect_left(starts, match.end())
         clause = rules.clause_breaks.search(text, match.end())
         limit = match.end() if match.group(1) is None else (clause.start() if clause else len(text))
-        # Without a cue, a quote before a name may be words said (他说“不要”张伟…) or a role (“亲密顾问”马斯克):
-        # a common word, or one ending in a title, is no nickname.
-        said = match.group(1) is None and (_jieba_freqs().get(match.group(2), 0) >= rules.nickname_max_freq
-                                           or text[max(0, match.start() - 1):match.start()] in ("：", ":", "说", "道"))
-        # A quoted word before a name is as often a description (“最可爱的人”赵蓓蓓, “新楼主人”保罗): without a
-        # cue it is a nickname only where the text quotes it again.
-        said = said or (match.group(1) is None and sum(
-            text.startswith(match.group(2), i + 1) for i in _quote_positions(text, rules)) < 2)
-        if k < len(persons) and persons[k][0] <= limit and not said \
-                and not match.group(2).endswith(tuple(rules.person_titles)) \
+        if k < len(persons) and persons[k][0] <= limit and _is_nickname(text, match, rules) \
                 and match.group(2) != text[persons[k][0]:persons[k][1]]:
             nicknames.setdefault(match.group(2), persons[k][2])
     if not nicknames:
@@ -2157,9 +2148,25 @@ def with_nicknames(text: str, found: list[Entity], bounds: _Boundaries, rules: E
     return sorted(out, key=lambda ent: (ent.start, ent.end))
 
 
-def _quote_positions(text: str, rules: EntityRules) -> list[int]:
-    """Return the offsets of the opening quotation marks of `text`."""
-    return [i for i, ch in enumerate(text) if ch in rules.nickname_quotes]
+def _is_nickname(text: str, match: re.Match[str], rules: EntityRules) -> bool:
+    """Return whether the quoted word of a rules.nickname match before a person's name is a nickname.
+
+    A role is none (“亲密顾问”马斯克). Without a cue, a quote before a name may be words said (他说“不要”张伟…)
+    or a description (“最可爱的人”赵蓓蓓, “新楼主人”保罗): a common word, or one the text quotes only once,
+    is then no nickname."""
+    word = match.group(2)
+    if word.endswith(tuple(rules.person_titles)):
+        return False
+    if match.group(1) is not None:
+        return True
+    if _jieba_freqs().get(word, 0) >= rules.nickname_max_freq or (match.start() > 0
+                                                                 and text[match.start() - 1] in "：:说道"):
+        return False
+    quoted, pos = 0, text.find(word)
+    while pos >= 0 and quoted < 2:
+        quoted += pos > 0 and text[pos - 1] in rules.nickname_quotes
+        pos = text.find(word, pos + 1)
+    return quoted >= 2
 
 
 _PERSON_JOINERS = re.compile("[•・‧∙⋅]")

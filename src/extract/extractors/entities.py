@@ -167,6 +167,7 @@ class EntityRules:
     vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
+    state_heads: tuple[str, ...]
     abbreviation_compound_tail: re.Pattern[str]
     country_pair_max_freq: int
     country_pair: re.Pattern[str]
@@ -1603,6 +1604,27 @@ def _names_a_government(place: Entity, rules: EntityRules) -> bool:
         or place.text.endswith(rules.government_place_endings)
 
 
+def _names_a_state_here(text: str, place: Entity, rules: EntityRules) -> bool:
+    """Return whether the text writes the city's name as a state's (罗马 beside 罗马帝国): there the city
+    stands for the state throughout (one sense per discourse), not for a club or firm."""
+    return _state_named_here(text, place.text, rules) is not None
+
+
+def _state_named_here(text: str, name: str, rules: EntityRules) -> str | None:
+    """Return the state's name the text writes with `name` at its head (罗马帝国 for 罗马), or None."""
+    return next((name + head for head in rules.state_heads if name + head in text), None)
+
+
+def with_state_readings(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
+    """Return the mentions with a city's name standing for the state the text names after it (罗马 in a text
+    on 罗马帝国) canonical as that state."""
+    out = []
+    for ent in found:
+        state = _state_named_here(text, ent.text, rules) if ent.label == "GPE" and _HAN.match(ent.text) else None
+        out.append(replace(ent, canonical=state) if state else ent)
+    return out
+
+
 def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Boundaries, taken: _Taken,
                       found: list[Entity], rules: EntityRules, *, method: str) -> list[Entity]:
     """Return the mentions a model's (start, end, label) spans add to those already `found`.
@@ -1633,7 +1655,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 out.append(Entity(start, end, surface, "LOC", surface, method))
                 continue
             if same is not None and label == "ORG" and same.method == "lexicon" and same.label == "GPE" \
-                    and not _names_a_government(same, rules):
+                    and not _names_a_government(same, rules) and not _names_a_state_here(text, same, rules):
                 # A foreign city's name the model reads as an organisation in context is a club or team named
                 # after it (利物浦 2-0 切尔西), a firm (里昂 for 里昂证券) or a studio: the model's label, the
                 # lexicon's canonical name. On the CLUENER held-out split that reading is right 19 times in 21;
@@ -2008,7 +2030,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
-    found = with_person_canonicals(with_nicknames(text, found, bounds, rules))
+    found = with_state_readings(text, with_person_canonicals(with_nicknames(text, found, bounds, rules)), rules)
     return with_regional_names(_as_written(found, written, text), region)
 
 

@@ -1688,8 +1688,8 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
 
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
                             *, cased: bool) -> bool:
-    """Return whether a model's name at start..end is no name: a generic noun, a clause, a lone character out
-    of place, a generic phrase, an event's or index's name or one run into a day (金砖喀山峰会, 米兰|冬奥会,
+    """Return whether a model's name at start..end is no name: a generic noun, a clause, a piece of a Latin
+    word, a lone character out of place, a generic phrase, an event's or index's name or one run into a day (金砖喀山峰会, 米兰|冬奥会,
     首尔24号: the places inside stay), or (but for people) a span holding a person's title."""
     surface = text[start:end]
     checked = _without_org_brackets(surface, rules) if label == "ORG" else surface
@@ -1697,8 +1697,11 @@ def _implausible_model_name(text: str, start: int, end: int, label: str, bounds:
             or rules.model_date_tail.search(surface) \
             or (label in ("GPE", "LOC") and text.startswith(rules.place_compound_tails, end)):
         return True
-    return not _plausible(checked, rules, cased=cased) or (
-        len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
+    # A Latin span starting or ending inside a Latin word is a piece of it (newsDetai|l_forward in an address;
+    # not so a name run onto a Latin word, vsac|米兰 in CLUENER).
+    return not _plausible(checked, rules, cased=cased) \
+        or (surface.isascii() and not _latin_edges_ok(text, start, end)) \
+        or (len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
         or _generic_phrase(start, end, bounds, rules) \
         or (label != "PERSON" and _holds_title(start, end, bounds, rules))
 
@@ -1961,7 +1964,9 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     if surface in rules.generic_nouns or rules.not_entity.match(surface) or (
             cased and rules.model_not_name.match(surface)):
         return False
-    if not surface.strip() or len(surface) > rules.model_max_chars or rules.model_span_gap.search(surface):
+    # A number alone (今(110)年: a year) names nothing the model may find; the lexicon knows 360 and its kind.
+    if not surface.strip() or surface.isdigit() or len(surface) > rules.model_max_chars \
+            or rules.model_span_gap.search(surface):
         return False
     # A name cut at a joiner (米拉·) is a piece of a longer name the model did not finish.
     if surface[0] in rules.name_joiners or surface[-1] in rules.name_joiners:

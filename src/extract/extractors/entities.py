@@ -1410,10 +1410,11 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
 
 
 def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
-    """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel)."""
+    """Return products named in Latin script right after a noun for a kind of product (开放平台BigModel, quoted:
+    生成工具“OmniHuman”)."""
     out = []
     for _k, _word, _s, e in _tokens_among(bounds, rules.product_nouns):
-        match = rules.latin_product_name.match(text, e)
+        match = rules.latin_product_name.match(text, e + (text[e:e + 1] in rules.nickname_quotes))
         if match and not taken.overlaps(*match.span()) and not rules.product_code_stop.match(match.group()):
             _claim(out, taken, Entity(match.start(), match.end(), match.group(), "PRODUCT", match.group(),
                                       "rule:product_noun"))

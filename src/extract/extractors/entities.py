@@ -120,10 +120,12 @@ class EntityRules:
     unknown_name_after_number: re.Pattern[str]
     person_pseudonym: re.Pattern[str]
     nickname: re.Pattern[str]
+    nickname_cues: tuple[str, ...]
     nickname_quotes: frozenset[str]
     nickname_max_freq: int
     contact_person: re.Pattern[str]
     contact_section: re.Pattern[str]
+    contact_section_after_body: re.Pattern[str]
 
     # Names in Latin letters
     latin_person_name: re.Pattern[str]
@@ -1027,8 +1029,8 @@ def contact_line_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
         if end is not None and not taken.overlaps(match.end(), end):
             name = text[match.end():end]
             _claim(out, taken, Entity(match.end(), end, name, "PERSON", name, "rule:contact_line"))
-    for match in rules.contact_section.finditer(text):
-        start, end = next(match.span(k) for k in range(1, match.re.groups + 1) if match.group(k) is not None)
+    for match in [*rules.contact_section.finditer(text), *rules.contact_section_after_body.finditer(text)]:
+        start, end = match.span(1)
         if not taken.overlaps(start, end):
             _claim(out, taken, Entity(start, end, text[start:end], "ORG", text[start:end], "rule:contact_line"))
     return out
@@ -1425,7 +1427,7 @@ def vessel_name_entities(text: str, taken: _Taken, rules: EntityRules) -> list[E
     """Return ships, boats and craft named with 号 beside a word for a vessel (货船名为“荣耀号”, 游艇八爪鱼号,
     “振华15”号半潜运输船): the vessel word says the name is a thing's, not a person's or a place's."""
     out: list[Entity] = []
-    for match in rules.vessel_name.finditer(text):
+    for match in rules.vessel_name.finditer(text) if "号" in text else ():
         group = next(k for k in range(1, match.re.groups + 1) if match.group(k) is not None)
         start, end = match.span(group)
         if not taken.overlaps(start, end) and match.group(group) not in rules.generic_nouns:
@@ -1608,22 +1610,30 @@ def _names_a_government(place: Entity, rules: EntityRules) -> bool:
 def _names_a_state_here(text: str, place: Entity, rules: EntityRules) -> bool:
     """Return whether the text writes the city's name as a state's (罗马 beside 罗马帝国): there the city
     stands for the state throughout (one sense per discourse), not for a club or firm."""
-    return _state_named_here(text, place.text, rules) is not None
+    return place.text in _states_named(text, rules)
 
 
-def _state_named_here(text: str, name: str, rules: EntityRules) -> str | None:
-    """Return the state's name the text writes with `name` at its head (罗马帝国 for 罗马), or None."""
-    return next((name + head for head in rules.state_heads if name + head in text), None)
+def _states_named(text: str, rules: EntityRules) -> dict[str, str]:
+    """Return, for each string the text writes right before a state's head word (罗马 of 罗马帝国, up to
+    six characters back), the state's name."""
+    states: dict[str, str] = {}
+    for head in rules.state_heads:
+        pos = text.find(head)
+        while pos > 0:
+            for length in range(min(pos, 6), 0, -1):
+                states.setdefault(text[pos - length:pos], text[pos - length:pos] + head)
+            pos = text.find(head, pos + 1)
+    return states
 
 
 def with_state_readings(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
     """Return the mentions with a city's name standing for the state the text names after it (罗马 in a text
     on 罗马帝国) canonical as that state."""
-    out = []
-    for ent in found:
-        state = _state_named_here(text, ent.text, rules) if ent.label == "GPE" and _HAN.match(ent.text) else None
-        out.append(replace(ent, canonical=state) if state else ent)
-    return out
+    states = _states_named(text, rules)
+    if not states:
+        return found
+    return [replace(ent, canonical=states[ent.text]) if ent.label == "GPE" and ent.text in states else ent
+            for ent in found]
 
 
 def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Boundaries, taken: _Taken,
@@ -2155,13 +2165,14 @@ def with_nicknames(text: str, found: list[Entity], bounds: _Boundaries, rules: E
     persons = sorted((ent.start, ent.end, ent.canonical) for ent in found if ent.label == "PERSON")
     starts = [start for start, _end, _canonical in persons]
     nicknames: dict[str, str] = {}
-    for match in rules.nickname.finditer(text):
+    for match in rules.nickname.finditer(text) if persons else ():
         k = bisect_left(starts, match.end())
-        clause = rules.clause_breaks.search(text, match.end())
-        limit = match.end() if match.group(1) is None else (clause.start() if clause else len(text))
-        if k < len(persons) and persons[k][0] <= limit and _is_nickname(text, match, rules) \
-                and match.group(2) != text[persons[k][0]:persons[k][1]]:
-            nicknames.setdefault(match.group(2), persons[k][2])
+        cued = text.endswith(rules.nickname_cues, 0, match.start())
+        clause = rules.clause_breaks.search(text, match.end()) if cued else None
+        limit = match.end() if not cued else (clause.start() if clause else len(text))
+        if k < len(persons) and persons[k][0] <= limit and _is_nickname(text, match, cued, rules) \
+                and match.group(1) != text[persons[k][0]:persons[k][1]]:
+            nicknames.setdefault(match.group(1), persons[k][2])
     if not nicknames:
         return found
     taken = _Taken(len(text))
@@ -2176,16 +2187,17 @@ def with_nicknames(text: str, found: list[Entity], bounds: _Boundaries, rules: E
     return sorted(out, key=lambda ent: (ent.start, ent.end))
 
 
-def _is_nickname(text: str, match: re.Match[str], rules: EntityRules) -> bool:
-    """Return whether the quoted word of a rules.nickname match before a person's name is a nickname.
+def _is_nickname(text: str, match: re.Match[str], cued: bool, rules: EntityRules) -> bool:
+    """Return whether the quoted word of a rules.nickname match before a person's name (after a cue word
+    where `cued`) is a nickname.
 
     A role is none (“亲密顾问”马斯克). Without a cue, a quote before a name may be words said (他说“不要”张伟…)
     or a description (“最可爱的人”赵蓓蓓, “新楼主人”保罗): a common word, or one the text quotes only once,
     is then no nickname."""
-    word = match.group(2)
+    word = match.group(1)
     if word.endswith(tuple(rules.person_titles)):
         return False
-    if match.group(1) is not None:
+    if cued:
         return True
     if _jieba_freqs().get(word, 0) >= rules.nickname_max_freq or (match.start() > 0
                                                                  and text[match.start() - 1] in "：:说道"):

@@ -1024,6 +1024,8 @@ def contact_line_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     (承办人员：周家模, whose role jieba splits), a section after 承办单位： or after its body and a space
     (臺南市政府研考會 研青科 王璽雯): the lines name them for readers to call."""
     out: list[Entity] = []
+    if "：" not in text and ":" not in text and " " not in text and "　" not in text:
+        return out    # every contact line parts role and name, or body and section, by a colon or a space
     for match in rules.contact_person.finditer(text):
         end = _person_after(text, match.end(), bounds, rules)
         if end is not None and not taken.overlaps(match.end(), end):

@@ -154,6 +154,8 @@ class EntityRules:
     product_tier: re.Pattern[str]
     product_code: re.Pattern[str]
     product_code_after_brand: re.Pattern[str]
+    product_line_after_brand: re.Pattern[str]
+    period_code: re.Pattern[str]
     product_series: re.Pattern[str]
     product_code_after_series: re.Pattern[str]
     product_code_stop: re.Pattern[str]
@@ -375,6 +377,17 @@ def _extend_products(text: str, found: list[Entity], bounds: _Boundaries, rules:
             continue
         out.append(ent)
         if ent.label != "ORG":
+            continue
+        # Samsung Galaxy S25, Google Pixel 9 Pro: a product line's Latin name and its code after the brand.
+        line = rules.product_line_after_brand.match(text, ent.end)
+        # A count after the brand's store is no code (Apple Store 3 家门店), nor a quarter in a headline
+        # (Qualcomm Surpasses Q1 Earnings).
+        if line and text[line.end():line.end() + 2].lstrip()[:1] not in rules.product_code_follow_stop \
+                and not rules.period_code.fullmatch(line.group(1).rsplit(" ", 1)[-1]):
+            tier = rules.product_tier.match(text, line.end())
+            end = tier.end() if tier else line.end()
+            out.append(Entity(line.start(1), end, text[line.start(1):end], "PRODUCT", text[line.start(1):end],
+                              "rule:product_code"))
             continue
         # 英伟达H200: the code right after the brand is its product.
         end = _code_after(text, ent.end, rules)

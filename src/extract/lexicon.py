@@ -163,3 +163,4 @@ def company_names() -> frozenset[str]:
     is (香港|麦当劳), where before a public body (美国商务部) or, in the NER corpora, a university (美国斯坦福大学)
     it is part of the name."""
     return frozenset(entry.canonical for entry in load_lexicon().entries if entry.source == "companies.tsv")
+

@@ -2060,11 +2060,16 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
         found = [ent for ent in found if not _division_in_compound(ent, bounds)]
     found = with_bracketed_originals(text, found, rules)
     found = with_table_tickers(text, with_listed_companies(text, found, rules), rules)
+    found = _with_document_readings(text, found, bounds, rules)
+    return with_document_canonicals(text, with_regional_names(_as_written(found, written, text), region), region)
+
+
+def _with_document_readings(text: str, found: list, bounds, rules) -> list:
+    """Return the mentions with what the whole text settles: repeated names, short names, kin, nicknames, states."""
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
     found = with_kin_family_names(text, with_nicknames(text, found, bounds, rules), rules)
-    found = with_state_readings(text, with_person_canonicals(found), rules)
-    return with_document_canonicals(text, with_regional_names(_as_written(found, written, text), region), region)
+    return with_state_readings(text, with_person_canonicals(found), rules)
 
 
 def _standard_characters(text: str) -> str:

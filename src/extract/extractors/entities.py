@@ -35,7 +35,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
                                              paragraph_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
-from extract.extractors.entity_canonicals import with_document_canonicals, with_kin_family_names
+from extract.extractors.entity_canonicals import state_named, with_document_canonicals, with_kin_family_names
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -172,7 +172,6 @@ class EntityRules:
     vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
-    state_heads: tuple[str, ...]
     abbreviation_compound_tail: re.Pattern[str]
     country_pair_max_freq: int
     country_pair: re.Pattern[str]
@@ -1623,33 +1622,10 @@ def _names_a_government(place: Entity, rules: EntityRules) -> bool:
         or place.text.endswith(rules.government_place_endings)
 
 
-def _names_a_state_here(text: str, place: Entity, rules: EntityRules) -> bool:
+def _names_a_state_here(text: str, place: Entity) -> bool:
     """Return whether the text writes the city's name as a state's (罗马 beside 罗马帝国): there the city
     stands for the state throughout (one sense per discourse), not for a club or firm."""
-    return place.text in _states_named(text, rules)
-
-
-def _states_named(text: str, rules: EntityRules) -> dict[str, str]:
-    """Return, for each string the text writes right before a state's head word (罗马 of 罗马帝国, up to
-    six characters back), the state's name."""
-    states: dict[str, str] = {}
-    for head in rules.state_heads:
-        pos = text.find(head)
-        while pos > 0:
-            for length in range(min(pos, 6), 0, -1):
-                states.setdefault(text[pos - length:pos], text[pos - length:pos] + head)
-            pos = text.find(head, pos + 1)
-    return states
-
-
-def with_state_readings(text: str, found: list[Entity], rules: EntityRules) -> list[Entity]:
-    """Return the mentions with a city's name standing for the state the text names after it (罗马 in a text
-    on 罗马帝国) canonical as that state."""
-    states = _states_named(text, rules)
-    if not states:
-        return found
-    return [replace(ent, canonical=states[ent.text]) if ent.label == "GPE" and ent.text in states else ent
-            for ent in found]
+    return state_named(text, text[place.start:place.end]) is not None
 
 
 def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Boundaries, taken: _Taken,
@@ -1682,7 +1658,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
                 out.append(Entity(start, end, surface, "LOC", surface, method))
                 continue
             if same is not None and label == "ORG" and same.method == "lexicon" and same.label == "GPE" \
-                    and not _names_a_government(same, rules) and not _names_a_state_here(text, same, rules):
+                    and not _names_a_government(same, rules) and not _names_a_state_here(text, same):
                 # A foreign city's name the model reads as an organisation in context is a club or team named
                 # after it (利物浦 2-0 切尔西), a firm (里昂 for 里昂证券) or a studio: the model's label, the
                 # lexicon's canonical name. On the CLUENER held-out split that reading is right 19 times in 21;
@@ -2065,11 +2041,11 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
 
 
 def _with_document_readings(text: str, found: list, bounds, rules) -> list:
-    """Return the mentions with what the whole text settles: repeated names, short names, kin, nicknames, states."""
+    """Return the mentions with what the whole text settles: repeated names, short names, kin, nicknames."""
     found = with_recurring_person_names(text, sorted(found, key=lambda ent: (ent.start, ent.end)))
     found = with_defined_short_names(text, with_org_name_tails(text, found, bounds, rules), rules)
     found = with_kin_family_names(text, with_nicknames(text, found, bounds, rules), rules)
-    return with_state_readings(text, with_person_canonicals(found), rules)
+    return with_person_canonicals(found)
 
 
 def _standard_characters(text: str) -> str:

@@ -34,7 +34,7 @@ class CanonicalRules:
     company_legal_forms: tuple[str, ...]
     company_common_forms: tuple[str, ...]
     company_trade_words: tuple[str, ...]
-    state_suffixes: tuple[str, ...]
+    state_heads: tuple[str, ...]
     body_unit_suffixes: tuple[str, ...]
 
 
@@ -48,7 +48,7 @@ def canonical_rules() -> CanonicalRules:
                               tuple(sorted(raw["company_legal_forms"], key=len, reverse=True)),
                               tuple(sorted(raw["company_common_forms"], key=len, reverse=True)),
                               tuple(sorted(raw["company_trade_words"], key=len, reverse=True)),
-                              tuple(raw["state_suffixes"]), tuple(raw["body_unit_suffixes"]))
+                              tuple(raw["state_heads"]), tuple(raw["body_unit_suffixes"]))
     except re.error as exc:
         raise DataFileError(f"entities/canonical_rules.yaml: kin_before_name does not compile: {exc}") from exc
 
@@ -63,7 +63,7 @@ def with_document_canonicals(text: str, found: list, region: str | None) -> list
     """Return the mentions (sorted) with the canonical names the whole text settles, by every rule below."""
     found = with_country_bodies(text, with_longer_org_names(with_country_abbreviations(found)), region)
     found = with_known_body_heads(with_company_names(found), region)
-    return with_product_spellings(with_state_names(found))
+    return with_product_spellings(with_state_names(text, found))
 
 
 def _renamed(ent, canonical: str):
@@ -215,18 +215,28 @@ def with_country_abbreviations(found: list) -> list:
     return out
 
 
-def with_state_names(found: list) -> list:
-    """Return the mentions with a state's short name taking its full name where the text names it so
-    (罗马 in a text on 罗马帝国)."""
-    places = {ent.canonical for ent in found if ent.label == "GPE"}
-    suffixes = canonical_rules().state_suffixes
+def with_state_names(text: str, found: list) -> list:
+    """Return the mentions with a city's name standing for the state the text names after it (罗马 in a text on
+    罗马帝国) canonical as that state. A place that is a state already keeps its name: 新加坡 beside 新加坡共和国
+    is the country, 突尼斯 beside 突尼斯共和国 the country or its capital, never a second name of either."""
+    if not any(head in text for head in canonical_rules().state_heads):
+        return found
     out = []
     for ent in found:
-        if ent.label == "GPE":
-            full = next((ent.canonical + s for s in suffixes if ent.canonical + s in places), None)
-            ent = _renamed(ent, full or ent.canonical)
+        if ent.label == "GPE" and ent.canonical not in state_names():
+            ent = _renamed(ent, state_named(text, text[ent.start:ent.end]) or ent.canonical)
         out.append(ent)
     return out
+
+
+def state_named(text: str, place: str) -> str | None:
+    """Return the state the text names by `place` and a state's head word (罗马 -> 罗马帝国): the lexicon's name
+    for it where the lexicon knows it, else the words as written; None where the text names no such state."""
+    for head in canonical_rules().state_heads:
+        if place + head in text:
+            known = load_lexicon().lookup(place + head)
+            return known[0] if known and known[1] == "GPE" else place + head
+    return None
 
 
 def with_company_names(found: list) -> list:

@@ -35,7 +35,8 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              is_local_place, local_body_canonical, local_bodies, main_places,
                                              paragraph_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
-from extract.extractors.entity_canonicals import state_named, with_document_canonicals, with_kin_family_names
+from extract.extractors.entity_canonicals import (state_canonical, state_head_at, state_named, with_document_canonicals,
+                                                  with_kin_family_names)
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -1453,23 +1454,40 @@ def vessel_name_entities(text: str, taken: _Taken, rules: EntityRules) -> list[E
 def place_named_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
                          rules: EntityRules) -> list[Entity]:
     """Return `found` with a lexicon place and a word after it that makes one name of them: a natural
-    feature the place names (恩施|大峡谷: LOC) or a card a place issues (湖北|旅游惠民卡: PRODUCT).
-    The place is then no mention of its own (the guideline's longest name). A feature ends on a word edge
-    (恩施|大峡谷|, not 瀑布|群); a card's word is plain enough to end where jieba glues the next character to it
-    (惠民|卡已)."""
+    feature the place names (恩施|大峡谷: LOC), a card a place issues (湖北|旅游惠民卡: PRODUCT) or a state a
+    city names (威尼斯|共和国: GPE). The place is then no mention of its own (the guideline's longest name)."""
     out = []
     for ent in found:
         if ent.method == "lexicon" and ent.label in ("GPE", "LOC"):
-            for pattern, label in ((rules.place_feature, "LOC"), (rules.place_card, "PRODUCT")):
-                match = pattern.match(text, ent.end)
-                if match and (label == "PRODUCT" or match.end() in bounds.ends) \
-                        and not taken.overlaps(ent.end, match.end()):
-                    taken.add(ent.start, match.end())
-                    surface = text[ent.start:match.end()]
-                    ent = Entity(ent.start, match.end(), surface, label, surface, "rule:place_named")
-                    break
+            ent = _place_and_word(text, ent, bounds, taken, rules) or _city_state(text, ent, bounds, taken) or ent
         out.append(ent)
     return out
+
+
+def _place_and_word(text: str, place: Entity, bounds: _Boundaries, taken: _Taken, rules: EntityRules):
+    """Return the feature or card the place and the word after it name, or None. A feature ends on a word edge
+    (恩施|大峡谷|, not 瀑布|群); a card's word is plain enough to end where jieba glues the next character to it
+    (惠民|卡已)."""
+    for pattern, label in ((rules.place_feature, "LOC"), (rules.place_card, "PRODUCT")):
+        match = pattern.match(text, place.end)
+        if match and (label == "PRODUCT" or match.end() in bounds.ends) and not taken.overlaps(place.end, match.end()):
+            taken.add(place.start, match.end())
+            surface = text[place.start:match.end()]
+            return Entity(place.start, match.end(), surface, label, surface, "rule:place_named")
+    return None
+
+
+def _city_state(text: str, place: Entity, bounds: _Boundaries, taken: _Taken):
+    """Return the state a city's name and a state's head word after it name (威尼斯|共和国, 莫斯科|公国), or None.
+    A place that is a state already keeps its own name (美|帝国主义, 法兰西|共和国: the country), and a head word
+    inside a longer word is none (罗马|帝国主义)."""
+    head = state_head_at(text, place.end) if place.label == "GPE" and place.canonical not in state_names() else None
+    end = place.end + len(head) if head else -1
+    if end not in bounds.ends or taken.overlaps(place.end, end):
+        return None
+    taken.add(place.start, end)
+    return Entity(place.start, end, text[place.start:end], "GPE", state_canonical(text[place.start:end]),
+                  "rule:place_named")
 
 
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:

@@ -35,6 +35,7 @@ class CanonicalRules:
     company_common_forms: tuple[str, ...]
     company_trade_words: tuple[str, ...]
     state_heads: tuple[str, ...]
+    capital_before: re.Pattern[str]
     body_unit_suffixes: tuple[str, ...]
 
 
@@ -48,9 +49,10 @@ def canonical_rules() -> CanonicalRules:
                               tuple(sorted(raw["company_legal_forms"], key=len, reverse=True)),
                               tuple(sorted(raw["company_common_forms"], key=len, reverse=True)),
                               tuple(sorted(raw["company_trade_words"], key=len, reverse=True)),
-                              tuple(raw["state_heads"]), tuple(raw["body_unit_suffixes"]))
+                              tuple(raw["state_heads"]), re.compile(raw["capital_before"]),
+                              tuple(raw["body_unit_suffixes"]))
     except re.error as exc:
-        raise DataFileError(f"entities/canonical_rules.yaml: kin_before_name does not compile: {exc}") from exc
+        raise DataFileError(f"entities/canonical_rules.yaml: a pattern does not compile: {exc}") from exc
 
 
 @cache
@@ -218,25 +220,37 @@ def with_country_abbreviations(found: list) -> list:
 def with_state_names(text: str, found: list) -> list:
     """Return the mentions with a city's name standing for the state the text names after it (罗马 in a text on
     罗马帝国) canonical as that state. A place that is a state already keeps its name: 新加坡 beside 新加坡共和国
-    is the country, 突尼斯 beside 突尼斯共和国 the country or its capital, never a second name of either."""
-    if not any(head in text for head in canonical_rules().state_heads):
+    is the country, 突尼斯 beside 突尼斯共和国 the country or its capital, never a second name of either; so does
+    a city named as the state's capital (罗马帝国的首都罗马)."""
+    rules = canonical_rules()
+    if not any(head in text for head in rules.state_heads):
         return found
     out = []
     for ent in found:
-        if ent.label == "GPE" and ent.canonical not in state_names():
+        if ent.label == "GPE" and ent.canonical not in state_names() \
+                and not rules.capital_before.search(text, max(0, ent.start - 6), ent.start):
             ent = _renamed(ent, state_named(text, text[ent.start:ent.end]) or ent.canonical)
         out.append(ent)
     return out
 
 
 def state_named(text: str, place: str) -> str | None:
-    """Return the state the text names by `place` and a state's head word (罗马 -> 罗马帝国): the lexicon's name
-    for it where the lexicon knows it, else the words as written; None where the text names no such state."""
-    for head in canonical_rules().state_heads:
-        if place + head in text:
-            known = load_lexicon().lookup(place + head)
-            return known[0] if known and known[1] == "GPE" else place + head
-    return None
+    """Return the state the text names by `place` and a state's head word (罗马 -> 罗马帝国), by its canonical name
+    (state_canonical); None where the text names no such state."""
+    head = next((head for head in canonical_rules().state_heads if place + head in text), None)
+    return state_canonical(place + head) if head else None
+
+
+def state_head_at(text: str, pos: int) -> str | None:
+    """Return the state's head word written at `pos` (共和国 of 威尼斯|共和国), or None."""
+    return next((head for head in canonical_rules().state_heads if text.startswith(head, pos)), None)
+
+
+def state_canonical(name: str) -> str:
+    """Return the canonical name of the state written `name`: the lexicon's where it knows the state (东罗马帝国 ->
+    拜占庭帝国), else the name as written (威尼斯共和国)."""
+    known = load_lexicon().lookup(name)
+    return known[0] if known and known[1] == "GPE" else name
 
 
 def with_company_names(found: list) -> list:

@@ -36,6 +36,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
                                              paragraph_places, place_before_body)
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.extractors.entity_canonicals import with_document_canonicals, with_kin_family_names
+from extract.extractors.numerals import parse_number
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -171,6 +172,12 @@ class EntityRules:
     place_compound_tails: tuple[str, ...]
     vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
+    facility_heads: dict[str, str]
+    facility_head: re.Pattern[str]
+    facility_modifiers: frozenset[str]
+    facility_item_tags: frozenset[str]
+    facility_item_max_freq: int
+    facility_count: re.Pattern[str]
     place_generic_tails: frozenset[str]
     state_heads: tuple[str, ...]
     abbreviation_compound_tail: re.Pattern[str]
@@ -209,6 +216,9 @@ _DERIVED_RULES = {
         map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
     "not_entity": lambda raw: re.compile(raw["not_entity_pattern"]),
     "generic_name": lambda raw: re.compile(raw["generic_name_pattern"]),
+    "facility_head": lambda raw: re.compile("|".join(
+        map(re.escape, sorted(raw["facility_heads"], key=len, reverse=True)))),
+    "facility_count": lambda raw: re.compile(f"(?:{raw['facility_count']})\\Z"),
 }
 _RULE_TYPES = {"str": str, "frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
                "re.Pattern[str]": re.compile, "dict[str, str]": dict}
@@ -1473,6 +1483,98 @@ def place_named_entities(text: str, bounds: _Boundaries, taken: _Taken, found: l
     return out
 
 
+def facility_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                      rules: EntityRules) -> list[Entity]:
+    """Return facilities named by a head word (rules.yaml facility_heads): a name before the head makes one
+    mention (树谷|园区|污水处理厂: LOC), and each item of a list sharing the head (安平、官田及安南等3座
+    水资源回收中心) an elliptical mention of the item and the head, canonical so (安平 -> 安平水资源回收中心).
+    The places and guesses inside an item or name give way to it (they are removed from `found` and `taken`).
+    """
+    out: list[Entity] = []
+    gone: set[tuple[int, int]] = set()
+    for match in rules.facility_head.finditer(text):
+        head_start, end = match.span()
+        count = rules.facility_count.search(text, max(0, head_start - 8), head_start)
+        # After a count jieba may glue the classifier to the head (3所|国小 cut 所国|小).
+        if (head_start not in bounds.starts and not count) or end not in bounds.ends:
+            continue
+        label = rules.facility_heads[match.group()]
+        # Only a count or 等 makes the words before the head a list (市府、环保局及树谷园区污水处理厂 is none).
+        items = _facility_list_items(text, bounds, count.start(), count, rules) if count else []
+        if items:
+            mentions = [(a, b, text[a:b] + match.group()) for a, b in items]
+        else:
+            start = _facility_name_start(text, bounds, head_start, rules) if not count and label == "LOC" else None
+            mentions = [(start, end, text[start:end])] if start is not None else []
+        for a, b, canonical in mentions:
+            inner = taken.spans_overlapping(a, b)
+            if any(not (a <= x and y <= b) for x, y in inner):
+                continue
+            _remove_mentions(inner, found, taken, gone)
+            _claim(out, taken, Entity(a, b, text[a:b], label, canonical, "rule:facility"))
+    _forget(found, gone)
+    return out
+
+
+_LAST_ITEM_JOIN = re.compile(f"({HAN}{{2,5}}?)(?:以及|及|和|与)({HAN}{{2,5}})\\Z")
+
+
+def _facility_list_items(text: str, bounds: _Boundaries, end: int, count: re.Match[str],
+                         rules: EntityRules) -> list[tuple[int, int]]:
+    """Return the (start, end) of the items of a list of names ending at `end`, in its clause, parted by 、
+    and a last 及/和/与: two or more, each of two to five Han characters that read as a name (no common
+    word), no more than a count after them says; the first starts at the word edge nearest its end (本市|安平)."""
+    begin = max((m.end() for m in rules.clause_breaks.finditer(text, max(0, end - 60), end)), default=max(0, end - 60))
+    spans, pos = [], begin
+    for piece in text[begin:end].split("、"):
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    joined = _LAST_ITEM_JOIN.search(text, spans[-1][0], end)
+    if joined:
+        spans[-1:] = [joined.span(1), joined.span(2)]
+    if len(spans) < 2:
+        return []
+    a, b = spans[0]
+    spans[0] = (next((p for p in range(b - 2, a - 1, -1) if p in bounds.starts), a), b)
+    n = count.group("n")
+    if n and (parse_number(n) or 0) < len(spans):
+        return []
+    return spans if all(_is_listed_name(text[a:b], rules) for a, b in spans) else []
+
+
+def _is_listed_name(item: str, rules: EntityRules) -> bool:
+    # An item of a facility list is a name: Han, two to five characters, no generic noun or demonstrative,
+    # no common verb or direction (新建、扩建污水处理厂 lists works, 北部、南部 parts of a country, not plants).
+    tag = _jieba_tags().get(item)
+    return 2 <= len(item) <= 5 and bool(_HAN.match(item)) and item not in rules.generic_nouns \
+        and not rules.generic_name.search(item) and (tag is None or tag in rules.facility_item_tags
+                                                     or _jieba_freqs()[item] < rules.facility_item_max_freq)
+
+
+def _facility_name_start(text: str, bounds: _Boundaries, head_start: int, rules: EntityRules) -> int | None:
+    """Return where the name of a facility whose head starts at `head_start` starts: over the words of the
+    name (树谷|园区|, 台中|火力|) to a known place, which starts it, or to a word that reads as no name."""
+    i = bounds.index_at(head_start)
+    if i is None:
+        return None
+    j = i - 1
+    while j >= 0 and bounds.tokens[j][0] in rules.facility_modifiers:
+        j -= 1
+    name_end = bounds.tokens[j + 1][1] if j + 1 < len(bounds.tokens) else head_start
+    start = None
+    while j >= 0 and name_end - bounds.tokens[j][1] <= 6:
+        word = bounds.tokens[j][0]
+        hit = load_lexicon().lookup(word)
+        if hit is not None and hit[1] in ("GPE", "LOC"):
+            start = bounds.tokens[j][1]
+            break
+        if hit is not None or not _is_name_like(word, rules):
+            break
+        start = bounds.tokens[j][1]
+        j -= 1
+    return start if start is not None and name_end - start >= 2 else None
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -1701,7 +1803,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    or ent.method == "rule:index_maker" for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
+                    or ent.method in _UNSWALLOWED for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
@@ -1711,6 +1813,11 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     if dropped:
         found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
+
+
+# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数) and a listed facility, whose
+# place before it is its own mention (台北市|迪化、内湖等3座污水处理厂).
+_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility"})
 
 
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
@@ -2033,6 +2140,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
+    found += facility_entities(text, bounds, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)

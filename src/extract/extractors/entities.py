@@ -187,6 +187,8 @@ class EntityRules:
 
     # Spans of the statistical model and repeats
     model_span_stop_chars: frozenset[str]
+    html_entity: re.Pattern[str]
+    name_quote_pairs: tuple[str, ...]
     model_span_gap: re.Pattern[str]
     model_not_name: re.Pattern[str]
     model_date_tail: re.Pattern[str]
@@ -1771,6 +1773,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         label = rules.model_labels.get(raw_label)
         if label == "ORG":
             end = _without_members(text, start, end, bounds, rules)
+        start, end = _within_marks(text, start, end, rules)
         start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
         if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
@@ -1880,6 +1883,26 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     ending = next((e for e in rules.loc_endings if rest.endswith(e)), "")
     head = rest[:-len(ending)] if ending else ""
     return place.end if len(head) >= 2 and load_lexicon().lookup(head) is None else start
+
+
+def _within_marks(text: str, start: int, end: int, rules: EntityRules) -> tuple[int, int]:
+    """Return a model's span cut at the marks no name holds: an HTML character entity scraped text kept
+    (Lazy乐团&times -> Lazy乐团) and one side of a quote pair (台南知名乐团「Lazy乐团 -> Lazy乐团, 北都「片区 -> 北都,
+    乐团」 -> 乐团).
+    The span before an entity is kept, or the one after it where the entity starts the span."""
+    amp = text.find("&", start, end)
+    # The entity may run past the span (宏碁&# of 宏碁&#8231;华硕): it is matched in the text.
+    entity = rules.html_entity.match(text, amp) if amp >= 0 else None
+    if entity:
+        start, end = (start, amp) if amp > start else (min(entity.end(), end), end)
+    for opening, closing in rules.name_quote_pairs:
+        last_open, first_close = text.rfind(opening, start, end), text.find(closing, start, end)
+        if last_open >= 0 and text.find(closing, last_open, end) < 0:
+            # The quote opens the name (知名乐团「Lazy乐团), unless what it opens is a plain word (北都「片区).
+            start, end = (start, last_open) if text[last_open + 1:end] in _jieba_tags() else (last_open + 1, end)
+        elif first_close >= 0 and text.rfind(opening, start, first_close) < 0:
+            end = first_close
+    return start, end
 
 
 def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:

@@ -178,6 +178,9 @@ class EntityRules:
     facility_item_tags: frozenset[str]
     facility_item_max_freq: int
     facility_count: re.Pattern[str]
+    store_brand_latin: re.Pattern[str]
+    store_brand_han: re.Pattern[str]
+    store_kind_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
     state_heads: tuple[str, ...]
     abbreviation_compound_tail: re.Pattern[str]
@@ -1577,6 +1580,63 @@ def _facility_name_start(text: str, bounds: _Boundaries, head_start: int, rules:
     return start if start is not None and name_end - start >= 2 else None
 
 
+def store_brand_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                         rules: EntityRules) -> list[Entity]:
+    """Return the brands written right after a known place before their stores (台南市|EASY SHOP|10处门市,
+    台南市|华歌尔|32处门市: ORG), a Latin brand's store named by its branch (台南市|QMOMO中正门市: one ORG), and
+    every other mention of such a brand in the text. What a source found inside the brand, its count and its
+    stores (歌尔 of 华歌尔, 歌尔32) is removed from `found` and `taken`: the brand is the name."""
+    out: list[Entity] = []
+    gone: set[tuple[int, int]] = set()
+    brands: dict[str, str] = {}
+    for place in [ent for ent in found if ent.label == "GPE" and ent.method == "lexicon"]:
+        match = rules.store_brand_latin.match(text, place.end) or rules.store_brand_han.match(text, place.end)
+        if match is None or not _is_brand(match.group("brand"), rules):
+            continue
+        branch = match.re.groupindex.get("branch") and match.group("branch")
+        a, b = match.span("brand")
+        inner = taken.spans_overlapping(a, match.end())
+        if any(not (a <= x and y <= match.end()) for x, y in inner):
+            continue
+        _remove_mentions(inner, found, taken, gone)
+        end = match.end() if branch else b
+        # A brand the lexicon knows keeps its name (UNIQLO: 优衣库); a store, the name as written.
+        hit = load_lexicon().lookup(text[a:b])
+        brands[text[a:b]] = hit[0] if hit is not None and hit[1] == "ORG" else text[a:b]
+        _claim(out, taken, Entity(a, end, text[a:end], "ORG", text[a:end] if branch else brands[text[a:b]],
+                                  "rule:store_brand"))
+    for brand, canonical in brands.items():
+        for pos in _free_occurrences(text, brand, bounds):
+            inner = taken.spans_overlapping(pos, pos + len(brand))
+            if all(pos <= x and y <= pos + len(brand) and (x, y) != (pos, pos + len(brand)) for x, y in inner):
+                _remove_mentions(inner, found, taken, gone)
+                _claim(out, taken, Entity(pos, pos + len(brand), brand, "ORG", canonical, "rule:store_brand"))
+    _forget(found, gone)
+    return out
+
+
+def _is_brand(brand: str, rules: EntityRules) -> bool:
+    # A brand is no generic noun, common word or kind of shop (台南市|超商|5家门市 names none), and a Latin one
+    # no code.
+    if brand in rules.generic_nouns or rules.generic_name.search(brand):
+        return False
+    if not _HAN.match(brand):
+        return not rules.product_code_stop.match(brand)
+    return _jieba_freqs().get(brand, 0) < rules.facility_item_max_freq \
+        and not any(kind in brand for kind in rules.store_kind_words)
+
+
+def _free_occurrences(text: str, name: str, bounds: _Boundaries):
+    """Yield where `name` stands in `text` as a whole: on word edges for a Han name (业者|华|歌尔|、), apart
+    from other Latin letters for a Latin one (EASY SHOP会员, not EASY SHOPPING)."""
+    pos = text.find(name)
+    while pos >= 0:
+        end = pos + len(name)
+        if (pos in bounds.starts and end in bounds.ends) if _HAN_CHAR.match(name[0]) else _latin_edges_ok(text, pos, end):
+            yield pos
+        pos = text.find(name, end)
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -1818,9 +1878,9 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     return out
 
 
-# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数) and a listed facility, whose
-# place before it is its own mention (台北市|迪化、内湖等3座污水处理厂).
-_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility"})
+# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数), and a listed facility or a
+# store's brand, whose place before it is its own mention (台北市|迪化、内湖等3座污水处理厂, 台南市|华歌尔).
+_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility", "rule:store_brand"})
 
 
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
@@ -2164,6 +2224,7 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
     found += facility_entities(text, bounds, taken, found, rules)
+    found += store_brand_entities(text, bounds, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)

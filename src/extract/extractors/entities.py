@@ -178,9 +178,9 @@ class EntityRules:
     facility_item_tags: frozenset[str]
     facility_item_max_freq: int
     facility_count: re.Pattern[str]
+    store_kind_words: tuple[str, ...]
     store_brand_latin: re.Pattern[str]
     store_brand_han: re.Pattern[str]
-    store_kind_words: tuple[str, ...]
     place_generic_tails: frozenset[str]
     state_heads: tuple[str, ...]
     abbreviation_compound_tail: re.Pattern[str]
@@ -1637,6 +1637,42 @@ def _free_occurrences(text: str, name: str, bounds: _Boundaries):
         pos = text.find(name, end)
 
 
+def surname_title_person_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                                  rules: EntityRules) -> list[Entity]:
+    """Return people named by surname and title right after their body or place (水利署|赖|署长, 环保局|谢|局长,
+    台南市|黄|市长): the way news refers to an office holder, the surname alone a PERSON (the guideline keeps
+    the title out). The surname stands as its own word, with 副 or glued to the title (薛副|部长, 李署长), is no
+    character that starts ordinary words far more often (unknown_name_stop_chars: 由, 时) and does not repeat
+    the body's last character (民进党|党|主席). The body is a mention found before or a word ending as bodies do
+    (环保局)."""
+    out: list[Entity] = []
+    ends = {ent.end for ent in found if ent.label in ("ORG", "GPE")}
+    tokens = bounds.tokens
+    for j, (word, pos, _e) in enumerate(tokens):
+        if j == 0 or word[0] not in rules.surnames or not _title_after_surname(tokens, j, rules):
+            continue
+        if text[pos] in rules.unknown_name_stop_chars or text[pos] == text[pos - 1] or taken.overlaps(pos, pos + 1):
+            continue
+        if pos in ends or tokens[j - 1][0].endswith(rules.org_suffixes):
+            _claim(out, taken, Entity(pos, pos + 1, text[pos], "PERSON", text[pos], "rule:surname_title"))
+    return out
+
+
+def _title_after_surname(tokens: list[tuple[str, int, int]], j: int, rules: EntityRules) -> bool:
+    """Return whether token `j`, led by a surname, is the surname before a title: alone before it (赖|署长), with
+    副 (薛副|部长, 薛|副|部长), or glued to it in one word (李署长)."""
+    word = tokens[j][0]
+    after = [w for w, _s, _e in tokens[j + 1:j + 3]]
+    if len(word) > 1:
+        return _is_title(word[1:], rules) or (word[1:] == "副" and bool(after) and _is_title(after[0], rules))
+    return bool(after) and (_is_title(after[0], rules)
+                            or (after[0] == "副" and len(after) > 1 and _is_title(after[1], rules)))
+
+
+def _is_title(word: str, rules: EntityRules) -> bool:
+    return word in rules.person_titles or (word[:1] == "副" and word[1:] in rules.person_titles)
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -1878,9 +1914,10 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     return out
 
 
-# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数), and a listed facility or a
-# store's brand, whose place before it is its own mention (台北市|迪化、内湖等3座污水处理厂, 台南市|华歌尔).
-_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility", "rule:store_brand"})
+# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数), a listed facility or a store's
+# brand, whose place before it is its own mention (台北市|迪化、内湖等3座污水处理厂, 台南市|华歌尔), and a surname
+# before a title, which is no part of the name (李|署长).
+_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility", "rule:store_brand", "rule:surname_title"})
 
 
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
@@ -2223,8 +2260,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
-    found += facility_entities(text, bounds, taken, found, rules)
-    found += store_brand_entities(text, bounds, taken, found, rules)
+    found += facility_entities(text, bounds, taken, found, rules) + store_brand_entities(text, bounds, taken, found, rules)
+    found += surname_title_person_entities(text, bounds, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)

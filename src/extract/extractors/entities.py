@@ -98,6 +98,7 @@ class EntityRules:
     person_titles: frozenset[str]
     title_name_separators: str
     surname_address_forms: frozenset[str]
+    surname_title_bodies: tuple[str, ...]
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
@@ -1558,7 +1559,8 @@ def _is_listed_name(item: str, rules: EntityRules) -> bool:
 
 def _facility_name_start(text: str, bounds: _Boundaries, head_start: int, rules: EntityRules) -> int | None:
     """Return where the name of a facility whose head starts at `head_start` starts: over the words of the
-    name (树谷|园区|, 台中|火力|) to a known place, which starts it, or to a word that reads as no name."""
+    name (树谷|园区|) to a word that reads as no name or to a known place, which starts the name only where
+    no other word does (台中|火力|, but 北京|永定门|车站)."""
     i = bounds.index_at(head_start)
     if i is None:
         return None
@@ -1571,7 +1573,9 @@ def _facility_name_start(text: str, bounds: _Boundaries, head_start: int, rules:
         word = bounds.tokens[j][0]
         hit = load_lexicon().lookup(word)
         if hit is not None and hit[1] in ("GPE", "LOC"):
-            start = bounds.tokens[j][1]
+            # A place before a name is its own mention (北京|永定门车站, as MSRA has it); a place alone names
+            # the facility (台中|火力发电厂).
+            start = bounds.tokens[j][1] if start is None else start
             break
         if hit is not None or not _is_name_like(word, rules):
             break
@@ -1643,8 +1647,8 @@ def surname_title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     台南市|黄|市长): the way news refers to an office holder, the surname alone a PERSON (the guideline keeps
     the title out). The surname stands as its own word, with 副 or glued to the title (薛副|部长, 李署长), is no
     character that starts ordinary words far more often (unknown_name_stop_chars: 由, 时) and does not repeat
-    the body's last character (民进党|党|主席). The body is a mention found before or a word ending as bodies do
-    (环保局)."""
+    the body's last character (民进党|党|主席). The body is a mention found before or a word ending as public
+    bodies do (环保局: rules.yaml surname_title_bodies)."""
     out: list[Entity] = []
     ends = {ent.end for ent in found if ent.label in ("ORG", "GPE")}
     tokens = bounds.tokens
@@ -1653,7 +1657,7 @@ def surname_title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
             continue
         if text[pos] in rules.unknown_name_stop_chars or text[pos] == text[pos - 1] or taken.overlaps(pos, pos + 1):
             continue
-        if pos in ends or tokens[j - 1][0].endswith(rules.org_suffixes):
+        if pos in ends or (len(tokens[j - 1][0]) > 1 and tokens[j - 1][0].endswith(rules.surname_title_bodies)):
             _claim(out, taken, Entity(pos, pos + 1, text[pos], "PERSON", text[pos], "rule:surname_title"))
     return out
 

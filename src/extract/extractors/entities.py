@@ -1652,14 +1652,24 @@ def surname_title_person_entities(text: str, bounds: _Boundaries, taken: _Taken,
     out: list[Entity] = []
     ends = {ent.end for ent in found if ent.label in ("ORG", "GPE")}
     tokens = bounds.tokens
-    for j, (word, pos, _e) in enumerate(tokens):
-        if j == 0 or word[0] not in rules.surnames or not _title_after_surname(tokens, j, rules):
+    for match in _surname_title_pattern().finditer(text):
+        pos = match.start()
+        j = bounds.index_at(pos)
+        if not j or not _title_after_surname(tokens, j, rules):
             continue
         if text[pos] in rules.unknown_name_stop_chars or text[pos] == text[pos - 1] or taken.overlaps(pos, pos + 1):
             continue
         if pos in ends or (len(tokens[j - 1][0]) > 1 and tokens[j - 1][0].endswith(rules.surname_title_bodies)):
             _claim(out, taken, Entity(pos, pos + 1, text[pos], "PERSON", text[pos], "rule:surname_title"))
     return out
+
+
+@cache
+def _surname_title_pattern() -> re.Pattern[str]:
+    """Return a pattern of a surname, perhaps 副, and a title (赖署长, 薛副部长): where the rule looks at words."""
+    rules = entity_rules()
+    titles = "|".join(map(re.escape, sorted(rules.person_titles, key=len, reverse=True)))
+    return re.compile(f"[{''.join(sorted(rules.surnames))}]副?(?:{titles})")
 
 
 def _title_after_surname(tokens: list[tuple[str, int, int]], j: int, rules: EntityRules) -> bool:
@@ -1865,6 +1875,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
     cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
+    marked = "&" in text or any(pair[0] in text or pair[1] in text for pair in rules.name_quote_pairs)
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.
@@ -1873,7 +1884,8 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         label = rules.model_labels.get(raw_label)
         if label == "ORG":
             end = _without_members(text, start, end, bounds, rules)
-        start, end = _within_marks(text, start, end, rules)
+        if marked:
+            start, end = _within_marks(text, start, end, rules)
         start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
         if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):

@@ -1875,17 +1875,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
     cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
-    marked = "&" in text or any(pair[0] in text or pair[1] in text for pair in rules.name_quote_pairs)
+    marked = _holds_marks(text, rules)
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.
     by_span, dropped = _by_span(found), set()
     for start, end, raw_label in spans:
         label = rules.model_labels.get(raw_label)
-        if label == "ORG":
-            end = _without_members(text, start, end, bounds, rules)
-        if marked:
-            start, end = _within_marks(text, start, end, rules)
+        end = _without_members(text, start, end, bounds, rules) if label == "ORG" else end
+        start, end = _within_marks(text, start, end, rules) if marked else (start, end)
         start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
         if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
@@ -1996,6 +1994,11 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     ending = next((e for e in rules.loc_endings if rest.endswith(e)), "")
     head = rest[:-len(ending)] if ending else ""
     return place.end if len(head) >= 2 and load_lexicon().lookup(head) is None else start
+
+
+def _holds_marks(text: str, rules: EntityRules) -> bool:
+    # Whether `text` holds a mark no name holds (an HTML entity's &, a corner quote): most texts hold none.
+    return "&" in text or any(pair[0] in text or pair[1] in text for pair in rules.name_quote_pairs)
 
 
 def _within_marks(text: str, start: int, end: int, rules: EntityRules) -> tuple[int, int]:

@@ -37,6 +37,7 @@ from extract.extractors.local_bodies import (COUNTRY, GOVERNMENT, bare_surfaces,
 from extract.extractors.entity_regions import regional_names, surfaces_of, text_region, with_regional_names
 from extract.extractors.entity_canonicals import (state_canonical, state_head_at, state_named, with_document_canonicals,
                                                   with_kin_family_names)
+from extract.extractors.numerals import parse_number
 from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
@@ -98,6 +99,7 @@ class EntityRules:
     person_titles: frozenset[str]
     title_name_separators: str
     surname_address_forms: frozenset[str]
+    surname_title_bodies: tuple[str, ...]
     person_after_cues: frozenset[str]
     surnames: frozenset[str]
     surnames_compound: frozenset[str]
@@ -172,6 +174,15 @@ class EntityRules:
     place_compound_tails: tuple[str, ...]
     vessel_name: re.Pattern[str]
     place_facility_words: tuple[str, ...]
+    facility_heads: dict[str, str]
+    facility_head: re.Pattern[str]
+    facility_modifiers: frozenset[str]
+    facility_item_tags: frozenset[str]
+    facility_item_max_freq: int
+    facility_count: re.Pattern[str]
+    store_kind_words: tuple[str, ...]
+    store_brand_latin: re.Pattern[str]
+    store_brand_han: re.Pattern[str]
     place_generic_tails: frozenset[str]
     abbreviation_compound_tail: re.Pattern[str]
     country_pair_max_freq: int
@@ -180,6 +191,8 @@ class EntityRules:
 
     # Spans of the statistical model and repeats
     model_span_stop_chars: frozenset[str]
+    html_entity: re.Pattern[str]
+    name_quote_pairs: tuple[str, ...]
     model_span_gap: re.Pattern[str]
     model_not_name: re.Pattern[str]
     model_date_tail: re.Pattern[str]
@@ -209,6 +222,9 @@ _DERIVED_RULES = {
         map(re.escape, sorted(raw["product_list_separators"], key=len, reverse=True)))),
     "not_entity": lambda raw: re.compile(raw["not_entity_pattern"]),
     "generic_name": lambda raw: re.compile(raw["generic_name_pattern"]),
+    "facility_head": lambda raw: re.compile("|".join(
+        map(re.escape, sorted(raw["facility_heads"], key=len, reverse=True)))),
+    "facility_count": lambda raw: re.compile(f"(?:{raw['facility_count']})\\Z"),
 }
 _RULE_TYPES = {"str": str, "frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
                "re.Pattern[str]": re.compile, "dict[str, str]": dict}
@@ -1490,6 +1506,204 @@ def _city_state(text: str, place: Entity, bounds: _Boundaries, taken: _Taken):
                   "rule:place_named")
 
 
+def facility_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                      rules: EntityRules) -> list[Entity]:
+    """Return facilities named by a head word (rules.yaml facility_heads): a name before the head makes one
+    mention (树谷|园区|污水处理厂: LOC), and each item of a list sharing the head (安平、官田及安南等3座
+    水资源回收中心) an elliptical mention of the item and the head, canonical so (安平 -> 安平水资源回收中心).
+    The places and guesses inside an item or name give way to it (they are removed from `found` and `taken`).
+    """
+    out: list[Entity] = []
+    gone: set[tuple[int, int]] = set()
+    for match in rules.facility_head.finditer(text):
+        head_start, end = match.span()
+        count = rules.facility_count.search(text, max(0, head_start - 8), head_start)
+        # After a count jieba may glue the classifier to the head (3所|国小 cut 所国|小).
+        if (head_start not in bounds.starts and not count) or end not in bounds.ends:
+            continue
+        label = rules.facility_heads[match.group()]
+        # Only a count or 等 makes the words before the head a list (市府、环保局及树谷园区污水处理厂 is none).
+        items = _facility_list_items(text, bounds, count.start(), count, rules) if count else []
+        if items:
+            mentions = [(a, b, text[a:b] + match.group()) for a, b in items]
+        else:
+            start = _facility_name_start(text, bounds, head_start, rules) if not count and label == "LOC" else None
+            mentions = [(start, end, text[start:end])] if start is not None else []
+        for a, b, canonical in mentions:
+            inner = taken.spans_overlapping(a, b)
+            if any(not (a <= x and y <= b) for x, y in inner):
+                continue
+            _remove_mentions(inner, found, taken, gone)
+            _claim(out, taken, Entity(a, b, text[a:b], label, canonical, "rule:facility"))
+    _forget(found, gone)
+    return out
+
+
+_LAST_ITEM_JOIN = re.compile(f"({HAN}{{2,5}}?)(?:以及|及|和|与)({HAN}{{2,5}})\\Z")
+
+
+def _facility_list_items(text: str, bounds: _Boundaries, end: int, count: re.Match[str],
+                         rules: EntityRules) -> list[tuple[int, int]]:
+    """Return the (start, end) of the items of a list of names ending at `end`, in its clause, parted by 、
+    and a last 及/和/与: two or more, each of two to five Han characters that read as a name (no common
+    word), no more than a count after them says; the first starts at the word edge nearest its end (本市|安平)."""
+    begin = max((m.end() for m in rules.clause_breaks.finditer(text, max(0, end - 60), end)), default=max(0, end - 60))
+    spans, pos = [], begin
+    for piece in text[begin:end].split("、"):
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    joined = _LAST_ITEM_JOIN.search(text, spans[-1][0], end)
+    if joined:
+        spans[-1:] = [joined.span(1), joined.span(2)]
+    if len(spans) < 2:
+        return []
+    a, b = spans[0]
+    spans[0] = (next((p for p in range(b - 2, a - 1, -1) if p in bounds.starts), a), b)
+    n = count.group("n")
+    if n and (parse_number(n) or 0) < len(spans):
+        return []
+    return spans if all(_is_listed_name(text[a:b], rules) for a, b in spans) else []
+
+
+def _is_listed_name(item: str, rules: EntityRules) -> bool:
+    # An item of a facility list is a name: Han, two to five characters, no generic noun or demonstrative,
+    # no common verb or direction (新建、扩建污水处理厂 lists works, 北部、南部 parts of a country, not plants).
+    tag = _jieba_tags().get(item)
+    return 2 <= len(item) <= 5 and bool(_HAN.match(item)) and item not in rules.generic_nouns \
+        and not rules.generic_name.search(item) and (tag is None or tag in rules.facility_item_tags
+                                                     or _jieba_freqs()[item] < rules.facility_item_max_freq)
+
+
+def _facility_name_start(text: str, bounds: _Boundaries, head_start: int, rules: EntityRules) -> int | None:
+    """Return where the name of a facility whose head starts at `head_start` starts: over the words of the
+    name (树谷|园区|) to a word that reads as no name or to a known place, which starts the name only where
+    no other word does (台中|火力|, but 北京|永定门|车站)."""
+    i = bounds.index_at(head_start)
+    if i is None:
+        return None
+    j = i - 1
+    while j >= 0 and bounds.tokens[j][0] in rules.facility_modifiers:
+        j -= 1
+    name_end = bounds.tokens[j + 1][1] if j + 1 < len(bounds.tokens) else head_start
+    start = None
+    while j >= 0 and name_end - bounds.tokens[j][1] <= 6:
+        word = bounds.tokens[j][0]
+        hit = load_lexicon().lookup(word)
+        if hit is not None and hit[1] in ("GPE", "LOC"):
+            # A place before a name is its own mention (北京|永定门车站, as MSRA has it); a place alone names
+            # the facility (台中|火力发电厂).
+            start = bounds.tokens[j][1] if start is None else start
+            break
+        if hit is not None or not _is_name_like(word, rules):
+            break
+        start = bounds.tokens[j][1]
+        j -= 1
+    return start if start is not None and name_end - start >= 2 else None
+
+
+def store_brand_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                         rules: EntityRules) -> list[Entity]:
+    """Return the brands written right after a known place before their stores (台南市|EASY SHOP|10处门市,
+    台南市|华歌尔|32处门市: ORG), a Latin brand's store named by its branch (台南市|QMOMO中正门市: one ORG), and
+    every other mention of such a brand in the text. What a source found inside the brand, its count and its
+    stores (歌尔 of 华歌尔, 歌尔32) is removed from `found` and `taken`: the brand is the name."""
+    out: list[Entity] = []
+    gone: set[tuple[int, int]] = set()
+    brands: dict[str, str] = {}
+    for place in [ent for ent in found if ent.label == "GPE" and ent.method == "lexicon"]:
+        match = rules.store_brand_latin.match(text, place.end) or rules.store_brand_han.match(text, place.end)
+        if match is None or not _is_brand(match.group("brand"), rules):
+            continue
+        branch = match.re.groupindex.get("branch") and match.group("branch")
+        a, b = match.span("brand")
+        inner = taken.spans_overlapping(a, match.end())
+        if any(not (a <= x and y <= match.end()) for x, y in inner):
+            continue
+        _remove_mentions(inner, found, taken, gone)
+        end = match.end() if branch else b
+        # A brand the lexicon knows keeps its name (UNIQLO: 优衣库); a store, the name as written.
+        hit = load_lexicon().lookup(text[a:b])
+        brands[text[a:b]] = hit[0] if hit is not None and hit[1] == "ORG" else text[a:b]
+        _claim(out, taken, Entity(a, end, text[a:end], "ORG", text[a:end] if branch else brands[text[a:b]],
+                                  "rule:store_brand"))
+    for brand, canonical in brands.items():
+        for pos in _free_occurrences(text, brand, bounds):
+            inner = taken.spans_overlapping(pos, pos + len(brand))
+            if all(pos <= x and y <= pos + len(brand) and (x, y) != (pos, pos + len(brand)) for x, y in inner):
+                _remove_mentions(inner, found, taken, gone)
+                _claim(out, taken, Entity(pos, pos + len(brand), brand, "ORG", canonical, "rule:store_brand"))
+    _forget(found, gone)
+    return out
+
+
+def _is_brand(brand: str, rules: EntityRules) -> bool:
+    # A brand is no generic noun, common word or kind of shop (台南市|超商|5家门市 names none), and a Latin one
+    # no code.
+    if brand in rules.generic_nouns or rules.generic_name.search(brand):
+        return False
+    if not _HAN.match(brand):
+        return not rules.product_code_stop.match(brand)
+    return _jieba_freqs().get(brand, 0) < rules.facility_item_max_freq \
+        and not any(kind in brand for kind in rules.store_kind_words)
+
+
+def _free_occurrences(text: str, name: str, bounds: _Boundaries):
+    """Yield where `name` stands in `text` as a whole: on word edges for a Han name (业者|华|歌尔|、), apart
+    from other Latin letters for a Latin one (EASY SHOP会员, not EASY SHOPPING)."""
+    pos = text.find(name)
+    while pos >= 0:
+        end = pos + len(name)
+        if (pos in bounds.starts and end in bounds.ends) if _HAN_CHAR.match(name[0]) else _latin_edges_ok(text, pos, end):
+            yield pos
+        pos = text.find(name, end)
+
+
+def surname_title_person_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list[Entity],
+                                  rules: EntityRules) -> list[Entity]:
+    """Return people named by surname and title right after their body or place (水利署|赖|署长, 环保局|谢|局长,
+    台南市|黄|市长): the way news refers to an office holder, the surname alone a PERSON (the guideline keeps
+    the title out). The surname stands as its own word, with 副 or glued to the title (薛副|部长, 李署长), is no
+    character that starts ordinary words far more often (unknown_name_stop_chars: 由, 时) and does not repeat
+    the body's last character (民进党|党|主席). The body is a mention found before or a word ending as public
+    bodies do (环保局: rules.yaml surname_title_bodies)."""
+    out: list[Entity] = []
+    ends = {ent.end for ent in found if ent.label in ("ORG", "GPE")}
+    tokens = bounds.tokens
+    for match in _surname_title_pattern().finditer(text):
+        pos = match.start()
+        j = bounds.index_at(pos)
+        if not j or not _title_after_surname(tokens, j, rules):
+            continue
+        if text[pos] in rules.unknown_name_stop_chars or text[pos] == text[pos - 1] or taken.overlaps(pos, pos + 1):
+            continue
+        if pos in ends or (len(tokens[j - 1][0]) > 1 and tokens[j - 1][0].endswith(rules.surname_title_bodies)):
+            _claim(out, taken, Entity(pos, pos + 1, text[pos], "PERSON", text[pos], "rule:surname_title"))
+    return out
+
+
+@cache
+def _surname_title_pattern() -> re.Pattern[str]:
+    """Return a pattern of a surname, perhaps 副, and a title (赖署长, 薛副部长): where the rule looks at words."""
+    rules = entity_rules()
+    titles = "|".join(map(re.escape, sorted(rules.person_titles, key=len, reverse=True)))
+    return re.compile(f"[{''.join(sorted(rules.surnames))}]副?(?:{titles})")
+
+
+def _title_after_surname(tokens: list[tuple[str, int, int]], j: int, rules: EntityRules) -> bool:
+    """Return whether token `j`, led by a surname, is the surname before a title: alone before it (赖|署长), with
+    副 (薛副|部长, 薛|副|部长), or glued to it in one word (李署长)."""
+    word = tokens[j][0]
+    after = [w for w, _s, _e in tokens[j + 1:j + 3]]
+    if len(word) > 1:
+        return _is_title(word[1:], rules) or (word[1:] == "副" and bool(after) and _is_title(after[0], rules))
+    return bool(after) and (_is_title(after[0], rules)
+                            or (after[0] == "副" and len(after) > 1 and _is_title(after[1], rules)))
+
+
+def _is_title(word: str, rules: EntityRules) -> bool:
+    return word in rules.person_titles or (word[:1] == "副" and word[1:] in rules.person_titles)
+
+
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
     out = []
@@ -1655,14 +1869,15 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     one that cuts across an earlier mention is dropped. A name the lexicon knows takes its canonical name.
     """
     cased = _CAPITAL.search(text) is not None   # lower case marks a common word only where text capitalises
+    marked = _holds_marks(text, rules)
     out = []
     # `found` by span, and the mentions to drop from it at the end: a scan or a removal in the list for each
     # model span made this quadratic in the length of the text.
     by_span, dropped = _by_span(found), set()
     for start, end, raw_label in spans:
         label = rules.model_labels.get(raw_label)
-        if label == "ORG":
-            end = _without_members(text, start, end, bounds, rules)
+        end = _without_members(text, start, end, bounds, rules) if label == "ORG" else end
+        start, end = _within_marks(text, start, end, rules) if marked else (start, end)
         start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
         if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
@@ -1695,7 +1910,7 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
             if len(swallowed) != len(inner) or any(
                     not (start <= ent.start and ent.end <= end) or (ent.start, ent.end) == (start, end)
                     or ent.label == "PRODUCT" or (ent.label == "PERSON") != (label == "PERSON")
-                    or ent.method == "rule:index_maker" for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
+                    or ent.method in _UNSWALLOWED for ent in swallowed) or _not_one_name(text, swallowed, start, end, rules):
                 continue
             for ent in swallowed:
                 taken.remove(ent.start, ent.end)
@@ -1705,6 +1920,12 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     if dropped:
         found[:] = [ent for ent in found if id(ent) not in dropped]
     return out
+
+
+# Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数), a listed facility or a store's
+# brand, whose place before it is its own mention (台北市|迪化、内湖等3座污水处理厂, 台南市|华歌尔), and a surname
+# before a title, which is no part of the name (李|署长).
+_UNSWALLOWED = frozenset({"rule:index_maker", "rule:facility", "rule:store_brand", "rule:surname_title"})
 
 
 def _implausible_model_name(text: str, start: int, end: int, label: str, bounds: _Boundaries, rules: EntityRules,
@@ -1767,6 +1988,31 @@ def _after_leading_place(text: str, start: int, end: int, label: str | None,
     ending = next((e for e in rules.loc_endings if rest.endswith(e)), "")
     head = rest[:-len(ending)] if ending else ""
     return place.end if len(head) >= 2 and load_lexicon().lookup(head) is None else start
+
+
+def _holds_marks(text: str, rules: EntityRules) -> bool:
+    # Whether `text` holds a mark no name holds (an HTML entity's &, a corner quote): most texts hold none.
+    return "&" in text or any(pair[0] in text or pair[1] in text for pair in rules.name_quote_pairs)
+
+
+def _within_marks(text: str, start: int, end: int, rules: EntityRules) -> tuple[int, int]:
+    """Return a model's span cut at the marks no name holds: an HTML character entity scraped text kept
+    (Lazy乐团&times -> Lazy乐团) and one side of a quote pair (台南知名乐团「Lazy乐团 -> Lazy乐团, 北都「片区 -> 北都,
+    乐团」 -> 乐团).
+    The span before an entity is kept, or the one after it where the entity starts the span."""
+    amp = text.find("&", start, end)
+    # The entity may run past the span (宏碁&# of 宏碁&#8231;华硕): it is matched in the text.
+    entity = rules.html_entity.match(text, amp) if amp >= 0 else None
+    if entity:
+        start, end = (start, amp) if amp > start else (min(entity.end(), end), end)
+    for opening, closing in rules.name_quote_pairs:
+        last_open, first_close = text.rfind(opening, start, end), text.find(closing, start, end)
+        if last_open >= 0 and text.find(closing, last_open, end) < 0:
+            # The quote opens the name (知名乐团「Lazy乐团), unless what it opens is a plain word (北都「片区).
+            start, end = (start, last_open) if text[last_open + 1:end] in _jieba_tags() else (last_open + 1, end)
+        elif first_close >= 0 and text.rfind(opening, start, first_close) < 0:
+            end = first_close
+    return start, end
 
 
 def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
@@ -2027,6 +2273,8 @@ def find_entities(text: str, *, tokens: list[tuple[str, int, int]] | None = None
     region = region or text_region(variant, text)
     found += regional_entities(text, bounds, taken, found, region)
     _forget_names_in_publication_titles(text, taken, found, rules)
+    found += facility_entities(text, bounds, taken, found, rules) + store_brand_entities(text, bounds, taken, found, rules)
+    found += surname_title_person_entities(text, bounds, taken, found, rules)
     found += title_person_entities(text, bounds, taken, rules)
     found += cue_person_entities(text, bounds, taken, rules)
     found += latin_person_entities(text, taken, rules)

@@ -65,7 +65,7 @@ def with_document_canonicals(text: str, found: list, region: str | None) -> list
     """Return the mentions (sorted) with the canonical names the whole text settles, by every rule below."""
     found = with_country_bodies(text, with_longer_org_names(with_country_abbreviations(found)), region)
     found = with_known_body_heads(with_company_names(found), region)
-    return with_product_spellings(with_state_names(text, found))
+    return with_surname_full_names(with_product_spellings(with_state_names(text, found)))
 
 
 def _renamed(ent, canonical: str):
@@ -314,6 +314,21 @@ def _known_body_name(canonical: str, units: tuple[str, ...], lexicon, region: st
         if place and place[1] == "GPE" and body and body[1] == "ORG" and body[0].startswith(place[0]):
             return body[0]
     return canonical
+
+
+def with_surname_full_names(found: list) -> list:
+    """Return the mentions with a person named by the surname alone (水利署|赖|署长, 谢|局长) taking the full name
+    of the one person of that surname the text names in full (谢世杰): one canonical name per person. With
+    two such people, or none, the surname stays."""
+    surnames = {ent.canonical for ent in found if ent.label == "PERSON" and len(ent.canonical) == 1}
+    if not surnames:
+        return found
+    full: dict[str, set[str]] = {}
+    for ent in found:
+        if ent.label == "PERSON" and 2 <= len(ent.canonical) <= 4 and ent.canonical[0] in surnames:
+            full.setdefault(ent.canonical[0], set()).add(ent.canonical)
+    return [_renamed(ent, next(iter(full[ent.canonical]))) if ent.label == "PERSON" and len(ent.canonical) == 1
+            and len(full.get(ent.canonical, ())) == 1 else ent for ent in found]
 
 
 def with_product_spellings(found: list) -> list:

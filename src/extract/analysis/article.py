@@ -14,7 +14,7 @@ from functools import cache
 
 from spacy.tokens import Doc
 
-from extract.analysis.nlp import Extractor, build_nlp, tokens_doc
+from extract.analysis.nlp import Extractor, analysis_doc, build_nlp
 from extract.errors import ExtractError
 from extract.io.tables import DOCUMENT_TABLES, REGISTRY, Columns, empty_columns, rows_of
 from extract.settings import Settings
@@ -119,7 +119,7 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     found.entities, found.quantities, found.dates = (doc._.entities or [], doc._.quantities or [],
                                                      doc._.dates or [])
     if reference_span is not None:
-        _reconcile(found, doc, reference_span, out.warnings)
+        _reconcile(found, reference_span, out.warnings)
     out.columns = {name: REGISTRY[name].build(found) for name in DOCUMENT_TABLES}
     _freeze_loaded_state()
     return out
@@ -162,10 +162,8 @@ def _run_components(found: Analysed, settings: Settings) -> Doc:
     from extract.extractors.quantities import currency_region
 
     nlp = build_nlp(settings)
-    # Components read the words from doc._.word_tokens: iterating spaCy tokens from Python costs more than jieba.
-    doc = tokens_doc(nlp.vocab, found.tokens)
+    doc = analysis_doc(nlp.vocab, found.norm.simplified, found.tokens)
     doc._.published = found.published
-    doc._.text_cache = found.norm.simplified
     # one region per article: the currency of a bare 元, regional festivals and fiscal years
     doc._.region = currency_region(found.norm.simplified, variant=found.norm.variant, outlet=found.article.outlet)
     doc._.variant = found.norm.variant   # the region of short forms (央行) for entities
@@ -186,14 +184,17 @@ def _author_from_byline(norm: Normalized, lines: list[structure.Line]) -> str | 
     return None
 
 
-def _reconcile(found: Analysed, doc: Doc, reference_span: tuple[int, int], warnings: list[ExtractError]) -> None:
+def _reconcile(found: Analysed, reference_span: tuple[int, int], warnings: list[ExtractError]) -> None:
     """Parse the reference list, then find which sentences cite which reference and where they disagree."""
     from extract import reconcile
 
     refs = _usable_references(found.norm, reference_span, warnings)
     if not refs:
         return
-    view = reconcile.DocView.of(doc)  # the Doc's text and tokens, read once for both
+    # the text, its words and the records, read once for both
+    words = [(start, end, word) for word, start, end, _ in found.tokens]
+    view = reconcile.DocView.of_words(found.norm.simplified, words, entities=found.entities,
+                                      quantities=found.quantities, dates=found.dates)
     passages = reconcile.passages(view, found.sentences)
     ref_passages = list(zip(refs, reconcile.reference_passages(view, refs)))
     body = [p for p in passages if p.section in reconcile.CITING_SECTIONS]

@@ -159,6 +159,19 @@ def tokens_doc(vocab, tokens: list[Token], words: list[str] | None = None) -> Do
     return doc
 
 
+def analysis_doc(vocab, text: str, tokens: list[Token]) -> Doc:
+    """Return the Doc the analysis runs its components on: the Simplified text and its words, without spaCy tokens.
+
+    The components read the text (`doc._.text_cache`) and the words (`doc._.word_tokens`: iterating spaCy tokens
+    from Python costs more than jieba), and the analysis reads their records, never the Doc's tokens: making
+    them (a lexeme for every word not met before, tags and POS) cost a twelfth of the analysis for nothing.
+    """
+    doc = Doc(vocab)
+    doc._.text_cache = text
+    doc._.word_tokens = [t[:3] for t in tokens]  # (text, start, end): a slice of the named tuple is a plain one
+    return doc
+
+
 def _tag_rows(vocab, tokens: list[Token]) -> numpy.ndarray:
     """Return the (tag hash, Universal POS) row of each token, whitespace as SPACE.
 

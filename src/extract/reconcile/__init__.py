@@ -253,9 +253,14 @@ class DocView:
         if isinstance(doc, DocView):
             return doc
         text = getattr(doc._, "text_cache", None) or doc.text
-        tokens = _word_tokens(doc, text)
-        return cls(text, tokens, [t[0] for t in tokens], _Spans(getattr(doc._, "entities", None)),
-                   _Spans(getattr(doc._, "quantities", None)), _Spans(getattr(doc._, "dates", None)))
+        return cls.of_words(text, _word_tokens(doc, text), entities=getattr(doc._, "entities", None),
+                            quantities=getattr(doc._, "quantities", None), dates=getattr(doc._, "dates", None))
+
+    @classmethod
+    def of_words(cls, text: str, tokens: list[tuple[int, int, str]], *, entities=None, quantities=None,
+                 dates=None) -> DocView:
+        """Return the view of a text, its tokens as (start, end, text) tiling it, and the records found in it."""
+        return cls(text, tokens, [t[0] for t in tokens], _Spans(entities), _Spans(quantities), _Spans(dates))
 
     def words(self, start: int, end: int, *, first: int | None = None) -> list[str]:
         """Return the words of text[start:end] outside URLs: with `first` (a token index), every token from it

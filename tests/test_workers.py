@@ -1,6 +1,10 @@
 """The flow analyses batches in worker processes, one per core by default; `--workers N` sets how many."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import pytest
 
 pytest.register_assert_rewrite("flow_fixtures")
@@ -50,6 +54,36 @@ def test_workers_share_the_runs_temporary_prefect_server(tmp_path):
     assert done.stderr.count("Starting temporary server") == 1, done.stderr[-3000:]
     summary = Run(done.returncode, done.stdout, done.stderr).summary
     assert (summary["processed"], summary["failed"]) == (4, 0)
+    # The run recorded itself in the temporary server's database (its services cut to what a run needs): read
+    # back through the API of a server started over the same state folder once the run has ended.
+    recorded = subprocess.run([sys.executable, "-c", _READ_RECORDED_RUN, str(tmp_path / "state")], cwd=tmp_path,
+                              env=cli_env(None), capture_output=True, text=True, timeout=300)
+    assert recorded.returncode == 0, recorded.stderr[-3000:]
+    flows, tasks = json.loads(recorded.stdout)
+    assert [(f["name"].startswith("extract-corpus-"), f["state_type"]) for f in flows] == [(True, "COMPLETED")]
+    names = sorted(t["name"].rsplit("-", 1)[0] for t in tasks)
+    assert names == ["analyze-batch"] * 4 + ["commit-run", "plan-run"], names
+    assert {t["state_type"] for t in tasks} == {"COMPLETED"}
+
+
+# Run in a fresh interpreter: PREFECT_HOME is read when Prefect is imported.
+_READ_RECORDED_RUN = """
+import json, sys
+from pathlib import Path
+from pipeline.settings import configure_prefect
+configure_prefect(Path(sys.argv[1]))
+from pipeline.runners import TemporaryServer
+sys.path.insert(0, {tests!r})
+from prefect_api import post
+server = TemporaryServer()
+try:
+    url = server.wait()
+    flows = post(url, "flow_runs/filter", {{}})
+    tasks = post(url, "task_runs/filter", {{"flow_runs": {{"id": {{"any_": [f["id"] for f in flows]}}}}}})
+    print(json.dumps([flows, tasks]))
+finally:
+    server.stop()
+""".format(tests=str(Path(__file__).parent))
 
 
 def test_workers_new_state_folder_starts_from_the_kept_empty_prefect_database(tmp_path, monkeypatch):

@@ -14,20 +14,42 @@ pytest_plugins = ["flow_fixtures"]
 
 
 def test_workers_default_runner_is_a_process_pool_of_one_per_core():
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
 
-    from pipeline.runners import default_workers, task_runner
+    from pipeline.runners import LocalProcessRunner, default_workers, task_runner
 
     runner = task_runner("default")
     assert default_workers() >= 1
     if default_workers() > 1:
-        assert isinstance(runner, ProcessPoolTaskRunner) and runner._max_workers == default_workers()
-    assert isinstance(task_runner("default", workers=3), ProcessPoolTaskRunner)
+        assert isinstance(runner, LocalProcessRunner) and runner._max_workers == default_workers()
+    assert isinstance(task_runner("default", workers=3), LocalProcessRunner)
     assert task_runner("default", workers=3)._max_workers == 3
     # One worker: the batches run in the flow's process, with no pool to start.
     assert isinstance(task_runner("default", workers=1), ThreadPoolTaskRunner)
     with pytest.raises(ValueError, match="--workers must be at least 1"):
         task_runner("default", workers=0)
+
+
+def test_workers_analyse_batches_without_importing_prefect(tmp_path):
+    # The default runner's workers analyse and stage a batch with neither Prefect nor the flow imported.
+    from extract.io.delta import Outputs
+    from extract.settings import Settings
+    from extract.text.ingest import Article
+    from pipeline import batches
+
+    imported = ("sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('prefect', 'prefect_dask') "
+                "or m in ('pipeline.flow', 'pipeline.runners'))")  # evaluated in the worker
+    pool = batches.start_workers(1, None)
+    try:
+        loaded = pool.submit(eval, imported).result(timeout=300)
+        with Outputs(str(tmp_path / "out")) as outputs:
+            staging = outputs.new_run()
+        result = batches.analysed_batch([Article("a1", "a.txt", "新华社北京12月9日电 中芯国际营收增长12%。")],
+                                        str(tmp_path / "out"), staging, "batch-00000", Settings())
+        assert pool.submit(eval, imported).result(timeout=60) == loaded == []
+    finally:
+        batches.stop_workers(pool)
+    assert [p[0] for p in result.processed] == ["a1"] and result.rows["documents"] == 1 and not result.failures
 
 
 def test_workers_one_gives_the_pools_tables(prefect_api, baseline, tmp_path):

@@ -196,7 +196,8 @@ def _run_flow(args) -> dict:
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline import terminal
     from pipeline.report import RUN_TAGS
-    from pipeline.runners import SharedAPI, task_runner, warm_models
+    from pipeline.batches import warm_models
+    from pipeline.runners import SharedAPI, task_runner
     from pipeline.watchdog import start_watchdog
 
     settings = Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)

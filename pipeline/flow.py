@@ -13,15 +13,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TagsContext
 from prefect.futures import as_completed
-from prefect.task_runners import ProcessPoolTaskRunner
 
-from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run, process_batch
+from extract.io.corpus import BatchResult, RunPlan, commit_run, plan_run
 from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
 from extract.text.ingest import DEFAULT_MAX_BYTES
 
+from pipeline.batches import analysed_batch
 from pipeline.plan import failure_counts, summary_failures
 from pipeline.report import publish_run_report, rows_of_run, run_name, transient_store_error
+from pipeline.runners import LocalProcessRunner
 
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.
@@ -35,8 +36,8 @@ def plan_task(corpus_dir: str, output_dir: str, full: bool, max_bytes: int,
 
 @task(name="analyze-batch", cache_policy=NO_CACHE)
 def batch_task(articles, output_dir: str, staging: str, batch_name: str, settings: Settings) -> BatchResult:
-    """Analyse one batch of articles and stage its rows."""
-    return process_batch(articles, output_dir, staging, batch_name, settings)
+    """Analyse one batch of articles and stage its rows (in a worker process of the default runner)."""
+    return analysed_batch(articles, output_dir, staging, batch_name, settings)
 
 
 # A store that failed for a moment (a timeout, a dropped connection) gets two more tries; a validation error
@@ -60,8 +61,9 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 # Batches are CPU-bound Python: threads would only contend for the GIL and share spaCy's vocabulary, which is
 # not thread-safe (measured: 300 articles took 37 s and 2.4 GB in six threads, 14 s and 0.8 GB in one).
 # The default runner is a pool of processes, one per core (each loads the models once and keeps them for
-# every batch it is given); `zh-extract run --workers N` sets their number, `--runner dask` spreads them.
-@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True, task_runner=ProcessPoolTaskRunner())
+# every batch it is given), the task runs in threads here; `zh-extract run --workers N` sets their number,
+# `--runner dask` spreads them.
+@flow(name="extract-corpus", flow_run_name=run_name, log_prints=True, task_runner=LocalProcessRunner())
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
                    batch_size: int = 50, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,

@@ -1,6 +1,10 @@
 """The flow analyses batches in worker processes, one per core by default; `--workers N` sets how many."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import pytest
 
 pytest.register_assert_rewrite("flow_fixtures")
@@ -10,20 +14,42 @@ pytest_plugins = ["flow_fixtures"]
 
 
 def test_workers_default_runner_is_a_process_pool_of_one_per_core():
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
 
-    from pipeline.runners import default_workers, task_runner
+    from pipeline.runners import LocalProcessRunner, default_workers, task_runner
 
     runner = task_runner("default")
     assert default_workers() >= 1
     if default_workers() > 1:
-        assert isinstance(runner, ProcessPoolTaskRunner) and runner._max_workers == default_workers()
-    assert isinstance(task_runner("default", workers=3), ProcessPoolTaskRunner)
+        assert isinstance(runner, LocalProcessRunner) and runner._max_workers == default_workers()
+    assert isinstance(task_runner("default", workers=3), LocalProcessRunner)
     assert task_runner("default", workers=3)._max_workers == 3
     # One worker: the batches run in the flow's process, with no pool to start.
     assert isinstance(task_runner("default", workers=1), ThreadPoolTaskRunner)
     with pytest.raises(ValueError, match="--workers must be at least 1"):
         task_runner("default", workers=0)
+
+
+def test_workers_analyse_batches_without_importing_prefect(tmp_path):
+    # The default runner's workers analyse and stage a batch with neither Prefect nor the flow imported.
+    from extract.io.delta import Outputs
+    from extract.settings import Settings
+    from extract.text.ingest import Article
+    from pipeline import batches
+
+    imported = ("sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('prefect', 'prefect_dask') "
+                "or m in ('pipeline.flow', 'pipeline.runners'))")  # evaluated in the worker
+    pool = batches.start_workers(1, None)
+    try:
+        loaded = pool.submit(eval, imported).result(timeout=300)
+        with Outputs(str(tmp_path / "out")) as outputs:
+            staging = outputs.new_run()
+        result = batches.analysed_batch([Article("a1", "a.txt", "新华社北京12月9日电 中芯国际营收增长12%。")],
+                                        str(tmp_path / "out"), staging, "batch-00000", Settings())
+        assert pool.submit(eval, imported).result(timeout=60) == loaded == []
+    finally:
+        batches.stop_workers(pool)
+    assert [p[0] for p in result.processed] == ["a1"] and result.rows["documents"] == 1 and not result.failures
 
 
 def test_workers_one_gives_the_pools_tables(prefect_api, baseline, tmp_path):
@@ -50,6 +76,36 @@ def test_workers_share_the_runs_temporary_prefect_server(tmp_path):
     assert done.stderr.count("Starting temporary server") == 1, done.stderr[-3000:]
     summary = Run(done.returncode, done.stdout, done.stderr).summary
     assert (summary["processed"], summary["failed"]) == (4, 0)
+    # The run recorded itself in the temporary server's database (its services cut to what a run needs): read
+    # back through the API of a server started over the same state folder once the run has ended.
+    recorded = subprocess.run([sys.executable, "-c", _READ_RECORDED_RUN, str(tmp_path / "state")], cwd=tmp_path,
+                              env=cli_env(None), capture_output=True, text=True, timeout=300)
+    assert recorded.returncode == 0, recorded.stderr[-3000:]
+    flows, tasks = json.loads(recorded.stdout)
+    assert [(f["name"].startswith("extract-corpus-"), f["state_type"]) for f in flows] == [(True, "COMPLETED")]
+    names = sorted(t["name"].rsplit("-", 1)[0] for t in tasks)
+    assert names == ["analyze-batch"] * 4 + ["commit-run", "plan-run"], names
+    assert {t["state_type"] for t in tasks} == {"COMPLETED"}
+
+
+# Run in a fresh interpreter: PREFECT_HOME is read when Prefect is imported.
+_READ_RECORDED_RUN = """
+import json, sys
+from pathlib import Path
+from pipeline.settings import configure_prefect
+configure_prefect(Path(sys.argv[1]))
+from pipeline.runners import TemporaryServer
+sys.path.insert(0, {tests!r})
+from prefect_api import post
+server = TemporaryServer()
+try:
+    url = server.wait()
+    flows = post(url, "flow_runs/filter", {{}})
+    tasks = post(url, "task_runs/filter", {{"flow_runs": {{"id": {{"any_": [f["id"] for f in flows]}}}}}})
+    print(json.dumps([flows, tasks]))
+finally:
+    server.stop()
+""".format(tests=str(Path(__file__).parent))
 
 
 def test_workers_new_state_folder_starts_from_the_kept_empty_prefect_database(tmp_path, monkeypatch):

@@ -59,3 +59,14 @@ def test_first_char_copies_match_as_the_whole_lexer():
 def test_first_char_case_folding_patterns_are_used_whole():
     pattern = re.compile("abc|xyz", re.IGNORECASE)
     assert FirstCharPatterns(pattern).for_char("A") is pattern
+
+
+def test_first_char_plain_tree_writes_back_the_same_pattern():
+    from extract.extractors.first_char import _plain
+
+    tree, names = _tree(grammar().lexer.pattern)
+    plain = _plain(tree.data)
+    assert unparse(plain, names) == unparse(tree.data, names)
+    assert all(type(alt) is list for op, av in plain if op is _parser.BRANCH for alt in av[1])
+    for ch in "今5截x":
+        assert unparse(pruned(plain, ch), names) == unparse(pruned(tree.data, ch), names)

@@ -197,8 +197,7 @@ def _reconcile(found: Analysed, reference_span: tuple[int, int], warnings: list[
     if not refs:
         return
     # the text, its words and the records, read once for both
-    words = [(start, end, word) for word, start, end, _ in found.tokens]
-    view = reconcile.DocView.of_words(found.norm.simplified, words, entities=found.entities,
+    view = reconcile.DocView.of_words(found.norm.simplified, found.tokens, entities=found.entities,
                                       quantities=found.quantities, dates=found.dates)
     passages = reconcile.passages(view, found.sentences)
     ref_passages = list(zip(refs, reconcile.reference_passages(view, refs)))

@@ -59,3 +59,20 @@ def test_first_char_copies_match_as_the_whole_lexer():
 def test_first_char_case_folding_patterns_are_used_whole():
     pattern = re.compile("abc|xyz", re.IGNORECASE)
     assert FirstCharPatterns(pattern).for_char("A") is pattern
+
+
+def test_first_char_plain_tree_writes_back_the_same_pattern():
+    from extract.extractors.first_char import _item_nullable, _plain
+
+    tree, names = _tree(grammar().lexer.pattern)
+    plain = _plain(tree.data)
+    assert unparse(plain, names) == unparse(tree.data, names)
+    alternatives = [alt for op, av in plain if op is _parser.BRANCH for alt in av[1]]
+    assert alternatives and all(type(alt) is not _parser.SubPattern for alt in alternatives)
+    # the nullability worked out once per sequence is what the walk down the tree finds
+    for alt, parsed in zip(alternatives, [alt for op, av in tree.data if op is _parser.BRANCH for alt in av[1]]):
+        assert alt.nullable == all(_item_nullable(op, av) for op, av in parsed)
+    assert _tree(r"a?(?:b|)")[0].data and _plain(_tree(r"a?(?:b|)")[0].data).nullable
+    assert not _plain(_tree(r"a?(?:b|c)")[0].data).nullable
+    for ch in "今5截x":
+        assert unparse(pruned(plain, ch), names) == unparse(pruned(tree.data, ch), names)

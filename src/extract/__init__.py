@@ -32,10 +32,13 @@ def analyze(text: str, *, published: date | None = None, source: str = "<text>")
     pipeline infers what it can from the text. Raises an ExtractError subclass when the text cannot be
     processed (for example, it holds no Chinese).
     """
+    from extract.analysis.article import freeze_loaded_state
     from extract.io.tables import DOCUMENT_TABLES, columns_to_frame
 
     columns = analyze_rows(text, published=published, source=source).columns
-    return {name: columns_to_frame(name, columns[name]) for name in DOCUMENT_TABLES}
+    frames = {name: columns_to_frame(name, columns[name]) for name in DOCUMENT_TABLES}
+    freeze_loaded_state()  # the first frames import pandas: its objects live as long as the process
+    return frames
 
 
 def read_table(outputs, name: str, run: str | None = None) -> pd.DataFrame:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 
 from spacy.tokens import Doc
 
@@ -121,20 +121,25 @@ def analyze_article(article: Article, settings: Settings = Settings()) -> Docume
     if reference_span is not None:
         _reconcile(found, reference_span, out.warnings)
     out.columns = {name: REGISTRY[name].build(found) for name in DOCUMENT_TABLES}
-    _freeze_loaded_state()
+    freeze_loaded_state()
     return out
 
 
-@cache
-def _freeze_loaded_state() -> None:
-    """Take what is alive after the first analysis out of the garbage collector's full passes (gc.freeze).
+_frozen_at_modules = [0]  # len(sys.modules) when gc.freeze last ran
 
-    That is the libraries, models, dictionaries and grammars the first article loaded (some 200,000 objects),
-    which live as long as the process: every full pass walked them all, a seventh of the time on long articles,
-    which keep many objects alive long enough to trigger such passes. Reference counting still frees them
-    when unused; only a cycle among them would stay.
+
+def freeze_loaded_state() -> None:
+    """Take what is alive after the first analysis out of the garbage collector's full passes (gc.freeze), and
+    again after an analysis that imported a library (pandas, by the first `extract.analyze`).
+
+    That is the libraries, models, dictionaries and grammars loaded (some 250,000 objects), which live as long
+    as the process: every full pass walked them all, a seventh of the time on long articles, which keep many
+    objects alive long enough to trigger such passes. Reference counting still frees them when unused; only a
+    cycle among them would stay.
     """
-    gc.freeze()
+    if len(sys.modules) != _frozen_at_modules[0]:
+        gc.freeze()
+        _frozen_at_modules[0] = len(sys.modules)
 
 
 def _reference_section(simplified: str) -> tuple[int, int] | None:
@@ -192,8 +197,7 @@ def _reconcile(found: Analysed, reference_span: tuple[int, int], warnings: list[
     if not refs:
         return
     # the text, its words and the records, read once for both
-    words = [(start, end, word) for word, start, end, _ in found.tokens]
-    view = reconcile.DocView.of_words(found.norm.simplified, words, entities=found.entities,
+    view = reconcile.DocView.of_words(found.norm.simplified, found.tokens, entities=found.entities,
                                       quantities=found.quantities, dates=found.dates)
     passages = reconcile.passages(view, found.sentences)
     ref_passages = list(zip(refs, reconcile.reference_passages(view, refs)))

@@ -860,9 +860,12 @@ def coordinated_product_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     In such a list a known brand followed by a coined word, or a Latin name, is a product too; the brand
     mention inside it is removed from `found` and `taken` (the product's name holds the brand).
     """
+    products = [ent for ent in found if ent.label == "PRODUCT"]
+    if not products:  # most texts name none: the lists are not worth finding (two scans of the text)
+        return []
     out = []
     lists = _ListItems(text, rules)
-    for product in [ent for ent in found if ent.label == "PRODUCT"]:
+    for product in products:
         items = lists.around(product.start, product.end)
         if items is None:
             continue
@@ -1093,6 +1096,8 @@ def latin_person_entities(text: str, taken: _Taken, rules: EntityRules) -> list[
     are as often a company or a product (Google Cloud 表示, Open Data 称), so a verb alone does not make one.
     """
     out: list[Entity] = []
+    if not _CAPITAL.search(text):
+        return out    # every name starts with a capital: half the news texts hold none
     titles = tuple(rules.person_titles)
     for match in rules.latin_person_name.finditer(text):
         start, end = match.span()
@@ -1116,6 +1121,8 @@ def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) ->
     """Return the authors of a paper listed before "et al." in a reference (William Kawahara, Belen Rivera,
     et al.), each a person; a name written in capitals (KONRAD GRONKE) is canonical in title case."""
     out: list[Entity] = []
+    if not _CAPITAL.search(text):
+        return out    # every author's name starts with a capital
     for match in rules.latin_author_list.finditer(text):
         start, end = match.span(1)
         for a, b in _list_items(text, start, end):
@@ -1209,6 +1216,8 @@ def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules
     """Return organisations named in Latin script right after a noun for a kind of organisation (初创公司
     QuEra, 合资企业Aduna, 市场研究公司NielsenIQ, 分析师机构 IDC): the noun introduces the name."""
     out: list[Entity] = []
+    if not _CAPITAL.search(text):
+        return out    # every name starts with a capital: no need to look at every word's ending
     lex = load_lexicon()
     for _k, word, _s, e in _tokens_among_endings(bounds, rules.org_kind_nouns):
         match = rules.latin_org_name.match(text, e)

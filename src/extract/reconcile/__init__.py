@@ -234,14 +234,14 @@ class _Spans:
 
 @dataclass(frozen=True, slots=True)
 class DocView:
-    """What passages read of a Doc, read once: its text and its tokens as (start, end, text), in text order.
+    """What passages read of a Doc, read once: its text and its tokens as (word, start, end), in text order.
 
     spaCy rebuilds `doc.text` by joining every token at each access, and iterating the Doc costs a Python
     object per token: read per sentence or per reference, both made reconciliation quadratic in the article.
     """
 
     text: str
-    tokens: list[tuple[int, int, str]]
+    tokens: list[tuple[str, int, int]]
     token_starts: list[int]
     entities: _Spans
     quantities: _Spans
@@ -257,10 +257,14 @@ class DocView:
                             quantities=getattr(doc._, "quantities", None), dates=getattr(doc._, "dates", None))
 
     @classmethod
-    def of_words(cls, text: str, tokens: list[tuple[int, int, str]], *, entities=None, quantities=None,
+    def of_words(cls, text: str, tokens: list[tuple[str, int, int]], *, entities=None, quantities=None,
                  dates=None) -> DocView:
-        """Return the view of a text, its tokens as (start, end, text) tiling it, and the records found in it."""
-        return cls(text, tokens, [t[0] for t in tokens], _Spans(entities), _Spans(quantities), _Spans(dates))
+        """Return the view of a text, its tokens as (word, start, end) tiling it, and the records found in it.
+
+        The tokens may carry more after their end (segment.Token's tag): the analysis's own are read as they are.
+        """
+        return cls(text, tokens, list(map(itemgetter(1), tokens)), _Spans(entities), _Spans(quantities),
+                   _Spans(dates))
 
     def words(self, start: int, end: int, *, first: int | None = None) -> list[str]:
         """Return the words of text[start:end] outside URLs: with `first` (a token index), every token from it
@@ -269,21 +273,21 @@ class DocView:
         lo = bisect.bisect_left(self.token_starts, start) if first is None else first
         hi = bisect.bisect_left(self.token_starts, end, lo)  # the tokens from lo that start before `end`
         # The tokens tile the text, so of those only the last can end past `end`: one test, not one per token.
-        if first is None and hi > lo and self.tokens[hi - 1][1] > end:
+        if first is None and hi > lo and self.tokens[hi - 1][2] > end:
             hi -= 1
         if urls:
-            return [word for t_start, _, word in self.tokens[lo:hi] if not any(a <= t_start < b for a, b in urls)]
-        return list(map(itemgetter(2), self.tokens[lo:hi]))
+            return [t[0] for t in self.tokens[lo:hi] if not any(a <= t[1] < b for a, b in urls)]
+        return list(map(itemgetter(0), self.tokens[lo:hi]))
 
 
-def _word_tokens(doc, text: str) -> list[tuple[int, int, str]]:
-    """Return the Doc's tokens as (start, end, text), from the words it was built of when they tile the text."""
+def _word_tokens(doc, text: str) -> list[tuple[str, int, int]]:
+    """Return the Doc's tokens as (word, start, end), the words it was built of when they tile the text."""
     words = getattr(doc._, "word_tokens", None)
     # The Doc was built from these words without spaces: its token offsets are theirs when they tile the text.
     if (words and len(words) == len(doc) and words[0][1] == 0 and words[-1][2] == len(text)
             and all(a[2] == b[1] for a, b in zip(words, words[1:]))):
-        return [(start, end, word) for word, start, end in words]
-    return [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+        return words
+    return [(t.text, t.idx, t.idx + len(t.text)) for t in doc]
 
 
 def passages(doc, sentences: Sequence[Any]) -> list[Passage]:
@@ -306,7 +310,7 @@ def _sentence_words(view: DocView, start: int, end: int) -> list[str]:
     # A sentence takes every token that starts before its end, from the first token ending after its start
     # (a token straddling the sentence start counts).
     k = bisect.bisect_left(view.token_starts, start)
-    if k > 0 and view.tokens[k - 1][1] > start:
+    if k > 0 and view.tokens[k - 1][2] > start:
         k -= 1
     return view.words(start, end, first=k)
 

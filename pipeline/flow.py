@@ -19,7 +19,7 @@ from extract.io.delta import DEFAULT_RETENTION_DAYS, Outputs
 from extract.settings import Settings
 from extract.text.ingest import DEFAULT_MAX_BYTES
 
-from pipeline.batches import analysed_batch
+from pipeline.batches import analysed_batch, batches_of
 from pipeline.plan import failure_counts, summary_failures
 from pipeline.report import publish_run_report, rows_of_run, run_name, transient_store_error
 from pipeline.runners import LocalProcessRunner
@@ -81,7 +81,7 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
         logger.info("plan: %d to process, %d unchanged, %d removed, %d unreadable, %d failed before and unchanged",
                     len(plan.to_process), plan.skipped, len(plan.removed), len(plan.failures), len(plan.standing))
         staging = outputs.new_run()
-        batches = [plan.to_process[i:i + batch_size] for i in range(0, len(plan.to_process), batch_size)]
+        batches = batches_of(plan.to_process, batch_size)
         futures = [batch_task.submit(batch, output_dir, staging, f"batch-{n:05d}", settings)
                    for n, batch in enumerate(batches)]
         results, done, chars = [], 0, 0

@@ -704,6 +704,17 @@ class Outputs:
             counts[table] = arrow.num_rows
         return counts
 
+    @_writes
+    def adopt_staged(self, source: str, source_name: str, staging: str, batch_name: str) -> None:
+        """Move the files of batch `source_name`, staged in the folder `source`, into the run's `staging` as
+        batch `batch_name`: a batch analysed before the run's staging folder existed (pipeline.batches)."""
+        import shutil
+
+        for path in sorted(Path(source).glob(f"batches/*/{source_name}.parquet")):
+            folder = Path(staging) / "batches" / path.parent.name
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, folder / f"{batch_name}.parquet")  # a rename on the same file system
+
     # -- commit ----------------------------------------------------------------------------------------------
     @_writes
     def commit(self, staging: str, manifest: Manifest, *, replaced_docs: Iterable[str],

@@ -83,9 +83,7 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
                     len(plan.to_process), plan.skipped, len(plan.removed), len(plan.failures), len(plan.standing))
         staging = outputs.new_run()
         batches = batches_of(plan.to_process, batch_size)
-        # Quoted: Prefect would otherwise walk every article of a batch, the plan and the results (thousands of
-        # objects) looking for futures to wait for, which they never hold: 0.3 s of this process per run.
-        futures = [batch_task.submit(quote(batch), output_dir, staging, f"batch-{n:05d}", settings)
+        futures = [batch_task.submit(batch, output_dir, staging, f"batch-{n:05d}", settings)
                    for n, batch in enumerate(batches)]
         results, done, chars = [], 0, 0
         for future in as_completed(futures):
@@ -96,6 +94,9 @@ def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full
             elapsed = time.perf_counter() - started
             logger.info("batches %d/%d, articles %d/%d, %.1f articles/s, %.0f chars/s", len(results),
                         len(batches), done, len(plan.to_process), done / elapsed, chars / elapsed)
+        # Quoted: Prefect would otherwise walk the plan and the results (thousands of articles) looking for futures
+        # they never hold, 0.3 s of this process at the end of a run. (Not the batches: a Dask worker would get the
+        # quote as a tuple.)
         report = commit_task(output_dir, staging, quote(plan), quote(results), full, retention_days)
         healed = outputs.healed
     totals = report["rows_total"]

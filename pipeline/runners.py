@@ -30,7 +30,8 @@ class LocalProcessRunner(ThreadPoolTaskRunner):
     """
 
     def __init__(self, max_workers: int | None = None, settings: Settings | None = None):
-        super().__init__(max_workers=max_workers)
+        # None: one process per core (Prefect's own default, no limit, is no number of processes).
+        super().__init__(max_workers=max_workers or default_workers())
         self._settings = settings
         self._workers = None
 

@@ -140,9 +140,11 @@ def clean_env() -> dict[str, str]:
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
     """Run `cmd`; return (wall seconds, peak RSS of its process tree in MB, exit status, stderr tail, CPU seconds).
 
-    The CPU seconds (user + system) are the command's and those of the children it waited for (wait4 counts
-    them: a run's Prefect server and worker processes; not the watchdog, which outlives it): on a shared
-    machine they move less than the wall time. The peak is the larger of the tree's resident memory polled every
+    The CPU seconds (user + system) are those of the command's process tree: each process's own, as last seen
+    polling every 50 ms (a run's Prefect server, fork server and workers; the watchdog, which outlives the
+    command, up to then), or the command's and those of the children it waited for (wait4 counts them), when
+    that is more. On a shared machine they move less than the wall time. The workers of a fork server are its
+    children, not the command's: wait4 alone misses them. The peak is the larger of the tree's resident memory polled every
     50 ms and the command's own high-water mark (VmHWM of its memory after exec). Not the ru_maxrss of wait4:
     Linux carries the spawning process's resident size into the child's, so after the `api` section (this
     process at 600 MB) every command seemed to peak at 600 MB.
@@ -153,7 +155,7 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    parent, peak, stderr_chunks = psutil.Process(proc.pid), 0, []
+    parent, peak, stderr_chunks, cpu = psutil.Process(proc.pid), 0, [], {}
     reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
     reader.start()
     while True:
@@ -161,7 +163,9 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
         if pid:
             break
         try:
-            peak = max(peak, sum(_rss(p) for p in [parent, *parent.children(recursive=True)]), _hwm(proc.pid))
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree), _hwm(proc.pid))
+            cpu.update((p.pid, seconds) for p in tree if (seconds := _cpu(p)) is not None)
         except psutil.Error:
             pass
         time.sleep(0.05)
@@ -169,7 +173,16 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     reader.join(5)
     tail = b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]
-    return wall, peak / 2**20, proc.returncode, tail, usage.ru_utime + usage.ru_stime
+    return wall, peak / 2**20, proc.returncode, tail, max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
+
+
+def _cpu(p) -> float | None:
+    """Return the CPU seconds a process has used itself (its children aside), None when it is gone."""
+    try:
+        times = p.cpu_times()
+    except Exception:  # the process ended between listing and reading
+        return None
+    return times.user + times.system
 
 
 def _hwm(pid: int) -> int:

@@ -188,30 +188,39 @@ def _run_flow(args) -> dict:
 
     Prefect's temporary server takes 10-15 s to start and the models several seconds to load in each worker:
     the server starts at once, in its own process, while the workers (or, with one worker, this process) load
-    the models.
+    the models, and the workers begin the batches of the run as planned now (pipeline.batches).
     """
+    from extract.settings import Settings
+    from pipeline.watchdog import start_watchdog
+
+    settings = Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
+    pool = args.runner == "default" and (args.workers is None or args.workers > 1)
+    if pool:
+        from pipeline.batches import prepare_workers
+
+        start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
+        prepare_workers(settings)  # the models load while Prefect is imported
     from prefect import tags
 
-    from extract.settings import Settings
     from extract.text.ingest import DEFAULT_MAX_BYTES
     from pipeline import terminal
     from pipeline.report import RUN_TAGS
     from pipeline.batches import warm_models
     from pipeline.runners import SharedAPI, task_runner
-    from pipeline.watchdog import start_watchdog
 
-    settings = Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
     try:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address, settings=settings)
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
-    start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
+    if not pool:
+        start_watchdog()
     early = hasattr(runner, "start_early")
     # The progress display first: it sets the console level the workers read from the environment as they start.
     with SharedAPI() as api, terminal.run_progress(terminal.console(stderr=True)):
         try:
             if early:
                 runner.start_early()
+                runner.analyse_ahead(_planned_batches(args), args.outputs)
             elif args.runner == "default":
                 warm_models(settings)  # one worker: the batches run in this process
             flow = _flow().with_options(task_runner=runner)
@@ -224,6 +233,17 @@ def _run_flow(args) -> dict:
         finally:
             if early:
                 runner.stop_early()
+
+
+def _planned_batches(args) -> list:
+    """Return the flow's batches as the run would plan them now (for the workers to analyse ahead)."""
+    from extract.text.ingest import DEFAULT_MAX_BYTES
+    from pipeline.batches import batches_of
+    from pipeline.plan import planned_articles
+
+    articles = planned_articles(args.corpus, args.outputs, full=args.full,
+                                max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, follow_symlinks=args.follow_symlinks)
+    return batches_of(articles, args.batch_size)
 
 
 def _flow():

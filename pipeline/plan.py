@@ -38,6 +38,23 @@ def idle_summary(corpus: str, outputs: str, *, max_bytes: int, follow_symlinks: 
             "seconds": round(time.perf_counter() - started, 2)}
 
 
+def planned_articles(corpus: str, outputs: str, *, full: bool, max_bytes: int,
+                     follow_symlinks: bool = False) -> list:
+    """Return the articles a run over `corpus` would process now, or [] when the outputs cannot tell.
+
+    Planned without the outputs lock, for the workers to analyse ahead of the flow (pipeline.batches): the
+    flow plans again under the lock, and a batch of this plan is used only when the flow's plan has it too.
+    """
+    from extract.errors import ExtractError
+    from extract.io.corpus import plan_run
+
+    try:
+        return plan_run(Path(corpus), outputs, full=full, max_bytes=max_bytes,
+                        follow_symlinks=follow_symlinks).to_process
+    except (ExtractError, OSError):  # damaged or unreadable outputs: the flow reports it
+        return []
+
+
 def summary_failures(found: list, standing: list) -> list[dict]:
     """Return the summary's failures: those this run found, then the standing ones (`standing`: True) an earlier
     run found in files that have not changed since."""

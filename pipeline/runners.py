@@ -23,13 +23,15 @@ def default_workers() -> int:
 class LocalProcessRunner(ThreadPoolTaskRunner):
     """Task runs in threads of this process; the batches they run are analysed by worker processes without Prefect.
 
-    `start_early` spawns the workers (pipeline.batches), which load the models while Prefect's temporary server
-    starts; the flow later enters this same runner (`duplicate` returns it), and each `analyze-batch` task run,
-    in a thread here, hands its batch to a worker and waits. Without `start_early` the flow starts them on entry.
+    `start_early` starts the workers (pipeline.batches, forked with the models loaded) while Prefect's temporary
+    server starts, and `analyse_ahead` has them begin the planned batches; the flow later enters this same runner
+    (`duplicate` returns it), and each `analyze-batch` task run, in a thread here, takes its batch's result from
+    the workers or hands it to one and waits. Without `start_early` the flow starts them on entry.
     """
 
     def __init__(self, max_workers: int | None = None, settings: Settings | None = None):
-        super().__init__(max_workers=max_workers)
+        # None: one process per core (Prefect's own default, no limit, is no number of processes).
+        super().__init__(max_workers=max_workers or default_workers())
         self._settings = settings
         self._workers = None
 
@@ -39,6 +41,13 @@ class LocalProcessRunner(ThreadPoolTaskRunner):
 
         if self._workers is None:
             self._workers = start_workers(self._max_workers, self._settings)
+
+    def analyse_ahead(self, batches: list, output_dir: str) -> None:
+        """Have the started workers analyse `batches`, the flow's batches as planned now, before the flow asks."""
+        from pipeline.batches import analyse_ahead
+
+        if self._workers is not None and self._settings is not None:
+            analyse_ahead(batches, output_dir, self._settings)
 
     def stop_early(self) -> None:
         """Stop the worker processes (the flow has left the runner, or never entered it)."""

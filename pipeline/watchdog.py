@@ -18,6 +18,8 @@ import time
 import psutil
 
 OWNER_ENV = "ZH_EXTRACT_WATCHDOG_OWNER"
+# The temporary folders of batches analysed ahead of the flow (pipeline.batches): `<prefix><pid>-*`.
+AHEAD_PREFIX = "zh-extract-ahead-"
 POLL_SECONDS = 1.0
 GRACE_SECONDS = 3.0
 
@@ -41,6 +43,7 @@ def watch(pid: int) -> int:
     try:
         parent = psutil.Process(pid)
     except psutil.NoSuchProcess:
+        remove_ahead_folders(pid)
         return 0
     known: dict[int, psutil.Process] = {}
     while _alive(parent):
@@ -53,7 +56,18 @@ def watch(pid: int) -> int:
         time.sleep(POLL_SECONDS)
     left = [p for p in known.values() if _alive(p)] + marked_orphans(pid, set(known))
     stop_processes(left, GRACE_SECONDS)
+    remove_ahead_folders(pid)
     return len(left)
+
+
+def remove_ahead_folders(owner: int) -> None:
+    """Remove the folders of batches `owner` had analysed ahead (it removes them itself unless killed)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{AHEAD_PREFIX}{owner}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def stop_processes(procs: list[psutil.Process], grace: float) -> None:

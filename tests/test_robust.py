@@ -312,6 +312,27 @@ def test_robust_watchdog_stops_the_children_of_a_killed_command(tmp_path):
     assert gone and not alive, "the server outlived the command that started it"
 
 
+def test_robust_watchdog_removes_the_batches_a_killed_command_analysed_ahead(tmp_path, monkeypatch):
+    # A command killed -9 leaves its folder of batches analysed ahead (pipeline.batches) in the temp folder:
+    # the watchdog removes it, and only the folders of that command.
+    import subprocess
+    import sys
+    import tempfile
+
+    from pipeline import watchdog
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    command = subprocess.Popen([sys.executable, "-c", "pass"])
+    command.wait()
+    mine = tmp_path / f"{watchdog.AHEAD_PREFIX}{command.pid}-x1"
+    other = tmp_path / f"{watchdog.AHEAD_PREFIX}{command.pid}0-x1"
+    for folder in (mine, other):
+        (folder / "batches" / "tokens").mkdir(parents=True)
+        (folder / "batches" / "tokens" / "ahead-00000.parquet").write_bytes(b"staged")
+    assert watchdog.watch(command.pid) == 0
+    assert not mine.exists() and other.exists()
+
+
 def _run_plain(corpus: Path, outputs: Path, **options):
     """Run plan, analysis and commit as the flow's tasks do (no Prefect); return the plan."""
     from extract.io.corpus import commit_run, plan_run, process_batch

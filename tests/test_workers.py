@@ -52,6 +52,36 @@ def test_workers_analyse_batches_without_importing_prefect(tmp_path):
     assert [p[0] for p in result.processed] == ["a1"] and result.rows["documents"] == 1 and not result.failures
 
 
+def test_workers_batches_analysed_ahead_are_taken_only_when_the_flow_plans_them_too(tmp_path):
+    # The workers analyse the planned batches before the flow starts; the flow's batch with the same articles
+    # takes that result and its staged files, a batch the plan did not have is analysed then; the folder of
+    # what was analysed ahead goes with the workers.
+    from extract.io.delta import Outputs
+    from extract.settings import Settings
+    from extract.text.ingest import Article
+    from pipeline import batches
+
+    first = [Article("a1", "a.txt", "新华社北京12月9日电 中芯国际营收增长12%。")]
+    second = [Article("b1", "b.txt", "据《财经》报道，上海市2023年1月6日出台新规。")]
+    changed = [Article("b1", "b.txt", "据《财经》报道，北京市2023年1月6日出台新规。")]
+    out = str(tmp_path / "out")
+    pool = batches.start_workers(1, Settings())
+    try:
+        batches.analyse_ahead([first, second], out, Settings())
+        folders = list(batches._AHEAD_FOLDERS)
+        with Outputs(out) as outputs:
+            staging = outputs.new_run()
+        taken = batches.analysed_batch(first, out, staging, "batch-00000", Settings())
+        fresh = batches.analysed_batch(changed, out, staging, "batch-00001", Settings())
+        assert len(batches._AHEAD) == 1  # the second batch as planned ahead, never asked for
+    finally:
+        batches.stop_workers(pool)
+    assert [p[0] for p in taken.processed] == ["a1"] and [p[0] for p in fresh.processed] == ["b1"]
+    staged = sorted(p.relative_to(staging).as_posix() for p in Path(staging).glob("batches/documents/*"))
+    assert staged == ["batches/documents/batch-00000.parquet", "batches/documents/batch-00001.parquet"]
+    assert folders and not any(Path(f).exists() for f in folders) and not batches._AHEAD
+
+
 def test_workers_one_gives_the_pools_tables(prefect_api, baseline, tmp_path):
     # The baseline ran with the default pool (one process per core, three batches).
     run = run_cli(prefect_api, tmp_path, baseline["corpus"], tmp_path / "outputs", "--workers", "1",

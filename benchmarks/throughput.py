@@ -287,6 +287,12 @@ def section_news(args) -> None:
                    / times["jieba alone (default dictionary)"][k] for k in range(args.repeat))
     print(f"dates + quantities extractors / jieba, median of the {args.repeat} rounds: "
           f"{statistics.median(added):.3f}  (rounds {added[0]:.3f} to {added[-1]:.3f}; target <= 0.30)")
+    # Issue 16's budget: what entities add to the pipeline (not find_entities alone, which segments for itself
+    # and so moves with the segmenter's speed), against jieba's time of the same round.
+    entities = sorted((times["pipeline, everything (extract.analyze)"][k] - times["pipeline without entities"][k])
+                      / times["jieba alone (default dictionary)"][k] for k in range(args.repeat))
+    print(f"time entities add to the pipeline / jieba, median of the {args.repeat} rounds: "
+          f"{statistics.median(entities):.3f}  (rounds {entities[0]:.3f} to {entities[-1]:.3f})")
     # Finer still: OpenCC + jieba and the whole analysis take turns on chunks of 25 articles (a fraction of a
     # second each), so a drift of the machine's speed weighs on both sides alike.
     interleaved = []

@@ -194,11 +194,10 @@ def _run_flow(args) -> dict:
     from pipeline.watchdog import start_watchdog
 
     settings = Settings(entity_model=args.entity_model, article_seconds=args.article_seconds)
-    pool = args.runner == "default" and (args.workers is None or args.workers > 1)
-    if pool:
+    start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
+    if args.runner == "default" and (args.workers is None or args.workers > 1):
         from pipeline.batches import prepare_workers
 
-        start_watchdog()  # the Prefect server and workers this run starts die with it, even on kill -9
         prepare_workers(settings)  # the models load while Prefect is imported
     from prefect import tags
 
@@ -212,8 +211,6 @@ def _run_flow(args) -> dict:
         runner = task_runner(args.runner, workers=args.workers, address=args.dask_address, settings=settings)
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
-    if not pool:
-        start_watchdog()
     early = hasattr(runner, "start_early")
     # The progress display first: it sets the console level the workers read from the environment as they start.
     with SharedAPI() as api, terminal.run_progress(terminal.console(stderr=True)):

@@ -1,15 +1,22 @@
 """A time budget for one article: past it, the analysis is stopped and the article becomes an `errors` row.
 
 The analysis runs in whatever thread calls it (a Prefect task thread, a Dask worker), where `signal.alarm`
-cannot reach, so a watchdog timer raises an exception *in that thread* (CPython's `PyThreadState_SetAsyncExc`).
+cannot reach, so a watchdog raises an exception *in that thread* (CPython's `PyThreadState_SetAsyncExc`).
 The exception derives from BaseException, so that no `except Exception` inside an extractor swallows it. It is
 delivered between two Python bytecodes: a single long C call (one regex match, one numba kernel) finishes
 first, and every loop of the pipeline is Python, so a runaway article stops within moments of its budget.
+
+One watchdog thread per process watches every budget. A `threading.Timer` per article was a thread started
+and stopped per article: the analysing thread waited for each new thread to be scheduled, which cost up to a
+millisecond an article on a loaded machine (benchmarks/budget_speed.py).
 """
 from __future__ import annotations
 
 import ctypes
+import itertools
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,34 +33,70 @@ def _raise_in_thread(thread_id: int, exc: type[BaseException] | None) -> None:
                                                None if exc is None else ctypes.py_object(exc))
 
 
+class _Watchdog:
+    """The process's one watchdog thread: it raises ArticleTimeout in each thread whose budget ran out."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child has the lock and the dict, not the thread
+
+    def _reset(self) -> None:
+        self._wake = threading.Condition()
+        self._budgets: dict[int, tuple[float, int]] = {}  # key -> (deadline, thread id), until it ends or fires
+        self._fired: set[int] = set()
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def begin(self, seconds: float) -> int:
+        """Watch the calling thread for `seconds`; return the key that `end` takes."""
+        deadline = time.monotonic() + seconds
+        with self._wake:
+            key = next(self._keys)
+            soonest = min((d for d, _ in self._budgets.values()), default=None)
+            self._budgets[key] = (deadline, threading.get_ident())
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="article-budget", daemon=True)
+                self._thread.start()
+            elif soonest is None or deadline < soonest:  # else the thread wakes in time for it anyway
+                self._wake.notify()
+        return key
+
+    def end(self, key: int) -> None:
+        """Stop watching; clear the exception if the budget fired as the body ended and it is still pending."""
+        with self._wake:
+            self._budgets.pop(key, None)
+            if key in self._fired:
+                self._fired.discard(key)
+                _raise_in_thread(threading.get_ident(), None)
+
+    def _watch(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, thread_id) in list(self._budgets.items()):
+                    if deadline <= now:
+                        del self._budgets[key]
+                        self._fired.add(key)
+                        _raise_in_thread(thread_id, ArticleTimeout)
+                soonest = min((d for d, _ in self._budgets.values()), default=None)
+                self._wake.wait(None if soonest is None else soonest - now)
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextmanager
 def time_budget(seconds: float | None, *, source: str | None = None) -> Iterator[None]:
     """Run the body with a budget of `seconds` (None or 0: no budget); past it raise ExtractError code timeout."""
     if not seconds:
         yield
         return
-    thread_id = threading.get_ident()
-    lock = threading.Lock()
-    state = {"active": True, "fired": False}
-
-    def fire() -> None:
-        with lock:
-            if state["active"]:
-                state["fired"] = True
-                _raise_in_thread(thread_id, ArticleTimeout)
-
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
+    key = _WATCHDOG.begin(seconds)
     try:
-        timer.start()
         try:
             yield
         finally:
-            timer.cancel()
-            with lock:
-                state["active"] = False
-                if state["fired"]:  # fired as the body ended: clear it if it has not been raised yet
-                    _raise_in_thread(thread_id, None)
+            _WATCHDOG.end(key)
     except ArticleTimeout:
         raise ExtractError(f"the analysis ran over its time budget of {seconds:g} s and was stopped (raise "
                            "article_seconds, or --article-seconds, to let it finish)", source=source,

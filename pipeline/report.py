@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pandas is imported by the functions that read rows: a run with nothing to do needs none
-    import pandas as pd
-
 REPORT_KEY = "extract-corpus-report"
 FAILURES_KEY = "extract-corpus-failures"
 RUN_TAGS = ("zh-extract", "extract-corpus")
 TOP_ENTITIES = 15
 MAX_LISTED = 50  # failures and conflicts listed one by one in the markdown (the table artifact has them all)
-REPORTED_TABLES = ("entities", "conflicts")
+# The columns of this run's rows the report reads, per table.
+REPORTED_COLUMNS = {"entities": ["doc_id", "canonical", "label"], "conflicts": ["doc_id", "ref_idx", "kind", "detail"]}
 
 
 def run_name() -> str:
@@ -45,18 +41,15 @@ def transient_store_error(task, task_run, state) -> bool:
     return False
 
 
-def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, pd.DataFrame]:
-    """Return the rows this run wrote to the tables the report reads (entities, conflicts).
+def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, list[dict]]:
+    """Return the rows this run wrote to the tables the report reads (entities, conflicts), as dicts.
 
-    They are the rows of the tables as of this run (`extract.read_table`) whose `run_id` is this run's.
+    Only this run's rows and the columns the report shows are read, as plain rows: the flow's process never
+    imports pandas for its report.
     """
-    import extract
+    from extract.io.delta import run_rows
 
-    frames = {}
-    for name in REPORTED_TABLES:
-        frame = extract.read_table(output_dir, name, run=run_id)
-        frames[name] = frame[frame["run_id"] == run_id]
-    return frames
+    return {name: run_rows(output_dir, name, run_id, columns) for name, columns in REPORTED_COLUMNS.items()}
 
 
 def failure_rows(summary: dict) -> list[dict]:
@@ -65,7 +58,7 @@ def failure_rows(summary: dict) -> list[dict]:
             for f in summary.get("failures", ())]
 
 
-def run_report(summary: dict, rows: dict[str, pd.DataFrame], *, name: str | None = None) -> str:
+def run_report(summary: dict, rows: dict[str, list[dict]], *, name: str | None = None) -> str:
     """Return the markdown report of a run: counts, failures with reasons, rows per table, top entities, conflicts."""
     parts = [f"# {name or 'extract-corpus run'}", "", _counts(summary), "", "## Failures", "", _failures(summary),
              "", "## Rows per table", "", _rows_per_table(summary), "", "## Top entities of this run", "",
@@ -108,26 +101,27 @@ def _rows_per_table(summary: dict) -> str:
                   [[t, written.get(t, 0), total.get(t, "")] for t in total or written])
 
 
-def _top_entities(entities: pd.DataFrame | None) -> str:
-    if entities is None or not len(entities):
+def _top_entities(entities: list[dict] | None) -> str:
+    if not entities:
         return "None."
-    grouped = (entities.groupby(["canonical", "label"])
-               .agg(mentions=("doc_id", "size"), articles=("doc_id", "nunique"))
-               .reset_index().sort_values(["mentions", "canonical"], ascending=[False, True]).head(TOP_ENTITIES))
+    mentions = Counter((e["canonical"], e["label"]) for e in entities)
+    articles = Counter((canonical, label) for canonical, label, _ in
+                       {(e["canonical"], e["label"], e["doc_id"]) for e in entities})
+    top = sorted(mentions.items(), key=lambda item: (-item[1], item[0]))[:TOP_ENTITIES]
     return _table(["canonical", "label", "mentions", "articles"],
-                  [[r.canonical, r.label, r.mentions, r.articles] for r in grouped.itertuples()])
+                  [[canonical, label, n, articles[canonical, label]] for (canonical, label), n in top])
 
 
-def _conflicts(conflicts: pd.DataFrame | None) -> str:
-    if conflicts is None or not len(conflicts):
+def _conflicts(conflicts: list[dict] | None) -> str:
+    if not conflicts:
         return "None."
-    kinds = _table(["kind", "conflicts"], [[k, n] for k, n in Counter(conflicts["kind"]).most_common()])
+    kinds = _table(["kind", "conflicts"], [[k, n] for k, n in Counter(c["kind"] for c in conflicts).most_common()])
     listed = _table(["doc_id", "ref_idx", "kind", "detail"],
-                    [[r.doc_id, r.ref_idx, r.kind, r.detail] for r in conflicts.head(MAX_LISTED).itertuples()])
+                    [[c["doc_id"], c["ref_idx"], c["kind"], c["detail"]] for c in conflicts[:MAX_LISTED]])
     return f"{len(conflicts)} conflicts.\n\n{kinds}\n\n{listed}"
 
 
-def publish_run_report(summary: dict, rows: dict[str, pd.DataFrame], *, name: str | None = None) -> None:
+def publish_run_report(summary: dict, rows: dict[str, list[dict]], *, name: str | None = None) -> None:
     """Create the run's markdown report and its table of failures as artifacts of the current flow run."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 

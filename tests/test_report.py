@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import pytest
 
 from pipeline.report import failure_rows, is_transient, run_name, run_report, transient_store_error
@@ -20,9 +19,9 @@ SUMMARY = {
         {"source": "refs.txt", "doc_id": "refs.txt", "code": "references_unparsed", "message": "no entry"},
     ],
 }
-ENTITIES = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"], "canonical": ["英伟达", "英伟达", "英伟达", "美国", "美国"],
-                         "label": ["ORG", "ORG", "ORG", "GPE", "GPE"]})
-CONFLICTS = pd.DataFrame({"doc_id": ["a"], "ref_idx": [2], "kind": ["quantity_mismatch"], "detail": ["25% vs 15%"]})
+ENTITIES = [{"doc_id": d, "canonical": c, "label": label} for d, c, label in
+            [("a", "英伟达", "ORG"), ("a", "英伟达", "ORG"), ("b", "英伟达", "ORG"), ("b", "美国", "GPE"), ("c", "美国", "GPE")]]
+CONFLICTS = [{"doc_id": "a", "ref_idx": 2, "kind": "quantity_mismatch", "detail": "25% vs 15%"}]
 
 
 def _section(markdown: str, title: str) -> str:
@@ -47,7 +46,7 @@ def test_report_counts_failures_rows_entities_and_conflicts():
 
 def test_report_of_a_quiet_run_says_none():
     quiet = {**SUMMARY, "failures": [], "failed": 0}
-    md = run_report(quiet, {"entities": ENTITIES.iloc[:0], "conflicts": CONFLICTS.iloc[:0]})
+    md = run_report(quiet, {"entities": [], "conflicts": []})
     assert _section(md, "Failures").strip() == "None."
     assert _section(md, "Conflicts found").strip() == "None."
     assert failure_rows(quiet) == []
@@ -115,3 +114,32 @@ def test_report_artifacts_logs_name_and_tags_read_back_from_the_server(prefect_a
     messages = logs(prefect_api, run["id"])
     assert any(m.startswith("plan: 4 to process") for m in messages), messages[:5]
     assert any(m.startswith("done: 3 processed") for m in messages), messages[-5:]
+
+
+def _plain_run(corpus, outputs) -> str:
+    """Run plan, one batch and commit without Prefect; return the run id."""
+    from extract.io.corpus import commit_run, plan_run, process_batch
+    from extract.io.delta import Outputs
+
+    with Outputs(str(outputs)) as out:
+        plan = plan_run(corpus, out)
+        staging = out.new_run()
+        return commit_run(out, staging, plan, [process_batch(plan.to_process, str(outputs), staging, "batch-00000")])["run_id"]
+
+
+def test_report_reads_only_the_rows_this_run_wrote(tmp_path):
+    import extract
+    from flow_fixtures import write_tiny_corpus
+    from pipeline.report import REPORTED_COLUMNS, rows_of_run
+
+    corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
+    write_tiny_corpus(corpus, 2)
+    first = _plain_run(corpus, outputs)
+    write_tiny_corpus(corpus, 1, start=2)
+    second = _plain_run(corpus, outputs)
+    entities = extract.read_table(outputs, "entities")
+    for run_id in (first, second):
+        rows = rows_of_run(str(outputs), run_id=run_id)
+        expected = entities[entities["run_id"] == run_id][REPORTED_COLUMNS["entities"]]
+        assert rows["entities"] == expected.to_dict("records") and rows["conflicts"] == []
+    assert {r["doc_id"] for r in rows_of_run(str(outputs), run_id=second)["entities"]} == {"a0002.txt"}

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import socket
+import struct
 import tempfile
 import uuid
 from collections.abc import Iterable
@@ -262,6 +263,27 @@ def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table
     return table.sort_by([("finished_at", "ascending"), ("run_id", "ascending")]) if name == RUNS else table
 
 
+def run_rows(outputs: str | Path, name: str, run_id: str, columns: list[str]) -> list[dict]:
+    """Return `columns` of the rows run `run_id` wrote to table `name`, in the table's order, as dicts.
+
+    Only those rows are read (a filter in delta-rs's query engine), where reading the table as of the run and
+    keeping its rows read every earlier run's too, as pandas: the run report cost grew with the outputs.
+    """
+    from deltalake import QueryBuilder
+
+    version = run_versions(outputs, run_id).get(name)
+    dt = open_table(outputs, name, version=version) if version is not None else None
+    if dt is None:
+        return []
+    order = [column for column, _ in sort_key(name)]
+    names = list(dict.fromkeys(columns + order))
+    literal = "'" + run_id.replace("'", "''") + "'"
+    query = f"SELECT {', '.join(map(_quote_name, names))} FROM t WHERE {_quote_name(_RUN_ID.name)} = {literal}"
+    table = pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)).read_all()
+    table = table.cast(pa.schema([SCHEMAS[name].field(n) for n in names])).sort_by(sort_key(name))
+    return [{column: row[column] for column in columns} for row in rows_of(table)]
+
+
 def _read_whole(dt, name: str, outputs) -> pa.Table:
     try:
         return read_arrow(dt, stored_schema(name))
@@ -321,7 +343,7 @@ def table_of(rows: list[dict], schema: pa.Schema) -> pa.Table:
     lines = "".join(json.dumps({f.name: plain(row.get(f.name)) for f in schema}, ensure_ascii=False) + "\n"
                     for row in rows)
     if not rows:
-        return schema.empty_table()
+        return pa.Table.from_batches([], schema)  # not schema.empty_table(): it imports pandas
     options = pj.ParseOptions(explicit_schema=pa.schema([f.with_nullable(True) for f in schema]))
     table = pj.read_json(io.BytesIO(lines.encode("utf-8")), parse_options=options)
     return table.cast(schema)
@@ -773,7 +795,7 @@ class Outputs:
         # unchanged (warnings about them); an article's errors go when the article is processed again.
         dt = self.table("errors")
         target = sizing.target(dt, "errors")
-        new = to_arrow("errors", errors)
+        new = table_of(errors, SCHEMAS["errors"])  # not to_arrow: pa.array imports pandas (see table_of)
         validate("errors", new, {})
         touched = touched | {row["source"] for row in errors}  # a source with a new error was read again
         clauses = []
@@ -924,6 +946,16 @@ class Outputs:
         return total
 
 
+def read_parquet(source, *, columns: list[str] | None = None, schema: pa.Schema | None = None) -> pa.Table:
+    """Return the rows of one Parquet file (a path or a file object), of `columns`, cast to `schema` if given.
+
+    Not `pq.read_table`: it goes through pyarrow.dataset, which imports pandas, half a second of a run's commit
+    while the workers wait idle (the flow's process has no other use for pandas).
+    """
+    table = pq.ParquetFile(source).read(columns=columns)
+    return table if schema is None else table.cast(schema)
+
+
 class StagedTable:
     """The rows a run staged for one table: its batches' Parquet files, each sorted, read a few at a time.
 
@@ -945,20 +977,20 @@ class StagedTable:
     def parts(self, paths: list[Path] | None = None) -> Iterable[pa.Table]:
         """Yield the rows of each staged file (or of `paths`), in the table's schema."""
         for path in self.paths if paths is None else paths:
-            yield pq.read_table(path, schema=SCHEMAS[self.name])
+            yield read_parquet(path, schema=SCHEMAS[self.name])
 
     def doc_ids(self) -> set[str]:
         """Return the documents that have rows in this table."""
         ids: set[str] = set()
         for path in self.paths:
-            ids.update(pq.read_table(path, columns=["doc_id"]).column("doc_id").unique().to_pylist())
+            ids.update(read_parquet(path, columns=["doc_id"]).column("doc_id").unique().to_pylist())
         return ids
 
     def groups(self) -> list[list[Path]]:
         """Return the staged files in groups whose ranges of doc_id overlap, the groups in doc_id order."""
         ranges = []
         for path in self.paths:
-            bounds = pc.min_max(pq.read_table(path, columns=["doc_id"]).column("doc_id"))
+            bounds = pc.min_max(read_parquet(path, columns=["doc_id"]).column("doc_id"))
             ranges.append((bounds["min"].as_py() or "", bounds["max"].as_py() or "", path))
         groups: list[list[Path]] = []
         upper = ""
@@ -975,7 +1007,7 @@ class StagedTable:
         """Yield the table's rows in its order (sort_key), a group of files at a time."""
         for group in self.groups():
             # Concatenated in file order and sorted stably: the order one sort of the whole run gives.
-            parts = [pq.read_table(path, schema=SCHEMAS[self.name]) for path in sorted(group)]
+            parts = [read_parquet(path, schema=SCHEMAS[self.name]) for path in sorted(group)]
             yield parts[0] if len(parts) == 1 else pa.concat_tables(parts).sort_by(sort_key(self.name))
 
     def reader(self, run_id: str) -> pa.RecordBatchReader:
@@ -994,7 +1026,7 @@ def validate_staged(staged: dict[str, StagedTable]) -> None:
     """
     n_chars: dict[str, int] = {}
     for path in staged["documents"].paths:
-        part = pq.read_table(path, columns=["doc_id", "n_chars"])
+        part = read_parquet(path, columns=["doc_id", "n_chars"])
         n_chars.update(zip(part.column("doc_id").to_pylist(), part.column("n_chars").to_pylist()))
     for table in staged.values():
         for part in table.parts(table.unchecked):
@@ -1033,7 +1065,7 @@ class TableStore:
     def read(self, path: str) -> pa.Table:
         """Return the rows of the data file `path`."""
         with self.storage.open_input_file(path) as source:
-            return pq.read_table(source)
+            return read_parquet(source)
 
     def write(self, table: pa.Table, path: str) -> int:
         """Write `table` as the zstd Parquet file `path` (one upload on an object store); return its bytes."""
@@ -1088,8 +1120,19 @@ def table_configuration(name: str) -> dict[str, str]:
 
 
 def _with_run_id(rows: pa.Table, name: str, run_id: str) -> pa.Table:
-    column = pa.array([run_id] * rows.num_rows, pa.string())
-    return rows.append_column(_RUN_ID, column).cast(stored_schema(name))
+    return rows.append_column(_RUN_ID, repeated_string(run_id, rows.num_rows)).cast(stored_schema(name))
+
+
+def repeated_string(value: str, n: int) -> pa.Array:
+    """Return `value` `n` times as an Arrow string array, built from buffers.
+
+    pa.array and pa.scalar import pandas on their first call (to look for pandas objects): half a second of a
+    run's commit, at its end, while the workers wait idle; the flow's process has no other use for pandas.
+    """
+    data = value.encode("utf-8")
+    one = pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(struct.pack("<ii", 0, len(data))),
+                                                 pa.py_buffer(data)])
+    return one.take(pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(bytes(4 * n))]))
 
 
 def _started_or(run_id: str, default: datetime) -> datetime:

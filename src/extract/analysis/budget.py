@@ -44,6 +44,7 @@ class _Watchdog:
         self._wake = threading.Condition()
         self._budgets: dict[int, tuple[float, int]] = {}  # key -> (deadline, thread id), until it ends or fires
         self._fired: set[int] = set()
+        self._alarm: float | None = None  # when the thread wakes next (None: only when told)
         self._keys = itertools.count()
         self._thread: threading.Thread | None = None
 
@@ -52,12 +53,13 @@ class _Watchdog:
         deadline = time.monotonic() + seconds
         with self._wake:
             key = next(self._keys)
-            soonest = min((d for d, _ in self._budgets.values()), default=None)
             self._budgets[key] = (deadline, threading.get_ident())
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="article-budget", daemon=True)
                 self._thread.start()
-            elif soonest is None or deadline < soonest:  # else the thread wakes in time for it anyway
+            elif self._alarm is None or deadline < self._alarm:
+                # Else the thread wakes in time anyway (at the deadline of an article gone by, mostly): waking it
+                # for every article was a switch between threads an article.
                 self._wake.notify()
         return key
 
@@ -78,8 +80,8 @@ class _Watchdog:
                         del self._budgets[key]
                         self._fired.add(key)
                         _raise_in_thread(thread_id, ArticleTimeout)
-                soonest = min((d for d, _ in self._budgets.values()), default=None)
-                self._wake.wait(None if soonest is None else soonest - now)
+                self._alarm = min((d for d, _ in self._budgets.values()), default=None)
+                self._wake.wait(None if self._alarm is None else self._alarm - now)
 
 
 _WATCHDOG = _Watchdog()

@@ -28,6 +28,7 @@ import numba
 import numpy
 
 from extract.errors import ExtractError
+from extract.lexicon_match import LongestMatcher
 from extract.memory import release_free_memory
 from extract.text.chars import lower_same_length
 
@@ -99,27 +100,31 @@ def _tag_id(tag: str | None) -> int:
     return _stable_hash(tag or "?")
 
 
-def _gazetteer_codes(text: str, automaton) -> numpy.ndarray:
+def _gazetteer_codes(text: str, matcher) -> numpy.ndarray:
     """Return per character 1 + label index * 4 + position (B, I, E, S) of the lexicon name covering it, or 0.
 
-    `automaton` is gazetteer_automaton(): leftmost-longest matches of the lower-cased text.
+    `matcher` is gazetteer_automaton(): leftmost-longest matches of the lower-cased text.
     """
-    marks = numpy.zeros(len(text), dtype=numpy.int64)
-    if automaton is None or not text:
-        return marks
-    found = [(end, length, _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
-             for end, (length, _canonical, label) in automaton.iter_long(lower_same_length(text))]
-    if not found:
-        return marks
-    ends, lengths, bases = numpy.array(found, dtype=numpy.int64).T
-    starts = ends + 1 - lengths
-    # Inside characters first, then ends, then starts: a name of one character is its own start (S).
-    inner = numpy.repeat(bases + 1, lengths)
-    offsets = numpy.arange(lengths.sum()) - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths)
-    marks[numpy.repeat(starts, lengths) + offsets] = inner
-    marks[ends] = bases + 2
-    marks[starts] = numpy.where(lengths == 1, bases + 3, bases)
+    if matcher is None or not text:
+        return numpy.zeros(len(text), dtype=numpy.int64)
+    starts, ends, bases = matcher.matches(_code_points(lower_same_length(text)))
+    return _marks(len(text), starts, ends, bases)
+
+
+@numba.njit(cache=True, nogil=True)
+def _marks(n: int, starts: numpy.ndarray, ends: numpy.ndarray, bases: numpy.ndarray) -> numpy.ndarray:
+    # The matches are disjoint: inside characters, then the end, then the start (a name of one character is
+    # its own start, S).
+    marks = numpy.zeros(n, dtype=numpy.int64)
+    for k in range(len(starts)):
+        marks[starts[k]:ends[k]] = bases[k] + 1
+        marks[ends[k] - 1] = bases[k] + 2
+        marks[starts[k]] = bases[k] + 3 if ends[k] - starts[k] == 1 else bases[k]
     return marks
+
+
+def _code_points(text: str) -> numpy.ndarray:
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
 
 
 _GAZETTEER_CODE = {label: 1 + i * 4 for i, label in enumerate(_GAZETTEER_LABELS)}
@@ -142,7 +147,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
                   automaton=None) -> numpy.ndarray:
     """Return a (25, len(text)) uint32 array: the hashed feature bucket of each template (row) at each character.
 
-    `tokens` are jieba (word, start, end) tokens covering `text`; `automaton` the lexicon's surface automaton
+    `tokens` are jieba (word, start, end) tokens covering `text`; `automaton` the lexicon's matcher
     (gazetteer_automaton()), or None for no lexicon features. Templates: the
     characters at -2..+2, the four bigrams and three trigrams around the character and the skip pair
     (-1, +1); the character's place in its word with and without the character; its word and the words
@@ -150,7 +155,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     character classes (Han, digit, Latin, ...) at -1, 0, +1.
     """
     n = len(text)
-    codes, classes = _fold_and_classify(numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32))
+    codes, classes = _fold_and_classify(_code_points(text))
     # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
     memo_get, info = _word_info_of(words)
     packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
@@ -438,7 +443,7 @@ def _clause_table() -> numpy.ndarray:
 
 def clause_marks(text: str) -> numpy.ndarray:
     """Return, per character, whether it is clause punctuation (settings.yaml `crf.clause_marks`)."""
-    return _clause_table()[numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)]
+    return _clause_table()[_code_points(text)]
 
 
 @cache
@@ -449,12 +454,16 @@ def default_word_info() -> WordInfo:
     return WordInfo(*stock_dictionary())
 
 
-def gazetteer_automaton():
-    """Return the lexicon automaton the gazetteer features read: lexicon.surface_automaton over lower-cased
-    surface forms (the entity rules' automaton, case-folded), each mapped to (length, canonical, label)."""
-    from extract.lexicon import surface_automaton
+@cache
+def gazetteer_automaton() -> LongestMatcher:
+    """Return the lexicon matcher the gazetteer features read: the lower-cased surface forms of two or more
+    characters (lexicon.surface_automaton(lowercase=True), the entity rules' automaton case-folded), each
+    carrying its label's gazetteer code; it finds what that automaton's iter_long finds."""
+    from extract.lexicon import load_lexicon
 
-    return surface_automaton(lowercase=True)
+    return LongestMatcher.build((lower_same_length(surface), _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
+                                for surface, (_canonical, label) in load_lexicon().by_surface.items()
+                                if len(surface) >= 2)
 
 
 def predict_spans(text: str, tokens: list[tuple[str, int, int]], *,

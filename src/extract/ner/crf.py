@@ -461,20 +461,26 @@ class CRFModel:
 
     def spans(self, label_ids: numpy.ndarray) -> list[tuple[int, int, str]]:
         """Return (start, end, type) spans of a BIO label sequence; an I- without its B- starts a span."""
-        spans = []
-        start, kind, previous = None, None, -2
-        labels = self.labels
-        for i in numpy.flatnonzero(label_ids != self.outside).tolist():
-            prefix, _, name = labels[label_ids[i]].partition("-")
-            if prefix == "I" and kind == name and previous == i - 1:
-                previous = i
-                continue
-            if kind is not None:
-                spans.append((start, previous + 1, kind))
-            start, kind, previous = i, name, i
-        if kind is not None:
-            spans.append((start, previous + 1, kind))
-        return spans
+        if not len(label_ids):
+            return []
+        inside, kind_of, kinds = _label_parts(self.labels)
+        named = label_ids != self.outside
+        kind = kind_of[label_ids]
+        # A character goes on with the span before it where it is an I- of the kind of the character before.
+        goes_on = numpy.zeros(len(label_ids) + 1, dtype=numpy.bool_)
+        goes_on[1:-1] = named[:-1] & inside[label_ids[1:]] & (kind[1:] == kind[:-1])
+        starts = numpy.flatnonzero(named & ~goes_on[:-1])
+        ends = numpy.flatnonzero(named & ~goes_on[1:]) + 1
+        return [(s, e, kinds[k]) for s, e, k in zip(starts.tolist(), ends.tolist(), kind[starts].tolist())]
+
+
+@cache
+def _label_parts(labels: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndarray, tuple[str, ...]]:
+    """Return, per label, whether it is an I- label and the index of its type, and the types (B-LOC: LOC)."""
+    parts = [label.partition("-") for label in labels]
+    kinds = tuple(dict.fromkeys(name for _, _, name in parts))
+    return (numpy.array([prefix == "I" for prefix, _, _ in parts], dtype=numpy.bool_),
+            numpy.array([kinds.index(name) for _, _, name in parts], dtype=numpy.int64), kinds)
 
 
 @cache

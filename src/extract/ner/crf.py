@@ -290,8 +290,9 @@ def _prefetch(typingctx, array, index):
                                            context.make_array(array_type)(context, builder, args[0]), [args[1]],
                                            wraparound=False)
         int32, byte_pointer = ir.IntType(32), ir.IntType(8).as_pointer()
+        # The typed-pointer name: the LLVM of numba 0.60 needs it, later ones (opaque pointers) upgrade it.
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0")
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8")
         # Read, keep in every cache level, data (not instructions).
         builder.call(function, [builder.bitcast(pointer, byte_pointer), ir.Constant(int32, 0), ir.Constant(int32, 3),
                                 ir.Constant(int32, 1)])

@@ -42,6 +42,24 @@ def test_emissions_sum_the_weights_of_the_buckets_that_carry_any():
         CRFModel.from_weights(labels, numpy.array([5, 5]), numpy.zeros((2, 3)), numpy.zeros((3, 3)))
 
 
+def test_emissions_are_the_sums_of_rows_in_template_order_on_long_texts():
+    # Long enough for the rows asked for ahead; a dense table of rows and numpy's float32 sums, template by
+    # template, are the reference: the same floats, bit for bit.
+    rng = numpy.random.default_rng(16)
+    labels = ("O", "B-LOC", "B-MISC", "B-ORG", "B-PERSON", "I-LOC", "I-MISC", "I-ORG", "I-PERSON")
+    buckets = numpy.unique(rng.integers(0, 1 << ner_crf.BUCKET_BITS, size=5000))
+    state = rng.normal(0, 1, (len(buckets), len(labels))).astype(numpy.float16)
+    model = CRFModel.from_weights(labels, buckets, state, numpy.zeros((9, 9)))
+    row_of = dict(zip(buckets.tolist(), state.astype(numpy.float32)))
+    # Half the features carry weights, half do not.
+    features = numpy.where(rng.random((25, 300)) < 0.5, rng.choice(buckets, (25, 300)),
+                           rng.integers(0, 1 << ner_crf.BUCKET_BITS, (25, 300))).astype(numpy.uint32)
+    expected = numpy.zeros((300, len(labels)), dtype=numpy.float32)
+    for template in features:
+        expected += numpy.array([row_of.get(b, numpy.zeros(len(labels), numpy.float32)) for b in template.tolist()])
+    assert numpy.array_equal(model.emissions(features), expected)
+
+
 def test_decode_is_exact_viterbi_without_margin():
     rng = numpy.random.default_rng(7)
     transitions = rng.normal(0, 2, (3, 3))

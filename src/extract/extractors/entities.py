@@ -1889,26 +1889,20 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
         start, end = _within_marks(text, start, end, rules) if marked else (start, end)
         start = _after_leading_place(text, start, end, label, by_span, bounds, rules)
         surface = text[start:end]
-        if label is None or _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
+        if label is None:
             continue
-        if taken.overlaps(start, end):
-            same = next(iter(by_span.get((start, end), ())), None)
-            if same is not None and label in ("LOC", "GPE") and same.method == "rule:org_suffix" \
-                    and surface.endswith(tuple(rules.org_suffixes_place_or_org)):
-                # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
+        overlaps = taken.overlaps(start, end)
+        same = next(iter(by_span.get((start, end), ())), None) if overlaps else None
+        reading = _reading_over_same_span(text, surface, label, same, rules) if same is not None else None
+        if reading is None and same is not None and (start, end) in taken.spans:
+            continue  # the earlier mention of this very span stays (as the test of swallowed mentions finds)
+        if _implausible_model_name(text, start, end, label, bounds, rules, cased=cased):
+            continue
+        if overlaps:
+            if reading is not None:
                 _drop(same, by_span, dropped)
-                out.append(Entity(start, end, surface, "LOC", surface, method))
-                continue
-            if same is not None and label == "ORG" and same.method == "lexicon" and same.label == "GPE" \
-                    and not _names_a_government(same, rules) and not _names_a_state_here(text, same):
-                # A foreign city's name the model reads as an organisation in context is a club or team named
-                # after it (利物浦 2-0 切尔西), a firm (里昂 for 里昂证券) or a studio: the model's label, the
-                # lexicon's canonical name. On the CLUENER held-out split that reading is right 19 times in 21;
-                # in general news about half the time (曼彻斯特和伯明翰的机场 is the city). The name of a
-                # country, province or state, or of a Chinese city, read so stands for its government, which
-                # our labels call GPE: it keeps the lexicon's label.
-                _drop(same, by_span, dropped)
-                out.append(Entity(start, end, surface, "ORG", same.canonical, method))
+                out.append(Entity(start, end, surface, reading, surface if reading == "LOC" else same.canonical,
+                                  method))
                 continue
             # A longer name around earlier mentions is the better mention: an organisation or place around
             # organisations and places (北京大学附属医院 around 北京大学), a person around part of the same
@@ -1931,6 +1925,25 @@ def merge_model_spans(text: str, spans: list[tuple[int, int, str]], bounds: _Bou
     return out
 
 
+def _reading_over_same_span(text: str, surface: str, label: str, same: Entity, rules: EntityRules) -> str | None:
+    """Return the label a model's name takes over an earlier mention `same` of the very same span, or None
+    where the earlier mention stays."""
+    if label in ("LOC", "GPE") and same.method == "rule:org_suffix" \
+            and surface.endswith(tuple(rules.org_suffixes_place_or_org)):
+        # 某某中心 names an organisation or a building: where the model reads it as a place, it is one.
+        return "LOC"
+    if label == "ORG" and same.method == "lexicon" and same.label == "GPE" \
+            and not _names_a_government(same, rules) and not _names_a_state_here(text, same):
+        # A foreign city's name the model reads as an organisation in context is a club or team named after it
+        # (利物浦 2-0 切尔西), a firm (里昂 for 里昂证券) or a studio: the model's label, the lexicon's canonical
+        # name. On the CLUENER held-out split that reading is right 19 times in 21; in general news about half
+        # the time (曼彻斯特和伯明翰的机场 is the city). The name of a country, province or state, or of a
+        # Chinese city, read so stands for its government, which our labels call GPE: it keeps the lexicon's
+        # label.
+        return "ORG"
+    return None
+
+
 # Rules' mentions no model span takes in: an index's maker (香港恒生|科技指数), a listed facility or a store's
 # brand, whose place before it is its own mention (台北市|迪化、内湖等3座污水处理厂, 台南市|华歌尔), and a surname
 # before a title, which is no part of the name (李|署长).
@@ -1950,11 +1963,12 @@ def _implausible_model_name(text: str, start: int, end: int, label: str, bounds:
         return True
     # A Latin span starting or ending inside a Latin word is a piece of it (newsDetai|l_forward in an address;
     # not so a name run onto a Latin word, vsac|米兰 in CLUENER).
-    return not _plausible(checked, rules, cased=cased) \
-        or (surface.isascii() and not _latin_edges_ok(text, start, end)) \
-        or (len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)) \
-        or _generic_phrase(start, end, bounds, rules) \
-        or (label != "PERSON" and _holds_title(start, end, bounds, rules))
+    if not _plausible(checked, rules, cased=cased) \
+            or (surface.isascii() and not _latin_edges_ok(text, start, end)) \
+            or (len(surface) == 1 and not _plausible_single(text, start, label, bounds, rules)):
+        return True
+    words = _words_within(start, end, bounds)
+    return _generic_phrase(words, start, end, rules) or (label != "PERSON" and _holds_title(words, rules))
 
 
 def _after_leading_place(text: str, start: int, end: int, label: str | None,
@@ -2024,17 +2038,23 @@ def _within_marks(text: str, start: int, end: int, rules: EntityRules) -> tuple[
     return start, end
 
 
-def _holds_title(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
-    """Return whether a word of start..end is a person's title or role (香港|车手|司徒永信, 研考会|主委): a
-    model's organisation or place over one has swallowed a person and the words around them."""
+def _holds_title(words: list[str], rules: EntityRules) -> bool:
+    """Return whether a word of a model's name (_words_within) is a person's title or role (香港|车手|司徒永信,
+    研考会|主委): a model's organisation or place over one has swallowed a person and the words around them."""
+    return any(word in rules.person_titles for word in words)
+
+
+def _words_within(start: int, end: int, bounds: _Boundaries) -> list[str]:
+    """Return the words from the one starting at `start` to the last ending by `end` (none where no word
+    starts at `start`)."""
     i = bounds.index_at(start)
     if i is None:
-        return False
+        return []
+    words = []
     while i < len(bounds.tokens) and bounds.tokens[i][2] <= end:
-        if bounds.tokens[i][0] in rules.person_titles:
-            return True
+        words.append(bounds.tokens[i][0])
         i += 1
-    return False
+    return words
 
 
 def _drop(ent: Entity, by_span: dict[tuple[int, int], list[Entity]], dropped: set[int]) -> None:
@@ -2125,11 +2145,19 @@ def _without_members(text: str, start: int, end: int, bounds: _Boundaries, rules
     某某科技|发言人): they are no part of the name. The cut must fall on a word edge (央行|理监事会 is not
     央行理|监事会), and a name that is only such a word stays whole."""
     surface = text[start:end]
+    tails = _member_and_organ_words(rules.org_members, rules.org_organs)
+    if not surface.endswith(tails):  # most names: one test in C
+        return end
     # The longest word of the name's tail decides: 央行理监事会 ends in the organ 理监事会, not in 监事会.
-    tail = max((w for w in (*rules.org_members, *rules.org_organs) if surface.endswith(w)), key=len, default=None)
+    tail = max((w for w in tails if surface.endswith(w)), key=len)
     if tail in rules.org_members and len(surface) - len(tail) >= 2 and end - len(tail) in bounds.ends:
         return end - len(tail)
     return end
+
+
+@cache
+def _member_and_organ_words(members: frozenset[str], organs: frozenset[str]) -> tuple[str, ...]:
+    return (*members, *organs)
 
 
 @cache
@@ -2209,18 +2237,12 @@ def _without_org_brackets(surface: str, rules: EntityRules) -> str:
     return _ORG_BRACKETS.sub(drop, surface)
 
 
-def _generic_phrase(start: int, end: int, bounds: _Boundaries, rules: EntityRules) -> bool:
-    """Return whether [start, end) is a generic noun after ordinary dictionary words (存储器|晶圆厂, 英寸|晶圆厂):
-    a description, not a name; places may modify it (中国|晶圆|制造业). A name holds a word the dictionary
-    lacks, a name-tagged word or a lexicon organisation (华茂|晶圆厂). Only nouns that head no name count (rules.yaml description_heads): 银行, 国际 end
-    names made of ordinary words (农业|银行, 中诚信|国际)."""
-    i = bounds.index_at(start)
-    if i is None:
-        return False
-    words = []
-    while i < len(bounds.tokens) and bounds.tokens[i][2] <= end:
-        words.append(bounds.tokens[i][0])
-        i += 1
+def _generic_phrase(words: list[str], start: int, end: int, rules: EntityRules) -> bool:
+    """Return whether [start, end), made of `words` (_words_within), is a generic noun after ordinary
+    dictionary words (存储器|晶圆厂, 英寸|晶圆厂): a description, not a name; places may modify it
+    (中国|晶圆|制造业). A name holds a word the dictionary lacks, a name-tagged word or a lexicon organisation
+    (华茂|晶圆厂). Only nouns that head no name count (rules.yaml description_heads): 银行, 国际 end names made of
+    ordinary words (农业|银行, 中诚信|国际)."""
     if len(words) < 2 or sum(map(len, words)) != end - start or words[-1] not in rules.description_heads:
         return False
     tags, lex = _jieba_tags(), load_lexicon()
@@ -2247,7 +2269,7 @@ def _plausible(surface: str, rules: EntityRules, *, cased: bool = True) -> bool:
     # A name cut at a joiner (米拉·) is a piece of a longer name the model did not finish.
     if surface[0] in rules.name_joiners or surface[-1] in rules.name_joiners:
         return False
-    return not any(ch in rules.model_span_stop_chars for ch in surface)
+    return rules.model_span_stop_chars.isdisjoint(surface)
 
 
 MODELS = ENTITY_MODELS  # declared with the settings

@@ -26,8 +26,12 @@ from pathlib import Path
 
 import numba
 import numpy
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from extract.errors import ExtractError
+from extract.lexicon_match import LongestMatcher
 from extract.memory import release_free_memory
 from extract.text.chars import lower_same_length
 
@@ -99,27 +103,31 @@ def _tag_id(tag: str | None) -> int:
     return _stable_hash(tag or "?")
 
 
-def _gazetteer_codes(text: str, automaton) -> numpy.ndarray:
+def _gazetteer_codes(text: str, matcher) -> numpy.ndarray:
     """Return per character 1 + label index * 4 + position (B, I, E, S) of the lexicon name covering it, or 0.
 
-    `automaton` is gazetteer_automaton(): leftmost-longest matches of the lower-cased text.
+    `matcher` is gazetteer_automaton(): leftmost-longest matches of the lower-cased text.
     """
-    marks = numpy.zeros(len(text), dtype=numpy.int64)
-    if automaton is None or not text:
-        return marks
-    found = [(end, length, _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
-             for end, (length, _canonical, label) in automaton.iter_long(lower_same_length(text))]
-    if not found:
-        return marks
-    ends, lengths, bases = numpy.array(found, dtype=numpy.int64).T
-    starts = ends + 1 - lengths
-    # Inside characters first, then ends, then starts: a name of one character is its own start (S).
-    inner = numpy.repeat(bases + 1, lengths)
-    offsets = numpy.arange(lengths.sum()) - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths)
-    marks[numpy.repeat(starts, lengths) + offsets] = inner
-    marks[ends] = bases + 2
-    marks[starts] = numpy.where(lengths == 1, bases + 3, bases)
+    if matcher is None or not text:
+        return numpy.zeros(len(text), dtype=numpy.int64)
+    starts, ends, bases = matcher.matches(_code_points(lower_same_length(text)))
+    return _marks(len(text), starts, ends, bases)
+
+
+@numba.njit(cache=True, nogil=True)
+def _marks(n: int, starts: numpy.ndarray, ends: numpy.ndarray, bases: numpy.ndarray) -> numpy.ndarray:
+    # The matches are disjoint: inside characters, then the end, then the start (a name of one character is
+    # its own start, S).
+    marks = numpy.zeros(n, dtype=numpy.int64)
+    for k in range(len(starts)):
+        marks[starts[k]:ends[k]] = bases[k] + 1
+        marks[ends[k] - 1] = bases[k] + 2
+        marks[starts[k]] = bases[k] + 3 if ends[k] - starts[k] == 1 else bases[k]
     return marks
+
+
+def _code_points(text: str) -> numpy.ndarray:
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
 
 
 _GAZETTEER_CODE = {label: 1 + i * 4 for i, label in enumerate(_GAZETTEER_LABELS)}
@@ -142,7 +150,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
                   automaton=None) -> numpy.ndarray:
     """Return a (25, len(text)) uint32 array: the hashed feature bucket of each template (row) at each character.
 
-    `tokens` are jieba (word, start, end) tokens covering `text`; `automaton` the lexicon's surface automaton
+    `tokens` are jieba (word, start, end) tokens covering `text`; `automaton` the lexicon's matcher
     (gazetteer_automaton()), or None for no lexicon features. Templates: the
     characters at -2..+2, the four bigrams and three trigrams around the character and the skip pair
     (-1, +1); the character's place in its word with and without the character; its word and the words
@@ -150,7 +158,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     character classes (Han, digit, Latin, ...) at -1, 0, +1.
     """
     n = len(text)
-    codes, classes = _fold_and_classify(numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32))
+    codes, classes = _fold_and_classify(_code_points(text))
     # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
     memo_get, info = _word_info_of(words)
     packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
@@ -273,27 +281,78 @@ def _popcount(x: numpy.uint64) -> numpy.uint64:
     return (x * numpy.uint64(0x0101010101010101)) >> numpy.uint64(56)
 
 
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the CPU to bring array[index] (a flat array) into its cache: a hint, with no effect on any value."""
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        pointer = cgutils.get_item_pointer(context, builder, array_type,
+                                           context.make_array(array_type)(context, builder, args[0]), [args[1]],
+                                           wraparound=False)
+        int32, byte_pointer = ir.IntType(32), ir.IntType(8).as_pointer()
+        # The typed-pointer name: the LLVM of numba 0.60 needs it, later ones (opaque pointers) upgrade it.
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8")
+        # Read, keep in every cache level, data (not instructions).
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), ir.Constant(int32, 0), ir.Constant(int32, 3),
+                                ir.Constant(int32, 1)])
+        return context.get_dummy_value()
+
+    return numba.types.void(array, index), codegen
+
+
+# How many characters ahead the rows are asked for: the table reads of a few characters cover a read from memory.
+_PREFETCH_AHEAD = 4
+
+
 @numba.njit(cache=True, nogil=True)
-def _sum_rows(used: numpy.ndarray, rank: numpy.ndarray, state: numpy.ndarray,
-              features: numpy.ndarray) -> numpy.ndarray:
+def _sum_rows(index: numpy.ndarray, state: numpy.ndarray, features: numpy.ndarray) -> numpy.ndarray:
+    # Two passes, each asking for its table entries a few characters ahead: the bucket index (1 MB) and the
+    # weights (8 MB) are read at random and mostly miss the CPU's caches between texts; one pass reading both
+    # waited for each miss in turn (the row depends on the index). A bucket without weights reads the last row
+    # of `state`, zeros: adding +0.0 changes no sum (none is -0.0: they start at +0.0), so the floats are the same.
     n_templates, n = features.shape
     n_labels = state.shape[1]
+    rows = _rows_of(index, features, state.shape[0] - 1)
+    weights = state.reshape(-1)
     out = numpy.zeros((n, n_labels), dtype=numpy.float32)
-    one = numpy.uint64(1)
     total = numpy.zeros(n_labels, dtype=numpy.float32)
     for i in range(n):
+        if i + _PREFETCH_AHEAD < n:
+            for j in range(n_templates):
+                first = rows[i + _PREFETCH_AHEAD, j] * n_labels
+                _prefetch(weights, first)
+                _prefetch(weights, first + n_labels - 1)  # a row may straddle two cache lines
         total[:] = 0
         # Templates in order, as the sums were always taken: the same floats, whatever the loop order.
         for j in range(n_templates):
-            bucket = features[j, i]
-            word = used[bucket >> 6]
-            bit = numpy.uint64(bucket & 63)
-            if (word >> bit) & one:
-                row = rank[bucket >> 6] + _popcount(word & ((one << bit) - one))
-                for y in range(n_labels):
-                    total[y] += state[row, y]
+            row = rows[i, j]
+            for y in range(n_labels):
+                total[y] += state[row, y]
         out[i, :] = total
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows_of(index: numpy.ndarray, features: numpy.ndarray, no_row: int) -> numpy.ndarray:
+    """Return the (n_chars, templates) row of `state` each feature bucket reads (`no_row` for no weights)."""
+    n_templates, n = features.shape
+    flat = index.reshape(-1)
+    one = numpy.uint64(1)
+    rows = numpy.empty((n, n_templates), dtype=numpy.int64)
+    for i in range(n):
+        if i + _PREFETCH_AHEAD < n:
+            for j in range(n_templates):
+                _prefetch(flat, numpy.int64(features[j, i + _PREFETCH_AHEAD] >> 6) * 2)
+        for j in range(n_templates):
+            bucket = features[j, i]
+            word = index[bucket >> 6, 0]
+            bit = numpy.uint64(bucket & 63)
+            if (word >> bit) & one:
+                rows[i, j] = numpy.int64(index[bucket >> 6, 1]) + numpy.int64(_popcount(word & ((one << bit) - one)))
+            else:
+                rows[i, j] = no_row
+    return rows
 
 
 @numba.njit(cache=True, nogil=True)
@@ -326,16 +385,17 @@ def _viterbi(emissions: numpy.ndarray, transitions: numpy.ndarray, fixed: numpy.
 class CRFModel:
     """Trained weights: the buckets with weights, in order, hold the rows of `state` (their label weights).
 
-    Which buckets have weights is a bitmap (`used`, one bit per bucket) with the number of set bits before
-    each 64-bit word (`rank`): a bucket's row is its rank among them. The two take 0.75 MB where a table of
-    row numbers per bucket took 16 MB, so finding a row mostly hits the CPU's cache; reading the row from
-    `state` (8 MB) still often does not, and in the pipeline, between other work, that read dominates.
+    Which buckets have weights is a bitmap (one bit per bucket) with the number of set bits before each 64-bit
+    word of it: a bucket's row is its rank among them. The two, side by side in `index` (one cache line holds
+    both), take 1 MB where a table of row numbers per bucket took 16 MB; reading the rows from `state` (8 MB)
+    still often misses the CPU's caches, and in the pipeline, between other work, those reads dominate: they
+    are asked for ahead (_sum_rows).
     """
 
     labels: tuple[str, ...]
-    used: numpy.ndarray          # (2**BUCKET_BITS // 64,) uint64: bit b of word w: bucket 64w + b has weights
-    rank: numpy.ndarray          # (2**BUCKET_BITS // 64,) int64: set bits in the words before word w
-    state: numpy.ndarray         # (n_used, n_labels) float32, in bucket order
+    index: numpy.ndarray         # (2**BUCKET_BITS // 64, 2) uint64: word w of the bitmap (bit b: bucket 64w + b
+                                 # has weights) and the set bits in the words before it
+    state: numpy.ndarray         # (n_used + 1, n_labels) float32, in bucket order, then a row of zeros
     transitions: numpy.ndarray   # (n_labels, n_labels) float32: from label (row) to label (column)
 
     @classmethod
@@ -363,21 +423,25 @@ class CRFModel:
         if len(buckets) > 1 and not (buckets[1:] > buckets[:-1]).all():  # the shipped model is stored sorted
             order = numpy.argsort(buckets)
             buckets, state = buckets[order], state[order]
-        # One conversion, no temporary copy: the weights are stored as float16, the largest array of the model.
-        state = numpy.ascontiguousarray(state, dtype=numpy.float32).reshape(-1, len(labels))
+        weights = state.reshape(-1, len(labels))
+        # One conversion into place, no temporary copy: the weights are stored as float16, the largest array of
+        # the model. The last row, zeros, is what a bucket without weights reads.
+        state = numpy.zeros((len(weights) + 1, len(labels)), dtype=numpy.float32)
+        state[:-1] = weights
         if len(buckets) and (buckets[0] < 0 or buckets[-1] >= 1 << BUCKET_BITS
                              or (numpy.diff(buckets) == 0).any()):
             raise NERCRFError(f"the CRF model at {source} has buckets out of range or repeated", source=source)
         flags = numpy.zeros(1 << BUCKET_BITS, dtype=numpy.uint8)
         flags[buckets] = 1
-        used = numpy.packbits(flags, bitorder="little").view(numpy.uint64)
-        per_word = flags.reshape(-1, 64).sum(axis=1, dtype=numpy.int64)
-        rank = numpy.concatenate([[0], numpy.cumsum(per_word)[:-1]]).astype(numpy.int64)
-        return cls(tuple(labels), used, rank, state, numpy.asarray(transitions, dtype=numpy.float32))
+        index = numpy.empty((len(flags) // 64, 2), dtype=numpy.uint64)
+        index[:, 0] = numpy.packbits(flags, bitorder="little").view(numpy.uint64)
+        index[1:, 1] = numpy.cumsum(flags.reshape(-1, 64).sum(axis=1, dtype=numpy.int64))[:-1]
+        index[0, 1] = 0
+        return cls(tuple(labels), index, state, numpy.asarray(transitions, dtype=numpy.float32))
 
     def emissions(self, features: numpy.ndarray) -> numpy.ndarray:
         """Return the (n_chars, n_labels) state scores of a (templates, n_chars) feature bucket matrix."""
-        return _sum_rows(self.used, self.rank, self.state, features)
+        return _sum_rows(self.index, self.state, features)
 
     def decode(self, emissions: numpy.ndarray, *, fixed_outside: numpy.ndarray | None = None) -> numpy.ndarray:
         """Return the Viterbi label index of each character: the CRF's own decoding (no start, end or BIO
@@ -398,20 +462,26 @@ class CRFModel:
 
     def spans(self, label_ids: numpy.ndarray) -> list[tuple[int, int, str]]:
         """Return (start, end, type) spans of a BIO label sequence; an I- without its B- starts a span."""
-        spans = []
-        start, kind, previous = None, None, -2
-        labels = self.labels
-        for i in numpy.flatnonzero(label_ids != self.outside).tolist():
-            prefix, _, name = labels[label_ids[i]].partition("-")
-            if prefix == "I" and kind == name and previous == i - 1:
-                previous = i
-                continue
-            if kind is not None:
-                spans.append((start, previous + 1, kind))
-            start, kind, previous = i, name, i
-        if kind is not None:
-            spans.append((start, previous + 1, kind))
-        return spans
+        if not len(label_ids):
+            return []
+        inside, kind_of, kinds = _label_parts(self.labels)
+        named = label_ids != self.outside
+        kind = kind_of[label_ids]
+        # A character goes on with the span before it where it is an I- of the kind of the character before.
+        goes_on = numpy.zeros(len(label_ids) + 1, dtype=numpy.bool_)
+        goes_on[1:-1] = named[:-1] & inside[label_ids[1:]] & (kind[1:] == kind[:-1])
+        starts = numpy.flatnonzero(named & ~goes_on[:-1])
+        ends = numpy.flatnonzero(named & ~goes_on[1:]) + 1
+        return [(s, e, kinds[k]) for s, e, k in zip(starts.tolist(), ends.tolist(), kind[starts].tolist())]
+
+
+@cache
+def _label_parts(labels: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndarray, tuple[str, ...]]:
+    """Return, per label, whether it is an I- label and the index of its type, and the types (B-LOC: LOC)."""
+    parts = [label.partition("-") for label in labels]
+    kinds = tuple(dict.fromkeys(name for _, _, name in parts))
+    return (numpy.array([prefix == "I" for prefix, _, _ in parts], dtype=numpy.bool_),
+            numpy.array([kinds.index(name) for _, _, name in parts], dtype=numpy.int64), kinds)
 
 
 @cache
@@ -438,7 +508,7 @@ def _clause_table() -> numpy.ndarray:
 
 def clause_marks(text: str) -> numpy.ndarray:
     """Return, per character, whether it is clause punctuation (settings.yaml `crf.clause_marks`)."""
-    return _clause_table()[numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)]
+    return _clause_table()[_code_points(text)]
 
 
 @cache
@@ -449,12 +519,16 @@ def default_word_info() -> WordInfo:
     return WordInfo(*stock_dictionary())
 
 
-def gazetteer_automaton():
-    """Return the lexicon automaton the gazetteer features read: lexicon.surface_automaton over lower-cased
-    surface forms (the entity rules' automaton, case-folded), each mapped to (length, canonical, label)."""
-    from extract.lexicon import surface_automaton
+@cache
+def gazetteer_automaton() -> LongestMatcher:
+    """Return the lexicon matcher the gazetteer features read: the lower-cased surface forms of two or more
+    characters (lexicon.surface_automaton(lowercase=True), the entity rules' automaton case-folded), each
+    carrying its label's gazetteer code; it finds what that automaton's iter_long finds."""
+    from extract.lexicon import load_lexicon
 
-    return surface_automaton(lowercase=True)
+    return LongestMatcher.build((lower_same_length(surface), _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
+                                for surface, (_canonical, label) in load_lexicon().by_surface.items()
+                                if len(surface) >= 2)
 
 
 def predict_spans(text: str, tokens: list[tuple[str, int, int]], *,

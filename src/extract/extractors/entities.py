@@ -250,8 +250,10 @@ def entity_rules() -> EntityRules:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
 
 
+@cache
 def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
+    # Cached here too: the rules ask for it some fifty times a text, and finding it (its path) costs microseconds.
     from extract.text.segment import stock_dictionary
 
     return stock_dictionary()

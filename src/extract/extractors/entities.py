@@ -327,12 +327,14 @@ def _place_name_pairs_split(tokens: list[tuple[str, int, int]]) -> list[tuple[st
     """Return the tokens with each word that is a known place and then another known name split in two
     (美国哈佛大学, 香港麦当劳 are one word of jieba's dictionary): each is its own mention (the guideline's
     美国|哈佛大学), and the place a model reads into the name is then left out of it (_after_leading_place)."""
-    cuts = {i: cut for i, token in enumerate(tokens) if len(token[0]) >= 4 and (cut := _place_name_cut(token[0]))}
+    # Each distinct word is asked once; most texts hold no such word, and then the tokens are returned as they are.
+    cuts = {word: cut for word in dict.fromkeys(map(itemgetter(0), tokens))
+            if len(word) >= 4 and (cut := _place_name_cut(word))}
     if not cuts:
         return tokens
     out = []
-    for i, (word, start, end) in enumerate(tokens):
-        cut = cuts.get(i)
+    for word, start, end in tokens:
+        cut = cuts.get(word)
         out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)] if cut else [(word, start, end)]
     return out
 
@@ -936,17 +938,20 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
     first: dict[str, Entity] = {}
     model_finds = Counter(ent.text for ent in found if ent.method.startswith("model:"))
     for ent in found:
+        # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
+        # (These cheap tests first: most mentions are short lexicon names, and then the shape is not asked.)
+        if ent.text in first or (len(ent.text) < rules.repeat_min_chars and ent.method != "rule:pseudonym") \
+                or (_LATIN_WORD.match(ent.text) and ent.method != "rule:org_noun"):
+            continue
         # Only a strong rule's find spreads, or a name the model itself found more than once: one model guess
         # copied everywhere (a drug name as a place sixty times) costs more than the repetitions it finds.
         # The unknown-name guess (a surname and one or two characters) is too weak to spread.
-        # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
         strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
             or _has_strong_shape(ent, rules)
-        if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
-                and (len(ent.text) >= rules.repeat_min_chars or ent.method == "rule:pseudonym") \
-                and ent.text not in first \
-                and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
+        if strong or model_finds[ent.text] >= rules.repeat_model_min_finds:
             first[ent.text] = ent
+    if not first:
+        return []
     out, gone = [], set()
     by_span = _by_span(found)
     for surface, ent in first.items():
@@ -1347,18 +1352,16 @@ def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, foun
     ordinary word, which the suffix rule alone would not accept.
     """
     out = []
-    index_of_start = None  # built at the first organisation with a suffix: most texts have none
     for ent in list(found):
-        if ent.label != "ORG":
+        # endswith(tuple) first: one C call rules out most organisations before the longest suffix is looked for.
+        if ent.label != "ORG" or not ent.text.endswith(rules.org_suffixes):
             continue
         suffix = next((x for x in rules.org_suffixes if ent.text.endswith(x) and len(ent.text) > len(x)), None)
         if suffix is None:
             continue
-        if index_of_start is None:
-            index_of_start = {t[1]: i for i, t in enumerate(bounds.tokens)}
         pos = ent.end
         while pos < len(text) and text[pos] in rules.list_separators:
-            i = index_of_start.get(pos + 1)
+            i = bounds.index_at(pos + 1)
             if i is None:
                 break
             # The next item: up to four words ending in the same suffix, all Han, none a generic noun.
@@ -2398,8 +2401,10 @@ def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rul
     out: list[Entity] = []
     for k, ent in enumerate(found):
         limit = found[k + 1].start if k + 1 < len(found) else len(text)
+        # startswith(tuple) first: one C call says whether any facility word follows, for each of many places.
         facility = next((w for w in rules.place_facility_words if text.startswith(w, ent.end)), None) \
-            if ent.label == "GPE" and ent.method == "lexicon" else None
+            if ent.label == "GPE" and ent.method == "lexicon" and text.startswith(rules.place_facility_words, ent.end) \
+            else None
         if out and out[-1].end > ent.start:
             continue    # the facility word a place took (济州|国际机场)
         if facility and ent.label == "GPE" and ent.method == "lexicon" and (

@@ -210,6 +210,7 @@ class EntityRules:
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
     list_separators: frozenset[str]
+    scan_cues: dict[str, tuple[str, ...]]
 
 
 # How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
@@ -227,6 +228,7 @@ _DERIVED_RULES = {
     "facility_head": lambda raw: re.compile("|".join(
         map(re.escape, sorted(raw["facility_heads"], key=len, reverse=True)))),
     "facility_count": lambda raw: re.compile(f"(?:{raw['facility_count']})\\Z"),
+    "scan_cues": lambda raw: {pattern: tuple(cues) for pattern, cues in raw["scan_cues"].items()},
 }
 _RULE_TYPES = {"str": str, "frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
                "re.Pattern[str]": re.compile, "dict[str, str]": dict}
@@ -1096,12 +1098,12 @@ def contact_line_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     out: list[Entity] = []
     if "：" not in text and ":" not in text and " " not in text and "　" not in text:
         return out    # every contact line parts role and name, or body and section, by a colon or a space
-    for match in rules.contact_person.finditer(text):
+    for match in _matches(text, "contact_person", rules):
         end = _person_after(text, match.end(), bounds, rules)
         if end is not None and not taken.overlaps(match.end(), end):
             name = text[match.end():end]
             _claim(out, taken, Entity(match.end(), end, name, "PERSON", name, "rule:contact_line"))
-    for match in [*rules.contact_section.finditer(text), *rules.contact_section_after_body.finditer(text)]:
+    for match in [*_matches(text, "contact_section", rules), *rules.contact_section_after_body.finditer(text)]:
         start, end = match.span(1)
         if not taken.overlaps(start, end):
             _claim(out, taken, Entity(start, end, text[start:end], "ORG", text[start:end], "rule:contact_line"))
@@ -1113,7 +1115,7 @@ def pseudonym_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rul
     meant, whatever the name's characters. The name is the longest of the characters before the note that
     starts on a word edge (被害人|小枫, not 人小枫)."""
     out: list[Entity] = []
-    for match in rules.person_pseudonym.finditer(text):
+    for match in _matches(text, "person_pseudonym", rules):
         start, end = match.span(1)
         start = next((s for s in range(start, end - 1) if s in bounds.starts), None)
         if start is None:
@@ -1160,7 +1162,7 @@ def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) ->
     out: list[Entity] = []
     if not _CAPITAL.search(text):
         return out    # every author's name starts with a capital
-    for match in rules.latin_author_list.finditer(text):
+    for match in _matches(text, "latin_author_list", rules):
         start, end = match.span(1)
         for a, b in _list_items(text, start, end):
             name = text[a:b]
@@ -1207,10 +1209,9 @@ def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list
         return out    # every cue's name holds a capital, but a source's (arXiv)
     # A code's shape (a word of mixed case, H200) says product, but for a report's source or a journal, which
     # only an organisation is (据 TechPowerUp 报道), and for a name of several words (Valor Equity Partners).
-    for pattern, coded in ((rules.latin_org_before_title, True), (rules.latin_org_reporting, False),
-                           (rules.latin_org_source, True), (rules.latin_org_list, True),
-                           (rules.latin_org_journal, False)):
-        for match in pattern.finditer(text):
+    for pattern, coded in (("latin_org_before_title", True), ("latin_org_reporting", False),
+                           ("latin_org_source", True), ("latin_org_list", True), ("latin_org_journal", False)):
+        for match in _matches(text, pattern, rules):
             for start, end in _list_items(text, *match.span(1)):
                 name = text[start:end]
                 hit = lex.lookup(name)
@@ -1330,7 +1331,7 @@ def with_table_tickers(text: str, found: list[Entity], rules: EntityRules) -> li
     """Return the mentions with each name in a stock table's cell beside its ticker (| 卡夫亨氏  KHC |) an
     organisation, replacing the pieces found inside it (卡夫|亨氏), and the ticker no mention. The canonical
     name is the lexicon's, else the name without its legal form (特许通讯公司 -> 特许通讯)."""
-    for match in rules.table_ticker_cell.finditer(text):
+    for match in _matches(text, "table_ticker_cell", rules):
         (a, b), end = match.span(1), match.end(2)
         if not _HAN.match(text[a:b]) or any(ent.start < end and a < ent.end and not (a <= ent.start and ent.end <= end)
                                             for ent in found):
@@ -1812,6 +1813,16 @@ class _Taken:
         first = bisect.bisect_left(self._starts, (start - self._longest, -1))
         last = bisect.bisect_left(self._starts, (end, -1))
         return [(a, b) for a, b in self._starts[first:last] if start < b]
+
+
+def _matches(text: str, pattern: str, rules: EntityRules):
+    """Return the matches in `text` of the rules' pattern named `pattern`: none, with no scan of the text, where
+    the text holds none of the strings every match of it holds (rules.yaml scan_cues; a pattern without any is
+    always scanned). A substring test costs far less than running a pattern over every character of a text."""
+    cues = rules.scan_cues.get(pattern)
+    if cues is not None and not any(cue in text for cue in cues):
+        return ()
+    return getattr(rules, pattern).finditer(text)
 
 
 def _tokens_among(bounds: _Boundaries, words: frozenset[str]):
@@ -2432,7 +2443,7 @@ def with_defined_short_names(text: str, found: list[Entity], rules: EntityRules)
     company is called by), else the full name without its legal form; the short name's uses from its
     definition on replace the mentions inside them (航天|欧华). A use cutting across another mention is left.
     """
-    for match in rules.short_name_definition.finditer(text):
+    for match in _matches(text, "short_name_definition", rules):
         short = match.group(1)
         full = next((ent for ent in found if ent.end == match.start() and ent.label == "ORG"), None)
         if full is None:

@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, KeysView, Set
 from dataclasses import dataclass, fields, replace
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -1449,7 +1449,7 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     surnames, compound = rules.surnames, rules.surnames_compound
     # Cheap tests first: most words are no surname-led word of two to four characters.
     names = {word for word in bounds.words() if 2 <= len(word) <= 4 and (word[0] in surnames or word[:2] in compound)
-             and _reads_as_unknown_name(word, rules)}
+             and _reads_as_unknown_name(word)}
     for k in bounds.indices_of(names):
         word, s, e = tokens[k]
         if taken.overlaps(s, e):
@@ -1469,9 +1469,13 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     return out
 
 
-def _reads_as_unknown_name(word: str, rules: EntityRules) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _reads_as_unknown_name(word: str) -> bool:
     """Return whether a word of 2-4 characters led by a surname reads, wherever it stands, as an unknown name:
     the surname and one or two characters."""
+    # Kept per word across texts: the same surname-led words (高度, 张开) come back in text after text, and the
+    # answer takes several dictionary lookups. Bounded: unknown names are an open set.
+    rules = entity_rules()
     # The word's characters first, its dictionary entries after: the characters rule out most words, cheaply.
     if word[0] in rules.unknown_name_stop_chars or not _HAN.match(word):
         return False

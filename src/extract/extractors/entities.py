@@ -314,9 +314,13 @@ class _Boundaries:
     def _indices_by_word(self) -> dict[str, list[int]]:
         # Built at the first rule that asks (one pass over the tokens), then shared by all.
         if self._by_word is None:
-            self._by_word = {}
+            by_word: dict[str, list[int]] = {}
             for i, word in enumerate(map(itemgetter(0), self.tokens)):
-                self._by_word.setdefault(word, []).append(i)
+                if word in by_word:
+                    by_word[word].append(i)
+                else:
+                    by_word[word] = [i]
+            self._by_word = by_word
         return self._by_word
 
 

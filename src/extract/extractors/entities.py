@@ -1769,7 +1769,9 @@ def _is_title(word: str, rules: EntityRules) -> bool:
 
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
-    out = []
+    out: list[Entity] = []
+    if not _CAPITAL.search(text):
+        return out    # every code starts with a capital: half the news texts hold none
     for match in rules.product_code.finditer(text):
         start, end = match.span()
         code = match.group()

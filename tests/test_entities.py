@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import opencc
 import pytest
 
 from extract.extractors.entities import Entity, _matches, entity_rules, find_entities
+
+CASES = Path(__file__).parent / "cases" / "entities"
 
 
 def test_entities_rules_data_loads_and_compiles():
@@ -26,6 +29,16 @@ def test_entities_scan_cues_are_words_of_the_patterns_they_gate():
         pattern = getattr(rules, name)
         assert hasattr(pattern, "finditer") and cues, name
         assert all(cue in pattern.pattern for cue in cues), name
+
+
+def test_entities_scan_cues_stand_in_every_case_text_their_pattern_matches():
+    # The cues are a necessary condition: every case text a gated pattern matches holds one of them.
+    rules = entity_rules()
+    texts = [json.loads(line)["text"] for path in sorted(CASES.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name, cues in rules.scan_cues.items():
+        matched = [text for text in texts if getattr(rules, name).search(text)]
+        assert all(any(cue in text for cue in cues) for text in matched), name
 
 
 def test_entities_matches_scan_only_texts_holding_a_cue():

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import opencc
 import pytest
 
-from extract.extractors.entities import Entity, entity_rules, find_entities
+from extract.extractors.entities import Entity, _matches, entity_rules, find_entities
+
+CASES = Path(__file__).parent / "cases" / "entities"
 
 
 def test_entities_rules_data_loads_and_compiles():
@@ -15,6 +18,35 @@ def test_entities_rules_data_loads_and_compiles():
     assert rules.product_code.search("H200") and not rules.product_code_stop.match("H200")
     assert rules.product_code_stop.match("Q2") and rules.not_entity.match("28nm")
 
+
+
+def test_entities_scan_cues_are_words_of_the_patterns_they_gate():
+    # A cue lets a text skip a pattern's scan: it must name one of the rules' patterns and be written in it
+    # (a cue the pattern does not hold would skip texts the pattern matches).
+    rules = entity_rules()
+    assert rules.scan_cues
+    for name, cues in rules.scan_cues.items():
+        pattern = getattr(rules, name)
+        assert hasattr(pattern, "finditer") and cues, name
+        assert all(cue in pattern.pattern for cue in cues), name
+
+
+def test_entities_scan_cues_stand_in_every_case_text_their_pattern_matches():
+    # The cues are a necessary condition: every case text a gated pattern matches holds one of them.
+    rules = entity_rules()
+    texts = [json.loads(line)["text"] for path in sorted(CASES.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name, cues in rules.scan_cues.items():
+        matched = [text for text in texts if getattr(rules, name).search(text)]
+        assert all(any(cue in text for cue in cues) for text in matched), name
+
+
+def test_entities_matches_scan_only_texts_holding_a_cue():
+    rules = entity_rules()
+    assert [m.group(1) for m in _matches("据说小枫（化名）今年十岁", "person_pseudonym", rules)] == ["说小枫"]
+    assert list(_matches("小枫今年十岁", "person_pseudonym", rules)) == []
+    # A pattern without cues is scanned as ever.
+    assert [m.group() for m in _matches("甲，乙，", "clause_breaks", rules)] == ["，", "，"]
 
 def _check_well_formed(text: str, found: list[Entity]) -> None:
     rules = entity_rules()

@@ -25,9 +25,11 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, KeysView, Set
 from dataclasses import dataclass, fields, replace
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from extract.errors import DataFileError
@@ -208,6 +210,7 @@ class EntityRules:
     clause_breaks: re.Pattern[str]
     sentence_breaks: re.Pattern[str]
     list_separators: frozenset[str]
+    scan_cues: dict[str, tuple[str, ...]]
 
 
 # How each EntityRules field is made from rules.yaml: by its type, from the key of the same name, except
@@ -225,6 +228,7 @@ _DERIVED_RULES = {
     "facility_head": lambda raw: re.compile("|".join(
         map(re.escape, sorted(raw["facility_heads"], key=len, reverse=True)))),
     "facility_count": lambda raw: re.compile(f"(?:{raw['facility_count']})\\Z"),
+    "scan_cues": lambda raw: {pattern: tuple(cues) for pattern, cues in raw["scan_cues"].items()},
 }
 _RULE_TYPES = {"str": str, "frozenset[str]": frozenset, "tuple[str, ...]": tuple, "int": int, "float": float,
                "re.Pattern[str]": re.compile, "dict[str, str]": dict}
@@ -248,8 +252,10 @@ def entity_rules() -> EntityRules:
         raise DataFileError(f"entities/rules.yaml is malformed: {exc!r}") from exc
 
 
+@cache
 def _jieba_dictionary() -> tuple[dict[str, str], dict[str, int]]:
     # jieba's stock dictionary: which words are ordinary words, which are names (tags), how common (counts).
+    # Cached here too: the rules ask for it some fifty times a text, and finding it (its path) costs microseconds.
     from extract.text.segment import stock_dictionary
 
     return stock_dictionary()
@@ -278,32 +284,63 @@ def word_tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 class _Boundaries:
-    """Token edges of a text, for checking that a span neither starts nor ends inside a word."""
+    """Token edges of a text, for checking that a span neither starts nor ends inside a word, and where each
+    word stands: the rules look for their trigger words through this one index, built once per text, instead
+    of each walking every token (a dozen walks of every token made up much of the rules' time)."""
 
-    __slots__ = ("starts", "ends", "tokens", "token_starts")
+    __slots__ = ("starts", "ends", "tokens", "token_starts", "_by_word")
 
     def __init__(self, tokens: list[tuple[str, int, int]]):
         self.tokens = tokens
-        self.token_starts = [t[1] for t in tokens]
+        self.token_starts = list(map(itemgetter(1), tokens))
         self.starts = set(self.token_starts)
-        self.ends = {t[2] for t in tokens}
+        self.ends = set(map(itemgetter(2), tokens))
+        self._by_word: dict[str, list[int]] | None = None
 
     def index_at(self, start: int) -> int | None:
         """Return the index of the token starting at `start`, or None."""
         i = bisect_left(self.token_starts, start)
         return i if i < len(self.token_starts) and self.token_starts[i] == start else None
 
+    def words(self) -> KeysView[str]:
+        """Return the distinct words of the text: a rule tests each once, not once per token."""
+        return self._indices_by_word().keys()
+
+    def indices_of(self, words: Set[str]) -> list[int]:
+        """Return the indices of the tokens that are one of `words`, in text order."""
+        by_word = self._indices_by_word()
+        return _in_text_order([by_word[word] for word in by_word.keys() & words])
+
+    def _indices_by_word(self) -> dict[str, list[int]]:
+        # Built at the first rule that asks (one pass over the tokens), then shared by all.
+        if self._by_word is None:
+            by_word: dict[str, list[int]] = {}
+            for i, word in enumerate(map(itemgetter(0), self.tokens)):
+                if word in by_word:
+                    by_word[word].append(i)
+                else:
+                    by_word[word] = [i]
+            self._by_word = by_word
+        return self._by_word
+
+
+def _in_text_order(runs: list[list[int]]) -> list[int]:
+    # Each run is sorted already; one run, the usual case, needs no sort.
+    return runs[0] if len(runs) == 1 else sorted(chain.from_iterable(runs))
+
 
 def _place_name_pairs_split(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Return the tokens with each word that is a known place and then another known name split in two
     (美国哈佛大学, 香港麦当劳 are one word of jieba's dictionary): each is its own mention (the guideline's
     美国|哈佛大学), and the place a model reads into the name is then left out of it (_after_leading_place)."""
-    cuts = {i: cut for i, token in enumerate(tokens) if len(token[0]) >= 4 and (cut := _place_name_cut(token[0]))}
+    # Each distinct word is asked once; most texts hold no such word, and then the tokens are returned as they are.
+    cuts = {word: cut for word in dict.fromkeys(map(itemgetter(0), tokens))
+            if len(word) >= 4 and (cut := _place_name_cut(word))}
     if not cuts:
         return tokens
     out = []
-    for i, (word, start, end) in enumerate(tokens):
-        cut = cuts.get(i)
+    for word, start, end in tokens:
+        cut = cuts.get(word)
         out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)] if cut else [(word, start, end)]
     return out
 
@@ -458,8 +495,9 @@ def _extend_subunits(text: str, found: list[Entity], bounds: _Boundaries, rules:
                     break
                 # A one-character unit (系) stands alone or ends a unit name (计算机系, 中文系); words that
                 # end in a common word holding it (关系, 体系, 相互关系) are ordinary words.
-                if any(word.endswith(s) and (len(s) > 1 or word == s or _unit_word(word, rules))
-                       for s in rules.subunit_suffixes):
+                if word.endswith(rules.subunit_suffixes) and any(
+                        word.endswith(s) and (len(s) > 1 or word == s or _unit_word(word, rules))
+                        for s in rules.subunit_suffixes):   # endswith(tuple): one C call rules out most words
                     # The unit's canonical name is its parent's and the unit (水利署|防灾中心 -> 经济部水利署防灾中心).
                     ent = Entity(ent.start, e, text[ent.start:e], "ORG", ent.canonical + text[ent.end:e],
                                  "rule:org_subunit")
@@ -659,9 +697,12 @@ def org_suffix_entities(text: str, bounds: _Boundaries, taken: _Taken, found: li
     places = {(ent.start, ent.end) for ent in found if ent.label == "GPE" and ent.method == "lexicon"}
     out, gone = [], set()
     tokens = bounds.tokens
-    for k, (word, s, _e) in enumerate(tokens):
+    suffixes = rules.org_suffix_set  # _org_suffix_of's test, inline: it is asked of every distinct word
+    suffixed = {word for word in bounds.words() if word in suffixes or (len(word) >= 3 and word[1:] in suffixes)}
+    for k in bounds.indices_of(suffixed):
+        word, s, _e = tokens[k]
         suffix = _org_suffix_of(word, rules)
-        if suffix is None or k == 0:
+        if k == 0:
             continue
         name = _name_before_suffix(text, tokens, k, rules)
         e = _name_end_after_suffix(tokens, k, name, rules)
@@ -904,17 +945,20 @@ def repeated_entities(text: str, bounds: _Boundaries, taken: _Taken, found: list
     first: dict[str, Entity] = {}
     model_finds = Counter(ent.text for ent in found if ent.method.startswith("model:"))
     for ent in found:
+        # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
+        # (These cheap tests first: most mentions are short lexicon names, and then the shape is not asked.)
+        if ent.text in first or (len(ent.text) < rules.repeat_min_chars and ent.method != "rule:pseudonym") \
+                or (_LATIN_WORD.match(ent.text) and ent.method != "rule:org_noun"):
+            continue
         # Only a strong rule's find spreads, or a name the model itself found more than once: one model guess
         # copied everywhere (a drug name as a place sixty times) costs more than the repetitions it finds.
         # The unknown-name guess (a surname and one or two characters) is too weak to spread.
-        # A Latin word without digits (Mark, Deepseek) is as often an ordinary word or another name elsewhere.
         strong = (ent.method.startswith("rule:") and ent.method != "rule:unknown_name") \
             or _has_strong_shape(ent, rules)
-        if (strong or model_finds[ent.text] >= rules.repeat_model_min_finds) \
-                and (len(ent.text) >= rules.repeat_min_chars or ent.method == "rule:pseudonym") \
-                and ent.text not in first \
-                and (not _LATIN_WORD.match(ent.text) or ent.method == "rule:org_noun"):
+        if strong or model_finds[ent.text] >= rules.repeat_model_min_finds:
             first[ent.text] = ent
+    if not first:
+        return []
     out, gone = [], set()
     by_span = _by_span(found)
     for surface, ent in first.items():
@@ -1059,12 +1103,12 @@ def contact_line_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: 
     out: list[Entity] = []
     if "：" not in text and ":" not in text and " " not in text and "　" not in text:
         return out    # every contact line parts role and name, or body and section, by a colon or a space
-    for match in rules.contact_person.finditer(text):
+    for match in _matches(text, "contact_person", rules):
         end = _person_after(text, match.end(), bounds, rules)
         if end is not None and not taken.overlaps(match.end(), end):
             name = text[match.end():end]
             _claim(out, taken, Entity(match.end(), end, name, "PERSON", name, "rule:contact_line"))
-    for match in [*rules.contact_section.finditer(text), *rules.contact_section_after_body.finditer(text)]:
+    for match in [*_matches(text, "contact_section", rules), *rules.contact_section_after_body.finditer(text)]:
         start, end = match.span(1)
         if not taken.overlaps(start, end):
             _claim(out, taken, Entity(start, end, text[start:end], "ORG", text[start:end], "rule:contact_line"))
@@ -1076,7 +1120,7 @@ def pseudonym_person_entities(text: str, bounds: _Boundaries, taken: _Taken, rul
     meant, whatever the name's characters. The name is the longest of the characters before the note that
     starts on a word edge (被害人|小枫, not 人小枫)."""
     out: list[Entity] = []
-    for match in rules.person_pseudonym.finditer(text):
+    for match in _matches(text, "person_pseudonym", rules):
         start, end = match.span(1)
         start = next((s for s in range(start, end - 1) if s in bounds.starts), None)
         if start is None:
@@ -1123,7 +1167,7 @@ def author_list_person_entities(text: str, taken: _Taken, rules: EntityRules) ->
     out: list[Entity] = []
     if not _CAPITAL.search(text):
         return out    # every author's name starts with a capital
-    for match in rules.latin_author_list.finditer(text):
+    for match in _matches(text, "latin_author_list", rules):
         start, end = match.span(1)
         for a, b in _list_items(text, start, end):
             name = text[a:b]
@@ -1170,10 +1214,9 @@ def latin_org_cue_entities(text: str, taken: _Taken, rules: EntityRules) -> list
         return out    # every cue's name holds a capital, but a source's (arXiv)
     # A code's shape (a word of mixed case, H200) says product, but for a report's source or a journal, which
     # only an organisation is (据 TechPowerUp 报道), and for a name of several words (Valor Equity Partners).
-    for pattern, coded in ((rules.latin_org_before_title, True), (rules.latin_org_reporting, False),
-                           (rules.latin_org_source, True), (rules.latin_org_list, True),
-                           (rules.latin_org_journal, False)):
-        for match in pattern.finditer(text):
+    for pattern, coded in (("latin_org_before_title", True), ("latin_org_reporting", False),
+                           ("latin_org_source", True), ("latin_org_list", True), ("latin_org_journal", False)):
+        for match in _matches(text, pattern, rules):
             for start, end in _list_items(text, *match.span(1)):
                 name = text[start:end]
                 hit = lex.lookup(name)
@@ -1235,9 +1278,8 @@ def org_noun_latin_entities(text: str, bounds: _Boundaries, taken: _Taken, rules
 
 def _tokens_among_endings(bounds: _Boundaries, endings: tuple[str, ...]):
     """Yield the (index, word, start, end) of every token ending in one of `endings` (初创公司, 研究公司)."""
-    for k, (word, s, e) in enumerate(bounds.tokens):
-        if word.endswith(endings):
-            yield k, word, s, e
+    for k in bounds.indices_of({word for word in bounds.words() if word.endswith(endings)}):
+        yield k, *bounds.tokens[k]
 
 
 def country_pair_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
@@ -1294,7 +1336,7 @@ def with_table_tickers(text: str, found: list[Entity], rules: EntityRules) -> li
     """Return the mentions with each name in a stock table's cell beside its ticker (| 卡夫亨氏  KHC |) an
     organisation, replacing the pieces found inside it (卡夫|亨氏), and the ticker no mention. The canonical
     name is the lexicon's, else the name without its legal form (特许通讯公司 -> 特许通讯)."""
-    for match in rules.table_ticker_cell.finditer(text):
+    for match in _matches(text, "table_ticker_cell", rules):
         (a, b), end = match.span(1), match.end(2)
         if not _HAN.match(text[a:b]) or any(ent.start < end and a < ent.end and not (a <= ent.start and ent.end <= end)
                                             for ent in found):
@@ -1316,18 +1358,16 @@ def coordinated_org_entities(text: str, bounds: _Boundaries, taken: _Taken, foun
     ordinary word, which the suffix rule alone would not accept.
     """
     out = []
-    index_of_start = None  # built at the first organisation with a suffix: most texts have none
     for ent in list(found):
-        if ent.label != "ORG":
+        # endswith(tuple) first: one C call rules out most organisations before the longest suffix is looked for.
+        if ent.label != "ORG" or not ent.text.endswith(rules.org_suffixes):
             continue
         suffix = next((x for x in rules.org_suffixes if ent.text.endswith(x) and len(ent.text) > len(x)), None)
         if suffix is None:
             continue
-        if index_of_start is None:
-            index_of_start = {t[1]: i for i, t in enumerate(bounds.tokens)}
         pos = ent.end
         while pos < len(text) and text[pos] in rules.list_separators:
-            i = index_of_start.get(pos + 1)
+            i = bounds.index_at(pos + 1)
             if i is None:
                 break
             # The next item: up to four words ending in the same suffix, all Han, none a generic noun.
@@ -1408,23 +1448,15 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
     function character, is then a person's name far more often than anything else.
     """
     out = []
-    tags = _jieba_tags()
-    lex = load_lexicon()
     tokens = bounds.tokens
+    # What the word alone says is asked once per distinct word; then what stands around each place it stands.
     surnames, compound = rules.surnames, rules.surnames_compound
-    for k, (word, s, e) in enumerate(tokens):
-        # Cheap tests first: most words are no surname-led word of two to four characters.
-        if not 2 <= len(word) <= 4 or (word[0] not in surnames and word[:2] not in compound):
-            continue
-        # jieba's dictionary knows many full names (tagged nr): three characters led by a surname.
-        # The tag is loose (胡萝卜, 富顺县 are nr too): a given name that is itself a common word (萝卜) or
-        # a place or abstract-noun ending (县, 宫, 性) makes it no name.
-        known_name = (len(word) == 3 and tags.get(word) in rules.dictionary_name_tags
-                      and word[-1] not in rules.dictionary_name_end_stop_chars
-                      and not (tags.get(word[1:], "nr") not in rules.person_tags
-                               and _jieba_freqs()[word[1:]] >= rules.dictionary_given_name_max_freq))
-        if not 2 <= len(word) <= 4 or (word in tags and not known_name) or word[0] in rules.unknown_name_stop_chars \
-                or not _HAN.match(word) or taken.overlaps(s, e):
+    # Cheap tests first: most words are no surname-led word of two to four characters.
+    names = {word for word in bounds.words() if 2 <= len(word) <= 4 and (word[0] in surnames or word[:2] in compound)
+             and _reads_as_unknown_name(word)}
+    for k in bounds.indices_of(names):
+        word, s, e = tokens[k]
+        if taken.overlaps(s, e):
             continue
         # jieba often cuts a name in two (丁衡|高, 牟善|初): a lone Han character on either side that may
         # belong to it makes the word no safe name.
@@ -1434,22 +1466,44 @@ def unknown_word_person_entities(text: str, bounds: _Boundaries, taken: _Taken, 
             continue
         if s > 0 and rules.unknown_name_after_number.match(text[s - 1]):
             continue
-        surname = 2 if word[:2] in rules.surnames_compound else 1 if word[0] in rules.surnames else 0
-        if not surname or not 1 <= len(word) - surname <= 2:
-            continue
-        given = word[surname:]
         # A piece of a longer foreign name (克尤木·巴吾东, 艾尔-霍福德) is not the name.
         if (s > 0 and text[s - 1] in rules.name_joiners) or (e < len(text) and text[e] in rules.name_joiners):
             continue
-        if not _is_given_name(given, rules):
-            continue
-        if rules.name_inner_stop_chars & set(given) or given[-1] in rules.name_end_stop_chars \
-                or given[-1] in rules.unknown_name_end_stop_chars \
-                or word in rules.generic_nouns or lex.lookup(word):
-            continue
-        # A name straight after Han text that is no separator may be the tail of a longer word or name.
         _claim(out, taken, Entity(s, e, word, "PERSON", word, "rule:unknown_name"))
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _reads_as_unknown_name(word: str) -> bool:
+    """Return whether a word of 2-4 characters led by a surname reads, wherever it stands, as an unknown name:
+    the surname and one or two characters."""
+    # Kept per word across texts: the same surname-led words (高度, 张开) come back in text after text, and the
+    # answer takes several dictionary lookups. Bounded: unknown names are an open set.
+    rules = entity_rules()
+    # The word's characters first, its dictionary entries after: the characters rule out most words, cheaply.
+    if word[0] in rules.unknown_name_stop_chars or not _HAN.match(word):
+        return False
+    surname = 2 if word[:2] in rules.surnames_compound else 1 if word[0] in rules.surnames else 0
+    if not surname or not 1 <= len(word) - surname <= 2:
+        return False
+    given = word[surname:]
+    if rules.name_inner_stop_chars & set(given) or given[-1] in rules.name_end_stop_chars \
+            or given[-1] in rules.unknown_name_end_stop_chars or word in rules.generic_nouns:
+        return False
+    tags = _jieba_tags()
+    if word in tags and not _is_dictionary_full_name(word, tags, rules):
+        return False
+    return _is_given_name(given, rules) and not load_lexicon().lookup(word)
+
+
+def _is_dictionary_full_name(word: str, tags, rules: EntityRules) -> bool:
+    # jieba's dictionary knows many full names (tagged nr): three characters led by a surname.
+    # The tag is loose (胡萝卜, 富顺县 are nr too): a given name that is itself a common word (萝卜) or
+    # a place or abstract-noun ending (县, 宫, 性) makes it no name.
+    return (len(word) == 3 and tags.get(word) in rules.dictionary_name_tags
+            and word[-1] not in rules.dictionary_name_end_stop_chars
+            and not (tags.get(word[1:], "nr") not in rules.person_tags
+                     and _jieba_freqs()[word[1:]] >= rules.dictionary_given_name_max_freq))
 
 
 def product_noun_entities(text: str, bounds: _Boundaries, taken: _Taken, rules: EntityRules) -> list[Entity]:
@@ -1715,7 +1769,9 @@ def _is_title(word: str, rules: EntityRules) -> bool:
 
 def product_code_entities(text: str, taken: _Taken, rules: EntityRules) -> list[Entity]:
     """Return free-standing product and model codes (H200, GLM-4.5-Air, Llama2), not units or quarters."""
-    out = []
+    out: list[Entity] = []
+    if not _CAPITAL.search(text):
+        return out    # every code starts with a capital: half the news texts hold none
     for match in rules.product_code.finditer(text):
         start, end = match.span()
         code = match.group()
@@ -1770,11 +1826,20 @@ class _Taken:
         return [(a, b) for a, b in self._starts[first:last] if start < b]
 
 
+def _matches(text: str, pattern: str, rules: EntityRules):
+    """Return the matches in `text` of the rules' pattern named `pattern`: none, with no scan of the text, where
+    the text holds none of the strings every match of it holds (rules.yaml scan_cues; a pattern without any is
+    always scanned). A substring test costs far less than running a pattern over every character of a text."""
+    cues = rules.scan_cues.get(pattern)
+    if cues is not None and not any(cue in text for cue in cues):
+        return ()
+    return getattr(rules, pattern).finditer(text)
+
+
 def _tokens_among(bounds: _Boundaries, words: frozenset[str]):
     """Yield the (index, word, start, end) of every token that is one of `words` (a rule's trigger words)."""
-    for k, (word, s, e) in enumerate(bounds.tokens):
-        if word in words:
-            yield k, word, s, e
+    for k in bounds.indices_of(words):
+        yield k, *bounds.tokens[k]
 
 
 def _claim(out: list[Entity], taken: _Taken, ent: Entity) -> None:
@@ -2380,8 +2445,10 @@ def with_org_name_tails(text: str, found: list[Entity], bounds: _Boundaries, rul
     out: list[Entity] = []
     for k, ent in enumerate(found):
         limit = found[k + 1].start if k + 1 < len(found) else len(text)
+        # startswith(tuple) first: one C call says whether any facility word follows, for each of many places.
         facility = next((w for w in rules.place_facility_words if text.startswith(w, ent.end)), None) \
-            if ent.label == "GPE" and ent.method == "lexicon" else None
+            if ent.label == "GPE" and ent.method == "lexicon" and text.startswith(rules.place_facility_words, ent.end) \
+            else None
         if out and out[-1].end > ent.start:
             continue    # the facility word a place took (济州|国际机场)
         if facility and ent.label == "GPE" and ent.method == "lexicon" and (
@@ -2409,7 +2476,7 @@ def with_defined_short_names(text: str, found: list[Entity], rules: EntityRules)
     company is called by), else the full name without its legal form; the short name's uses from its
     definition on replace the mentions inside them (航天|欧华). A use cutting across another mention is left.
     """
-    for match in rules.short_name_definition.finditer(text):
+    for match in _matches(text, "short_name_definition", rules):
         short = match.group(1)
         full = next((ent for ent in found if ent.end == match.start() and ent.label == "ORG"), None)
         if full is None:

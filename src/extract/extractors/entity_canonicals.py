@@ -265,7 +265,9 @@ def with_company_names(found: list) -> list:
     out = []
     for ent in found:
         if ent.label == "ORG":
-            short = next((ent.canonical[:-len(f)] for f in forms if ent.canonical.endswith(f)), None)
+            # endswith(tuple) first: one C call rules out most names before the form they end in is looked for.
+            short = next((ent.canonical[:-len(f)] for f in forms if ent.canonical.endswith(f)), None) \
+                if ent.canonical.endswith(forms) else None
             if short in called:
                 ent = _renamed(ent, short)
             elif _built_from_text(ent):

@@ -71,3 +71,17 @@ def test_gazetteer_matcher_finds_what_the_lexicon_automaton_finds():
     expected = [(end + 1 - length, end + 1) for end, (length, _canonical, _label) in automaton.iter_long(text)]
     starts, ends, _codes = matcher.matches(_points(text))
     assert expected and list(zip(starts.tolist(), ends.tolist())) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "法国巴黎检察官莫兰说，北京市长江大桥旁的Intel中国与华为技术有限公司在上海签约。IT之家报道。",
+    "国家发展和改革委员会与国家发改委、商务部、海关总署；台湾的金管会和香港的入境事务处。",
+    "", "abc", "美国" * 50,
+])
+def test_lexicon_names_are_what_the_lexicon_automaton_finds(text):
+    from extract.lexicon import lexicon_names
+
+    expected = [(end + 1 - length, end + 1, canonical, label)
+                for end, (length, canonical, label) in surface_automaton().iter_long(text)]
+    assert lexicon_names(text) == expected
+    assert expected or len(text) < 5  # the Chinese texts hold names

@@ -9,6 +9,7 @@ import ahocorasick
 import opencc
 
 from extract.errors import DataFileError
+from extract.lexicon_match import LongestMatcher, code_points
 from extract.resources import DATA_DIR, load
 from extract.text.chars import HAN, lower_same_length
 
@@ -142,6 +143,24 @@ def surface_automaton(lowercase: bool = False) -> ahocorasick.Automaton:
             automaton.add_word(lower_same_length(surface) if lowercase else surface, (len(surface), canonical, label))
     automaton.make_automaton()
     return automaton
+
+
+@cache
+def _surface_matcher() -> tuple[LongestMatcher, tuple[tuple[str, str], ...]]:
+    # The surfaces of surface_automaton(), each carrying the index of its (canonical, label).
+    names = [(surface, value) for surface, value in load_lexicon().by_surface.items() if len(surface) >= 2]
+    return LongestMatcher.build((surface, k) for k, (surface, _) in enumerate(names)), tuple(v for _, v in names)
+
+
+def lexicon_names(text: str) -> list[tuple[int, int, str, str]]:
+    """Return (start, end, canonical, label) of every lexicon name in `text`, leftmost-longest, in order.
+
+    What surface_automaton().iter_long finds, by the compiled matcher (extract.lexicon_match): pyahocorasick
+    scans the thousands of first characters one by one at each character of a text that starts no name.
+    """
+    matcher, values = _surface_matcher()
+    starts, ends, payloads = matcher.matches(code_points(text))
+    return [(start, end, *values[k]) for start, end, k in zip(starts.tolist(), ends.tolist(), payloads.tolist())]
 
 
 def jieba_entries() -> list[tuple[str, str]]:

@@ -70,6 +70,11 @@ class LongestMatcher:
         return _scan(points, self.edge_keys, self.edge_children, self.fail, self.payload, self.depth)
 
 
+def code_points(text: str) -> numpy.ndarray:
+    """Return `text` as the array of code points `LongestMatcher.matches` reads (one per str index)."""
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+
+
 def _failure_links(children: list[dict[str, int]]) -> list[int]:
     # Breadth first, as pyahocorasick's make_automaton: a node fails to the longest proper suffix of its key
     # that is a node of the trie (the root where none is).

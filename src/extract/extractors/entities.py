@@ -40,7 +40,7 @@ from extract.extractors.entity_regions import regional_names, surfaces_of, text_
 from extract.extractors.entity_canonicals import (state_canonical, state_head_at, state_named, with_document_canonicals,
                                                   with_kin_family_names)
 from extract.extractors.numerals import parse_number
-from extract.lexicon import company_names, load_lexicon, state_names, surface_automaton
+from extract.lexicon import company_names, lexicon_names, load_lexicon, state_names
 from extract.resources import load
 from extract.settings import ENTITY_MODELS
 from extract.text.chars import HAN
@@ -371,9 +371,7 @@ def lexicon_entities(text: str, bounds: _Boundaries, rules: EntityRules) -> list
     jieba word) makes that whole word the mention.
     """
     found = []
-    for end_index, (length, canonical, label) in surface_automaton().iter_long(text):
-        end = end_index + 1
-        start = end - length
+    for start, end, canonical, label in lexicon_names(text):
         if not _latin_edges_ok(text, start, end):
             continue
         # A Han name inside a longer word is another word (中国人, 上海滩): keep only aligned matches.

@@ -31,7 +31,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from extract.errors import ExtractError
-from extract.lexicon_match import LongestMatcher
+from extract.lexicon_match import LongestMatcher, code_points
 from extract.memory import release_free_memory
 from extract.text.chars import lower_same_length
 
@@ -110,7 +110,7 @@ def _gazetteer_codes(text: str, matcher) -> numpy.ndarray:
     """
     if matcher is None or not text:
         return numpy.zeros(len(text), dtype=numpy.int64)
-    starts, ends, bases = matcher.matches(_code_points(lower_same_length(text)))
+    starts, ends, bases = matcher.matches(code_points(lower_same_length(text)))
     return _marks(len(text), starts, ends, bases)
 
 
@@ -124,10 +124,6 @@ def _marks(n: int, starts: numpy.ndarray, ends: numpy.ndarray, bases: numpy.ndar
         marks[ends[k] - 1] = bases[k] + 2
         marks[starts[k]] = bases[k] + 3 if ends[k] - starts[k] == 1 else bases[k]
     return marks
-
-
-def _code_points(text: str) -> numpy.ndarray:
-    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
 
 
 _GAZETTEER_CODE = {label: 1 + i * 4 for i, label in enumerate(_GAZETTEER_LABELS)}
@@ -158,7 +154,7 @@ def char_features(text: str, tokens: list[tuple[str, int, int]], words: WordInfo
     character classes (Han, digit, Latin, ...) at -1, 0, +1.
     """
     n = len(text)
-    codes, classes = _fold_and_classify(_code_points(text))
+    codes, classes = _fold_and_classify(code_points(text))
     # Per token, read once per distinct word: word hash << 32 | dictionary tag hash (24 bits) << 8 | count class.
     memo_get, info = _word_info_of(words)
     packed = numpy.fromiter([memo_get(w) or info(w) for w, _, _ in tokens], dtype=numpy.uint64, count=len(tokens))
@@ -508,7 +504,7 @@ def _clause_table() -> numpy.ndarray:
 
 def clause_marks(text: str) -> numpy.ndarray:
     """Return, per character, whether it is clause punctuation (settings.yaml `crf.clause_marks`)."""
-    return _clause_table()[_code_points(text)]
+    return _clause_table()[code_points(text)]
 
 
 @cache

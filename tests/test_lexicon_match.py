@@ -85,3 +85,23 @@ def test_lexicon_names_are_what_the_lexicon_automaton_finds(text):
                 for end, (length, canonical, label) in surface_automaton().iter_long(text)]
     assert lexicon_names(text) == expected
     assert expected or len(text) < 5  # the Chinese texts hold names
+
+
+def test_cached_matcher_is_built_once_then_read_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    import extract.cache
+
+    monkeypatch.setattr(extract.cache, "user_cache_dir", lambda: tmp_path)
+    keys = [("北京", 1), ("北京大学", 2), ("大学", 3)]
+    built = LongestMatcher.cached(keys, "test")
+    (path,) = (tmp_path / "matchers").glob("test-*.npz")
+    read = LongestMatcher.cached(keys, "test")
+    text = _points("他在北京大学和大学城")
+    for a, b in zip(built.matches(text), read.matches(text)):
+        assert a.tolist() == b.tolist()
+    assert [s.tolist() for s in read.matches(text)] == [[2, 7], [6, 9], [2, 3]]
+    path.write_bytes(b"not a zip")
+    again = LongestMatcher.cached(keys, "test")
+    assert [s.tolist() for s in again.matches(text)] == [[2, 7], [6, 9], [2, 3]]
+    LongestMatcher.cached(keys + [("城", 4)], "test")  # other keys: another file, the stale one removed
+    assert [p.name for p in (tmp_path / "matchers").glob("test-*.npz")] != [path.name]
+    assert len(list((tmp_path / "matchers").glob("test-*.npz"))) == 1

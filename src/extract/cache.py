@@ -20,6 +20,7 @@ import marshal
 import os
 import re
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +48,31 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(partial, path)
     except OSError:
         pass
+
+
+def cached_arrays(path: Path | None, fields: tuple[str, ...], build: Callable[[], dict]) -> dict:
+    """Return the numpy arrays `fields` kept in the .npz file `path`, else `build()`'s, written there first.
+
+    For tables built at every start that take longer to build than to read (a damaged or absent file is built
+    again; None: no file). The file's name must say what the arrays were built from (a digest).
+    """
+    import io
+    import zipfile
+
+    import numpy
+
+    if path is not None:
+        try:
+            with numpy.load(path) as arrays:
+                return {name: arrays[name] for name in fields}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent or damaged: built again
+            pass
+    arrays = build()
+    if path is not None:
+        buffer = io.BytesIO()
+        numpy.savez(buffer, **{name: arrays[name] for name in fields})
+        write_atomically(path, buffer.getvalue())
+    return arrays
 
 
 def _regex_folder() -> Path:

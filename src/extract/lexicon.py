@@ -149,7 +149,8 @@ def surface_automaton(lowercase: bool = False) -> ahocorasick.Automaton:
 def _surface_matcher() -> tuple[LongestMatcher, tuple[tuple[str, str], ...]]:
     # The surfaces of surface_automaton(), each carrying the index of its (canonical, label).
     names = [(surface, value) for surface, value in load_lexicon().by_surface.items() if len(surface) >= 2]
-    return LongestMatcher.build((surface, k) for k, (surface, _) in enumerate(names)), tuple(v for _, v in names)
+    keys = [(surface, k) for k, (surface, _) in enumerate(names)]
+    return LongestMatcher.cached(keys, "lexicon-names"), tuple(v for _, v in names)
 
 
 def lexicon_names(text: str) -> list[tuple[int, int, str, str]]:

@@ -12,9 +12,12 @@ compares the two on texts made to meet every branch).
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numba
 import numpy
@@ -63,6 +66,24 @@ class LongestMatcher:
             numpy.array([child for out in children for child in out.values()], dtype=numpy.int32))
         return cls(keys_table, children_table, numpy.array(fail, dtype=numpy.int32),
                    numpy.array(payload, dtype=numpy.int64), numpy.array(depth, dtype=numpy.int64))
+
+    @classmethod
+    def cached(cls, keys: list[tuple[str, int]], name: str) -> "LongestMatcher":
+        """Return `build(keys)`, kept in the user cache folder under `name` and a digest of the keys and of this
+        module: building takes ~0.2 s a matcher at every start of a process, reading it a few milliseconds."""
+        from extract.cache import cached_arrays, user_cache_dir
+
+        source = Path(__file__).read_bytes()
+        digest = hashlib.blake2b(repr(keys).encode("utf-8") + source, digest_size=12).hexdigest()
+        folder = user_cache_dir() / "matchers"
+        path = folder / f"{name}-{digest}.npz"
+
+        def built() -> dict:
+            for stale in folder.glob(f"{name}-*.npz"):  # the matchers of an earlier lexicon or code
+                stale.unlink(missing_ok=True)
+            return dataclasses.asdict(cls.build(keys))
+
+        return cls(**cached_arrays(path, tuple(f.name for f in dataclasses.fields(cls)), built))
 
     def matches(self, points: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """Return (starts, ends, payloads) of the leftmost-longest matches in a text given as code points

@@ -522,9 +522,9 @@ def gazetteer_automaton() -> LongestMatcher:
     carrying its label's gazetteer code; it finds what that automaton's iter_long finds."""
     from extract.lexicon import load_lexicon
 
-    return LongestMatcher.build((lower_same_length(surface), _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
-                                for surface, (_canonical, label) in load_lexicon().by_surface.items()
-                                if len(surface) >= 2)
+    return LongestMatcher.cached([(lower_same_length(surface), _GAZETTEER_CODE.get(label, _OTHER_GAZETTEER_CODE))
+                                  for surface, (_canonical, label) in load_lexicon().by_surface.items()
+                                  if len(surface) >= 2], "gazetteer")
 
 
 def predict_spans(text: str, tokens: list[tuple[str, int, int]], *,

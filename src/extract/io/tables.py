@@ -147,13 +147,18 @@ def token_columns(a) -> Columns:
     sent = numpy.maximum(numpy.searchsorted(numpy.asarray(a.sentence_starts, dtype=numpy.intp), simplified_start,
                                             "right") - 1, 0)
     index = numpy.arange(n)
-    first = numpy.maximum.accumulate(numpy.where(numpy.r_[True, sent[1:] != sent[:-1]], index, 0))
-    start_col = numpy.asarray(a.norm.orig_start, dtype=numpy.intp)[simplified_start].tolist()
-    end_col = numpy.asarray(a.norm.orig_end, dtype=numpy.intp)[simplified_end - 1].tolist()
-    original = a.article.text
+    first = numpy.maximum.accumulate(numpy.where(numpy.concatenate(([True], sent[1:] != sent[:-1])), index, 0))
+    simplified = list(map(itemgetter(0), words))
+    if a.norm.config == "none":  # the text as written is its Simplified text, character for character
+        start_col, end_col, texts = simplified_start.tolist(), simplified_end.tolist(), simplified.copy()
+    else:
+        start_col = numpy.asarray(a.norm.orig_start, dtype=numpy.intp)[simplified_start].tolist()
+        end_col = numpy.asarray(a.norm.orig_end, dtype=numpy.intp)[simplified_end - 1].tolist()
+        original = a.article.text
+        texts = [original[s:e] for s, e in zip(start_col, end_col)]
     return {"doc_id": [a.doc_id] * n, "sent_idx": sent.tolist(), "tok_idx": (index - first).tolist(),
-            "start": start_col, "end": end_col, "text": [original[s:e] for s, e in zip(start_col, end_col)],
-            "text_simplified": list(map(itemgetter(0), words)), "pos": list(map(itemgetter(3), words))}
+            "start": start_col, "end": end_col, "text": texts, "text_simplified": simplified,
+            "pos": list(map(itemgetter(3), words))}
 
 
 def _attributes(records: Sequence, *names: str) -> dict[str, list]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import jieba
+import pytest
 
 from extract.text.segment import read_dictionary, stock_dictionary
 
@@ -106,3 +107,72 @@ def test_caches_segmenter_cuts_as_jiebas_tokenizer_with_the_same_words(tmp_path)
     assert dict(_StockView(segmenter.state, 1).items()) == tags
     assert dict(_StockView(segmenter.state, 0).items()) == counts
     assert _StockView(segmenter.state, 0)["中国"] == counts["中国"] and "英伟达" not in _StockView(segmenter.state, 0)
+
+
+def test_caches_segmenter_trie_kept_beside_its_state_and_rebuilt_when_damaged(tmp_path):
+    """The dictionary's trie (word_trie.py) is written beside the state, read back, and rebuilt whole from the
+    state when damaged: the words are the same every time."""
+    from extract.text.segment import Segmenter
+
+    expected = Segmenter(_WORDS, cache_dir=tmp_path).cut(_TEXT)
+    (trie,) = tmp_path.glob("segmenter.*.trie.npz")
+    (state,) = tmp_path.glob("segmenter.*.marshal")
+    assert trie.name == state.name.replace(".marshal", ".trie.npz")
+    assert Segmenter(_WORDS, cache_dir=tmp_path).cut(_TEXT) == expected
+    trie.write_bytes(trie.read_bytes()[:1000])
+    assert Segmenter(_WORDS, cache_dir=tmp_path).cut(_TEXT) == expected
+    assert Segmenter(_WORDS, cache_dir=tmp_path).cut(_TEXT) == expected  # rewritten whole
+    Segmenter(_WORDS[:2], cache_dir=tmp_path).cut(_TEXT)  # another state: its trie replaces the first
+    assert [p.name for p in tmp_path.glob("segmenter.*.trie.npz")] != [trie.name]
+    assert len(list(tmp_path.glob("segmenter.*.trie.npz"))) == 1
+
+
+def test_caches_word_trie_ends_on_the_longer_word_at_a_tie():
+    """jieba's rule: of two paths with the same probability, the one whose first word is longer wins."""
+    import math
+
+    import numpy
+
+    from extract.text.word_trie import best_ends, code_points, word_trie
+
+    words = {"a": 1, "b": 1, "ab": 1, "abc": 4, "c": 2}
+    trie = word_trie(words, 0, 0.0, None)  # a total of 1: "a" + "b" and "ab" both score log(1) = 0
+    ends = best_ends(code_points("ab"), numpy.array([0]), numpy.array([2]), *trie, -1.0).tolist()
+    assert ends[:2] == [2, 2]
+    ends = best_ends(code_points("xabcx"), numpy.array([0]), numpy.array([5]), *trie, -1.0).tolist()
+    assert ends[:5] == [1, 4, 3, 4, 5]  # x begins no word; abc (log 4) beats ab + c (log 2)
+
+
+def test_caches_calendar_results_kept_across_processes(tmp_path, monkeypatch):
+    """Lunar dates, solar terms and official holiday stretches are read back from the user cache folder (neither
+    calendar package asked again), a date that does not exist included; a damaged file is worked out again."""
+    from datetime import date
+
+    from extract.extractors.dates import holidays
+
+    def fresh():
+        for cached in (holidays._kept, holidays._kept_file, holidays.lunar_day, holidays.lunar_month,
+                       holidays.solar_terms, holidays._lunar_year, holidays._official):
+            cached.cache_clear()
+
+    def answers():
+        with pytest.raises(ValueError, match="no lunar date"):
+            holidays.lunar_day(2025, 2, 30)
+        return (holidays.lunar_day(2025, 1, 1), holidays.lunar_month(2025, 6, True), holidays.solar_terms(2025)["立春"],
+                holidays.holiday_stretch(date(2025, 10, 1), "CN"), holidays.holiday_stretch(date(2025, 3, 3), "CN"))
+
+    monkeypatch.setattr(holidays, "user_cache_dir", lambda: tmp_path)
+    fresh()
+    expected = answers()
+    assert expected[:3] == (date(2025, 1, 29), (date(2025, 7, 25), date(2025, 8, 22)), date(2025, 2, 3))
+    assert expected[3] == (date(2025, 10, 1), date(2025, 10, 8)) and expected[4] is None
+    (kept,) = (tmp_path / "dates").iterdir()
+    fresh()
+    with monkeypatch.context() as m:
+        m.setattr(holidays, "_lunar_year", None)   # any computation would fail
+        m.setattr(holidays, "_official", None)
+        assert answers() == expected
+    kept.write_bytes(kept.read_bytes()[:20])
+    fresh()
+    assert answers() == expected
+    fresh()

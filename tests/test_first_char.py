@@ -76,3 +76,23 @@ def test_first_char_plain_tree_writes_back_the_same_pattern():
     assert not _plain(_tree(r"a?(?:b|c)")[0].data).nullable
     for ch in "今5截x":
         assert unparse(pruned(plain, ch), names) == unparse(pruned(tree.data, ch), names)
+
+
+def test_first_char_copies_kept_across_processes_and_remade_when_damaged(tmp_path, monkeypatch):
+    """The copies' texts are written to the cache folder and read back by a new object, which then parses nothing;
+    a damaged file is remade; another pattern has its own file."""
+    import extract.extractors.first_char as first_char
+
+    monkeypatch.setattr(first_char, "user_cache_dir", lambda: tmp_path)
+    lexer = grammar().lexer
+    made = FirstCharPatterns(lexer)
+    expected = [_reading(made.match(text, 0)) for text in _TEXTS if text]
+    (kept,) = (tmp_path / "first_char").iterdir()
+    again = FirstCharPatterns(lexer)
+    assert [_reading(again.match(text, 0)) for text in _TEXTS if text] == expected
+    assert again._tree is None and again.for_char("今").pattern == made.for_char("今").pattern
+    kept.write_bytes(kept.read_bytes()[:100])
+    remade = FirstCharPatterns(lexer)
+    assert [_reading(remade.match(text, 0)) for text in _TEXTS if text] == expected and remade._tree is not None
+    FirstCharPatterns(re.compile("今天|明天")).for_char("今")
+    assert len(list((tmp_path / "first_char").iterdir())) == 2

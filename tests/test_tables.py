@@ -59,3 +59,21 @@ def test_tables_frames_do_not_share_changes(seed_rows):
     a["extra"] = 1
     a.loc[0, "label"] = "CHANGED"
     assert "extra" not in b.columns and b.loc[0, "label"] != "CHANGED"
+
+
+def test_tables_frame_columns_converted_together_keep_their_own_values(seed_rows):
+    """The string columns of a frame are converted to Arrow in one call: each keeps its own values and nulls, and a
+    change to one leaves the others alone; timestamps in UTC and in another zone come out as Arrow gives them."""
+    from datetime import datetime, timedelta, timezone
+
+    first = dict(seed_rows.rows["documents"][0], title=None, url=None, outlet="")
+    rows = [first, dict(first, doc_id="b", author=None, title="标题",
+                        processed_at=datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=8))))]
+    frame = to_frame("documents", rows)
+    pd.testing.assert_frame_equal(frame, to_arrow("documents", rows).to_pandas(types_mapper=_TYPES.get),
+                                  check_dtype=True)
+    assert frame["title"].isna().tolist() == [True, False] and frame["outlet"].tolist() == ["", ""]
+    frame.loc[0, "source"] = "CHANGED"
+    assert frame["doc_id"].tolist() == [first["doc_id"], "b"] and frame["title"][1] == "标题"
+    utc = to_frame("documents", rows[:1])["processed_at"]
+    assert utc[0] == pd.Timestamp(first["processed_at"]) and str(utc.dtype) == "datetime64[us, UTC]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -147,13 +147,18 @@ def token_columns(a) -> Columns:
     sent = numpy.maximum(numpy.searchsorted(numpy.asarray(a.sentence_starts, dtype=numpy.intp), simplified_start,
                                             "right") - 1, 0)
     index = numpy.arange(n)
-    first = numpy.maximum.accumulate(numpy.where(numpy.r_[True, sent[1:] != sent[:-1]], index, 0))
-    start_col = numpy.asarray(a.norm.orig_start, dtype=numpy.intp)[simplified_start].tolist()
-    end_col = numpy.asarray(a.norm.orig_end, dtype=numpy.intp)[simplified_end - 1].tolist()
-    original = a.article.text
+    first = numpy.maximum.accumulate(numpy.where(numpy.concatenate(([True], sent[1:] != sent[:-1])), index, 0))
+    simplified = list(map(itemgetter(0), words))
+    if a.norm.config == "none":  # the text as written is its Simplified text, character for character
+        start_col, end_col, texts = simplified_start.tolist(), simplified_end.tolist(), simplified.copy()
+    else:
+        start_col = numpy.asarray(a.norm.orig_start, dtype=numpy.intp)[simplified_start].tolist()
+        end_col = numpy.asarray(a.norm.orig_end, dtype=numpy.intp)[simplified_end - 1].tolist()
+        original = a.article.text
+        texts = [original[s:e] for s, e in zip(start_col, end_col)]
     return {"doc_id": [a.doc_id] * n, "sent_idx": sent.tolist(), "tok_idx": (index - first).tolist(),
-            "start": start_col, "end": end_col, "text": [original[s:e] for s, e in zip(start_col, end_col)],
-            "text_simplified": list(map(itemgetter(0), words)), "pos": list(map(itemgetter(3), words))}
+            "start": start_col, "end": end_col, "text": texts, "text_simplified": simplified,
+            "pos": list(map(itemgetter(3), words))}
 
 
 def _attributes(records: Sequence, *names: str) -> dict[str, list]:
@@ -304,7 +309,9 @@ def columns_to_frame(name: str, columns: Columns) -> pd.DataFrame:
     if not columns[fields[0][0]]:  # most short articles have no references, citations or conflicts
         # A new frame over the same (empty) arrays: a deep copy cost half again as much, for nothing to copy.
         return _empty_frame(name, storage).copy(deep=False)
-    arrays = [_pandas_column(kind, arrow_type, columns[column], storage) for column, kind, arrow_type in fields]
+    strings = _arrow_string_columns(columns, _string_columns(name)) if storage == "pyarrow" else {}
+    arrays = [strings[column] if column in strings else _pandas_column(kind, arrow_type, columns[column], storage)
+              for column, kind, arrow_type in fields]
     index = pd.RangeIndex(len(arrays[0]))
     try:
         return pd.DataFrame._from_arrays(arrays, columns=_frame_columns(name), index=index, verify_integrity=False)
@@ -327,6 +334,37 @@ def _frame_columns(name: str) -> pd.Index:
     import pandas as pd
 
     return pd.DataFrame({column: [] for column in REGISTRY[name].names}).columns
+
+
+@cache
+def _string_columns(name: str) -> tuple[str, ...]:
+    """Return the names of table `name`'s string columns."""
+    return tuple(column for column, kind, _ in _frame_fields(name) if kind == "string")
+
+
+def _arrow_string_columns(columns: Columns, names: tuple[str, ...]) -> dict:
+    """Return the string columns `names` as pandas' Arrow string arrays, all converted to Arrow in one call.
+
+    Each column is a slice of that one array (its values, nulls and dtype are the column's own): converting
+    column by column, the fixed cost of each conversion made most of a short table's (a one-row documents
+    frame has thirteen string columns). A column of one value repeated is that value repeated by Arrow.
+    """
+    import pyarrow as pa
+
+    out, together, values = {}, [], []
+    for column in names:
+        found = columns[column]
+        if _repeated(found):
+            out[column] = _arrow_strings(_large_strings(found))
+        else:
+            together.append(column)
+            values.extend(found)
+    if together:
+        array, at = pa.array(values, type=pa.large_string()), 0
+        for column in together:
+            n = len(columns[column])
+            out[column], at = _arrow_strings(array.slice(at, n)), at + n
+    return out
 
 
 @cache
@@ -357,10 +395,10 @@ def _pandas_column(kind: str, arrow_type: pa.DataType, values: Sequence, storage
         # Converted first, the None looked for only where numpy refuses one: most integer columns (offsets,
         # indexes) hold none, and the scan for it cost as much as the conversion.
         try:
-            return pd.arrays.IntegerArray(numpy.array(values, dtype=numpy.int64).reshape(n), numpy.zeros(n, bool))
+            return _integers(numpy.array(values, dtype=numpy.int64).reshape(n), numpy.zeros(n, bool))
         except TypeError:
             mask = numpy.fromiter((v is None for v in values), bool, n)
-        return pd.arrays.IntegerArray(numpy.array([0 if v is None else v for v in values], dtype=numpy.int64
+        return _integers(numpy.array([0 if v is None else v for v in values], dtype=numpy.int64
                                                   ).reshape(n), mask)
     if kind == "boolean":
         mask = numpy.fromiter((v is None for v in values), bool, n) if None in values else numpy.zeros(n, bool)
@@ -372,8 +410,44 @@ def _pandas_column(kind: str, arrow_type: pa.DataType, values: Sequence, storage
         dates[:] = values
         return dates
     if kind == "timestamp" and None not in values:
-        return pd.array(values, dtype=pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz))
+        return _timestamps(values, arrow_type)
     return pa.array(values, type=arrow_type).to_pandas()  # what the cases above do not cover, the slow way
+
+
+def _integers(data: numpy.ndarray, mask: numpy.ndarray):
+    """Return pandas' IntegerArray of int64 `data` and `mask`, made without the checks of its public constructor
+    (a third of its cost on a short column; the dtypes are right by construction)."""
+    import pandas as pd
+
+    try:
+        return pd.arrays.IntegerArray._simple_new(data, mask)
+    except AttributeError:  # a pandas whose (internal) constructor is gone: the public one
+        return pd.arrays.IntegerArray(data, mask)
+
+
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
+
+
+def _timestamps(values: Sequence, arrow_type: pa.DataType):
+    """Return datetimes (no None) as the DatetimeArray `pd.array` gives them for the column's type.
+
+    Datetimes in UTC for a column of microseconds in UTC (the tables' timestamps) are turned into microseconds
+    since the epoch, exactly, without pandas' parsing of each value: a fifth of the cost of the one-row
+    documents frame.
+    """
+    import pandas as pd
+
+    dtype = pd.DatetimeTZDtype(unit=arrow_type.unit, tz=arrow_type.tz)
+    if arrow_type.unit == "us" and arrow_type.tz == "UTC" and all(
+            type(v) is datetime and v.tzinfo is timezone.utc for v in values):
+        micros = numpy.array([(v - _EPOCH) // _MICROSECOND for v in values], dtype=numpy.int64).view("M8[us]")
+        try:
+            array = pd.arrays.DatetimeArray._simple_new(micros, dtype=dtype)
+            array.unit  # noqa: B018 - pandas' constructor leaves the unit cached on the array: the same object
+            return array
+        except (AttributeError, TypeError):  # a pandas whose (internal) constructor is gone or changed
+            pass
+    return pd.array(values, dtype=dtype)
 
 
 def _large_strings(values: Sequence) -> pa.Array:
@@ -384,9 +458,15 @@ def _large_strings(values: Sequence) -> pa.Array:
     """
     import pyarrow as pa
 
-    if values and values[0] is values[-1] and isinstance(values[0], str) and values.count(values[0]) == len(values):
+    if _repeated(values):
         return pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values))
     return pa.array(values, type=pa.large_string())
+
+
+def _repeated(values: Sequence) -> bool:
+    """Say whether string values are one string object repeated (more than once)."""
+    return (len(values) > 1 and values[0] is values[-1] and isinstance(values[0], str)
+            and values.count(values[0]) == len(values))
 
 
 def _arrow_strings(array: pa.Array):

@@ -133,7 +133,8 @@ def test_caches_word_trie_ends_on_the_longer_word_at_a_tie():
 
     import numpy
 
-    from extract.text.word_trie import best_ends, code_points, word_trie
+    from extract.lexicon_match import code_points
+    from extract.text.word_trie import best_ends, word_trie
 
     words = {"a": 1, "b": 1, "ab": 1, "abc": 4, "c": 2}
     trie = word_trie(words, 0, 0.0, None)  # a total of 1: "a" + "b" and "ab" both score log(1) = 0

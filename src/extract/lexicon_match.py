@@ -92,8 +92,9 @@ class LongestMatcher:
 
 
 def code_points(text: str) -> numpy.ndarray:
-    """Return `text` as the array of code points `LongestMatcher.matches` reads (one per str index)."""
-    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    """Return the code points of `text` as an int32 array, one per str index (what the compiled walks over a
+    text read: `LongestMatcher.matches`, the segmenter's trie); a lone surrogate is its own code point."""
+    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")
 
 
 def _failure_links(children: list[dict[str, int]]) -> list[int]:

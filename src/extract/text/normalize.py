@@ -16,6 +16,7 @@ import numpy
 import opencc
 
 from extract.errors import EmptyTextError, NormalizeError
+from extract.lexicon_match import code_points
 from extract.resources import load
 from extract.text.chars import HAN_RUN
 
@@ -125,7 +126,7 @@ def detect_variant(text: str) -> str:
     rules = _variant_rules()
     converted = _converter("t2s").convert(sample)
     if len(converted) == len(sample):  # the usual case: compare code points as arrays
-        changed = int(numpy.count_nonzero(_code_points(sample) != _code_points(converted)))
+        changed = int(numpy.count_nonzero(code_points(sample) != code_points(converted)))
     else:
         changed = sum(1 for a, b in zip(sample, converted) if a != b)
     if changed < rules["traditional_ratio"] * len(sample):
@@ -137,10 +138,6 @@ def detect_variant(text: str) -> str:
     if hong_kong > taiwan:
         return "zh-Hant-HK"
     return "zh-Hant"
-
-
-def _code_points(text: str) -> numpy.ndarray:
-    return numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
 
 
 def config_for(variant: str) -> str:

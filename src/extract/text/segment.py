@@ -26,7 +26,8 @@ import numpy
 
 from extract.cache import write_atomically
 from extract.resources import load
-from extract.text.word_trie import WordTrie, best_ends, code_points, word_trie
+from extract.lexicon_match import code_points
+from extract.text.word_trie import WordTrie, best_ends, word_trie
 
 
 def _import_jieba():

@@ -10,14 +10,13 @@ same choice on a tie.
 from __future__ import annotations
 
 import math
-import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
 import numba
 import numpy
 
-from extract.cache import write_atomically
+from extract.cache import cached_arrays
 
 _NO_WORD = math.nan  # the score of a node that only begins words
 
@@ -35,20 +34,10 @@ class WordTrie(NamedTuple):
 def word_trie(words: dict[str, int], shift: int, log_total: float, cache_file: Path | None) -> WordTrie:
     """Return the trie of `words` (word -> its count << shift | other bits; 0 for a fragment that only begins
     words), from `cache_file` when it holds one. Scores are log(count) - log_total, as jieba computes them."""
-    if cache_file is not None:
-        try:
-            with numpy.load(cache_file) as arrays:
-                return WordTrie(*(arrays[name] for name in WordTrie._fields))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent or damaged: built again
-            pass
-    trie = _built_trie({word: packed >> shift for word, packed in words.items()}, log_total)
-    if cache_file is not None:
-        import io
-
-        buffer = io.BytesIO()
-        numpy.savez(buffer, **trie._asdict())
-        write_atomically(cache_file, buffer.getvalue())
-    return trie
+    arrays = cached_arrays(cache_file, WordTrie._fields,
+                           lambda: _built_trie({word: packed >> shift for word, packed in words.items()},
+                                               log_total)._asdict())
+    return WordTrie(*(arrays[name] for name in WordTrie._fields))
 
 
 def _built_trie(counts: dict[str, int], log_total: float) -> WordTrie:
@@ -67,11 +56,6 @@ def _built_trie(counts: dict[str, int], log_total: float) -> WordTrie:
     score = numpy.fromiter((logs[counts[f]] if counts.get(f) else _NO_WORD for f in nodes), numpy.float64,
                            len(nodes))
     return WordTrie(first, char[order].astype(numpy.int32), (order + 1).astype(numpy.int32), score)
-
-
-def code_points(text: str) -> numpy.ndarray:
-    """Return the code points of `text` as an int32 array (no copy of UTF-32 beyond the encoding)."""
-    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")
 
 
 @numba.njit(cache=True, nogil=True)

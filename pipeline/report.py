@@ -13,8 +13,16 @@ FAILURES_KEY = "extract-corpus-failures"
 RUN_TAGS = ("zh-extract", "extract-corpus")
 TOP_ENTITIES = 15
 MAX_LISTED = 50  # failures and conflicts listed one by one in the markdown (the table artifact has them all)
-# The columns of this run's rows the report reads, per table.
-REPORTED_COLUMNS = {"entities": ["doc_id", "canonical", "label"], "conflicts": ["doc_id", "ref_idx", "kind", "detail"]}
+# What the report reads of this run's rows: queries over them (`rows`) in delta-rs's engine, a few rows each.
+REPORT_QUERIES = {
+    "top_entities": ("entities", "SELECT canonical, label, COUNT(*) AS mentions, COUNT(DISTINCT doc_id) AS articles "
+                                 f"FROM rows GROUP BY canonical, label ORDER BY mentions DESC, canonical, label "
+                                 f"LIMIT {TOP_ENTITIES}"),
+    "conflict_kinds": ("conflicts", "SELECT kind, COUNT(*) AS conflicts FROM rows GROUP BY kind "
+                                    "ORDER BY conflicts DESC, kind"),
+    "conflicts": ("conflicts", "SELECT doc_id, ref_idx, kind, detail FROM rows ORDER BY doc_id, ref_idx, sent_idx, "
+                               f"kind LIMIT {MAX_LISTED}"),
+}
 
 
 def run_name() -> str:
@@ -42,14 +50,11 @@ def transient_store_error(task, task_run, state) -> bool:
 
 
 def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, list[dict]]:
-    """Return the rows this run wrote to the tables the report reads (entities, conflicts), as dicts.
+    """Return what the report shows of the rows this run wrote: its top entities (canonical, label, mentions,
+    articles), its conflicts by kind and its first conflicts (REPORT_QUERIES), as dicts."""
+    from extract.io.delta import run_query
 
-    Only this run's rows and the columns the report shows are read, as plain rows: the flow's process never
-    imports pandas for its report.
-    """
-    from extract.io.delta import run_rows
-
-    return {name: run_rows(output_dir, name, run_id, columns) for name, columns in REPORTED_COLUMNS.items()}
+    return {key: run_query(output_dir, table, run_id, sql) for key, (table, sql) in REPORT_QUERIES.items()}
 
 
 def failure_rows(summary: dict) -> list[dict]:
@@ -62,7 +67,8 @@ def run_report(summary: dict, rows: dict[str, list[dict]], *, name: str | None =
     """Return the markdown report of a run: counts, failures with reasons, rows per table, top entities, conflicts."""
     parts = [f"# {name or 'extract-corpus run'}", "", _counts(summary), "", "## Failures", "", _failures(summary),
              "", "## Rows per table", "", _rows_per_table(summary), "", "## Top entities of this run", "",
-             _top_entities(rows.get("entities")), "", "## Conflicts found", "", _conflicts(rows.get("conflicts"))]
+             _top_entities(rows.get("top_entities")), "", "## Conflicts found", "",
+             _conflicts(rows.get("conflict_kinds"), rows.get("conflicts"))]
     return "\n".join(parts) + "\n"
 
 
@@ -101,24 +107,21 @@ def _rows_per_table(summary: dict) -> str:
                   [[t, written.get(t, 0), total.get(t, "")] for t in total or written])
 
 
-def _top_entities(entities: list[dict] | None) -> str:
-    if not entities:
+def _top_entities(top: list[dict] | None) -> str:
+    if not top:
         return "None."
-    mentions = Counter((e["canonical"], e["label"]) for e in entities)
-    articles = Counter((canonical, label) for canonical, label, _ in
-                       {(e["canonical"], e["label"], e["doc_id"]) for e in entities})
-    top = sorted(mentions.items(), key=lambda item: (-item[1], item[0]))[:TOP_ENTITIES]
     return _table(["canonical", "label", "mentions", "articles"],
-                  [[canonical, label, n, articles[canonical, label]] for (canonical, label), n in top])
+                  [[e["canonical"], e["label"], e["mentions"], e["articles"]] for e in top])
 
 
-def _conflicts(conflicts: list[dict] | None) -> str:
-    if not conflicts:
+def _conflicts(kinds: list[dict] | None, listed: list[dict] | None) -> str:
+    if not kinds:
         return "None."
-    kinds = _table(["kind", "conflicts"], [[k, n] for k, n in Counter(c["kind"] for c in conflicts).most_common()])
-    listed = _table(["doc_id", "ref_idx", "kind", "detail"],
-                    [[c["doc_id"], c["ref_idx"], c["kind"], c["detail"]] for c in conflicts[:MAX_LISTED]])
-    return f"{len(conflicts)} conflicts.\n\n{kinds}\n\n{listed}"
+    total = sum(k["conflicts"] for k in kinds)
+    by_kind = _table(["kind", "conflicts"], [[k["kind"], k["conflicts"]] for k in kinds])
+    first = _table(["doc_id", "ref_idx", "kind", "detail"],
+                   [[c["doc_id"], c["ref_idx"], c["kind"], c["detail"]] for c in (listed or [])[:MAX_LISTED]])
+    return f"{total} conflicts.\n\n{by_kind}\n\n{first}"
 
 
 def publish_run_report(summary: dict, rows: dict[str, list[dict]], *, name: str | None = None) -> None:

@@ -19,9 +19,12 @@ SUMMARY = {
         {"source": "refs.txt", "doc_id": "refs.txt", "code": "references_unparsed", "message": "no entry"},
     ],
 }
-ENTITIES = [{"doc_id": d, "canonical": c, "label": label} for d, c, label in
-            [("a", "英伟达", "ORG"), ("a", "英伟达", "ORG"), ("b", "英伟达", "ORG"), ("b", "美国", "GPE"), ("c", "美国", "GPE")]]
-CONFLICTS = [{"doc_id": "a", "ref_idx": 2, "kind": "quantity_mismatch", "detail": "25% vs 15%"}]
+ROWS = {  # what rows_of_run reads (its queries are checked against real outputs below)
+    "top_entities": [{"canonical": "英伟达", "label": "ORG", "mentions": 3, "articles": 2},
+                     {"canonical": "美国", "label": "GPE", "mentions": 2, "articles": 2}],
+    "conflict_kinds": [{"kind": "quantity_mismatch", "conflicts": 1}],
+    "conflicts": [{"doc_id": "a", "ref_idx": 2, "kind": "quantity_mismatch", "detail": "25% vs 15%"}],
+}
 
 
 def _section(markdown: str, title: str) -> str:
@@ -29,7 +32,7 @@ def _section(markdown: str, title: str) -> str:
 
 
 def test_report_counts_failures_rows_entities_and_conflicts():
-    md = run_report(SUMMARY, {"entities": ENTITIES, "conflicts": CONFLICTS}, name="extract-corpus-x")
+    md = run_report(SUMMARY, ROWS, name="extract-corpus-x")
     assert md.startswith("# extract-corpus-x\n")
     for label, n in [("processed", 3), ("unchanged \\(skipped\\)", 2), ("removed", 1), ("failed", 1)]:
         assert re.search(rf"^\| {label} \| {n} \|$", md, re.M), label
@@ -46,7 +49,7 @@ def test_report_counts_failures_rows_entities_and_conflicts():
 
 def test_report_of_a_quiet_run_says_none():
     quiet = {**SUMMARY, "failures": [], "failed": 0}
-    md = run_report(quiet, {"entities": [], "conflicts": []})
+    md = run_report(quiet, {"top_entities": [], "conflict_kinds": [], "conflicts": []})
     assert _section(md, "Failures").strip() == "None."
     assert _section(md, "Conflicts found").strip() == "None."
     assert failure_rows(quiet) == []
@@ -130,16 +133,45 @@ def _plain_run(corpus, outputs) -> str:
 def test_report_reads_only_the_rows_this_run_wrote(tmp_path):
     import extract
     from flow_fixtures import write_tiny_corpus
-    from pipeline.report import REPORTED_COLUMNS, rows_of_run
+    from pipeline.report import TOP_ENTITIES, rows_of_run
 
     corpus, outputs = tmp_path / "corpus", tmp_path / "outputs"
-    write_tiny_corpus(corpus, 2)
+    write_tiny_corpus(corpus, 3)
     first = _plain_run(corpus, outputs)
-    write_tiny_corpus(corpus, 1, start=2)
+    write_tiny_corpus(corpus, 2, start=3)
     second = _plain_run(corpus, outputs)
     entities = extract.read_table(outputs, "entities")
     for run_id in (first, second):
         rows = rows_of_run(str(outputs), run_id=run_id)
-        expected = entities[entities["run_id"] == run_id][REPORTED_COLUMNS["entities"]]
-        assert rows["entities"] == expected.to_dict("records") and rows["conflicts"] == []
-    assert {r["doc_id"] for r in rows_of_run(str(outputs), run_id=second)["entities"]} == {"a0002.txt"}
+        mine = entities[entities["run_id"] == run_id]
+        expected = (mine.groupby(["canonical", "label"]).agg(mentions=("doc_id", "size"), articles=("doc_id", "nunique"))
+                    .reset_index().sort_values(["mentions", "canonical", "label"], ascending=[False, True, True])
+                    .head(TOP_ENTITIES))
+        assert rows["top_entities"] == [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                                        for r in expected.to_dict("records")]
+        assert rows["top_entities"] and rows["conflict_kinds"] == [] and rows["conflicts"] == []
+    top = rows_of_run(str(outputs), run_id=second)["top_entities"]
+    assert sum(e["mentions"] for e in top) <= len(entities[entities["doc_id"].isin(["a0003.txt", "a0004.txt"])])
+
+
+def test_report_lists_this_runs_conflicts_by_kind_and_in_table_order(shared_dir, tmp_path):
+    import extract
+    from pipeline.report import rows_of_run
+
+    records = (shared_dir / "corpus" / "with_refs.jsonl").read_text(encoding="utf-8").splitlines()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with (corpus / "refs.jsonl").open("w", encoding="utf-8") as fh:
+        for k in (7, 44, 58):  # long articles citing sources dated after themselves
+            record = json.loads(records[k])
+            fh.write(json.dumps({"id": f"r{k}", "text": record["text_with_references"], "date": record.get("date")},
+                                ensure_ascii=False) + "\n")
+    run_id = _plain_run(corpus, tmp_path / "outputs")
+    conflicts = extract.read_table(tmp_path / "outputs", "conflicts")
+    rows = rows_of_run(str(tmp_path / "outputs"), run_id=run_id)
+    assert len(conflicts) >= 3
+    assert rows["conflict_kinds"] == [{"kind": kind, "conflicts": int(n)} for kind, n in
+                                      sorted(conflicts["kind"].value_counts().items(), key=lambda kv: (-kv[1], kv[0]))]
+    listed = conflicts.sort_values(["doc_id", "ref_idx", "sent_idx", "kind"], na_position="last")
+    assert rows["conflicts"] == [{"doc_id": r.doc_id, "ref_idx": int(r.ref_idx), "kind": r.kind, "detail": r.detail}
+                                 for r in listed.itertuples()]

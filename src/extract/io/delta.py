@@ -263,11 +263,12 @@ def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table
     return table.sort_by([("finished_at", "ascending"), ("run_id", "ascending")]) if name == RUNS else table
 
 
-def run_rows(outputs: str | Path, name: str, run_id: str, columns: list[str]) -> list[dict]:
-    """Return `columns` of the rows run `run_id` wrote to table `name`, in the table's order, as dicts.
+def run_query(outputs: str | Path, name: str, run_id: str, sql: str) -> list[dict]:
+    """Return the rows of the SQL query `sql` over the rows run `run_id` wrote to table `name` (`rows` in the
+    query), as dicts; [] when the table does not exist.
 
-    Only those rows are read (a filter in delta-rs's query engine), where reading the table as of the run and
-    keeping its rows read every earlier run's too, as pandas: the run report cost grew with the outputs.
+    delta-rs's query engine filters and aggregates: the report of a run reads a few rows, where reading the
+    table as of the run and keeping the run's rows held every run's rows in memory (as pandas).
     """
     from deltalake import QueryBuilder
 
@@ -275,13 +276,9 @@ def run_rows(outputs: str | Path, name: str, run_id: str, columns: list[str]) ->
     dt = open_table(outputs, name, version=version) if version is not None else None
     if dt is None:
         return []
-    order = [column for column, _ in sort_key(name)]
-    names = list(dict.fromkeys(columns + order))
     literal = "'" + run_id.replace("'", "''") + "'"
-    query = f"SELECT {', '.join(map(_quote_name, names))} FROM t WHERE {_quote_name(_RUN_ID.name)} = {literal}"
-    table = pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)).read_all()
-    table = table.cast(pa.schema([SCHEMAS[name].field(n) for n in names])).sort_by(sort_key(name))
-    return [{column: row[column] for column in columns} for row in rows_of(table)]
+    query = f"WITH rows AS (SELECT * FROM t WHERE {_quote_name(_RUN_ID.name)} = {literal}) {sql}"
+    return rows_of(pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)).read_all())
 
 
 def _read_whole(dt, name: str, outputs) -> pa.Table:

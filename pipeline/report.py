@@ -13,18 +13,6 @@ FAILURES_KEY = "extract-corpus-failures"
 RUN_TAGS = ("zh-extract", "extract-corpus")
 TOP_ENTITIES = 15
 MAX_LISTED = 50  # failures and conflicts listed one by one in the markdown (the table artifact has them all)
-# What the report reads of this run's rows: queries over them (`rows`) in delta-rs's engine, a few rows each.
-REPORT_QUERIES = {
-    "top_entities": ("entities", "SELECT canonical, label, COUNT(*) AS mentions, COUNT(DISTINCT doc_id) AS articles "
-                                 f"FROM rows GROUP BY canonical, label ORDER BY mentions DESC, canonical, label "
-                                 f"LIMIT {TOP_ENTITIES}"),
-    "conflict_kinds": ("conflicts", "SELECT kind, COUNT(*) AS conflicts FROM rows GROUP BY kind "
-                                    "ORDER BY conflicts DESC, kind"),
-    "conflicts": ("conflicts", "SELECT doc_id, ref_idx, kind, detail FROM rows ORDER BY doc_id, ref_idx, sent_idx, "
-                               f"kind LIMIT {MAX_LISTED}"),
-}
-
-
 def run_name() -> str:
     """Return the name of a new flow run: extract-corpus-<UTC minute>, e.g. extract-corpus-2026-12-03T10:00Z."""
     return f"extract-corpus-{datetime.now(timezone.utc):%Y-%m-%dT%H:%MZ}"
@@ -50,11 +38,32 @@ def transient_store_error(task, task_run, state) -> bool:
 
 
 def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, list[dict]]:
-    """Return what the report shows of the rows this run wrote: its top entities (canonical, label, mentions,
-    articles), its conflicts by kind and its first conflicts (REPORT_QUERIES), as dicts."""
-    from extract.io.delta import run_query
+    """Return what the report shows of the rows this run wrote, as dicts: its top entities (canonical, label,
+    mentions, articles), its conflicts by kind and its first conflicts in table order.
 
-    return {key: run_query(output_dir, table, run_id, sql) for key, (table, sql) in REPORT_QUERIES.items()}
+    Only this run's rows are read, a record batch at a time (extract.io.delta.run_batches), and counted here.
+    """
+    from extract.io.delta import run_batches
+
+    mentions, pairs = Counter(), set()
+    for batch in run_batches(output_dir, "entities", run_id, ["doc_id", "canonical", "label"]):
+        names = list(zip(batch["canonical"], batch["label"]))
+        mentions.update(names)
+        pairs.update(zip(names, batch["doc_id"]))
+    articles = Counter(name for name, _doc in pairs)
+    top = sorted(mentions.items(), key=lambda item: (-item[1], item[0]))[:TOP_ENTITIES]
+    conflicts = [dict(zip(_CONFLICT_COLUMNS, row)) for batch in
+                 run_batches(output_dir, "conflicts", run_id, list(_CONFLICT_COLUMNS))
+                 for row in zip(*(batch[c] for c in _CONFLICT_COLUMNS))]
+    conflicts.sort(key=lambda c: (c["doc_id"], c["ref_idx"], c["sent_idx"] is None, c["sent_idx"] or 0, c["kind"]))
+    kinds = Counter(c["kind"] for c in conflicts)
+    return {"top_entities": [{"canonical": c, "label": label, "mentions": n, "articles": articles[c, label]}
+                             for (c, label), n in top],
+            "conflict_kinds": [{"kind": k, "conflicts": n} for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "conflicts": [{k: c[k] for k in ("doc_id", "ref_idx", "kind", "detail")} for c in conflicts[:MAX_LISTED]]}
+
+
+_CONFLICT_COLUMNS = ("doc_id", "ref_idx", "sent_idx", "kind", "detail")
 
 
 def failure_rows(summary: dict) -> list[dict]:

@@ -26,7 +26,7 @@ import socket
 import struct
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -263,22 +263,24 @@ def snapshot(outputs: str | Path, name: str, run: str | None = None) -> pa.Table
     return table.sort_by([("finished_at", "ascending"), ("run_id", "ascending")]) if name == RUNS else table
 
 
-def run_query(outputs: str | Path, name: str, run_id: str, sql: str) -> list[dict]:
-    """Return the rows of the SQL query `sql` over the rows run `run_id` wrote to table `name` (`rows` in the
-    query), as dicts; [] when the table does not exist.
+def run_batches(outputs: str | Path, name: str, run_id: str, columns: list[str]) -> Iterator[dict[str, list]]:
+    """Yield `columns` of the rows run `run_id` wrote to table `name`, a record batch at a time (column -> values).
 
-    delta-rs's query engine filters and aggregates: the report of a run reads a few rows, where reading the
-    table as of the run and keeping the run's rows held every run's rows in memory (as pandas).
+    delta-rs's query engine reads only that run's rows, and they are never held at once: the run report reads
+    them this way (reading the table as of the run held every run's rows, as pandas; delta-rs's own GROUP BY
+    took 400 MB for a 3,000-article run). Nothing is yielded when the table does not exist.
     """
     from deltalake import QueryBuilder
 
     version = run_versions(outputs, run_id).get(name)
     dt = open_table(outputs, name, version=version) if version is not None else None
     if dt is None:
-        return []
+        return
     literal = "'" + run_id.replace("'", "''") + "'"
-    query = f"WITH rows AS (SELECT * FROM t WHERE {_quote_name(_RUN_ID.name)} = {literal}) {sql}"
-    return rows_of(pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)).read_all())
+    query = (f"SELECT {', '.join(map(_quote_name, columns))} FROM t "
+             f"WHERE {_quote_name(_RUN_ID.name)} = {literal}")
+    for batch in pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)):
+        yield {column: batch.column(column).to_pylist() for column in columns}
 
 
 def _read_whole(dt, name: str, outputs) -> pa.Table:

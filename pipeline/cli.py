@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from pipeline.settings import configure_prefect
+from pipeline.settings import DEFAULT_BATCH_SIZE, configure_prefect
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE = 0, 1, 2
 # The outputs need a person: damaged or unwritable tables, or another writer; or the run itself failed.
@@ -32,9 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None,
                      help="worker processes analysing batches (default: one per core; 1: in this process)")
     run.add_argument("--dask-address", default=None, help="an existing Dask scheduler (with --runner dask)")
-    # 50: each batch is one Prefect task, whose round trips to the server cost ~0.2 s of a worker's time; 1,000
-    # articles took 26 s in batches of 25, 22 s in batches of 50 or 100 on 2 cores.
-    run.add_argument("--batch-size", type=int, default=50, help="articles per task (default: 50)")
+    run.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                     help=f"articles per task (default: {DEFAULT_BATCH_SIZE})")
     run.add_argument("--max-bytes", type=int, default=None, help="refuse articles larger than this")
     run.add_argument("--follow-symlinks", action="store_true",
                      help="read symlinks whose target is outside the corpus folder (default: refused, an errors "

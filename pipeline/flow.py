@@ -24,6 +24,7 @@ from pipeline.batches import analysed_batch, batches_of
 from pipeline.plan import failure_counts, summary_failures
 from pipeline.report import publish_run_report, rows_of_run, run_name, transient_store_error
 from pipeline.runners import LocalProcessRunner
+from pipeline.settings import DEFAULT_BATCH_SIZE
 
 
 # Our manifest decides what to reprocess (content hashes, exact); Prefect's input caching is switched off.
@@ -66,7 +67,7 @@ def export_task(output_dir: str, dest: str) -> dict[str, int]:
 # `--runner dask` spreads them.
 @flow(name="extract-corpus", flow_run_name=run_name, log_prints=True, task_runner=LocalProcessRunner())
 def extract_corpus(corpus_dir: str = "corpus", output_dir: str = "outputs", full: bool = False,
-                   batch_size: int = 50, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
+                   batch_size: int = DEFAULT_BATCH_SIZE, max_bytes: int = DEFAULT_MAX_BYTES, entities: bool = True,
                    entity_model: str = "crf", retention_days: float = DEFAULT_RETENTION_DAYS,
                    export_parquet: str | None = None, article_seconds: float | None = 300.0,
                    follow_symlinks: bool = False) -> dict:

@@ -133,7 +133,7 @@ def test_caches_word_trie_ends_on_the_longer_word_at_a_tie():
 
     import numpy
 
-    from extract.lexicon_match import code_points
+    from extract.text.chars import code_points
     from extract.text.word_trie import best_ends, word_trie
 
     words = {"a": 1, "b": 1, "ab": 1, "abc": 4, "c": 2}

@@ -9,7 +9,8 @@ import ahocorasick
 import opencc
 
 from extract.errors import DataFileError
-from extract.lexicon_match import LongestMatcher, code_points
+from extract.lexicon_match import LongestMatcher
+from extract.text.chars import code_points
 from extract.resources import DATA_DIR, load
 from extract.text.chars import HAN, lower_same_length
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numba
 import numpy
 
+
 _LETTERS = 0x110000  # an edge's key is its node * _LETTERS + the code point of its letter
 
 
@@ -89,12 +90,6 @@ class LongestMatcher:
         """Return (starts, ends, payloads) of the leftmost-longest matches in a text given as code points
         (`numpy.frombuffer(text.encode("utf-32-le"), numpy.uint32)`): half-open, in text order, disjoint."""
         return _scan(points, self.edge_keys, self.edge_children, self.fail, self.payload, self.depth)
-
-
-def code_points(text: str) -> numpy.ndarray:
-    """Return the code points of `text` as an int32 array, one per str index (what the compiled walks over a
-    text read: `LongestMatcher.matches`, the segmenter's trie); a lone surrogate is its own code point."""
-    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")
 
 
 def _failure_links(children: list[dict[str, int]]) -> list[int]:

@@ -31,7 +31,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from extract.errors import ExtractError
-from extract.lexicon_match import LongestMatcher, code_points
+from extract.lexicon_match import LongestMatcher
+from extract.text.chars import code_points
 from extract.memory import release_free_memory
 from extract.text.chars import lower_same_length
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import numpy
+
 HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN = f"[{HAN_RANGES}]"  # a regex character class
 HAN_RUN = re.compile(f"{HAN}+")
@@ -28,3 +30,9 @@ def lower_same_length(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
+def code_points(text: str) -> numpy.ndarray:
+    """Return the code points of `text` as an int32 array, one per str index: what the compiled walks over a
+    text read (extract.lexicon_match, the segmenter's trie, the CRF); a lone surrogate is its own code point."""
+    return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")

@@ -16,7 +16,7 @@ import numpy
 import opencc
 
 from extract.errors import EmptyTextError, NormalizeError
-from extract.lexicon_match import code_points
+from extract.text.chars import code_points
 from extract.resources import load
 from extract.text.chars import HAN_RUN
 

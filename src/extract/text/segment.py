@@ -26,7 +26,7 @@ import numpy
 
 from extract.cache import write_atomically
 from extract.resources import load
-from extract.lexicon_match import code_points
+from extract.text.chars import code_points
 from extract.text.word_trie import WordTrie, best_ends, word_trie
 
 

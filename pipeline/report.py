@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timezone
+
 REPORT_KEY = "extract-corpus-report"
 FAILURES_KEY = "extract-corpus-failures"
 RUN_TAGS = ("zh-extract", "extract-corpus")
 TOP_ENTITIES = 15
 MAX_LISTED = 50  # failures and conflicts listed one by one in the markdown (the table artifact has them all)
+
+
 def run_name() -> str:
     """Return the name of a new flow run: extract-corpus-<UTC minute>, e.g. extract-corpus-2026-12-03T10:00Z."""
     return f"extract-corpus-{datetime.now(timezone.utc):%Y-%m-%dT%H:%MZ}"
@@ -56,10 +59,10 @@ def rows_of_run(output_dir: str, *, run_id: str) -> dict[str, list[dict]]:
                  run_batches(output_dir, "conflicts", run_id, list(_CONFLICT_COLUMNS))
                  for row in zip(*(batch[c] for c in _CONFLICT_COLUMNS))]
     conflicts.sort(key=lambda c: (c["doc_id"], c["ref_idx"], c["sent_idx"] is None, c["sent_idx"] or 0, c["kind"]))
-    kinds = Counter(c["kind"] for c in conflicts)
+    kinds = sorted(Counter(c["kind"] for c in conflicts).items(), key=lambda kv: (-kv[1], kv[0]))
     return {"top_entities": [{"canonical": c, "label": label, "mentions": n, "articles": articles[c, label]}
                              for (c, label), n in top],
-            "conflict_kinds": [{"kind": k, "conflicts": n} for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "conflict_kinds": [{"kind": k, "conflicts": n} for k, n in kinds],
             "conflicts": [{k: c[k] for k in ("doc_id", "ref_idx", "kind", "detail")} for c in conflicts[:MAX_LISTED]]}
 
 

@@ -10,9 +10,8 @@ import opencc
 
 from extract.errors import DataFileError
 from extract.lexicon_match import LongestMatcher
-from extract.text.chars import code_points
 from extract.resources import DATA_DIR, load
-from extract.text.chars import HAN, lower_same_length
+from extract.text.chars import HAN, code_points, lower_same_length
 
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "PRODUCT"})
 LEXICON_DIR = "lexicon"

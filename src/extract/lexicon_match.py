@@ -81,7 +81,10 @@ class LongestMatcher:
 
         def built() -> dict:
             for stale in folder.glob(f"{name}-*.npz"):  # the matchers of an earlier lexicon or code
-                stale.unlink(missing_ok=True)
+                try:
+                    stale.unlink()
+                except OSError:  # gone meanwhile, or a folder this user cannot write: kept, harmless
+                    pass
             return dataclasses.asdict(cls.build(keys))
 
         return cls(**cached_arrays(path, tuple(f.name for f in dataclasses.fields(cls)), built))

@@ -276,9 +276,8 @@ def run_batches(outputs: str | Path, name: str, run_id: str, columns: list[str])
     dt = open_table(outputs, name, version=version) if version is not None else None
     if dt is None:
         return
-    literal = "'" + run_id.replace("'", "''") + "'"
     query = (f"SELECT {', '.join(map(_quote_name, columns))} FROM t "
-             f"WHERE {_quote_name(_RUN_ID.name)} = {literal}")
+             f"WHERE {_quote_name(_RUN_ID.name)} = {_quote(run_id)}")
     for batch in pa.RecordBatchReader.from_stream(QueryBuilder().register("t", dt).execute(query)):
         yield {column: batch.column(column).to_pylist() for column in columns}
 
